@@ -1,0 +1,261 @@
+"""UI strings of the site in zh-CN and en, and labels of every enum value of the schema.
+
+Field labels come from the schema (`Field.zh` / `Field.en`); everything else a page shows comes
+from here. Both locales hold exactly the same keys (tests/site/test_i18n.py checks it), so a page
+never mixes languages. Enum value labels live under `enum.<enum>.<value>`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+LOCALES = ("zh-CN", "en")
+
+
+class Translator(Protocol):
+    """t(key, **kwargs) -> text in one locale; kwargs fill `{name}` placeholders."""
+
+    def __call__(self, key: str, /, **kwargs: object) -> str: ...
+
+
+# key -> (zh-CN, en). One table keeps both languages side by side so neither drifts.
+_UI: dict[str, tuple[str, str]] = {
+    # chrome
+    "site.skip": ("跳到正文", "Skip to content"),
+    "site.nav_label": ("主导航", "Main navigation"),
+    "site.generated": ("生成于 {at}", "Generated {at}"),
+    "site.internal": ("内部资料，严禁外传", "Internal use only; do not share outside the company"),
+    "site.source": ("源文件", "Source file"),
+    "nav.dashboard": ("总览", "Dashboard"),
+    "nav.complaints": ("客诉登记追踪", "Complaint register"),
+    "nav.customers": ("客户档案", "Customers"),
+    "nav.callbacks": ("回访", "Callbacks"),
+    "nav.notes": ("服务记录", "Service notes"),
+    "nav.reports": ("报表", "Reports"),
+    "nav.search": ("搜索", "Search"),
+    "nav.breadcrumb": ("当前位置", "Breadcrumb"),
+    # page titles
+    "page.dashboard": ("客服总览", "Service dashboard"),
+    "page.complaints": ("客户抱怨案件登记追踪表", "Complaint tracking register"),
+    "page.customers": ("客户档案", "Customer files"),
+    "page.callbacks": ("回访登记表", "Callback register"),
+    "page.notes": ("服务记录", "Service notes"),
+    "page.reports": ("报表", "Reports"),
+    "page.search": ("搜索", "Search"),
+    "page.complaint_form": ("客户抱怨处理表", "Customer complaint handling form"),
+    # registers and tables
+    "table.filter": ("筛选", "Filter"),
+    "table.filter_text": ("关键字", "Keyword"),
+    "table.filter_text_hint": ("在表内查找", "Find in this table"),
+    "table.all": ("全部", "All"),
+    "table.reset": ("清除筛选", "Clear filters"),
+    "table.csv": ("下载 CSV", "Download CSV"),
+    "table.print": ("打印", "Print"),
+    "table.count": ("显示 {shown} / {total} 条", "Showing {shown} of {total}"),
+    "table.empty": ("没有记录", "No records"),
+    "table.no_match": ("没有符合筛选条件的记录", "No records match the filters"),
+    "table.sort": ("按此列排序", "Sort by this column"),
+    "table.total": ("合计", "Total"),
+    "table.open": ("查看", "Open"),
+    # detail pages
+    "record.status": ("状态", "Status"),
+    "record.body": ("说明", "Notes"),
+    "record.history": ("变更记录", "History"),
+    "record.history_empty": ("暂无变更记录", "No recorded changes"),
+    "record.changed": ("修改", "Changed"),
+    "record.commit": ("提交", "Commit"),
+    "record.from": ("原值", "Before"),
+    "record.to": ("新值", "After"),
+    "record.problems": ("数据问题", "Data problems"),
+    "record.related": ("相关记录", "Related records"),
+    "record.empty_value": ("—", "—"),
+    "record.line": ("第 {line} 行", "line {line}"),
+    "record.deadline": ("处理期限", "Deadline"),
+    "record.target": ("目标结案", "Closure target"),
+    "record.limit": ("最迟结案", "Hard limit"),
+    "record.days_open": ("已处理天数", "Days open"),
+    "record.days": ("{n} 天", "{n} days"),
+    "record.overdue": ("逾期", "Overdue"),
+    "record.due_soon": ("即将到期", "Due soon"),
+    "record.on_time": ("期限内", "On time"),
+    "record.signature": ("签核", "Sign-off"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    # complaint form sections (客户抱怨处理表)
+    "section.intake": ("受理", "Intake"),
+    "section.product": ("产品信息", "Product"),
+    "section.request": ("客户要求", "Customer request"),
+    "section.classification": ("分类", "Classification"),
+    "section.investigation": ("调查分析", "Investigation"),
+    "section.settlement": ("处理", "Settlement"),
+    "section.approvals": ("核决", "Approvals"),
+    "section.capa": ("纠正和预防措施", "Corrective and preventive actions"),
+    "section.communication": ("客户沟通", "Customer communication"),
+    "section.closure": ("结案", "Closure"),
+    "section.other": ("其他", "Other"),
+    "section.basic": ("基本资料", "Basic data"),
+    "section.contacts": ("联系人", "Contacts"),
+    "section.agreement": ("服务协议", "Service agreement"),
+    "section.requirements": ("客户特殊要求", "Special requirements"),
+    "section.callback": ("回访安排", "Callback plan"),
+    "section.attempts": ("联系记录", "Contact attempts"),
+    "section.outcome": ("回访结果", "Outcome"),
+    "section.note": ("记录", "Note"),
+    # customer page
+    "customer.complaints": ("客诉", "Complaints"),
+    "customer.callbacks": ("回访", "Callbacks"),
+    "customer.notes": ("服务记录", "Service notes"),
+    "customer.in_agreement": ("服务协议期内（免费服务）", "Within the service agreement (free service)"),
+    "customer.out_of_agreement": ("服务协议期外（收费服务，上门前须告知客户）",
+                                  "Outside the service agreement (charged; tell the customer before the visit)"),
+    # dashboard
+    "dash.open_complaints": ("未结客诉", "Open complaints"),
+    "dash.overdue": ("逾期客诉", "Overdue complaints"),
+    "dash.due_soon": ("即将到期", "Due soon"),
+    "dash.callbacks_due": ("待回访", "Callbacks due"),
+    "dash.satisfaction": ("满意度", "Satisfaction"),
+    "dash.open_capa": ("未关闭纠正措施", "Open corrective actions"),
+    "dash.new_this_month": ("本月新增客诉", "New complaints this month"),
+    "dash.closed_this_month": ("本月结案", "Closed this month"),
+    "dash.target": ("目标 {value}", "Target {value}"),
+    "dash.trends": ("趋势", "Trends"),
+    "dash.attention": ("需关注", "Needs attention"),
+    # reports
+    "report.period": ("统计期间", "Period"),
+    "report.generated": ("编制日期", "Compiled on"),
+    "report.chart": ("图表", "Chart"),
+    "report.table": ("数据", "Data"),
+    "report.target": ("目标", "Target"),
+    "report.none": ("暂无报表", "No reports"),
+    # search
+    "search.label": ("搜索客诉、客户、回访和服务记录", "Search complaints, customers, callbacks and notes"),
+    "search.placeholder": ("编号、客户、料号、关键字……", "Number, customer, part number, keyword…"),
+    "search.button": ("搜索", "Search"),
+    "search.results": ("找到 {n} 条结果", "{n} results"),
+    "search.none": ("没有找到结果", "No results"),
+    "search.no_index": ("搜索索引未加载", "The search index did not load"),
+    "search.needs_js": ("搜索需要启用 JavaScript；也可以使用各登记表的筛选。",
+                        "Search needs JavaScript; the registers can also be filtered."),
+    "search.more": ("仅显示前 {n} 条", "Showing the first {n}"),
+    # chart defaults
+    "chart.no_data": ("无数据", "No data"),
+}
+
+_ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "complaint_status": {
+        "received": ("已受理", "Received"), "registered": ("已登记", "Registered"),
+        "investigating": ("调查中", "Investigating"), "proposed": ("已提议", "Proposed"),
+        "approved": ("已核决", "Approved"), "resolved": ("已告知客户", "Resolved"),
+        "closed": ("已结案", "Closed"), "not_established": ("客诉不成立", "Not established"),
+    },
+    "callback_status": {
+        "scheduled": ("待回访", "Scheduled"), "done": ("已完成", "Done"), "unreachable": ("联系不上", "Unreachable"),
+        "missed": ("已逾期", "Missed"), "cancelled": ("已取消", "Cancelled"),
+    },
+    "severity": {
+        "minor": ("轻微", "Minor"), "normal": ("一般", "Normal"), "major": ("重大", "Major"), "critical": ("严重", "Critical"),
+    },
+    "channel": {
+        "phone": ("电话", "Phone"), "email": ("邮件", "E-mail"), "visit": ("来访", "Visit"), "letter": ("信函", "Letter"),
+        "web": ("网站", "Web"), "on_site": ("现场", "On site"),
+    },
+    "request": {
+        "return": ("退货", "Return"), "exchange": ("换货", "Exchange"), "allowance": ("折让", "Price allowance"),
+        "compensation": ("赔款", "Compensation"), "repair": ("维修", "Repair"), "explanation": ("说明原因", "Explanation"),
+    },
+    "resolution": {
+        "return": ("退货", "Return"), "rework": ("返工", "Rework"), "exchange": ("换货", "Exchange"),
+        "allowance": ("折让", "Price allowance"), "compensation": ("赔款", "Compensation"), "repair": ("维修", "Repair"),
+        "explanation": ("解释说明", "Explanation"), "not_established": ("客诉不成立", "Not established"),
+    },
+    "cause_class": {"quality": ("质量异常", "Quality"), "non_quality": ("非质量异常", "Non-quality")},
+    "tier": {"vip": ("VIP 客户", "VIP"), "key": ("重点客户", "Key"), "normal": ("一般客户", "Normal")},
+    "confidentiality": {"internal": ("内部", "Internal"), "confidential": ("机密", "Confidential"), "secret": ("绝密", "Secret")},
+    "callback_kind": {
+        "post_service": ("服务后回访", "After service"), "post_resolution": ("结案后回访", "After resolution"),
+        "periodic": ("定期回访", "Periodic"), "satisfaction_survey": ("满意度调查", "Satisfaction survey"),
+        "annual_needs": ("年度需求回访", "Next-year needs"),
+    },
+    "attempt_result": {
+        "reached": ("已联系上", "Reached"), "no_answer": ("无人接听", "No answer"), "busy": ("占线", "Busy"),
+        "wrong_number": ("号码错误", "Wrong number"), "refused": ("拒绝回访", "Refused"),
+    },
+    "note_kind": {
+        "call_in": ("来电", "Incoming call"), "call_out": ("去电", "Outgoing call"), "visit": ("来访", "Visit"),
+        "on_site": ("现场服务", "On-site job"), "email": ("邮件", "E-mail"), "handover": ("交接记录", "Shift handover"),
+    },
+    "capa_status": {"open": ("进行中", "Open"), "done": ("已完成", "Done"), "verified": ("已验证", "Verified")},
+    "deadline_state": {
+        "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
+        "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
+    },
+    "kind": {
+        "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),
+        "callback": ("回访", "Callback"), "note": ("服务记录", "Service note"),
+    },
+}
+
+# Which enum labels a schema field uses (field name -> enum), per record kind.
+FIELD_ENUMS: dict[tuple[str, str], str] = {
+    ("complaint", "status"): "complaint_status", ("complaint", "severity"): "severity",
+    ("complaint", "channel"): "channel", ("complaint", "told_via"): "channel",
+    ("complaint", "request"): "request", ("complaint", "resolution"): "resolution",
+    ("complaint", "cause_class"): "cause_class", ("capa", "status"): "capa_status",
+    ("approvals", "resolution"): "resolution", ("customer", "tier"): "tier",
+    ("customer", "confidentiality"): "confidentiality", ("callback", "status"): "callback_status",
+    ("callback", "kind"): "callback_kind", ("callback", "channel"): "channel",
+    ("attempts", "result"): "attempt_result", ("note", "kind"): "note_kind",
+}
+
+
+def normalise_locale(locale: str | None) -> str:
+    """'en', 'en-GB', 'en_US' -> 'en'; anything else -> 'zh-CN' (the department's language)."""
+    return "en" if (locale or "").lower().startswith("en") else "zh-CN"
+
+
+def _column(locale: str) -> int:
+    return 1 if normalise_locale(locale) == "en" else 0
+
+
+def strings(locale: str) -> dict[str, str]:
+    """Every UI string and enum label of one locale as a flat dict (enum labels as enum.E.V)."""
+    col = _column(locale)
+    out = {key: pair[col] for key, pair in _UI.items()}
+    for enum, values in _ENUMS.items():
+        out.update({f"enum.{enum}.{value}": pair[col] for value, pair in values.items()})
+    return out
+
+
+STRINGS: dict[str, dict[str, str]] = {loc: strings(loc) for loc in LOCALES}
+
+
+def enum_label(locale: str, enum: str, value: str) -> str:
+    """The label of one enum value, or the raw value when it has none (e.g. a typo in a record)."""
+    pair = _ENUMS.get(enum, {}).get(value)
+    return pair[_column(locale)] if pair else value
+
+
+def enum_labels(locale: str, enum: str) -> dict[str, str]:
+    """value -> label for every value of one enum, in declaration order."""
+    col = _column(locale)
+    return {value: pair[col] for value, pair in _ENUMS[enum].items()}
+
+
+def translator(locale: str) -> Translator:
+    """The `t` function templates use: t('nav.complaints'), t('table.count', shown=3, total=9).
+
+    A missing key returns the key itself, so a gap is visible on the page instead of crashing
+    the build; the i18n tests keep both tables complete.
+    """
+    table = STRINGS[normalise_locale(locale)]
+
+    def t(key: str, /, **kwargs: object) -> str:
+        text = table.get(key, key)
+        return text.format(**kwargs) if kwargs else text
+
+    return t
+
+
+def value_labeller(locale: str) -> Callable[[str, str], str]:
+    """tv(enum, value) -> label; handy as a second template global."""
+    return lambda enum, value: enum_label(locale, enum, value)
