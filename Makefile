@@ -1,0 +1,51 @@
+# svcnotes: `make demo` builds and serves the bundled records; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_DIR ?= .demo-repo
+SVCNOTES_TODAY ?= 2026-11-23
+export SVCNOTES_TODAY
+
+.PHONY: demo test bench venv install install-test docs lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+venv install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/svcnotes validate
+	@if $(BIN)/svcnotes build --help >/dev/null 2>&1; then \
+		$(BIN)/svcnotes build --out site && \
+		echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)" && \
+		$(BIN)/svcnotes serve --no-build --out site --port $(PORT); \
+	else \
+		$(BIN)/svcnotes list complaints --overdue; \
+	fi
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench $${BENCH_SIZES:+--sizes $$BENCH_SIZES}
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m svcnotes.model.docs > docs/records.md
+
+lint: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/ruff check svcnotes tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf site .svcnotes-cache $(DEMO_DIR)

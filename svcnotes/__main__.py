@@ -1,0 +1,5 @@
+"""`python -m svcnotes`."""
+
+from svcnotes.cli import main
+
+main()

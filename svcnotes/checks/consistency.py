@@ -1,0 +1,77 @@
+"""Consistency within a record: dates in order, quantities, state-dependent required fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from svcnotes.checks import register
+from svcnotes.model.config import Config
+from svcnotes.model.problems import Problem, Severity
+from svcnotes.model.schema import KINDS
+
+if TYPE_CHECKING:
+    from svcnotes.model.record import Record
+    from svcnotes.store.repository import Snapshot
+
+# (earlier, later) field pairs that must not run backwards, per kind
+DATE_ORDER = {
+    "complaint": [("ship_date", "received_at"), ("received_at", "registered_at"), ("registered_at", "proposed_at"),
+                  ("proposed_at", "told_at"), ("registered_at", "told_at"), ("received_at", "closed_at"),
+                  ("told_at", "closed_at")],
+    "callback": [],
+    "customer": [("agreement_start", "agreement_end"), ("since", "agreement_end")],
+    "note": [],
+}
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def is_imported(record: Record) -> bool:
+    """Imported history: state rules the old data cannot meet are warnings, not errors."""
+    return bool(record.data.get("imported"))
+
+
+@register
+def check_date_order(snap: Snapshot, config: Config) -> list[Problem]:
+    """Dates of a record run forwards (received <= registered <= proposed <= told <= closed)."""
+    out = []
+    for record in snap.all():
+        for early, late in DATE_ORDER[record.kind]:
+            a, b = record.data.get(early), record.data.get(late)
+            if isinstance(a, (date, datetime)) and isinstance(b, (date, datetime)) and _day(b) < _day(a):
+                out.append(Problem("E301", f"{late} {b:%Y-%m-%d} is before {early} {a:%Y-%m-%d}", record.path,
+                                   record.line(late), late, f"{late} must not be earlier than {early}"))
+    return out
+
+
+@register
+def check_quantities(snap: Snapshot, config: Config) -> list[Problem]:
+    """The defective quantity is not larger than the quantity."""
+    out = []
+    for record in snap.records["complaint"]:
+        qty, bad = record.data.get("quantity"), record.data.get("defective_qty")
+        if isinstance(qty, int) and isinstance(bad, int) and bad > qty:
+            out.append(Problem("E302", f"defective quantity {bad} is larger than the quantity {qty}", record.path,
+                               record.line("defective_qty"), "defective_qty", "check both numbers"))
+    return out
+
+
+@register
+def check_state_requirements(snap: Snapshot, config: Config) -> list[Problem]:
+    """Fields a status requires are present (e.g. approvals once approved, closed_at once closed)."""
+    out = []
+    for kind_name in ("complaint", "callback"):
+        kind = KINDS[kind_name]
+        for record in snap.records[kind_name]:
+            status = record.status
+            if not status:
+                continue
+            for f in kind.fields:
+                if status in f.required_in and record.data.get(f.name) in (None, "", []):
+                    out.append(Problem("E303", f"a {status} {kind.en.lower()} needs {f.name} ({f.zh})", record.path,
+                                       record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
+                                       Severity.WARNING if is_imported(record) else Severity.ERROR))
+    return out

@@ -1,0 +1,53 @@
+"""References: customers, complaints, callbacks, notes and staff ids all resolve."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator
+
+from svcnotes.checks import register
+from svcnotes.model.config import Config
+from svcnotes.model.fields import Field
+from svcnotes.model.problems import Problem, did_you_mean
+from svcnotes.model.schema import KINDS
+
+if TYPE_CHECKING:
+    from svcnotes.model.record import Record
+    from svcnotes.store.repository import Snapshot
+
+
+def iter_refs(record: Record) -> Iterator[tuple[Field, str, Any]]:
+    """Every (field, dotted path, value) of a reference field in a record, nested ones included."""
+    for f in KINDS[record.kind].fields:
+        value = record.data.get(f.name)
+        if value is None:
+            continue
+        if f.type == "ref":
+            yield f, f.name, value
+        elif f.type == "objects":
+            for i, entry in enumerate(value):
+                for sub in f.fields:
+                    if sub.type == "ref" and entry.get(sub.name) is not None:
+                        yield sub, f"{f.name}[{i}].{sub.name}", entry[sub.name]
+
+
+@register
+def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
+    """Every reference names an existing record of the right kind, or a staff member."""
+    ids_by_kind = {k: {r.id for r in recs} for k, recs in snap.records.items()}
+    out = []
+    for record in snap.all():
+        for f, where, value in iter_refs(record):
+            line = record.lines.get(where) or record.line(where)
+            if f.ref == "staff":
+                if value not in config.staff:
+                    out.append(Problem("E205", f"'{value}' is not in the staff directory", record.path, line, where,
+                                       did_you_mean(value, config.staff) if config.staff else "add [[staff]] entries to svcnotes.toml"))
+                continue
+            target = snap.find(value)
+            if target is None or target.kind != f.ref:
+                out.append(Problem("E204", f"no {f.ref} '{value}'", record.path, line, where,
+                                   did_you_mean(value, ids_by_kind[f.ref])))
+            elif f.ref == "complaint" and where == "reopens" and value == record.id:
+                out.append(Problem("E204", "a complaint cannot reopen itself", record.path, line, where,
+                                   "name the original complaint"))
+    return out

@@ -1,0 +1,42 @@
+"""The svcnotes command line: click commands that parse, make one core call, and format.
+
+May import anything below it; heavy modules are imported inside commands so --help is fast.
+Each area registers its commands in its own module (records, workflow, gitflow, site, io).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from svcnotes import __version__
+
+AREAS = ("records", "workflow", "gitflow", "site", "transfer")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="svcnotes")
+@click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
+              help="Record repository (default: the current folder or a parent with svcnotes.toml).")
+@click.pass_context
+def cli(ctx: click.Context, repo_path: str) -> None:
+    """svcnotes: customer-service records (customers, complaints, callbacks, notes) as Markdown in git."""
+    ctx.ensure_object(dict)
+    ctx.obj["repo_path"] = repo_path
+
+
+for _area in AREAS:
+    try:
+        _module = importlib.import_module(f"svcnotes.cli.{_area}")
+    except ModuleNotFoundError as exc:  # an area not built yet
+        if exc.name != f"svcnotes.cli.{_area}":
+            raise
+        continue
+    for _command in getattr(_module, "COMMANDS", ()):
+        cli.add_command(_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="svcnotes")

@@ -1,0 +1,148 @@
+"""Shared CLI plumbing: opening the repository, --today, output of problems and rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import click
+
+if TYPE_CHECKING:
+    from svcnotes.model.problems import Problem
+    from svcnotes.store.repository import Repository
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def open_repo(ctx: click.Context | None = None) -> Repository:
+    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none)."""
+    from svcnotes.store.repository import NotARepository, Repository
+
+    ctx = ctx or click.get_current_context()
+    path = (ctx.find_root().obj or {}).get("repo_path", ".")
+    try:
+        return Repository.open(path)
+    except NotARepository as exc:
+        raise click.UsageError(f"{exc}; run 'svcnotes init DIR' or pass -C DIR") from None
+
+
+def today_option(func: Any) -> Any:
+    """--today D (default: $SVCNOTES_TODAY, else the real date) for time-dependent commands."""
+    return click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                        help="Pretend today is this date (YYYY-MM-DD); default $SVCNOTES_TODAY or today.")(func)
+
+
+def resolve_today(value: Any) -> date:
+    """The effective 'today' from --today, SVCNOTES_TODAY or the clock."""
+    if value is not None:
+        return value.date()
+    env = os.environ.get("SVCNOTES_TODAY")
+    if env:
+        try:
+            return date.fromisoformat(env)
+        except ValueError:
+            raise click.UsageError(f"SVCNOTES_TODAY='{env}' is not a date; write YYYY-MM-DD") from None
+    return date.today()
+
+
+def format_option(*choices: str, default: str = "text") -> Any:
+    """--format with the given choices."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+def emit_problems(problems: Sequence[Problem], fmt: str, strict: bool = False, summary: bool = True) -> int:
+    """Print problems as text lines or JSON; return the exit status they imply."""
+    errors = [p for p in problems if p.is_error or strict]
+    if fmt == "json":
+        click.echo(json.dumps({"problems": [p.to_dict() for p in problems], "errors": len(errors),
+                               "warnings": len(problems) - len([p for p in problems if p.is_error])},
+                              ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(("warning: " if not p.is_error else "") + p.format() if not p.is_error else p.format())
+        if summary:
+            warnings = len([p for p in problems if not p.is_error])
+            click.echo(f"{len([p for p in problems if p.is_error])} error(s), {warnings} warning(s)", err=True)
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def cell(value: Any) -> str:
+    """A value as table/CSV text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        from svcnotes.model.fields import render_scalar
+
+        return render_scalar(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(v) for v in value)
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    while _width(text) > width:
+        text = text[:-2] + "…"
+    return text + " " * (width - _width(text))
+
+
+def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str, max_col: int = 40) -> None:
+    """Print rows as an aligned table (CJK-aware), CSV or JSON. columns = [(key, header)]."""
+    rows = list(rows)
+    if fmt == "json":
+        click.echo(json.dumps([{k: _jsonable(r.get(k)) for k, _ in columns} for r in rows], ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([h for _, h in columns])
+        writer.writerows([[cell(r.get(k)) for k, _ in columns] for r in rows])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    texts = [[cell(r.get(k)) for k, _ in columns] for r in rows]
+    widths = [min(max([_width(h)] + [_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
+    click.echo("  ".join(_fit(h, w) for (_, h), w in zip(columns, widths)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for t in texts:
+        click.echo("  ".join(_fit(v, w) for v, w in zip(t, widths)).rstrip())
+    if not rows:
+        click.echo("(none)", err=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral() else int(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "hour") else value.isoformat()
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """Typed values (Decimal, dates) as JSON-ready data."""
+    return _jsonable(value)
+
+
+def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
+    """Print an error to stderr and exit with `code`."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

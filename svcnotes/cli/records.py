@@ -1,0 +1,268 @@
+"""Commands on records: init, new, validate, list, show, schema, fix-encoding."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from svcnotes.cli.common import (EXIT_USAGE, emit_problems, emit_rows, fail, format_option, open_repo,
+                                 resolve_today, today_option)
+from svcnotes.model.schema import KINDS
+
+PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="客户服务部", help="Organisation name shown on the site.")
+@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
+def init(path: Path, name: str, locale: str) -> None:
+    """Create a record repository: git init, svcnotes.toml, records/ folders, .gitignore.
+
+    Example: svcnotes init ~/acme-service
+    """
+    from svcnotes.store.init import AlreadyInitialised, init_repository
+
+    try:
+        created = init_repository(path, name, locale)
+    except AlreadyInitialised as exc:
+        fail(f"{exc}; nothing changed", EXIT_USAGE)
+    for item in created:
+        click.echo(f"created {item}")
+    click.echo(f"Next: edit {path / 'svcnotes.toml'} (staff directory), then: svcnotes -C {path} new customer ...")
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@format_option("text", "json")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check every record (or only PATHS) and report every problem with file, line, code and hint.
+
+    Exit 0 when clean, 1 when errors were found, 2 on a usage or configuration error.
+
+    Example: svcnotes validate records/complaints/2026
+    """
+    from svcnotes.workflow.validation import validate_repository
+
+    repo = open_repo(ctx)
+    problems = validate_repository(repo, list(paths) or None)
+    status = emit_problems(problems, fmt, strict)
+    if any(p.code.startswith("C") and p.is_error for p in problems):
+        status = EXIT_USAGE
+    if fmt == "text" and not problems:
+        click.echo(f"{sum(len(v) for v in repo.snapshot().records.values())} records, no problems", err=True)
+    ctx.exit(status)
+
+
+def _new_command(kind_name: str) -> click.Command:
+    kind = KINDS[kind_name]
+
+    @click.pass_context
+    def command(ctx: click.Context, edit: bool, body: str | None, no_commit: bool, today: Any, **values: Any) -> None:
+        from svcnotes.model.problems import Problem
+        from svcnotes.store.repository import InvalidRecord
+        from svcnotes.workflow.commits import CommitOptions, UnknownActor, current_actor
+        from svcnotes.workflow.intake import coerce_inputs, create_record, defaults, missing_required
+
+        repo = open_repo(ctx)
+        raw = {k: v for k, v in values.items() if v is not None}
+        try:
+            actor = current_actor(repo).id
+        except UnknownActor:
+            actor = None
+        day = resolve_today(today)
+        try:
+            typed = coerce_inputs(kind_name, raw, repo.config)
+            start = {**defaults(kind_name, typed, repo.config, day, actor), **typed}
+            if sys.stdin.isatty():
+                for name in missing_required(kind_name, start):
+                    f = kind.by_name[name]
+                    answer = click.prompt(f"{f.zh} / {f.en} ({name})")
+                    typed.update(coerce_inputs(kind_name, {name: answer}, repo.config))
+            record = create_record(repo, kind_name, typed, body or "", day, actor, CommitOptions(commit=not no_commit))
+        except InvalidRecord as exc:
+            for p in exc.problems:
+                click.echo(f"error: {Problem.format(p).replace('<repository>: ', '')}", err=True)
+            ctx.exit(EXIT_USAGE)
+            return
+        click.echo(f"{record.id}  {record.path}")
+        if edit:
+            click.edit(filename=str(repo.root / record.path))
+
+    params: list[click.Parameter] = []
+    for f in kind.fields:
+        if f.type in ("objects",) or (f.name == "id" and kind.year_folders):
+            continue
+        help_text = f"{f.zh} / {f.en}" + (f" ({', '.join(f.choices)})" if f.choices else "")
+        if f.type == "list":
+            help_text += "; comma-separated"
+        params.append(click.Option([f"--{f.name.replace('_', '-')}", f.name], default=None, help=help_text))
+    params += [
+        click.Option(["--body"], default=None, help="Markdown body text."),
+        click.Option(["--edit"], is_flag=True, help="Open the new file in $EDITOR."),
+        click.Option(["--no-commit"], is_flag=True, help="Write the file but do not commit it."),
+    ]
+    command = today_option(command)
+    return click.Command(kind_name, callback=command, params=params + command.__click_params__,
+                         help=f"Create a {kind.en.lower()} ({kind.zh}). Missing required fields are prompted for on a terminal.\n\n"
+                              + _example(kind_name))
+
+
+def _example(kind_name: str) -> str:
+    return {
+        "complaint": "Example: svcnotes new complaint --customer hengda-auto --title '支架尺寸超差' "
+                     "--category product_quality --severity major --channel phone",
+        "customer": "Example: svcnotes new customer --id hengda-auto --name 恒达汽车零部件有限公司 --tier key",
+        "callback": "Example: svcnotes new callback --customer hengda-auto --kind periodic --due 2026-12-01",
+        "note": "Example: svcnotes new note --customer hengda-auto --kind call_in --summary '询问交期'",
+    }[kind_name]
+
+
+@click.group()
+def new() -> None:
+    """Create a record: svcnotes new complaint|customer|callback|note [options]."""
+
+
+for _kind in KINDS:
+    new.add_command(_new_command(_kind))
+
+
+def _filters(record: Any, status: str | None, customer: str | None, category: str | None, severity: str | None,
+             owner: str | None, since: Any, until: Any) -> bool:
+    data = record.data
+    day = next((data.get(k) for k in ("received_at", "due", "at", "since") if data.get(k)), None)
+    day = day.date() if hasattr(day, "hour") else day
+    return ((not status or record.status in status.split(","))
+            and (not customer or data.get("customer") == customer)
+            and (not category or data.get("category") == category)
+            and (not severity or data.get("severity") in severity.split(","))
+            and (not owner or owner in (data.get("owner"), data.get("first_responder"), data.get("assigned_to"),
+                                        data.get("author"), data.get("account_owner")))
+            and (not since or (day is not None and day >= since.date()))
+            and (not until or (day is not None and day <= until.date())))
+
+
+COLUMNS = {
+    "complaint": ["id", "status", "received_at", "customer", "category", "severity", "owner", "title"],
+    "customer": ["id", "name", "tier", "region", "industry", "account_owner", "agreement_end"],
+    "callback": ["id", "status", "due", "kind", "customer", "complaint", "assigned_to", "satisfaction"],
+    "note": ["id", "at", "kind", "customer", "author", "summary"],
+}
+
+
+@click.command("list")
+@click.argument("kind", type=click.Choice(sorted([*PLURALS, *PLURALS.values()])))
+@click.option("--status", help="Only these statuses (comma-separated).")
+@click.option("--customer", help="Only this customer id.")
+@click.option("--category", help="Only this category.")
+@click.option("--severity", help="Only these severities (comma-separated).")
+@click.option("--owner", help="Only records owned/assigned/authored by this staff id.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Received/due/at on or after this date.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Received/due/at on or before this date.")
+@click.option("--overdue", is_flag=True, help="Only overdue complaints/callbacks (see --today).")
+@today_option
+@format_option("table", "csv", "json", default="table")
+@click.pass_context
+def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: Any, **filters: Any) -> None:
+    """List records of a kind, filtered.
+
+    Example: svcnotes list complaints --status investigating --overdue
+    """
+    kind = PLURALS.get(kind, kind)
+    repo = open_repo(ctx)
+    records = [r for r in repo.store(kind).list() if _filters(r, **filters)]
+    rows = [dict(r.data) for r in records]
+    columns = list(COLUMNS[kind])
+    if overdue or kind in ("complaint", "callback"):
+        from svcnotes.workflow.deadlines import annotate
+
+        rows = annotate(kind, records, repo.config, resolve_today(today))
+        if overdue:
+            rows = [r for r in rows if r.get("overdue")]
+        columns[3:3] = ["due_date", "overdue"] if kind == "complaint" else []
+    locale = repo.config.locale
+    headers = [(c, KINDS[kind].by_name[c].label(locale) if c in KINDS[kind].by_name else c) for c in columns]
+    emit_rows(rows, headers, fmt)
+
+
+@click.command()
+@click.argument("record_id")
+@format_option("text", "json")
+@click.pass_context
+def show(ctx: click.Context, record_id: str, fmt: str) -> None:
+    """Show one record readably (by id or former number).
+
+    Example: svcnotes show C-2611-007
+    """
+    from svcnotes.cli.render import render_record
+    from svcnotes.cli.common import jsonable
+
+    repo = open_repo(ctx)
+    record = repo.snapshot().find(record_id)
+    if record is None:
+        fail(f"no record '{record_id}' (try: svcnotes list complaints)")
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"id": record.id, "kind": record.kind, "path": record.path, "data": jsonable(dict(record.data)),
+                               "body": record.body}, ensure_ascii=False, indent=2))
+        return
+    click.echo(render_record(record, repo.config))
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(sorted(KINDS)), required=False)
+@click.option("--write", is_flag=True, help="Write schemas/*.schema.json and .vscode/settings.json into the repository.")
+@click.pass_context
+def schema(ctx: click.Context, kind: str | None, write: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of a record kind.
+
+    Example: svcnotes schema complaint > complaint.schema.json
+    """
+    from svcnotes.model.jsonschema import json_schema
+
+    if write:
+        from svcnotes.store.editor import write_editor_schemas
+
+        repo = open_repo(ctx)
+        for path in write_editor_schemas(repo.root, repo.config):
+            click.echo(f"wrote {path}")
+        return
+    if not kind:
+        raise click.UsageError("name a kind (complaint, customer, callback, note) or pass --write")
+    config = None
+    try:
+        config = open_repo(ctx).config
+    except click.UsageError:
+        pass
+    click.echo(json.dumps(json_schema(kind, config), ensure_ascii=False, indent=2))
+
+
+@click.command("fix-encoding")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--from", "source", default="gb18030", show_default=True, help="Encoding the files are in.")
+def fix_encoding(paths: tuple[Path, ...], source: str) -> None:
+    """Convert record files from GBK/GB18030 (or --from) to UTF-8, atomically.
+
+    Example: svcnotes fix-encoding records/complaints/2026/C-2611-007.md
+    """
+    from svcnotes.store.encoding import EncodingFixError, fix_file
+
+    failed = False
+    for path in paths:
+        try:
+            changed = fix_file(path, source)
+        except EncodingFixError as exc:
+            click.echo(f"error: {path}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"{path}: {'converted from ' + source + ' to UTF-8' if changed else 'already UTF-8, unchanged'}")
+    sys.exit(1 if failed else 0)
+
+
+COMMANDS = [init, new, validate, list_records, show, schema, fix_encoding]

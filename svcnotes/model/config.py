@@ -1,0 +1,388 @@
+"""svcnotes.toml: a declared, typed configuration. Every bad key is reported in one pass.
+
+Each option is declared once with its type, default and a docstring; unknown keys are warnings
+(fatal with --strict); problems point at the line of svcnotes.toml that holds the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from svcnotes.model.problems import Problem, Severity, did_you_mean
+
+CONFIG_FILE = "svcnotes.toml"
+
+DEFAULT_CATEGORIES = {
+    "product_quality": ("产品质量", "Product quality"),
+    "delivery": ("交期", "Delivery"),
+    "installation": ("安装", "Installation"),
+    "service_attitude": ("服务态度", "Service attitude"),
+    "billing": ("账务", "Billing"),
+    "other": ("其他", "Other"),
+}
+DEFAULT_DEPARTMENTS = {
+    "sales": ("业务部", "Sales"),
+    "quality": ("质量管理部", "Quality"),
+    "gm_office": ("总经理室生产管理组", "GM office, production control"),
+    "manufacturing": ("制造部", "Manufacturing"),
+    "logistics": ("物流部", "Logistics"),
+    "service": ("客户服务部", "Customer service"),
+    "finance": ("财务部", "Finance"),
+}
+DEFAULT_FORBIDDEN = (
+    "我们不管", "跟我们没关系", "没办法解决", "随便", "不清楚", "不知道",
+    "这个问题我不会处理", "这个问题我们公司不能给您解决", "您自己不会解决吗",
+)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One staff member: id, name, department, roles and the git e-mails that identify them."""
+
+    id: str
+    name: str
+    department: str = ""
+    roles: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalLevel:
+    """A role that may approve settlements up to `max_amount` (None = unlimited)."""
+
+    role: str
+    max_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Target and hard-limit days from registration."""
+
+    target_days: int = 15
+    limit_days: int = 20
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole typed configuration of a record repository."""
+
+    organisation: str = "客户服务部"
+    locale: str = "zh-CN"
+    prefixes: dict[str, str] = field(default_factory=lambda: {"complaint": "C", "callback": "CB", "note": "N"})
+    departments: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_DEPARTMENTS))
+    categories: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    staff: dict[str, Staff] = field(default_factory=dict)
+    currency: str = "CNY"
+    approval_levels: tuple[ApprovalLevel, ...] = (
+        ApprovalLevel("sales_manager", Decimal(5000)),
+        ApprovalLevel("deputy_gm", Decimal(50000)),
+        ApprovalLevel("gm", None),
+    )
+    critical_role: str = "gm"
+    deadlines: dict[str, Deadline] = field(default_factory=lambda: {s: Deadline() for s in ("minor", "normal", "major", "critical")})
+    working_days: bool = False
+    weekend: tuple[int, ...] = (6, 7)
+    holidays: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
+    pause_on_hold: bool = True
+    due_soon_days: int = 3
+    callback_after_resolution_days: int = 7
+    callback_after_service_days: int = 7
+    unreachable_after_attempts: int = 3
+    annual_needs_month: int = 12
+    target_callback_completion: float = 1.0
+    target_satisfaction: float = 0.85
+    target_rework_rate: float = 0.05
+    target_valid_complaint_rate: float = 0.01
+    forbidden_phrases: tuple[str, ...] = DEFAULT_FORBIDDEN
+    signed_approvals: bool = False
+    path: Path | None = None
+
+    def staff_by_email(self, email: str) -> Staff | None:
+        """The staff member whose git e-mail this is (case-insensitive)."""
+        email = email.strip().lower()
+        for person in self.staff.values():
+            if email in (e.lower() for e in person.emails):
+                return person
+        return None
+
+    def choices(self, source: str) -> tuple[str, ...]:
+        """Allowed values for a configurable enum field ('categories' or 'departments')."""
+        return tuple(getattr(self, source))
+
+
+# Declared options: dotted key -> (type, doc). The loader checks each and reports unknown keys.
+OPTIONS: dict[str, tuple[str, str]] = {
+    "organisation.name": ("str", "Name shown on the site and reports."),
+    "organisation.locale": ("locale", "Default language of the site and reports: zh-CN or en."),
+    "ids.complaint_prefix": ("prefix", "Prefix of complaint numbers (C-YYMM-NNN)."),
+    "ids.callback_prefix": ("prefix", "Prefix of callback numbers."),
+    "ids.note_prefix": ("prefix", "Prefix of service-note numbers."),
+    "departments": ("labels", "Department id -> {zh, en} labels; responsible_dept takes these ids."),
+    "complaints.categories": ("labels", "Category id -> {zh, en} labels."),
+    "complaints.currency": ("str", "Default currency of amounts."),
+    "staff": ("staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
+    "approval.levels": ("levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
+    "approval.critical_role": ("str", "Role that must approve every critical complaint."),
+    "approval.signed": ("bool", "Require verified signatures on approval commits."),
+    "deadlines.target_days": ("int", "Days from registration to the closure target (all severities)."),
+    "deadlines.limit_days": ("int", "Days from registration to the hard limit; past it a case is overdue."),
+    "deadlines.severity": ("deadlines", "Per-severity {target_days, limit_days} overrides."),
+    "deadlines.working_days": ("bool", "Count working days (with the calendar) instead of calendar days."),
+    "deadlines.pause_on_hold": ("bool", "Waiting-on-customer intervals (on_hold) pause the clock."),
+    "deadlines.due_soon_days": ("int", "A case is 'due soon' this many days before its limit."),
+    "calendar.weekend": ("weekdays", "ISO weekday numbers of the weekend (6 = Saturday, 7 = Sunday)."),
+    "calendar.holidays": ("dates", "Public holidays (not working days)."),
+    "calendar.extra_working_days": ("dates", "Weekend days that are working days (调休)."),
+    "callbacks.after_resolution_days": ("int", "Post-resolution callback due this many days after resolution."),
+    "callbacks.after_service_days": ("int", "Post-service callback due this many days after an on-site job."),
+    "callbacks.unreachable_after": ("int", "Unreachable attempts (at different times of day) before hand-over."),
+    "callbacks.annual_needs_month": ("int", "Month of the next-year-needs callbacks (12 = December)."),
+    "targets.callback_completion": ("ratio", "Target callback completion rate."),
+    "targets.satisfaction": ("ratio", "Target satisfaction rate (share of scores 4-5)."),
+    "targets.rework_rate": ("ratio", "Maximum after-sales rework rate."),
+    "targets.valid_complaint_rate": ("ratio", "Maximum valid-complaint rate."),
+    "conduct.forbidden_phrases": ("strings", "Phrases never to be written to customers (服务禁用语)."),
+}
+_TABLES = {k.split(".")[0] for k in OPTIONS} | {"complaints", "deadlines"}
+
+
+class _Reader:
+    """Collects problems while reading raw TOML data, locating each key in the file."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.lines = text.splitlines()
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def line_of(self, dotted: str) -> int | None:
+        """Best line for a dotted key: the key inside its [table], else the table header."""
+        parts = dotted.split(".")
+        key = parts[-1]
+        table = ".".join(parts[:-1])
+        in_table = not table
+        header = None
+        for n, line in enumerate(self.lines, 1):
+            s = line.strip()
+            if s.startswith("["):
+                name = s.strip("[] ")
+                in_table = name == table or (not table)
+                if name == dotted or name == table:
+                    header = header or n
+                continue
+            if in_table and re.match(rf"{re.escape(key)}\s*=", s):
+                return n
+        return header
+
+    def bad(self, dotted: str, message: str, hint: str = "", code: str = "C002", warn: bool = False) -> None:
+        self.problems.append(Problem(code, message, self.path, self.line_of(dotted), dotted, hint,
+                                     Severity.WARNING if warn else Severity.ERROR))
+
+
+def _labels(r: _Reader, key: str, raw: Any) -> dict[str, tuple[str, str]] | None:
+    if not isinstance(raw, dict):
+        r.bad(key, "must be a table of id = {zh = '..', en = '..'}", "see docs/config.md")
+        return None
+    out = {}
+    for ident, val in raw.items():
+        if isinstance(val, str):
+            out[ident] = (val, val)
+        elif isinstance(val, dict) and isinstance(val.get("zh", ""), str) and isinstance(val.get("en", ""), str):
+            out[ident] = (val.get("zh") or ident, val.get("en") or val.get("zh") or ident)
+        else:
+            r.bad(f"{key}.{ident}", f"label of '{ident}' must be text or {{zh, en}}")
+    return out
+
+
+def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
+    if not isinstance(raw, list):
+        r.bad(key, "must be a list of dates", "write [2026-10-01, 2026-10-02]")
+        return None
+    out = set()
+    for item in raw:
+        if isinstance(item, date):
+            out.add(item)
+        elif isinstance(item, str):
+            try:
+                out.add(date.fromisoformat(item))
+            except ValueError:
+                r.bad(key, f"'{item}' is not a date", "write YYYY-MM-DD")
+        else:
+            r.bad(key, f"{item!r} is not a date", "write YYYY-MM-DD")
+    return frozenset(out)
+
+
+def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dict[str, Staff]:
+    out: dict[str, Staff] = {}
+    if not isinstance(raw, list):
+        r.bad("staff", "must be an array of tables [[staff]]", "see docs/config.md")
+        return out
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry.get("id"):
+            r.bad("staff.id", f"staff entry {i + 1} has no id", "add id = \"zhang.wei\"")
+            continue
+        sid = entry["id"]
+        if sid in out:
+            r.bad("staff.id", f"staff id '{sid}' appears twice", "staff ids must be unique")
+        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email"}:
+            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'", did_you_mean(extra, ["name", "department", "roles", "emails"]), "C001", warn=True)
+        dept = entry.get("department", "")
+        if dept and dept not in departments:
+            r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
+        emails = entry.get("emails", [])
+        if isinstance(emails, str):
+            emails = [emails]
+        if entry.get("email"):
+            emails = [*emails, entry["email"]]
+        roles = entry.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):
+            r.bad("staff.roles", f"roles of '{sid}' must be a list of text", "write roles = [\"sales_manager\"]")
+            roles = []
+        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails))
+    return out
+
+
+def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
+    if not isinstance(raw, list) or not raw:
+        r.bad("approval.levels", "must be a non-empty array of tables [[approval.levels]]")
+        return None
+    levels = []
+    for entry in raw:
+        if not isinstance(entry, dict) or "role" not in entry:
+            r.bad("approval.levels", "each level needs a role", "write role = \"sales_manager\"")
+            continue
+        cap = entry.get("max_amount")
+        if cap is not None and (not isinstance(cap, (int, float)) or isinstance(cap, bool) or cap < 0):
+            r.bad("approval.levels.max_amount", f"max_amount of '{entry['role']}' must be a non-negative number")
+            cap = None
+        levels.append(ApprovalLevel(str(entry["role"]), None if cap is None else Decimal(str(cap))))
+    caps = [lv.max_amount for lv in levels]
+    if any(c is None for c in caps[:-1]) or caps != sorted(caps, key=lambda c: Decimal("Infinity") if c is None else c):
+        r.bad("approval.levels", "levels must go from the lowest max_amount to the highest, unlimited last")
+    return tuple(levels)
+
+
+def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
+    """Check a scalar option of a simple type; return it or None after reporting."""
+    ok = {
+        "str": isinstance(raw, str) and raw != "",
+        "bool": isinstance(raw, bool),
+        "int": isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0,
+        "ratio": isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 1,
+        "locale": raw in ("zh-CN", "en"),
+        "prefix": isinstance(raw, str) and re.fullmatch(r"[A-Z]{1,4}", raw or "") is not None,
+        "strings": isinstance(raw, list) and all(isinstance(x, str) and x for x in raw),
+        "weekdays": isinstance(raw, list) and all(isinstance(x, int) and 1 <= x <= 7 for x in raw),
+    }[kind]
+    if ok:
+        return raw
+    hints = {
+        "bool": "write true or false", "int": "write a whole number >= 0", "ratio": "write a number from 0 to 1, e.g. 0.85",
+        "locale": "use zh-CN or en", "prefix": "use 1-4 capital letters, e.g. C", "strings": "write a list of text",
+        "weekdays": "write ISO weekday numbers, e.g. [6, 7]", "str": "write non-empty text",
+    }
+    r.bad(key, f"{raw!r} is not a valid value", hints[kind])
+    return None
+
+
+def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Problem]]:
+    """Parse svcnotes.toml text into a Config, reporting every problem (defaults fill the gaps)."""
+    r = _Reader(text, path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        return Config(), [Problem("C000", f"TOML syntax error: {exc}", path, int(m.group(1)) if m else None,
+                                  hint="fix the syntax; see docs/config.md")]
+    values: dict[str, Any] = {}
+    for table, content in raw.items():
+        if table not in _TABLES:
+            r.bad(table, f"unknown section '{table}'", did_you_mean(table, sorted(_TABLES)), "C001", warn=True)
+            continue
+        if table in ("staff", "departments"):
+            continue
+        if not isinstance(content, dict):
+            r.bad(table, f"'{table}' must be a table")
+            continue
+        for key, val in content.items():
+            dotted = f"{table}.{key}"
+            if dotted not in OPTIONS:
+                known = [k.split(".", 1)[1] for k in OPTIONS if k.startswith(table + ".")]
+                r.bad(dotted, f"unknown option '{dotted}'", did_you_mean(key, known), "C001", warn=True)
+                continue
+            values[dotted] = val
+    cfg: dict[str, Any] = {"path": Path(path)}
+    if "departments" in raw:
+        cfg["departments"] = _labels(r, "departments", raw["departments"]) or dict(DEFAULT_DEPARTMENTS)
+    departments = cfg.get("departments", DEFAULT_DEPARTMENTS)
+    if "staff" in raw:
+        cfg["staff"] = _staff(r, raw["staff"], departments)
+    simple = {
+        "organisation.name": "organisation", "organisation.locale": "locale", "complaints.currency": "currency",
+        "approval.critical_role": "critical_role", "approval.signed": "signed_approvals",
+        "deadlines.working_days": "working_days", "deadlines.pause_on_hold": "pause_on_hold",
+        "deadlines.due_soon_days": "due_soon_days", "calendar.weekend": "weekend",
+        "callbacks.after_resolution_days": "callback_after_resolution_days",
+        "callbacks.after_service_days": "callback_after_service_days",
+        "callbacks.unreachable_after": "unreachable_after_attempts", "callbacks.annual_needs_month": "annual_needs_month",
+        "targets.callback_completion": "target_callback_completion", "targets.satisfaction": "target_satisfaction",
+        "targets.rework_rate": "target_rework_rate", "targets.valid_complaint_rate": "target_valid_complaint_rate",
+        "conduct.forbidden_phrases": "forbidden_phrases",
+    }
+    for dotted, attr in simple.items():
+        if dotted in values:
+            got = _simple(r, dotted, OPTIONS[dotted][0], values[dotted])
+            if got is not None:
+                cfg[attr] = tuple(got) if isinstance(got, list) else got
+    prefixes = dict(Config().prefixes)
+    for kind in ("complaint", "callback", "note"):
+        key = f"ids.{kind}_prefix"
+        if key in values and _simple(r, key, "prefix", values[key]) is not None:
+            prefixes[kind] = values[key]
+    if len(set(prefixes.values())) < 3:
+        r.bad("ids", "id prefixes must differ between kinds")
+    cfg["prefixes"] = prefixes
+    if "complaints.categories" in values:
+        cfg["categories"] = _labels(r, "complaints.categories", values["complaints.categories"]) or dict(DEFAULT_CATEGORIES)
+    if "approval.levels" in values:
+        levels = _levels(r, values["approval.levels"])
+        if levels:
+            cfg["approval_levels"] = levels
+    for key in ("calendar.holidays", "calendar.extra_working_days"):
+        if key in values:
+            got_dates = _dates(r, key, values[key])
+            if got_dates is not None:
+                cfg[key.split(".")[1]] = got_dates
+    base = Deadline(values.get("deadlines.target_days", 15), values.get("deadlines.limit_days", 20))
+    for key in ("deadlines.target_days", "deadlines.limit_days"):
+        if key in values:
+            _simple(r, key, "int", values[key])
+    deadlines = {s: base for s in ("minor", "normal", "major", "critical")}
+    for sev, d in (values.get("deadlines.severity") or {}).items():
+        if sev not in deadlines or not isinstance(d, dict):
+            r.bad(f"deadlines.severity.{sev}", f"unknown severity '{sev}'", did_you_mean(sev, deadlines))
+            continue
+        deadlines[sev] = Deadline(int(d.get("target_days", base.target_days)), int(d.get("limit_days", base.limit_days)))
+    for sev, d in deadlines.items():
+        if d.target_days > d.limit_days:
+            r.bad("deadlines", f"{sev}: target_days {d.target_days} is after limit_days {d.limit_days}", "the target must not exceed the limit")
+    cfg["deadlines"] = deadlines
+    return Config(**cfg), r.problems
+
+
+def load_config(root: Path) -> tuple[Config, list[Problem]]:
+    """Read svcnotes.toml under `root` (defaults and an error when it is missing or unreadable)."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return Config(path=path), [Problem("C003", "no svcnotes.toml", str(CONFIG_FILE), hint="run 'svcnotes init' or create it")]
+    except UnicodeDecodeError:
+        return Config(path=path), [Problem("C004", "svcnotes.toml is not UTF-8", CONFIG_FILE, hint="save it as UTF-8")]
+    return parse_config(text, CONFIG_FILE)

@@ -1,0 +1,63 @@
+"""The one error shape: every data problem is a value, collected in full, never raised."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Iterable
+
+
+class Severity(str, Enum):
+    """How bad a problem is: errors fail a run, warnings only with --strict."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One located problem: code, severity, file, line, field, message and a hint to fix it."""
+
+    code: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    field: str = ""
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        """Render as `path:line: CODE field: message (hint)`."""
+        where = self.path or "<repository>"
+        if self.line:
+            where += f":{self.line}"
+        field = f"{self.field}: " if self.field else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}: {self.code} {field}{self.message}{hint}"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for --format json."""
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    @property
+    def is_error(self) -> bool:
+        """True when this problem fails a run without --strict."""
+        return self.severity is Severity.ERROR
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """A 'did you mean ...?' hint for the closest choice, or a list of the allowed ones."""
+    options = list(choices)
+    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f"allowed: {shown}"
+
+
+def sort_key(problem: Problem) -> tuple[str, int, str, str]:
+    """Order problems by file, then line, then code."""
+    return (problem.path, problem.line or 0, problem.code, problem.field)

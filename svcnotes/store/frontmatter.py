@@ -1,0 +1,185 @@
+"""Split a record file into front matter and body, and parse the front matter safely.
+
+Every scalar is read as a string by libyaml's C BaseLoader (no YAML 1.1 type guessing); the walk
+records each key's line in the file and reports duplicate keys, which YAML silently collapses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml's C parser: about 6x faster than the pure-Python one
+    from yaml import CBaseLoader as _Loader
+except ImportError:  # pragma: no cover - only without libyaml
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+
+from svcnotes.model.problems import Problem
+
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
+_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
+_MAX_NODES = 50_000
+
+
+@dataclass
+class Parsed:
+    """A parsed record file: raw front-matter tree, key lines, body and problems."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    fm_start: int = 1  # file line of the first front-matter line (after the opening fence)
+    fm_end: int = 1  # file line of the closing fence
+    problems: list[Problem] = field(default_factory=list)
+    ok: bool = True
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (BOM allowed); anything else is a located error telling how to convert."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        guess = ""
+        try:
+            raw.decode("gb18030")
+            guess = " It looks like GBK/GB18030 (saved by Notepad or Excel)."
+        except UnicodeDecodeError:
+            pass
+        return None, Problem("E002", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}).{guess}",
+                             path, line, hint=f"run 'svcnotes fix-encoding {path}' or save the file as UTF-8")
+
+
+def parse(text: str, path: str) -> Parsed:
+    """Parse a record file's text; problems are collected, never raised."""
+    out = Parsed()
+    lines = text.splitlines(keepends=True)
+    if not lines or not _FENCE.match(lines[0]):
+        out.ok = False
+        out.problems.append(Problem("E003", "no front matter: the file must start with a line '---'", path, 1,
+                                    hint="put the YAML fields between two lines of '---' at the top of the file"))
+        return out
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    if close is None:
+        out.ok = False
+        out.problems.append(Problem("E004", "front matter is not closed", path, 1,
+                                    hint="add a line '---' after the last field"))
+        return out
+    out.fm_start, out.fm_end = 2, close + 1
+    yaml_text = "".join(lines[1:close])
+    rest = lines[close + 1:]
+    if rest and not rest[0].strip():
+        rest = rest[1:]  # the conventional blank line after the fence
+    out.body = "".join(rest)
+    if "\t" in yaml_text:
+        for n, line in enumerate(lines[1:close], 2):
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            if "\t" in indent:
+                out.problems.append(Problem("E008", "tab used for indentation", path, n,
+                                            hint="YAML allows only spaces for indentation; replace the tab with spaces"))
+                out.ok = False
+                return out
+    try:
+        node = yaml.compose(yaml_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        col = f", column {mark.column + 1}" if mark else ""
+        what = exc.problem or str(exc)
+        hint = "check quoting, indentation and the colon after each key"
+        if "'\\t'" in what or "\\t" in what:
+            hint = "replace tabs with spaces"
+        out.problems.append(Problem("E005", f"YAML syntax error{col}: {what}", path, line, hint=hint))
+        out.ok = False
+        return out
+    except yaml.YAMLError as exc:
+        out.problems.append(Problem("E005", f"YAML error: {exc}", path, 2, hint="check the front matter syntax"))
+        out.ok = False
+        return out
+    except (RecursionError, ValueError) as exc:  # pragma: no cover - defensive against hostile input
+        out.problems.append(Problem("E005", f"front matter cannot be read: {exc}", path, 2))
+        out.ok = False
+        return out
+    if node is None:
+        return out
+    if not isinstance(node, yaml.MappingNode):
+        out.problems.append(Problem("E006", f"front matter is a {_node_kind(node)}, not a set of fields", path, node.start_mark.line + 2,
+                                    hint="write one 'field: value' per line"))
+        out.ok = False
+        return out
+    walker = _Walker(path)
+    out.data = walker.mapping(node, "")
+    out.lines = walker.lines
+    out.problems.extend(walker.problems)
+    return out
+
+
+def _node_kind(node: yaml.Node) -> str:
+    return {"ScalarNode": "single value", "SequenceNode": "list"}.get(type(node).__name__, "structure")
+
+
+class _Walker:
+    """Turns a composed node tree into dicts/lists/strings, recording lines and problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines: dict[str, int] = {}
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.stack: set[int] = set()
+
+    def value(self, node: yaml.Node, where: str) -> Any:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise _TooBig
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and node.value in NULLS:
+                return None
+            return node.value
+        if id(node) in self.stack:
+            self._bad("E009", "recursive alias", where, node, "remove the self-referencing anchor")
+            return None
+        self.stack.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.value(child, f"{where}[{i}]") for i, child in enumerate(node.value)]
+            return self.mapping(node, where + ".")
+        finally:
+            self.stack.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, prefix: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._bad("E009", "a field name must be plain text", prefix.rstrip("."), key_node, "write 'name: value'")
+                    continue
+                key = key_node.value
+                where = prefix + key
+                if key == "<<":
+                    self._bad("E009", "merge keys (<<) are not supported", where, key_node, "write the fields out in full")
+                    continue
+                if key in out:
+                    first = self.lines.get(where)
+                    self._bad("E007", f"duplicate key '{key}' (first at line {first}); YAML would silently keep only the last",
+                              where, key_node, "remove one of the two lines or merge their values")
+                    continue
+                self.lines[where] = key_node.start_mark.line + 2
+                out[key] = self.value(value_node, where)
+        except _TooBig:
+            if prefix == "":
+                self._bad("E009", "front matter expands to too many values (alias bomb?)", "", node, "remove the aliases")
+                return {}
+            raise
+        return out
+
+    def _bad(self, code: str, message: str, where: str, node: yaml.Node, hint: str) -> None:
+        self.problems.append(Problem(code, message, self.path, node.start_mark.line + 2, where, hint))
+
+
+class _TooBig(Exception):
+    """Raised inside the walk when aliases expand past the node budget."""

@@ -1,0 +1,75 @@
+"""Number allocation: C-YYMM-NNN, monthly serials, never reused, safe across processes.
+
+A number is taken when its file exists now, existed in any commit (deleted or renumbered records
+included), or is recorded as an alias. Allocation holds an exclusive lock until the new file is
+written, so two `svcnotes new` running at once never take the same number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+class LockTimeout(Exception):
+    """Another svcnotes process held the numbering lock for too long."""
+
+
+@contextlib.contextmanager
+def numbering_lock(root: Path, timeout: float = 30.0) -> Iterator[None]:
+    """An exclusive inter-process lock for number allocation (flock where available)."""
+    lock_dir = root / ".git" if (root / ".git").is_dir() else root
+    path = lock_dir / "svcnotes-numbering.lock"
+    handle = open(path, "a+")
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            fcntl = None  # type: ignore[assignment]
+        deadline = time.monotonic() + timeout
+        while fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"{path} is held by another process") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        handle.close()
+
+
+def month_code(day: date) -> str:
+    """YYMM of a date."""
+    return f"{day.year % 100:02d}{day.month:02d}"
+
+
+def serials(prefix: str, yymm: str, names: Iterable[str]) -> set[int]:
+    """Serial numbers of ids `PREFIX-YYMM-NNN` found in file names or ids."""
+    pattern = re.compile(rf"(?:^|/){re.escape(prefix)}-{yymm}-(\d{{3,}})(?:\.md)?$")
+    found = set()
+    for name in names:
+        m = pattern.search(name)
+        if m:
+            found.add(int(m.group(1)))
+    return found
+
+
+def next_number(prefix: str, day: date, taken: set[int]) -> str:
+    """The next free id for the month of `day` given the serials already taken."""
+    serial = max(taken, default=0) + 1
+    return f"{prefix}-{month_code(day)}-{serial:03d}"
+
+
+def folder_names(folder: Path) -> list[str]:
+    """File names in a folder (empty when it does not exist)."""
+    try:
+        return [entry.name for entry in os.scandir(folder)]
+    except FileNotFoundError:
+        return []

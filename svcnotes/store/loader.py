@@ -1,0 +1,102 @@
+"""Type a parsed front matter by the declared schema into a Record, collecting every problem."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+from typing import Any
+
+from svcnotes.model.config import Config
+from svcnotes.model.fields import CoercionError, Field, coerce_scalar
+from svcnotes.model.problems import Problem, Severity, did_you_mean
+from svcnotes.model.record import Record
+from svcnotes.model.schema import Kind
+from svcnotes.store.frontmatter import Parsed
+
+
+def _is_extension(key: str) -> bool:
+    """Keys starting with 'x_' or 'x-' are a repository's own fields: kept, never flagged."""
+    return key.startswith(("x_", "x-"))
+
+
+class _Typer:
+    """Coerces raw values field by field, recording problems with their file lines."""
+
+    def __init__(self, path: str, lines: dict[str, int], config: Config) -> None:
+        self.path = path
+        self.lines = lines
+        self.config = config
+        self.problems: list[Problem] = []
+
+    def bad(self, where: str, message: str, hint: str = "", code: str = "E102", warn: bool = False) -> None:
+        line = self.lines.get(where) or self.lines.get(where.split("[", 1)[0])
+        self.problems.append(Problem(code, message, self.path, line, where, hint,
+                                     Severity.WARNING if warn else Severity.ERROR))
+
+    def fields(self, fields: dict[str, Field], raw: dict[str, Any], prefix: str, kind_label: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            where = prefix + key
+            f = fields.get(key)
+            if f is None:
+                if not _is_extension(key):
+                    self.bad(where, f"unknown field '{key}' for a {kind_label}", did_you_mean(key, fields), "W106", warn=True)
+                out[key] = value
+                continue
+            if value is None:
+                continue
+            typed = self.value(f, value, where)
+            if typed is not None:
+                out[key] = typed
+        for f in fields.values():
+            if f.required and (out.get(f.name) in (None, "", [])) and not any(p.field == prefix + f.name for p in self.problems):
+                self.bad(prefix + f.name if prefix else f.name, "is required", f"add '{f.name}: ...' ({f.zh} / {f.en})", "E101")
+                if prefix:
+                    self.problems[-1] = Problem("E101", f"'{f.name}' is required", self.path,
+                                                self.lines.get(prefix.rstrip(".")), prefix + f.name,
+                                                f"add '{f.name}: ...' ({f.zh} / {f.en})")
+        return out
+
+    def value(self, f: Field, value: Any, where: str) -> Any:
+        if f.type == "list":
+            if not isinstance(value, list):
+                self.bad(where, "expected a list", f"write {f.name}: [{value}]" if isinstance(value, str) else "write a YAML list")
+                return None
+            assert f.item is not None
+            items = [self.value(f.item, v, f"{where}[{i}]") for i, v in enumerate(value) if v is not None]
+            return [v for v in items if v is not None]
+        if f.type == "objects":
+            if not isinstance(value, list):
+                self.bad(where, "expected a list of entries", "write each entry as '- key: value' on its own lines")
+                return None
+            result = []
+            for i, entry in enumerate(value):
+                if not isinstance(entry, dict):
+                    self.bad(f"{where}[{i}]", "expected an entry with fields", "write '- key: value'")
+                    continue
+                result.append(self.fields(f.sub, entry, f"{where}[{i}].", f.en.lower()))
+            return result
+        if not isinstance(value, str):
+            self.bad(where, f"expected a single value, found a {'list' if isinstance(value, list) else 'set of fields'}",
+                     "write the value on the same line as the field name")
+            return None
+        try:
+            choices = self.config.choices(f.choices_from) if f.choices_from else ()
+            return coerce_scalar(f, value, choices)
+        except CoercionError as exc:
+            self.bad(where, str(exc), exc.hint, exc.code)
+            return None
+
+
+def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: str = "") -> tuple[Record, list[Problem]]:
+    """Type `parsed` as a record of `kind`; the record is returned even when fields are bad."""
+    typer = _Typer(path, parsed.lines, config)
+    data = typer.fields(kind.by_name, parsed.data, "", kind.en.lower()) if parsed.ok else {}
+    record_id = str(data.get("id") or PurePosixPath(path).stem)
+    record = Record(kind.name, record_id, path, data, parsed.body, parsed.lines, digest)
+    return record, parsed.problems + typer.problems
+
+
+def content_digest(raw: bytes) -> str:
+    """A short content hash used to detect edits made since a record was read."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()

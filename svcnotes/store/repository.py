@@ -1,0 +1,236 @@
+"""The Repository: one object for a record repository, one accessor per record kind."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from svcnotes.model.config import CONFIG_FILE, Config, load_config
+from svcnotes.model.problems import Problem
+from svcnotes.model.record import Record
+from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
+from svcnotes.store import gitops, ids
+from svcnotes.store.frontmatter import decode, parse
+from svcnotes.store.loader import build_record, content_digest
+from svcnotes.store.writer import atomic_write, render_new, render_update
+
+RECORDS_DIR = "records"
+
+
+class NotFound(Exception):
+    """No record has that id (or alias)."""
+
+
+class NotARepository(Exception):
+    """No svcnotes.toml at or above the given folder."""
+
+
+class DirtyRecord(Exception):
+    """The record file changed on disk since it was read; writing would lose that edit."""
+
+
+class InvalidRecord(Exception):
+    """The record would not be valid; carries the problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.format() for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Snapshot:
+    """Every record of the repository read once, with the problems found while reading."""
+
+    records: dict[str, list[Record]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    problems: list[Problem] = field(default_factory=list)
+    by_id: dict[str, Record] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        """Add a record (first one wins the id; duplicates are reported by checks)."""
+        self.records[record.kind].append(record)
+        self.by_id.setdefault(record.id, record)
+        for alias in record.data.get("aliases") or ():
+            self.aliases.setdefault(alias, record.id)
+
+    def find(self, record_id: str) -> Record | None:
+        """A record by id or by a former number (alias)."""
+        return self.by_id.get(record_id) or self.by_id.get(self.aliases.get(record_id, ""))
+
+    def all(self) -> Iterable[Record]:
+        """Every record of every kind."""
+        for records in self.records.values():
+            yield from records
+
+
+def read_record(root: Path, rel: str, config: Config, kind: Kind | None = None) -> tuple[Record | None, list[Problem]]:
+    """Read and type one record file (relative posix path)."""
+    kind = kind or kind_for_path(rel)
+    if kind is None:
+        return None, [Problem("E201", "file is not inside a record folder", rel, hint="put records under records/<kind>/")]
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        return None, [Problem("E001", f"cannot read file: {exc.strerror}", rel)]
+    text, problem = decode(raw, rel)
+    if text is None:
+        assert problem is not None
+        return None, [problem]
+    record, problems = build_record(kind, rel, parse(text, rel), config, content_digest(raw))
+    return record, problems
+
+
+def kind_for_path(rel: str) -> Kind | None:
+    """The kind a path belongs to by its folder (records/<folder>/...)."""
+    parts = rel.split("/")
+    if len(parts) >= 3 and parts[0] == RECORDS_DIR:
+        return FOLDER_KIND.get(parts[1])
+    return None
+
+
+class Repository:
+    """A record repository: svcnotes.toml, records/ and (usually) git."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.config, self.config_problems = load_config(self.root)
+        self.customers = KindStore(self, KINDS["customer"])
+        self.complaints = KindStore(self, KINDS["complaint"])
+        self.callbacks = KindStore(self, KINDS["callback"])
+        self.notes = KindStore(self, KINDS["note"])
+        self._snapshot: Snapshot | None = None
+
+    @classmethod
+    def open(cls, start: Path | str = ".") -> Repository:
+        """The repository whose svcnotes.toml is at or above `start`."""
+        here = Path(start).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CONFIG_FILE).is_file():
+                return cls(folder)
+        raise NotARepository(f"no {CONFIG_FILE} in {here} or any parent folder")
+
+    def store(self, kind: str) -> KindStore:
+        """The accessor of a kind by name."""
+        return {"customer": self.customers, "complaint": self.complaints,
+                "callback": self.callbacks, "note": self.notes}[kind]
+
+    def record_files(self, kinds: Iterable[str] = KINDS) -> list[str]:
+        """Relative paths of every record file (*.md under records/<folder>/), sorted."""
+        out: list[str] = []
+        for name in kinds:
+            base = self.root / RECORDS_DIR / KINDS[name].folder
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+                out.extend(f"{rel_dir}/{f}" for f in sorted(filenames) if f.endswith(".md") and not f.startswith("."))
+        return out
+
+    def snapshot(self, refresh: bool = False) -> Snapshot:
+        """Every record, read once per Repository (refresh=True re-reads)."""
+        if self._snapshot is None or refresh:
+            from svcnotes.store.bulk import load_all
+
+            self._snapshot = load_all(self)
+        return self._snapshot
+
+    def invalidate(self) -> None:
+        """Forget the cached snapshot after a write."""
+        self._snapshot = None
+
+
+class KindStore:
+    """get/list/create/update for one record kind."""
+
+    def __init__(self, repo: Repository, kind: Kind) -> None:
+        self.repo = repo
+        self.kind = kind
+
+    def list(self) -> list[Record]:
+        """Every record of this kind, in path order."""
+        return list(self.repo.snapshot().records[self.kind.name])
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id or former number; NotFound otherwise."""
+        record = self.repo.snapshot().find(record_id)
+        if record is None or record.kind != self.kind.name:
+            raise NotFound(f"no {self.kind.en.lower()} '{record_id}'")
+        return record
+
+    def path_for(self, record_id: str) -> str:
+        """Where a record with this id lives (year folder from YYMM for numbered kinds)."""
+        base = f"{RECORDS_DIR}/{self.kind.folder}"
+        if self.kind.year_folders:
+            yymm = record_id.split("-")[1]
+            return f"{base}/20{yymm[:2]}/{record_id}.md"
+        return f"{base}/{record_id}.md"
+
+    def allocate_and_write(self, day: date, data: Mapping[str, Any], body: str) -> Record:
+        """Allocate the next number for `day`'s month and write the record, under the numbering lock."""
+        prefix = self.repo.config.prefixes[self.kind.prefix_key]
+        yymm = ids.month_code(day)
+        folder = self.repo.root / RECORDS_DIR / self.kind.folder / f"20{yymm[:2]}"
+        with ids.numbering_lock(self.repo.root):
+            taken = ids.serials(prefix, yymm, ids.folder_names(folder))
+            rel_folder = f"{RECORDS_DIR}/{self.kind.folder}/20{yymm[:2]}"
+            taken |= ids.serials(prefix, yymm, gitops.paths_in_history(self.repo.root, rel_folder))
+            taken |= ids.serials(prefix, yymm, self._aliases())
+            record_id = ids.next_number(prefix, day, taken)
+            return self._write_new({**data, "id": record_id}, body)
+
+    def _aliases(self) -> list[str]:
+        snap = self.repo._snapshot
+        return list(snap.aliases) if snap else []
+
+    def create(self, data: Mapping[str, Any], body: str = "") -> Record:
+        """Write a new record; numbered kinds get the next number from their date field."""
+        if self.kind.year_folders:
+            day = _number_date(self.kind.name, data)
+            return self.allocate_and_write(day, data, body)
+        rel = self.path_for(str(data["id"]))
+        if (self.repo.root / rel).exists():
+            raise InvalidRecord([Problem("E203", f"'{data['id']}' already exists", rel, field="id",
+                                         hint="choose another id")])
+        return self._write_new(data, body)
+
+    def _write_new(self, data: Mapping[str, Any], body: str) -> Record:
+        rel = self.path_for(str(data["id"]))
+        text = render_new(self.kind, data, body)
+        atomic_write(self.repo.root / rel, text)
+        self.repo.invalidate()
+        record, problems = read_record(self.repo.root, rel, self.repo.config, self.kind)
+        assert record is not None, problems
+        return record
+
+    def update(self, record: Record, changes: Mapping[str, Any]) -> Record:
+        """Write `changes` (field -> value, None deletes) to a record read earlier.
+
+        Refuses (DirtyRecord) when the file changed since `record` was read.
+        """
+        path = self.repo.root / record.path
+        raw = path.read_bytes()
+        if record.digest and content_digest(raw) != record.digest:
+            raise DirtyRecord(f"{record.path} changed on disk since it was read; run the command again")
+        text, problem = decode(raw, record.path)
+        if text is None:
+            raise InvalidRecord([problem] if problem else [])
+        had_bom = raw.startswith(b"\xef\xbb\xbf")
+        new_text = render_update(self.kind, text, changes)
+        atomic_write(path, ("\ufeff" if had_bom else "") + new_text)
+        self.repo.invalidate()
+        updated, problems = read_record(self.repo.root, record.path, self.repo.config, self.kind)
+        assert updated is not None, problems
+        return updated
+
+
+def _number_date(kind: str, data: Mapping[str, Any]) -> date:
+    """The date whose month numbers a new record (received, due or note time)."""
+    key = {"complaint": "received_at", "callback": "due", "note": "at"}[kind]
+    value = data.get(key)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise InvalidRecord([Problem("E101", "is required to number the record", field=key, hint=f"give {key}")])

@@ -1,0 +1,73 @@
+"""Every mutation is one git commit with a structured, machine-readable message.
+
+Subject `C-2611-007: investigating → proposed`, then trailers (`Svc-Record:`, `Svc-Action:`,
+`Svc-From:`, `Svc-To:`, ...) that history and audit read back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from svcnotes.model.config import Staff
+from svcnotes.store import gitops
+
+if TYPE_CHECKING:
+    from svcnotes.store.repository import Repository
+
+
+class UnknownActor(Exception):
+    """The git identity does not map to anyone in the staff directory."""
+
+
+class UncommittedEdits(Exception):
+    """The record file has uncommitted human edits; refuse unless --allow-dirty."""
+
+
+@dataclass(frozen=True)
+class CommitOptions:
+    """How a verb commits: commit at all, and whether uncommitted edits may be included."""
+
+    commit: bool = True
+    allow_dirty: bool = False
+
+
+def current_actor(repo: Repository) -> Staff:
+    """The staff member behind the current git identity (GIT_AUTHOR_EMAIL or user.email)."""
+    name, email = gitops.identity(repo.root)
+    if not email:
+        raise UnknownActor("git has no identity; set it with: git config user.email you@example.com")
+    person = repo.config.staff_by_email(email)
+    if person is None:
+        raise UnknownActor(f"git e-mail '{email}' is not in the staff directory; add it to the emails of your "
+                           "[[staff]] entry in svcnotes.toml")
+    return person
+
+
+def ensure_clean(repo: Repository, paths: list[str], options: CommitOptions) -> None:
+    """Refuse when a record we are about to rewrite has uncommitted edits (unless allowed)."""
+    if not options.commit or options.allow_dirty or not gitops.is_repo(repo.root):
+        return
+    dirty = [p for p in gitops.dirty_paths(repo.root, paths) if p in paths]
+    tracked_dirty = [p for p in dirty if gitops.git(repo.root, "ls-files", "--", p, check=False).strip()]
+    if tracked_dirty:
+        raise UncommittedEdits(f"{', '.join(tracked_dirty)} has uncommitted edits; commit them first, "
+                               "or pass --allow-dirty to include them in this commit")
+
+
+def message(subject: str, trailers: Mapping[str, str], body: str = "") -> str:
+    """A commit message: subject, optional body, then `Key: value` trailers."""
+    text = subject + "\n"
+    if body:
+        text += "\n" + body.strip() + "\n"
+    if trailers:
+        text += "\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items() if v is not None and v != "") + "\n"
+    return text
+
+
+def commit_change(repo: Repository, paths: list[str], subject: str, trailers: Mapping[str, str],
+                  options: CommitOptions, body: str = "") -> str | None:
+    """Commit `paths` with a structured message; None when not committing or not in git."""
+    if not options.commit or not gitops.is_repo(repo.root):
+        return None
+    return gitops.commit(repo.root, paths, message(subject, trailers, body))
