@@ -1,0 +1,353 @@
+"""Turn source rows into planned records: typed field values, one outcome per row, provenance.
+
+`plan_import` writes nothing. Phase 2 (`svcnotes import`) hands the plan to the store:
+
+    for c in plan.customers: repo.customers.create(c.data)
+    for r in plan.records:   repo.complaints.create(r.data, body=r.body)   # ids allocated there
+
+Records come in received order so the store's YYMM serials follow the calendar. Every source row
+gets exactly one RowResult (imported, duplicate or rejected), so the summary adds up.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping as TMapping
+
+from svcnotes.io.mapping import BODY, Mapping, check_headers, render_template
+from svcnotes.io.tabular import Row, Table
+from svcnotes.io.values import Cell, cell_text, is_na, parse_bool, parse_date, parse_datetime, parse_decimal, parse_int, split_list
+from svcnotes.model.config import Config
+from svcnotes.model.fields import CoercionError, Field
+from svcnotes.model.problems import Problem, Severity, did_you_mean
+from svcnotes.model.schema import KINDS
+
+IMPORTED, DUPLICATE, REJECTED = "imported", "duplicate", "rejected"
+_TITLE_MAX = 80
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What happened to one source row, and why."""
+
+    row: int
+    outcome: str
+    key: str = ""
+    reason: str = ""
+    cells: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedRecord:
+    """One record to create: typed data in schema order (no id: the store allocates it) and body."""
+
+    row: int
+    key: str
+    data: dict[str, Any]
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedCustomer:
+    """A customer the import creates because no existing customer has this name."""
+
+    id: str
+    name: str
+    data: dict[str, Any]
+    first_row: int
+
+
+@dataclass
+class ImportPlan:
+    """The outcome of planning one import: records, new customers, per-row results, problems."""
+
+    kind: str
+    source: str
+    headers: list[str] = field(default_factory=list)
+    records: list[PlannedRecord] = field(default_factory=list)
+    customers: list[PlannedCustomer] = field(default_factory=list)
+    results: list[RowResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per outcome; the three always add up to the number of source rows."""
+        got = Counter(r.outcome for r in self.results)
+        return {o: got.get(o, 0) for o in (IMPORTED, DUPLICATE, REJECTED)}
+
+    def rows(self, outcome: str) -> list[RowResult]:
+        """The results with one outcome, in file order."""
+        return [r for r in self.results if r.outcome == outcome]
+
+    def summary(self) -> str:
+        """One line, e.g. `600 rows: 598 imported, 1 duplicate, 1 rejected; 58 new customers`."""
+        c = self.counts()
+        new = f"; {len(self.customers)} new customer{'s' * (len(self.customers) != 1)}" if self.customers else ""
+        return (f"{self.source}: {len(self.results)} rows: {c[IMPORTED]} imported, {c[DUPLICATE]} duplicate, "
+                f"{c[REJECTED]} rejected{new}")
+
+    def rejected_csv(self, outcomes: tuple[str, ...] = (REJECTED,)) -> str:
+        """The rejected (or other) rows as CSV text: row, outcome, reason, then the source cells."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(["row", "outcome", "reason", *self.headers])
+        for r in self.results:
+            if r.outcome in outcomes:
+                w.writerow([r.row, r.outcome, r.reason, *r.cells])
+        return out.getvalue()
+
+
+def name_key(name: str) -> str:
+    """How customer names are compared: NFKC, case-folded, spaces collapsed, end punctuation off."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"\s+", " ", text).strip(" .,;。，")
+
+
+def customer_slug(name: str) -> str:
+    """A stable customer id: the ASCII-folded name (`acme-corp`) or `cust-` and a name hash."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    digest = hashlib.sha1(name_key(name).encode()).hexdigest()
+    if folded and len(folded) >= len(name.replace(" ", "")) * 0.9:
+        slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:40].strip("-")
+        if len(slug) >= 2:
+            return slug
+    return f"cust-{digest[:6]}"
+
+
+class _Customers:
+    """Matches names to existing customer ids, creating planned customers for the rest."""
+
+    def __init__(self, existing: TMapping[str, str]) -> None:
+        self.by_key = {name_key(n): cid for n, cid in existing.items()}
+        self.ids = set(existing.values())
+        self.new: dict[str, PlannedCustomer] = {}
+
+    def resolve(self, name: str, row: int) -> str:
+        key = name_key(name)
+        if key in self.by_key:
+            return self.by_key[key]
+        slug = customer_slug(name)
+        if slug in self.ids:  # another name folds to the same slug: make it unique, stably
+            slug = f"{slug[:33]}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+        self.by_key[key] = slug
+        self.ids.add(slug)
+        self.new[key] = PlannedCustomer(slug, name, {"id": slug, "name": name, "tier": "normal"}, row)
+        return slug
+
+
+def _lookup(vmap: dict[str, str] | None, value: str) -> str:
+    """Apply a value map: exact, then case- and width-insensitive, then the "*" catch-all."""
+    if not vmap:
+        return value
+    if vmap.get(value):
+        return vmap[value]
+    folded = {name_key(k): v for k, v in vmap.items() if v}
+    return folded.get(name_key(value)) or vmap.get("*") or value
+
+
+class _Converter:
+    """Coerces one field's mapped source text to its declared type, per the mapping."""
+
+    def __init__(self, mapping: Mapping, config: Config) -> None:
+        self.mapping = mapping
+        self.config = config
+
+    def choices(self, f: Field) -> tuple[str, ...]:
+        return self.config.choices(f.choices_from) if f.choices_from else f.choices
+
+    def scalar(self, f: Field, value: Cell) -> Any:
+        t = f.type
+        if t in ("date", "datetime"):
+            parse = parse_date if t == "date" else parse_datetime
+            return parse(value, self.mapping.date_formats)
+        text = cell_text(value)
+        if t == "str":
+            return re.sub(r"\s*\n\s*", " ", text)
+        if t in ("text", "ref", "id"):
+            return text
+        if t == "enum":
+            allowed = self.choices(f)
+            if text not in allowed:
+                raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
+            return text
+        number = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
+        if t != "bool" and f.minimum is not None and number < f.minimum:
+            raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
+        if t != "bool" and f.maximum is not None and number > f.maximum:
+            raise CoercionError(f"{text} is above the maximum {f.maximum:g}")
+        return number
+
+    def field(self, f: Field, values: list[Cell]) -> Any:
+        """The typed value of `f` from its non-empty source values (first wins for scalars)."""
+        vmap = self.mapping.values.get(f.name)
+        if f.type == "list":
+            items: list[Any] = []
+            for v in values:
+                for part in split_list(cell_text(v)):
+                    mapped = _lookup(vmap, part)
+                    if mapped and not is_na(mapped, self.mapping.na):
+                        item = self.scalar(f.item, mapped) if f.item else mapped
+                        if item not in items:
+                            items.append(item)
+            return items or None
+        if f.type == "text" and len(values) > 1:
+            values = ["\n\n".join(cell_text(v) for v in values)]
+        for v in values:
+            mapped = _lookup(vmap, v) if isinstance(v, str) else v
+            if not is_na(mapped, self.mapping.na):
+                return self.scalar(f, mapped)
+        return None
+
+
+def _cells_of(row: Row, headers: list[str]) -> tuple[str, ...]:
+    return tuple(cell_text(row.values.get(h, "")) for h in headers)
+
+
+def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None = None,
+                existing_keys: Iterable[str] = (), *, customers: TMapping[str, str] | None = None,
+                config: Config | None = None, source: str | None = None) -> ImportPlan:
+    """Plan the import of `rows` (a Table, or Rows) as records of `kind` (default: the mapping's).
+
+    `existing_keys` are provenance keys of earlier imports (re-running imports nothing new);
+    `customers` maps existing customer names to ids; `config` supplies configurable choices.
+    """
+    kind = kind or mapping.kind
+    schema = KINDS[kind]
+    config = config or Config()
+    table = rows if isinstance(rows, Table) else None
+    row_list = list(table.rows if table else rows)  # type: ignore[union-attr]
+    headers = table.headers if table else list(dict.fromkeys(h for r in row_list for h in r.values))
+    src = source or (table.source if table else "<rows>")
+    plan = ImportPlan(kind, src, headers)
+    if kind != mapping.kind:
+        plan.problems.append(Problem("M012", f"the mapping is for '{mapping.kind}', not '{kind}'", src, hint=f"use a {kind} mapping"))
+    plan.problems += check_headers(mapping, headers, src)
+    missing_key = [c for c in mapping.key if c not in headers]
+    namespace = mapping.source or Path(src).stem
+    seen: dict[str, int] = {}
+    existing = set(existing_keys)
+    resolver = _Customers(customers or {})
+    convert = _Converter(mapping, config)
+    results: list[RowResult] = []
+    records: list[PlannedRecord] = []
+    for bad in table.bad_rows if table else ():
+        results.append(RowResult(bad.number, REJECTED, "", bad.reason, bad.cells))
+    for row in row_list:
+        cells = _cells_of(row, headers)
+        if missing_key:
+            results.append(RowResult(row.number, REJECTED, "", f"key column(s) {', '.join(missing_key)} not in the file", cells))
+            continue
+        key, why = _row_key(row, mapping, headers)
+        if not key:
+            results.append(RowResult(row.number, REJECTED, "", why, cells))
+            continue
+        key = f"{namespace}:{key}"
+        if key in existing:
+            results.append(RowResult(row.number, DUPLICATE, key, "imported before", cells))
+            continue
+        if key in seen:
+            results.append(RowResult(row.number, DUPLICATE, key, f"same key as row {seen[key]}", cells))
+            continue
+        data, body, errors = _convert(row, mapping, schema.name, convert)
+        if not errors and "customer" in schema.by_name and isinstance(data.get("customer"), str):
+            data["customer"] = resolver.resolve(data["customer"], row.number)
+        if not errors and kind == "customer" and data.get("name"):
+            if name_key(data["name"]) in resolver.by_key:
+                results.append(RowResult(row.number, DUPLICATE, key, f"customer '{resolver.by_key[name_key(data['name'])]}' has this name", cells))
+                continue
+            data["id"] = resolver.resolve(data["name"], row.number)
+            resolver.new.pop(name_key(data["name"]))
+        missing = [f.name for f in schema.fields if f.required and f.name != "id" and data.get(f.name) in (None, "", [])]
+        if missing:
+            errors.append(f"missing required {', '.join(missing)} (map a column or add [defaults])")
+        if errors:
+            results.append(RowResult(row.number, REJECTED, key, "; ".join(errors), cells))
+            continue
+        data["imported"] = [{"source": src, "row": row.number, "key": key}]
+        ordered = {f.name: data[f.name] for f in schema.fields if f.name in data}
+        seen[key] = row.number
+        records.append(PlannedRecord(row.number, key, ordered, body))
+        results.append(RowResult(row.number, IMPORTED, key, "", cells))
+    plan.results = sorted(results, key=lambda r: r.row)
+    when = next((f for f in ("received_at", "due", "since") if f in schema.by_name), "")
+    plan.records = sorted(records, key=lambda r: (_sortable(r.data.get(when)), r.row))
+    plan.customers = sorted(resolver.new.values(), key=lambda c: c.first_row)
+    plan.problems += _unfilled(plan, mapping, schema.name)
+    return plan
+
+
+def _sortable(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    return datetime.max
+
+
+def _row_key(row: Row, mapping: Mapping, headers: list[str]) -> tuple[str, str]:
+    """The row's source key (key columns joined by |, else a hash of the whole row), or a reason."""
+    if mapping.key:
+        parts = [cell_text(row.values.get(c, "")) for c in mapping.key]
+        if all(is_na(p, mapping.na) for p in parts):
+            return "", f"the key column(s) {', '.join(mapping.key)} are empty"
+        return "|".join(parts), ""
+    text = "\x1f".join(cell_text(row.values.get(h, "")) for h in headers)
+    return "row-" + hashlib.sha1(text.encode()).hexdigest()[:12], ""
+
+
+def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tuple[dict[str, Any], str, list[str]]:
+    """Typed data, body and error reasons for one row."""
+    schema = KINDS[kind]
+    gathered: dict[str, list[Cell]] = {}
+    for column, targets in mapping.columns.items():
+        value = row.values.get(column, "")
+        if is_na(value, mapping.na):
+            continue
+        for target in targets:
+            gathered.setdefault(target, []).append(value)
+    texts = {h: ("" if is_na(v, mapping.na) else cell_text(v)) for h, v in row.values.items()}
+    for target, template in mapping.templates.items():
+        rendered = render_template(template, texts)
+        if rendered and (target == BODY or target not in gathered):
+            gathered.setdefault(target, []).append(rendered)
+    for target, value in mapping.defaults.items():
+        gathered.setdefault(target, [value])
+    body = "\n\n".join(cell_text(v) for v in gathered.pop(BODY, []) if not is_na(v, mapping.na))
+    data: dict[str, Any] = {}
+    errors: list[str] = []
+    for name, values in gathered.items():
+        f = schema.by_name[name]
+        try:
+            value = convert.field(f, values)
+        except CoercionError as exc:
+            errors.append(f"{name}: {exc}" + (f" ({exc.hint})" if exc.hint else ""))
+            continue
+        if value is not None:
+            data[name] = value
+    if kind == "complaint":
+        received = data.get("received_at")
+        if isinstance(received, datetime) and "registered_at" not in data:
+            data["registered_at"] = received.date()
+        if not data.get("title") and body:
+            first = body.strip().splitlines()[0]
+            data["title"] = first[:_TITLE_MAX] + ("…" if len(first) > _TITLE_MAX else "")
+        if data.get("amount") is not None and "currency" not in data:
+            data["currency"] = convert.config.currency
+    return data, body, errors
+
+
+def _unfilled(plan: ImportPlan, mapping: Mapping, kind: str) -> list[Problem]:
+    """One summary problem per reason shared by many rejected rows, so a bad mapping shows up once."""
+    reasons = Counter(r.reason for r in plan.rows(REJECTED))
+    out = []
+    for reason, count in reasons.most_common():
+        if count > 1:
+            out.append(Problem("I001", f"{count} rows rejected: {reason}", plan.source, severity=Severity.WARNING))
+    return out

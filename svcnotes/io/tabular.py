@@ -1,0 +1,250 @@
+"""Read .csv and .xlsx files into rows, reporting malformed rows instead of failing.
+
+CSV bytes are decoded by a fixed strategy (UTF-16 BOM, then strict UTF-8 with or without BOM,
+then strict GB18030, then charset-normalizer, then Latin-1 which never fails); line endings may
+be LF, CRLF, CR or mixed; quoted fields may span lines. Preamble junk above the header (such as
+`unzip` output) is skipped. Every cell is trimmed of surrounding whitespace.
+
+A row's number is the line of the file where the record starts (CSV) or the sheet row (XLSX), so
+a person can find it in an editor or in Excel.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Iterator
+
+from svcnotes.io.values import Cell
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_SCAN = 30  # records looked at to find the header
+csv.field_size_limit(16 * 1024 * 1024)  # long narratives (the CFPB sample has 21,928 chars)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: header -> cell, and where it starts in the source."""
+
+    number: int
+    values: dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that cannot be read as a record (missing or extra fields, broken quoting)."""
+
+    number: int
+    reason: str
+    cells: tuple[str, ...] = ()
+
+
+@dataclass
+class Table:
+    """The rows of one file or sheet, with what was skipped and how it was decoded."""
+
+    source: str
+    headers: list[str]
+    rows: list[Row] = field(default_factory=list)
+    bad_rows: list[BadRow] = field(default_factory=list)
+    encoding: str = ""
+    header_row: int = 1
+    skipped_lines: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Data rows in the file: the readable ones plus the bad ones (blank lines excluded)."""
+        return len(self.rows) + len(self.bad_rows)
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode file bytes; returns (text, encoding used). `encoding` overrides detection."""
+    if encoding:
+        codecs.lookup(encoding)  # LookupError for an unknown name is the caller's to report
+        return data.decode(encoding, errors="replace").lstrip("\ufeff"), encoding
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    for candidate in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        if candidate == "utf-8-sig":
+            candidate = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return text, candidate
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
+    return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma unless the first lines clearly use tabs or semicolons (Excel 'Unicode text' is tabbed)."""
+    head = "\n".join(text.splitlines()[:5])
+    counts = {d: head.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _lines(text: str) -> Iterator[str]:
+    for m in _LINE.finditer(text):
+        yield m.group(0)
+
+
+def _clean(cell: str) -> str:
+    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _headers(cells: list[str], table: Table) -> list[str]:
+    """Trimmed header names; blanks become col<N>, repeats get .2, .3 (each noted)."""
+    names: list[str] = []
+    for n, cell in enumerate(cells, 1):
+        name = _clean(cell).lstrip("\ufeff") or f"col{n}"
+        if name in names:
+            k = 2
+            while f"{name}.{k}" in names:
+                k += 1
+            table.notes.append(f"column {n}: header '{name}' repeats; read as '{name}.{k}'")
+            name = f"{name}.{k}"
+        names.append(name)
+    return names
+
+
+def _find_header(records: list[tuple[int, list[str]]], header_row: int | None) -> int:
+    """Index of the header record: given as a line number, else the first of the usual width."""
+    if header_row is not None:
+        for i, (line, _) in enumerate(records):
+            if line >= header_row:
+                return i
+        return 0
+    widths = Counter(len(cells) for _, cells in records if any(c.strip() for c in cells))
+    if not widths:
+        return 0
+    usual = widths.most_common(1)[0][0]
+    for i, (_, cells) in enumerate(records):
+        if len(cells) == usual and sum(1 for c in cells if c.strip()) >= min(2, usual):
+            return i
+    return 0
+
+
+def read_csv_text(text: str, source: str = "<text>", header_row: int | None = None, delimiter: str | None = None) -> Table:
+    """Parse CSV text into a Table; `header_row` is the header's line number (auto when None)."""
+    table = Table(source, [])
+    lines = _lines(text)
+    consumed = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal consumed
+        for line in lines:
+            consumed += 1
+            yield line
+
+    reader = csv.reader(counted(), delimiter=delimiter or sniff_delimiter(text), strict=False)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    error = ""
+    while True:
+        start = consumed + 1
+        try:
+            records.append((start, next(reader)))
+        except StopIteration:
+            break
+        except csv.Error as exc:  # only an unterminated quote at the end of the file gets here
+            error = f"broken quoting from here to the end of the file ({exc})"
+            break
+    if not records:
+        table.notes.append("the file is empty")
+        return table
+    at = _find_header(records[:_SCAN], header_row)
+    table.header_row = records[at][0]
+    table.skipped_lines = table.header_row - 1
+    if at:
+        table.notes.append(f"skipped {at} line(s) above the header on line {table.header_row}")
+    table.headers = _headers(records[at][1], table)
+    width = len(table.headers)
+    for number, cells in records[at + 1:]:
+        if not cells or not any(c.strip() for c in cells):
+            continue  # blank line
+        cleaned = [_clean(c) for c in cells]
+        if len(cleaned) > width and not any(cleaned[width:]):
+            cleaned = cleaned[:width]  # trailing empty cells, as Excel writes them
+        if len(cleaned) < width:
+            table.bad_rows.append(BadRow(number, f"missing fields: {len(cleaned)} of {width} columns", tuple(cleaned)))
+        elif len(cleaned) > width:
+            table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cleaned)))
+        else:
+            table.rows.append(Row(number, dict(zip(table.headers, cleaned))))
+    if error:
+        table.bad_rows.append(BadRow(start, error))
+    return table
+
+
+def _xlsx_cell(value: object) -> Cell:
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 482028 as 482028.0
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None) -> Table:
+    """Read one sheet (the first unless named) of an .xlsx workbook; date cells stay datetimes."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = book[sheet] if sheet else book.worksheets[0]
+        records = [(n, [_xlsx_cell(v) for v in values]) for n, values in enumerate(ws.iter_rows(values_only=True), 1)]
+    finally:
+        book.close()
+    table = Table(path.name, [], encoding="xlsx")
+    while records and not any(c != "" for c in records[-1][1]):
+        records.pop()
+    # read-only sheets pad rows to the sheet's width: drop columns empty in every row
+    width = max((max((i + 1 for i, c in enumerate(cells) if c != ""), default=0) for _, cells in records), default=0)
+    text_records = [(n, [c if isinstance(c, str) else "x" for c in cells[:width]]) for n, cells in records]
+    if not records:
+        table.notes.append("the sheet is empty")
+        return table
+    at = _find_header(text_records[:_SCAN], header_row)
+    table.header_row = records[at][0]
+    table.skipped_lines = table.header_row - 1
+    table.headers = _headers([str(c) if not isinstance(c, str) else c for c in records[at][1][:width]], table)
+    hw = len(table.headers)
+    for number, cells in records[at + 1:]:
+        cells = cells[:width]
+        if not any(c != "" for c in cells):
+            continue
+        if any(c != "" for c in cells[hw:]):
+            table.bad_rows.append(BadRow(number, f"extra fields: cells beyond the {hw} headed columns",
+                                         tuple(str(c) for c in cells)))
+            continue
+        cells = cells + [""] * (hw - len(cells))
+        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw]))))
+    return table
+
+
+def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
+               header_row: int | None = None, delimiter: str | None = None) -> Table:
+    """Read a .csv (any other suffix is read as CSV too) or .xlsx file into a Table."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path, sheet, header_row)
+    text, used = decode(path.read_bytes(), encoding)
+    table = read_csv_text(text, path.name, header_row, delimiter)
+    table.encoding = used
+    return table
