@@ -53,7 +53,7 @@ roles = ["rep", "sales_manager"]
 emails = ["{email}"]
 '''
 
-GITIGNORE = "site/\n.svcnotes-cache/\n"
+GITIGNORE = "/site/\n.svcnotes-cache/\n"
 
 
 class AlreadyInitialised(Exception):
