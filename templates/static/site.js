@@ -1,0 +1,255 @@
+/* svcnotes site: table sort, filters remembered in the URL hash, CSV export, in-browser search.
+   Vanilla JS, no dependencies, no inline handlers (the CSP forbids them). Works from file://. */
+(function () {
+  "use strict";
+
+  var collator = new Intl.Collator(document.documentElement.lang || "zh-CN", { numeric: true, sensitivity: "base" });
+
+  function $all(root, sel) { return Array.prototype.slice.call(root.querySelectorAll(sel)); }
+
+  /* ---- URL hash state: #complaints.status=open&complaints.q=abc ---- */
+  function readHash() {
+    var out = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      if (!pair) return;
+      var i = pair.indexOf("=");
+      try {
+        if (i > 0) out[decodeURIComponent(pair.slice(0, i))] = decodeURIComponent(pair.slice(i + 1));
+      } catch (e) { /* ignore malformed hash parts */ }
+    });
+    return out;
+  }
+  function writeHash(state) {
+    var parts = Object.keys(state).sort().filter(function (k) { return state[k] !== ""; })
+      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(state[k]); });
+    var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
+    try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
+  }
+
+  function cellText(cell) { return (cell.textContent || "").replace(/\s+/g, " ").trim(); }
+  function sortValue(cell, type) {
+    var raw = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cellText(cell);
+    if (type === "num") {
+      var n = parseFloat(String(raw).replace(/[,\s%]/g, ""));
+      return isNaN(n) ? -Infinity : n;
+    }
+    return raw;
+  }
+
+  /* ---- one register: sort + filter + CSV ---- */
+  function Register(el) {
+    this.el = el;
+    this.id = el.id;
+    this.table = el.querySelector("table.data");
+    this.tbody = this.table.tBodies[0];
+    this.rows = $all(this.tbody, "tr");
+    this.headers = $all(this.table.tHead, "th");
+    this.textInput = el.querySelector("[data-filter-text]");
+    this.selects = $all(el, "select[data-filter]");
+    this.count = el.querySelector("[data-count]");
+    this.empty = el.querySelector("[data-empty]");
+    this.reset = el.querySelector("[data-filter-reset]");
+    this.rows.forEach(function (tr) { tr._text = cellText(tr).toLowerCase(); });
+    this.setupSort();
+    this.setupFilters();
+    this.setupActions();
+  }
+
+  Register.prototype.key = function (name) { return this.id + "." + name; };
+
+  Register.prototype.setupSort = function () {
+    var self = this;
+    this.headers.forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+        self.sort(index, dir, true);
+      });
+    });
+    var saved = readHash()[this.key("sort")];
+    if (saved) {
+      var m = /^(\d+)([ad])$/.exec(saved);
+      if (m && this.headers[+m[1]]) this.sort(+m[1], m[2] === "a" ? "ascending" : "descending", false);
+    }
+  };
+
+  Register.prototype.sort = function (index, dir, remember) {
+    var th = this.headers[index];
+    var type = th.getAttribute("data-type") || "text";
+    var sign = dir === "ascending" ? 1 : -1;
+    this.headers.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+    th.setAttribute("aria-sort", dir);
+    var keyed = this.rows.map(function (tr, i) {
+      return { tr: tr, i: i, v: tr.cells[index] ? sortValue(tr.cells[index], type) : "" };
+    });
+    keyed.sort(function (a, b) {
+      var c = type === "num" ? (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) : collator.compare(String(a.v), String(b.v));
+      return c * sign || a.i - b.i;
+    });
+    var frag = document.createDocumentFragment();
+    keyed.forEach(function (k) { frag.appendChild(k.tr); });
+    this.tbody.appendChild(frag);
+    if (remember) this.remember("sort", index + (dir === "ascending" ? "a" : "d"));
+  };
+
+  Register.prototype.remember = function (name, value) {
+    var state = readHash();
+    state[this.key(name)] = value;
+    writeHash(state);
+  };
+
+  Register.prototype.setupFilters = function () {
+    var self = this, state = readHash();
+    if (this.textInput) {
+      this.textInput.value = state[this.key("q")] || "";
+      this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.filter(); });
+    }
+    this.selects.forEach(function (sel) {
+      var saved = state[self.key(sel.getAttribute("data-filter"))];
+      if (saved && $all(sel, "option").some(function (o) { return o.value === saved; })) sel.value = saved;
+      sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.filter(); });
+    });
+    if (this.reset) {
+      this.reset.hidden = false;
+      this.reset.addEventListener("click", function () {
+        var st = readHash();
+        if (self.textInput) { self.textInput.value = ""; delete st[self.key("q")]; }
+        self.selects.forEach(function (sel) { sel.value = ""; delete st[self.key(sel.getAttribute("data-filter"))]; });
+        writeHash(st);
+        self.filter();
+      });
+    }
+    this.filter();
+  };
+
+  Register.prototype.filter = function () {
+    var q = this.textInput ? this.textInput.value.trim().toLowerCase() : "";
+    var terms = q ? q.split(/\s+/) : [];
+    var conds = this.selects.filter(function (s) { return s.value !== ""; })
+      .map(function (s) { return ["data-f-" + s.getAttribute("data-filter"), s.value]; });
+    var shown = 0;
+    this.rows.forEach(function (tr) {
+      var ok = conds.every(function (c) { return tr.getAttribute(c[0]) === c[1]; }) &&
+        terms.every(function (term) { return tr._text.indexOf(term) !== -1; });
+      tr.hidden = !ok;
+      if (ok) shown++;
+    });
+    if (this.count) {
+      this.count.textContent = (this.count.getAttribute("data-template") || "{shown}/{total}")
+        .replace("{shown}", shown).replace("{total}", this.rows.length);
+    }
+    if (this.empty) this.empty.hidden = shown > 0;
+  };
+
+  Register.prototype.setupActions = function () {
+    var self = this;
+    var csv = this.el.querySelector("[data-csv]");
+    if (csv && window.Blob && window.URL && URL.createObjectURL) {
+      csv.hidden = false;
+      csv.addEventListener("click", function () { self.downloadCsv(); });
+    }
+    var print = this.el.querySelector("[data-print]");
+    if (print && window.print) {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
+  };
+
+  function csvField(text) {
+    /* A leading = + - @ would run as a formula in Excel: prefix a quote (CSV injection). */
+    if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+([.,]\d+)*$/.test(text)) text = "'" + text;
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  Register.prototype.downloadCsv = function () {
+    var lines = [this.headers.map(function (th) { return csvField(cellText(th)); }).join(",")];
+    this.rows.forEach(function (tr) {
+      if (tr.hidden) return;
+      lines.push(Array.prototype.map.call(tr.cells, function (c) { return csvField(cellText(c)); }).join(","));
+    });
+    /* BOM so Excel opens UTF-8 Chinese text correctly; CRLF as RFC 4180 says. */
+    var blob = new Blob(["\uFEFF" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = (this.el.getAttribute("data-csv-name") || "table") + ".csv";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  };
+
+  /* ---- search over window.SVCNOTES_INDEX: substring match, works for Chinese ---- */
+  var LIMIT = 200;
+
+  function setupSearch(box) {
+    var input = box.querySelector("[data-search-input]");
+    var list = box.querySelector("[data-search-results]");
+    var count = box.querySelector("[data-search-count]");
+    var index = window.SVCNOTES_INDEX;
+    var root = document.body.getAttribute("data-root") || "";
+    if (!Array.isArray(index)) { count.textContent = box.getAttribute("data-no-index"); return; }
+    input.disabled = false;
+
+    function run(remember) {
+      var q = input.value.trim().toLowerCase();
+      if (remember) writeHash(q ? { q: input.value.trim() } : {});
+      list.textContent = "";
+      if (!q) { count.textContent = ""; return; }
+      var terms = q.split(/\s+/);
+      var hits = index.filter(function (e) {
+        return terms.every(function (term) { return (e.x || "").indexOf(term) !== -1 || (e.u || "").toLowerCase().indexOf(term) !== -1; });
+      });
+      /* Exact id or title matches first, then the index order (newest first by the build). */
+      hits.sort(function (a, b) {
+        var ra = (a.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0, rb = (b.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0;
+        return ra - rb;
+      });
+      count.textContent = hits.length
+        ? box.getAttribute("data-results-template").replace("{n}", hits.length) +
+          (hits.length > LIMIT ? " · " + box.getAttribute("data-more-template").replace("{n}", LIMIT) : "")
+        : box.getAttribute("data-none");
+      var frag = document.createDocumentFragment();
+      hits.slice(0, LIMIT).forEach(function (e) {
+        var li = document.createElement("li");
+        var kind = document.createElement("span");
+        kind.className = "badge badge-kind-" + (e.k || "");
+        kind.textContent = e.kl || e.k || "";
+        var a = document.createElement("a");
+        a.href = root + e.u;
+        a.textContent = e.t;
+        li.appendChild(kind);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(a);
+        if (e.s) {
+          var s = document.createElement("span");
+          s.className = "muted";
+          s.textContent = " · " + e.s;
+          li.appendChild(s);
+        }
+        frag.appendChild(li);
+      });
+      list.appendChild(frag);
+    }
+
+    var timer = null;
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 120); });
+    input.value = readHash().q || new URLSearchParams(location.search).get("q") || "";
+    run(false);
+    input.focus();
+  }
+
+  function init() {
+    $all(document, "[data-register]").forEach(function (el) {
+      if (el.id && el.querySelector("table.data")) new Register(el);
+    });
+    var box = document.querySelector("[data-search]");
+    if (box) setupSearch(box);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
