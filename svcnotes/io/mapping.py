@@ -33,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from svcnotes.io.suggest import suggest_mapping
 from svcnotes.io.values import NA_MARKERS, Cell
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.schema import KINDS, Kind
@@ -267,8 +268,6 @@ def check_headers(mapping: Mapping, headers: list[str], source: str = "") -> lis
             did_you_mean(column, headers), Severity.ERROR if is_key else Severity.WARNING))
     return problems
 
-
-from svcnotes.io.suggest import suggest_mapping  # noqa: E402  (re-exported: mapping.suggest_mapping)
 
 __all__ = ["Mapping", "parse_mapping", "load_mapping", "check_headers", "render_template", "placeholders",
            "mappable_fields", "suggest_mapping", "BODY", "IMPORT_KINDS"]

@@ -279,7 +279,7 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     when = next((f for f in ("received_at", "due", "since") if f in schema.by_name), "")
     plan.records = sorted(records, key=lambda r: (_sortable(r.data.get(when)), r.row))
     plan.customers = sorted(resolver.new.values(), key=lambda c: c.first_row)
-    plan.problems += _unfilled(plan, mapping, schema.name)
+    plan.problems += _shared_reasons(plan)
     return plan
 
 
@@ -343,7 +343,7 @@ def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tupl
     return data, body, errors
 
 
-def _unfilled(plan: ImportPlan, mapping: Mapping, kind: str) -> list[Problem]:
+def _shared_reasons(plan: ImportPlan) -> list[Problem]:
     """One summary problem per reason shared by many rejected rows, so a bad mapping shows up once."""
     reasons = Counter(r.reason for r in plan.rows(REJECTED))
     out = []
