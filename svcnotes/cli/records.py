@@ -52,7 +52,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
 
     repo = open_repo(ctx)
     problems = validate_repository(repo, list(paths) or None)
-    status = emit_problems(problems, fmt, strict)
+    status = emit_problems(problems, fmt, strict, summary=bool(problems))
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     if fmt == "text" and not problems:
