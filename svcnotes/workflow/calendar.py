@@ -1,9 +1,15 @@
-"""The working calendar: weekends, public holidays and extra working days (调休)."""
+"""The working calendar: weekends, public holidays and extra working days (调休).
+
+In calendar-day mode every day counts; in working-day mode a day counts when it is not a
+weekend day nor a holiday, or when it is declared an extra working day (a 调休 Saturday or
+Sunday wins over the weekend and over a holiday list that happens to include it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Iterator
 
 from svcnotes.model.config import Config
 
@@ -33,7 +39,10 @@ class Calendar:
         return not self.working_days or self.is_working_day(day)
 
     def add(self, start: date, days: int) -> date:
-        """The date `days` counted days after `start`."""
+        """The date `days` counted days after `start` (the start day itself never counts).
+
+        In working-day mode a deadline of N days lands on the N-th working day after `start`.
+        """
         if not self.working_days:
             return start + timedelta(days=days)
         day = start
@@ -50,4 +59,18 @@ class Calendar:
             return 0
         if not self.working_days:
             return (end - start).days
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))
+        return sum(1 for day in days_in(start + timedelta(days=1), end) if self.is_working_day(day))
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it counts, else the next day that does."""
+        while not self.counts(day):
+            day += timedelta(days=1)
+        return day
+
+
+def days_in(first: date, last: date) -> Iterator[date]:
+    """Every date from `first` to `last`, both included."""
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)

@@ -1,7 +1,10 @@
 """Deadlines derived from registration: target, limit, days open, due soon, overdue, escalation.
 
-The clock counts from `registered_at` in calendar or working days; intervals of `on_hold`
-(waiting on the customer, e.g. 客户加工中未确定) pause it when configured.
+The clock counts from `registered_at` in calendar or working days (see calendar.py); the
+record's `on_hold` intervals (waiting on the customer, e.g. 客户加工中未确定; `from` and `to`
+both included, an open `to` runs until today) pause it when `deadlines.pause_on_hold` is set, and
+every interval is reported with the days it paused. A promised reply time (承诺答复时间) that
+passes without a reply is flagged whatever the complaint's status.
 """
 
 from __future__ import annotations
@@ -12,9 +15,26 @@ from typing import Any, Iterable
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
-from svcnotes.workflow.calendar import Calendar
+from svcnotes.workflow.calendar import Calendar, days_in
 
 OPEN_END = frozenset({"closed", "not_established"})
+ESCALATING_SEVERITIES = frozenset({"major", "critical"})
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One waiting-on-customer interval and the counted days it paused the clock (up to today)."""
+
+    start: date
+    end: date | None
+    reason: str
+    days: int
+
+    def label(self) -> str:
+        """`2026-10-08..2026-10-12 (3d, 客户加工中未确定)`; an open interval ends in '..'."""
+        end = self.end.isoformat() if self.end else ""
+        reason = f", {self.reason}" if self.reason else ""
+        return f"{self.start.isoformat()}..{end} ({self.days}d{reason})"
 
 
 @dataclass(frozen=True)
@@ -28,7 +48,17 @@ class Deadline:
     due_soon: bool
     overdue: bool
     escalate_to: str  # "" | "gm" (major/critical at registration) | "gm_office" (overdue)
-    reply_overdue: bool  # a promised reply time passed with no reply
+    reply_overdue: bool  # a promised reply time passed with no reply yet
+    holds: tuple[Hold, ...] = ()
+    days_left: int | None = None  # counted days to the limit; negative once overdue
+    closed_late: bool = False  # closed after the limit
+    promise_broken: bool = False  # replied, but after the promised time
+    escalations: tuple[str, ...] = ()  # every escalation that applies: "gm", "gm_office"
+
+    @property
+    def promise_unkept(self) -> bool:
+        """The promised reply time passed without a reply, or the reply came late."""
+        return self.reply_overdue or self.promise_broken
 
 
 def _day(value: Any) -> date | None:
@@ -37,16 +67,43 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def paused_days(record: Record, cal: Calendar, until: date) -> int:
-    """Counted days inside the record's on_hold intervals, up to `until`."""
-    total = 0
+def holds_of(record: Record, cal: Calendar, registered: date | None, until: date) -> tuple[Hold, ...]:
+    """The record's on_hold intervals, each with the counted days it paused up to `until`.
+
+    Days before registration or already paused by an earlier (overlapping) interval count once.
+    """
+    seen: set[date] = set()
+    out = []
     for hold in record.get("on_hold", []):
         start = _day(hold.get("from"))
         if start is None:
             continue
-        end = min(_day(hold.get("to")) or until, until)
-        total += cal.between(start - timedelta(days=1), end) if end >= start else 0
-    return total
+        end = _day(hold.get("to"))
+        first = max(start, registered + timedelta(days=1)) if registered else start
+        last = min(end or until, until)
+        days = {d for d in days_in(first, last) if cal.counts(d)} - seen
+        seen |= days
+        out.append(Hold(start, end, str(hold.get("reason") or ""), len(days)))
+    return tuple(out)
+
+
+def paused_days(record: Record, cal: Calendar, until: date) -> int:
+    """Counted days inside the record's on_hold intervals, up to `until`."""
+    registered = _day(record.get("registered_at")) or _day(record.get("received_at"))
+    return sum(h.days for h in holds_of(record, cal, registered, until))
+
+
+def _promise(record: Record, today: date) -> tuple[bool, bool]:
+    """(reply overdue, promise broken) of the promised reply time, whatever the status."""
+    promised = record.get("promised_reply_at")
+    if not isinstance(promised, (date, datetime)):
+        return False, False
+    if not isinstance(promised, datetime):
+        promised = datetime.combine(promised, datetime.max.time())
+    replies = [v for v in (record.get("replied_at"), record.get("told_at")) if isinstance(v, datetime)]
+    if not replies:
+        return promised.date() < today, False
+    return False, min(replies) > promised
 
 
 def complaint_deadline(record: Record, config: Config, today: date) -> Deadline:
@@ -55,27 +112,39 @@ def complaint_deadline(record: Record, config: Config, today: date) -> Deadline:
     registered = _day(record.get("registered_at")) or _day(record.get("received_at"))
     severity = record.get("severity", "normal")
     rule = config.deadlines.get(severity) or config.deadlines["normal"]
-    closed = _day(record.get("closed_at")) if record.status in OPEN_END else None
-    end = closed or today
     is_open = record.status not in OPEN_END
-    promised = record.get("promised_reply_at")
-    reply_overdue = bool(promised and not record.get("replied_at") and promised.date() < today and is_open)
+    closed = None if is_open else _day(record.get("closed_at"))
+    end = min(closed or today, today)
+    reply_overdue, promise_broken = _promise(record, today)
     if registered is None:
-        return Deadline(None, None, 0, 0, False, False, "", reply_overdue)
-    paused = paused_days(record, cal, end) if config.pause_on_hold else 0
+        return Deadline(None, None, 0, 0, False, False, "", reply_overdue, promise_broken=promise_broken)
+    holds = holds_of(record, cal, registered, end) if config.pause_on_hold else ()
+    paused = sum(h.days for h in holds)
     target = cal.add(registered, rule.target_days + paused)
     limit = cal.add(registered, rule.limit_days + paused)
     days_open = max(cal.between(registered, end) - paused, 0)
     overdue = is_open and today > limit
-    due_soon = is_open and not overdue and cal.between(today, limit) <= config.due_soon_days
-    escalate = "gm_office" if overdue else ("gm" if severity in ("major", "critical") and is_open else "")
-    return Deadline(target, limit, days_open, paused, due_soon, overdue, escalate, reply_overdue)
+    days_left = cal.between(today, limit) if limit >= today else -cal.between(limit, today)
+    due_soon = is_open and not overdue and days_left <= config.due_soon_days
+    closed_late = closed is not None and closed > limit
+    escalations = tuple(e for e, on in (("gm", severity in ESCALATING_SEVERITIES and is_open),
+                                        ("gm_office", overdue)) if on)
+    escalate = "gm_office" if overdue else ("gm" if "gm" in escalations else "")
+    return Deadline(target, limit, days_open, paused, due_soon, overdue, escalate, reply_overdue, holds,
+                    days_left if is_open else None, closed_late, promise_broken, escalations)
 
 
 def callback_overdue(record: Record, today: date) -> bool:
     """A scheduled callback whose due date has passed."""
     due = record.get("due")
     return record.status == "scheduled" and isinstance(due, date) and due < today
+
+
+def callback_due(record: Record, config: Config, today: date) -> bool:
+    """A scheduled callback due today, within due_soon_days, or already late."""
+    due = record.get("due")
+    return (record.status == "scheduled" and isinstance(due, date)
+            and due <= today + timedelta(days=config.due_soon_days))
 
 
 def annotate(kind: str, records: Iterable[Record], config: Config, today: date) -> list[dict[str, Any]]:
@@ -87,8 +156,73 @@ def annotate(kind: str, records: Iterable[Record], config: Config, today: date) 
             d = complaint_deadline(record, config, today)
             row.update(due_date=d.limit, target_date=d.target, days_open=d.days_open, overdue=d.overdue,
                        due_soon=d.due_soon, escalate_to=d.escalate_to, reply_overdue=d.reply_overdue,
-                       paused_days=d.paused_days)
+                       promise_unkept=d.promise_unkept, paused_days=d.paused_days, days_left=d.days_left,
+                       holds=[h.label() for h in d.holds], closed_late=d.closed_late)
         elif kind == "callback":
             row["overdue"] = callback_overdue(record, today)
         rows.append(row)
     return rows
+
+
+def _complaint_row(record: Record, d: Deadline, flag: str, due: date | None) -> dict[str, Any]:
+    return {"kind": "complaint", "id": record.id, "customer": record.get("customer"), "what": record.get("title"),
+            "status": record.status, "owner": record.get("owner") or record.get("first_responder"),
+            "due": due, "days_left": d.days_left, "days_open": d.days_open, "paused_days": d.paused_days,
+            "holds": [h.label() for h in d.holds], "flag": flag}
+
+
+def _callback_row(record: Record, today: date, flag: str) -> dict[str, Any]:
+    due = record.get("due")
+    return {"kind": "callback", "id": record.id, "customer": record.get("customer"), "what": record.get("kind"),
+            "status": record.status, "owner": record.get("assigned_to"), "due": due,
+            "days_left": (due - today).days if isinstance(due, date) else None, "flag": flag}
+
+
+def _order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (r["due"] or date.max, r["kind"], r["id"]))
+
+
+def due_rows(complaints: Iterable[Record], callbacks: Iterable[Record], config: Config, today: date) -> list[dict[str, Any]]:
+    """What needs doing soon: complaints due soon (or with a promise falling due) and callbacks due."""
+    rows = []
+    soon = today + timedelta(days=config.due_soon_days)
+    for record in complaints:
+        d = complaint_deadline(record, config, today)
+        if d.due_soon:
+            rows.append(_complaint_row(record, d, "due_soon", d.limit))
+        promised = _day(record.get("promised_reply_at"))
+        if (promised and today <= promised <= soon and not d.reply_overdue and not d.promise_broken
+                and not record.get("replied_at") and not record.get("told_at")):
+            rows.append(_complaint_row(record, d, "reply_due", promised))
+    for record in callbacks:
+        if callback_due(record, config, today):
+            rows.append(_callback_row(record, today, "overdue" if callback_overdue(record, today) else "due"))
+    return _order(rows)
+
+
+def overdue_rows(complaints: Iterable[Record], callbacks: Iterable[Record], config: Config, today: date) -> list[dict[str, Any]]:
+    """What is late (逾期): complaints past their limit, unkept reply promises, callbacks past due."""
+    rows = []
+    for record in complaints:
+        d = complaint_deadline(record, config, today)
+        if d.overdue:
+            rows.append(_complaint_row(record, d, "overdue", d.limit))
+        if d.promise_unkept:
+            rows.append(_complaint_row(record, d, "promise_unkept", _day(record.get("promised_reply_at"))))
+    for record in callbacks:
+        if callback_overdue(record, today):
+            rows.append(_callback_row(record, today, "overdue"))
+    return _order(rows)
+
+
+def escalation_rows(complaints: Iterable[Record], config: Config, today: date) -> list[dict[str, Any]]:
+    """Open escalations: major/critical to the general manager from registration, overdue to the GM office."""
+    rows = []
+    for record in complaints:
+        d = complaint_deadline(record, config, today)
+        for to in d.escalations:
+            since = _day(record.get("registered_at")) if to == "gm" else (d.limit + timedelta(days=1) if d.limit else None)
+            reason = f"severity {record.get('severity')}" if to == "gm" else f"overdue since {since}"
+            rows.append({**_complaint_row(record, d, to, d.limit), "escalate_to": to, "since": since,
+                         "severity": record.get("severity"), "reason": reason})
+    return sorted(rows, key=lambda r: (r["since"] or date.max, r["id"], r["escalate_to"]))

@@ -77,4 +77,8 @@ def create_record(repo: Repository, kind: str, values: Mapping[str, Any], body: 
     record = repo.store(kind).create(data, body)
     commit_change(repo, [record.path], f"{record.id}: new {KINDS[kind].en.lower()}",
                   {"Svc-Record": record.id, "Svc-Action": "create", "Svc-To": record.status}, options)
+    if kind == "note" and record.get("kind") == "on_site":
+        from svcnotes.workflow.callbacks import create_post_service  # callbacks imports intake
+
+        create_post_service(repo, record, today, options)
     return record

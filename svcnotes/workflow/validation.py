@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Repository
 
 # Workflow modules that register checks when imported.
-RULE_MODULES = ("svcnotes.workflow.rules",)
+RULE_MODULES = ("svcnotes.workflow.rules", "svcnotes.workflow.callback_rules")
 
 
 def load_rules() -> None:
