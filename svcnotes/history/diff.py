@@ -1,0 +1,95 @@
+"""Field-level diffs between two versions of a record (typed by the schema, not text lines)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from svcnotes.model.config import Config
+from svcnotes.model.record import Record
+from svcnotes.store.frontmatter import decode, parse
+from svcnotes.store.loader import build_record, content_digest
+from svcnotes.store.repository import kind_for_path
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One changed field: dotted path (`approvals[0].by`), old and new typed values.
+
+    For the body, `field` is "body", `old` the removed lines and `new` the added lines.
+    """
+
+    field: str
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        """`status: registered -> investigating` (or `body: +3 -1 lines`)."""
+        if self.field == "body":
+            return f"body: +{len(self.new)} -{len(self.old)} lines"
+        return f"{self.field}: {show(self.old)} -> {show(self.new)}"
+
+
+def show(value: Any) -> str:
+    """A typed value as short text for a timeline."""
+    from svcnotes.model.fields import render_scalar
+
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    return render_scalar(value)
+
+
+def parse_blob(raw: bytes, path: str, config: Config) -> Record | None:
+    """Type one stored version of a record file (None when it is not a record or cannot be read)."""
+    kind = kind_for_path(path)
+    if kind is None or not path.endswith(".md"):
+        return None
+    text, _ = decode(raw, path)
+    if text is None:
+        return None
+    parsed = parse(text, path)
+    if not parsed.ok:
+        return None
+    record, _ = build_record(kind, path, parsed, config, content_digest(raw))
+    return record
+
+
+def diff_values(old: Any, new: Any, where: str, out: list[Change]) -> None:
+    """Append the changes between two typed values; lists compare by index, entries by key."""
+    if old == new:
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        for i in range(max(len(old), len(new))):
+            diff_values(old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{where}[{i}]", out)
+        return
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in [*old, *(k for k in new if k not in old)]:
+            diff_values(old.get(key), new.get(key), f"{where}.{key}", out)
+        return
+    out.append(Change(where, old, new))
+
+
+def diff_records(old: Record | None, new: Record | None) -> list[Change]:
+    """Every field that differs between two versions (either may be None: created or deleted)."""
+    out: list[Change] = []
+    old_data: Mapping[str, Any] = old.data if old else {}
+    new_data: Mapping[str, Any] = new.data if new else {}
+    for key in [*old_data, *(k for k in new_data if k not in old_data)]:
+        diff_values(old_data.get(key), new_data.get(key), key, out)
+    old_body = (old.body if old else "").splitlines()
+    new_body = (new.body if new else "").splitlines()
+    if old_body != new_body:
+        removed: list[str] = []
+        added: list[str] = []
+        matcher = difflib.SequenceMatcher(None, old_body, new_body, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                removed.extend(old_body[i1:i2])
+                added.extend(new_body[j1:j2])
+        out.append(Change("body", removed, added))
+    return out

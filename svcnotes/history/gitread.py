@@ -1,0 +1,195 @@
+"""Bulk git reads: one `git log` for a whole range, one `git cat-file --batch` for many blobs.
+
+Nothing here runs git once per record: the history of the whole repository is one `git log -z
+--raw -M` process, and every blob the diffs need is fetched through one `cat-file --batch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from svcnotes.store.gitops import GitError, git
+
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B%x1f"
+NULL_SHA = "0" * 40
+_TRAILER = re.compile(r"([A-Za-z][A-Za-z0-9-]*):\s*(.*)\Z")
+
+
+@dataclass(slots=True)
+class FileChange:
+    """One path a commit touched: status (A, M, D, R), paths and blob ids before/after."""
+
+    status: str
+    path: str
+    old_path: str
+    old_blob: str
+    new_blob: str
+
+
+@dataclass(slots=True)
+class Commit:
+    """One commit as read from git log: identity, dates, message and the record files it touched."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: datetime
+    committed: datetime
+    message: str
+    files: list[FileChange] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        """The first line of the message."""
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def trailers(self) -> dict[str, str]:
+        """`Key: value` trailers of the last paragraph (Svc-Record, Svc-Action, ...)."""
+        paragraphs = [p for p in self.message.strip().split("\n\n") if p.strip()]
+        if len(paragraphs) < 2:
+            return {}
+        out: dict[str, str] = {}
+        for line in paragraphs[-1].splitlines():
+            m = _TRAILER.match(line.strip())
+            if not m:
+                return {}
+            out[m.group(1)] = m.group(2).strip()
+        return out
+
+    @property
+    def is_merge(self) -> bool:
+        """True for a merge commit (two or more parents)."""
+        return len(self.parents) > 1
+
+
+def _parse_log(out: str, prefix: str) -> list[Commit]:
+    commits: list[Commit] = []
+    for chunk in out.split("\x1e"):
+        if not chunk.strip("\0\n"):
+            continue
+        parts = chunk.split("\x1f", 7)
+        if len(parts) < 8:
+            continue
+        sha, parents, author, email, adate, cdate, message, rest = parts
+        commit = Commit(sha, tuple(parents.split()), author, email, datetime.fromisoformat(adate),
+                        datetime.fromisoformat(cdate), message.strip("\n"))
+        tokens = rest.split("\0")
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i].lstrip("\n")
+            i += 1
+            if not meta.startswith(":"):
+                continue
+            fields = meta[1:].split()
+            status = fields[4][0]
+            if status in "RC":
+                old_path, path = tokens[i], tokens[i + 1]
+                i += 2
+            else:
+                old_path = path = tokens[i]
+                i += 1
+            if status == "C":
+                status, old_path = "A", path
+            if path.startswith(prefix) or old_path.startswith(prefix):
+                commit.files.append(FileChange(status, path, old_path, fields[2], fields[3]))
+        commits.append(commit)
+    return commits
+
+
+def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix: str = "records/",
+             first_parent: bool = False) -> list[Commit]:
+    """Every commit reachable from `rev` but not from `exclude`, oldest first (parents first).
+
+    One subprocess. Merge commits carry no file changes: each change is attributed to the commit
+    that made it. Renames are detected (`-M`), so a renumbered record keeps its history.
+    """
+    args = ["log", "--reverse", "--topo-order", "-z", "-M", "--raw", "--no-abbrev", "--relative",
+            f"--format={LOG_FORMAT}"]
+    if first_parent:
+        args.append("--first-parent")
+    args += [rev, *(f"^{x}" for x in exclude), "--"]
+    try:
+        out = git(root, *args)
+    except GitError as exc:
+        if "does not have any commits" in str(exc) or "unknown revision" in str(exc):
+            return []
+        raise
+    return _parse_log(out, prefix)
+
+
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs through one `git cat-file --batch` process."""
+    wanted = list(dict.fromkeys(s for s in shas if s and s != NULL_SHA))
+    if not wanted:
+        return {}
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        assert proc.stdin is not None
+        try:
+            for start in range(0, len(wanted), 1000):
+                proc.stdin.write(("\n".join(wanted[start:start + 1000]) + "\n").encode())
+            proc.stdin.close()
+        except BrokenPipeError:  # pragma: no cover - git died; reported below
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out: dict[str, bytes] = {}
+    for sha in wanted:
+        header = proc.stdout.readline().decode().split()
+        if len(header) < 3:  # "<sha> missing"
+            continue
+        size = int(header[2])
+        out[sha] = proc.stdout.read(size)
+        proc.stdout.read(1)
+    writer.join()
+    proc.stdout.close()
+    proc.wait()
+    return out
+
+
+def blob_sha(data: bytes) -> str:
+    """The git blob id of some content (computed locally, no subprocess)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def tree_blobs(root: Path, rev: str, path: str = "records/") -> dict[str, str]:
+    """Path -> blob id of every file under `path` in the tree of `rev` (one subprocess)."""
+    out = git(root, "ls-tree", "-r", "-z", rev, "--", path)
+    result: dict[str, str] = {}
+    for entry in out.split("\0"):
+        if "\t" in entry:
+            meta, name = entry.split("\t", 1)
+            result[name] = meta.split()[2]
+    return result
+
+
+def head_sha(root: Path, rev: str = "HEAD") -> str | None:
+    """The commit id of `rev`, or None when the repository has no commits (or is not git)."""
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip() or None
+    except GitError:
+        return None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """True when `older` is an ancestor of (or equal to) `newer`."""
+    return subprocess.run(["git", "merge-base", "--is-ancestor", older, newer], cwd=root,
+                          capture_output=True).returncode == 0
+
+
+def merge_base(root: Path, a: str, b: str = "HEAD") -> str:
+    """The merge base of two revisions (GitError when there is none)."""
+    return git(root, "merge-base", a, b).strip()

@@ -1,0 +1,301 @@
+"""The history index: every record's timeline from one pass over `git log` for the whole repository.
+
+`load_index(root, config)` returns a HistoryIndex for HEAD: per record (a *lineage*, which follows
+renames such as `svcnotes renumber`), the commits that touched it, with author, dates, message,
+trailers, the PR merge it arrived in and field-level changes. The index is cached under
+`.svcnotes-cache/history/` keyed by HEAD; when the cached HEAD is an ancestor of the new one only
+the new commits are read. A missing or corrupt cache only makes it slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from svcnotes.history.diff import Change, diff_records, parse_blob
+from svcnotes.history.gitread import Commit, blob_sha, head_sha, is_ancestor, read_blobs, read_log
+from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.model.record import Record
+
+CACHE_DIR = ".svcnotes-cache/history"
+CACHE_VERSION = 3
+
+
+@dataclass(slots=True)
+class Event:
+    """One commit's change to one record: what happened, who did it, and which fields changed."""
+
+    sha: str
+    author: str
+    email: str
+    date: datetime
+    subject: str
+    trailers: dict[str, str]
+    action: str  # created, changed, renamed, deleted
+    kind: str
+    record_id: str
+    old_id: str
+    path: str
+    old_path: str
+    blob: str
+    old_blob: str
+    lineage: int
+    changes: list[Change] = field(default_factory=list)
+    approvals_added: list[dict[str, Any]] = field(default_factory=list)
+    pr: str = ""
+    pr_subject: str = ""
+
+    @property
+    def status_change(self) -> tuple[Any, Any] | None:
+        """(old, new) status when this commit changed it."""
+        for change in self.changes:
+            if change.field == "status":
+                return change.old, change.new
+        return None
+
+
+def _kind(path: str) -> str:
+    parts = path.split("/")
+    return {"customers": "customer", "complaints": "complaint", "callbacks": "callback",
+            "notes": "note"}.get(parts[1] if len(parts) > 2 else "", "")
+
+
+class _Builder:
+    """Turns commits into events, keeping lineage state so it can continue incrementally."""
+
+    def __init__(self, root: Path, config: Config, lineage_of: dict[tuple[str, str], int] | None = None,
+                 path_lineage: dict[str, int] | None = None, next_lineage: int = 0) -> None:
+        self.root = root
+        self.config = config
+        self.lineage_of = lineage_of or {}
+        self.path_lineage = path_lineage or {}
+        self.next_lineage = next_lineage
+
+    def events(self, commits: list[Commit]) -> list[Event]:
+        """Events of `commits` (oldest first), with every needed blob fetched in one process."""
+        wanted = [b for c in commits for f in c.files if f.path.endswith(".md") or f.old_path.endswith(".md")
+                  for b in (f.old_blob, f.new_blob)]
+        raw = read_blobs(self.root, wanted)
+        parsed: dict[tuple[str, str], Record | None] = {}
+
+        def record(blob: str, path: str) -> Record | None:
+            key = (blob, path)
+            if key not in parsed:
+                parsed[key] = parse_blob(raw[blob], path, self.config) if blob in raw else None
+            return parsed[key]
+
+        out: list[Event] = []
+        for commit in commits:
+            if commit.is_merge:
+                continue
+            for f in commit.files:
+                if not (f.path.endswith(".md") or f.old_path.endswith(".md")) or not _kind(f.path or f.old_path):
+                    continue
+                old = record(f.old_blob, f.old_path) if f.status != "A" else None
+                new = record(f.new_blob, f.path) if f.status != "D" else None
+                lineage = self._lineage(f.status, f.old_path, f.old_blob, f.path, f.new_blob, new)
+                action = {"A": "created", "D": "deleted", "R": "renamed"}.get(f.status, "changed")
+                rid = (new.id if new else old.id if old else PurePosixPath(f.path).stem)
+                out.append(Event(
+                    commit.sha, commit.author, commit.email, commit.date, commit.subject, commit.trailers,
+                    action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
+                    f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
+                    diff_records(old, new), _approvals_added(old, new)))
+        return out
+
+    def _lineage(self, status: str, old_path: str, old_blob: str, path: str, new_blob: str,
+                 new: Record | None) -> int:
+        lineage = None
+        if status != "A":
+            lineage = self.lineage_of.get((old_path, old_blob), self.path_lineage.get(old_path))
+        elif new is not None:
+            for alias in new.data.get("aliases") or ():
+                # a record re-created under a new number that keeps the old one as an alias
+                cand = self.path_lineage.get(str(PurePosixPath(path).with_name(f"{alias}.md")))
+                if cand is not None:
+                    lineage = cand
+                    break
+        if lineage is None:
+            lineage = self.next_lineage
+            self.next_lineage += 1
+        if status != "D":
+            self.lineage_of[(path, new_blob)] = lineage
+            self.path_lineage[path] = lineage
+        return lineage
+
+
+def _approvals_added(old: Record | None, new: Record | None) -> list[dict[str, Any]]:
+    before = list(old.data.get("approvals") or ()) if old else []
+    after = list(new.data.get("approvals") or ()) if new else []
+    return [dict(a) for a in after if a not in before]
+
+
+def pr_merges(commits: Iterable[Commit], head: str, known: dict[str, str] | None = None,
+              seen: set[str] | None = None) -> dict[str, str]:
+    """commit -> the first merge on HEAD's first-parent chain that brought it in ('' = directly on it).
+
+    `known`/`seen` continue an earlier computation (every ancestor of the old HEAD is in `seen`).
+    """
+    parents = {c.sha: c.parents for c in commits}
+    pr_of = dict(known or {})
+    seen = set(seen or ())
+    chain: list[str] = []
+    sha: str | None = head
+    while sha and sha not in seen and sha in parents:
+        chain.append(sha)
+        sha = parents[sha][0] if parents[sha] else None
+    for sha in reversed(chain):
+        seen.add(sha)
+        pr_of[sha] = ""
+        stack = list(parents[sha][1:])
+        while stack:
+            other = stack.pop()
+            if other in seen or other not in parents:
+                continue
+            seen.add(other)
+            pr_of[other] = sha
+            stack.extend(parents[other])
+    return pr_of
+
+
+@dataclass
+class HistoryIndex:
+    """Every record's timeline at one HEAD, with lookups by id, alias and path."""
+
+    head: str = ""
+    commits: dict[str, tuple[str, tuple[str, ...], datetime]] = field(default_factory=dict)  # sha -> subject, parents, committed
+    events: list[Event] = field(default_factory=list)
+    pr_of: dict[str, str] = field(default_factory=dict)
+    lineage_of: dict[tuple[str, str], int] = field(default_factory=dict)
+    path_lineage: dict[str, int] = field(default_factory=dict)
+    next_lineage: int = 0
+    by_lineage: dict[int, list[int]] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def _reindex(self) -> None:
+        self.by_lineage = {}
+        self.ids = {}
+        for i, event in enumerate(self.events):
+            self.by_lineage.setdefault(event.lineage, []).append(i)
+        for i, event in enumerate(self.events):
+            for rid in (event.old_id, event.record_id):
+                if rid:
+                    self.ids[rid] = event.lineage
+            pr = self.pr_of.get(event.sha, "")
+            event.pr = pr
+            event.pr_subject = self.commits[pr][0] if pr in self.commits else ""
+
+    def lineage_for(self, root: Path, record_id: str, path: str | None = None) -> int | None:
+        """The lineage of a record: by its current file (exact blob) when given, else by any id it had."""
+        if path:
+            try:
+                blob = blob_sha((root / path).read_bytes())
+            except OSError:
+                blob = ""
+            found = self.lineage_of.get((path, blob), self.path_lineage.get(path))
+            if found is not None:
+                return found
+        return self.ids.get(record_id)
+
+    def timeline(self, lineage: int) -> list[Event]:
+        """The events of one record, oldest first."""
+        return [self.events[i] for i in self.by_lineage.get(lineage, ())]
+
+    def ids_of(self, lineage: int) -> list[str]:
+        """Every number a record has had, in order of appearance."""
+        seen: dict[str, None] = {}
+        for event in self.timeline(lineage):
+            for rid in (event.old_id, event.record_id):
+                if rid:
+                    seen.setdefault(rid)
+        return list(seen)
+
+    def first_parent_chain(self) -> list[str]:
+        """HEAD's first-parent chain, oldest first (main's history as merged)."""
+        chain: list[str] = []
+        sha: str | None = self.head
+        while sha and sha in self.commits:
+            chain.append(sha)
+            parents = self.commits[sha][1]
+            sha = parents[0] if parents else None
+        return chain[::-1]
+
+
+def _config_key(root: Path) -> str:
+    try:
+        data = (root / CONFIG_FILE).read_bytes()
+    except OSError:
+        data = b""
+    return hashlib.sha1(data).hexdigest()
+
+
+def build_index(root: Path, config: Config, base: HistoryIndex | None = None, head: str | None = None) -> HistoryIndex:
+    """Build (or extend `base` to) the index of HEAD: one `git log` and one `cat-file` process."""
+    head = head or head_sha(root) or ""
+    if not head:
+        return HistoryIndex()
+    index = base or HistoryIndex()
+    exclude = [index.head] if base and base.head else []
+    commits = read_log(root, head, exclude)
+    builder = _Builder(root, config, index.lineage_of, index.path_lineage, index.next_lineage)
+    index.events.extend(builder.events(commits))
+    index.next_lineage = builder.next_lineage
+    for c in commits:
+        index.commits[c.sha] = (c.subject, c.parents, c.committed)
+    all_commits = [Commit(sha, parents, "", "", when, when, "") for sha, (_, parents, when) in index.commits.items()]
+    index.pr_of = pr_merges(all_commits, head, index.pr_of if base else None, set(index.commits) - {c.sha for c in commits}
+                            if base else None)
+    index.head = head
+    index._reindex()
+    return index
+
+
+def load_index(root: Path, config: Config, use_cache: bool = True) -> HistoryIndex:
+    """The history index of HEAD, from the cache when possible (refreshed incrementally)."""
+    root = Path(root)
+    head = head_sha(root)
+    if not head:
+        return HistoryIndex()
+    folder = root / CACHE_DIR
+    key = _config_key(root)
+    cached: HistoryIndex | None = None
+    if use_cache and folder.is_dir():
+        for entry in sorted(folder.glob("index-*.pickle")):
+            try:
+                with open(entry, "rb") as handle:
+                    version, ckey, got = pickle.load(handle)
+                if version == CACHE_VERSION and ckey == key and isinstance(got, HistoryIndex):
+                    cached = got
+            except Exception:  # a corrupt cache is ignored: it can only make us slower
+                cached = None
+            if cached is not None:
+                break
+    if cached is not None and cached.head == head:
+        return cached
+    if cached is not None and not is_ancestor(root, cached.head, head):
+        cached = None
+    index = build_index(root, config, cached, head)
+    if use_cache:
+        _save(folder, head, key, index)
+    return index
+
+
+def _save(folder: Path, head: str, key: str, index: HistoryIndex) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((CACHE_VERSION, key, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        target = folder / f"index-{head}.pickle"
+        os.replace(tmp, target)
+        for old in folder.glob("index-*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
