@@ -52,8 +52,12 @@ class _Typer:
             if f.required and (out.get(f.name) in (None, "", [])) and not any(p.field == prefix + f.name for p in self.problems):
                 self.bad(prefix + f.name if prefix else f.name, "is required", f"add '{f.name}: ...' ({f.zh} / {f.en})", "E101")
                 if prefix:
+                    # the entry itself has no line of its own: point at its first key, else at the parent field
+                    entry_lines = [n for k, n in self.lines.items() if k.startswith(prefix)]
+                    line = self.lines.get(prefix.rstrip(".")) or (min(entry_lines) if entry_lines else None) \
+                        or self.lines.get(prefix.split("[", 1)[0])
                     self.problems[-1] = Problem("E101", f"'{f.name}' is required", self.path,
-                                                self.lines.get(prefix.rstrip(".")), prefix + f.name,
+                                                line, prefix + f.name,
                                                 f"add '{f.name}: ...' ({f.zh} / {f.en})")
         return out
 
