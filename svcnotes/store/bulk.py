@@ -114,7 +114,7 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
                 entries[rel] = hit
                 continue
         todo.append(rel)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
     if len(todo) >= PARALLEL_MIN_FILES and workers > 1:
         loaded = _load_parallel(repo.root, todo, repo.config, workers)
     else:

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic record repositories and timed svcnotes commands (`make bench`)."""

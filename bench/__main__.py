@@ -1,0 +1,48 @@
+"""`python -m bench [--sizes 1k,10k,100k]`: measure and write bench/results/<date>.md."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from datetime import date
+from pathlib import Path
+
+from bench.run import Row, bench_import, bench_size
+
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+
+
+def table(rows: list[Row]) -> str:
+    """A Markdown table of measured rows."""
+    out = ["| step | wall s | peak RSS MiB | ratio to floor | note |", "|---|---:|---:|---:|---|"]
+    for r in rows:
+        ratio = f"{r.ratio:.2f}x {r.floor}" if r.ratio is not None else ""
+        out.append(f"| {r.step} | {r.seconds:.2f} | {r.rss_mb:.0f} | {ratio} | {r.note} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    """Run the benchmarks and print + save the tables."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k,10k,100k")
+    args = parser.parse_args()
+    report = [f"# svcnotes benchmarks, {date.today()}", "",
+              f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
+    for label in args.sizes.split(","):
+        rows, info = bench_size(label.strip(), SIZES[label.strip()])
+        section = f"## {label} complaints\n\n{info}\n\n{table(rows)}\n"
+        print(section, flush=True)
+        report.append(section)
+    imp = bench_import()
+    if imp:
+        section = "## import\n\n" + table([imp]) + "\n"
+        print(section)
+        report.append(section)
+    out = Path(__file__).parent / "results" / f"{date.today()}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(report), encoding="utf-8")
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
