@@ -1,0 +1,197 @@
+"""Complaint reports: the tracking register, the overdue & escalation list, the monthly statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from svcnotes.model.config import Config
+from svcnotes.model.record import Record
+from svcnotes.model.schema import CAUSE_CLASSES, RESOLUTIONS, SEVERITIES
+from svcnotes.reports.base import (ENDED, UNSET, Column, Figure, Report, Series, Text, breakdown, customer_name, day_of,
+                                   ended_in, established, money_by_currency, owner_of, ratio, registered_on,
+                                   value_label)
+from svcnotes.reports.periods import Period
+from svcnotes.store.repository import Snapshot
+from svcnotes.workflow.calendar import Calendar
+from svcnotes.workflow.deadlines import complaint_deadline
+
+REGISTER_COLUMNS = (
+    Column("id", "客诉编号", "Number"),
+    Column("received_at", "受理日期", "Received", "date"),
+    Column("registered_at", "登记日期", "Registered", "date"),
+    Column("customer", "客户", "Customer", enum="customer"),
+    Column("customer_name", "客户名称", "Customer name"),
+    Column("title", "主题", "Title"),
+    Column("category", "类别", "Category", enum="category"),
+    Column("severity", "严重度", "Severity", enum="severity"),
+    Column("status", "状态", "Status", enum="complaint_status"),
+    Column("owner", "当前负责人", "Owner", enum="staff"),
+    Column("limit", "处理期限", "Deadline", "date"),
+    Column("days_open", "已处理天数", "Days open", "int"),
+    Column("overdue", "逾期", "Overdue", "bool"),
+    Column("escalate_to", "升级", "Escalated to", enum="escalation"),
+    Column("reopens", "重开自", "Reopens"),
+)
+
+
+def register_row(record: Record, snapshot: Snapshot, config: Config, today: date) -> dict[str, Any]:
+    """One complaint as a tracking-register row, with its derived deadline columns."""
+    d = complaint_deadline(record, config, today)
+    customer = str(record.get("customer", ""))
+    return {
+        "id": record.id, "received_at": day_of(record.get("received_at")), "registered_at": registered_on(record),
+        "customer": customer, "customer_name": customer_name(snapshot, customer), "title": record.get("title", ""),
+        "category": record.get("category", ""), "severity": record.get("severity", ""), "status": record.status,
+        "owner": owner_of(record), "limit": d.limit, "days_open": d.days_open, "overdue": d.overdue,
+        "escalate_to": d.escalate_to, "reopens": record.get("reopens", ""), "reply_overdue": d.reply_overdue,
+    }
+
+
+def complaints(snapshot: Snapshot) -> list[Record]:
+    """Every complaint, in number order."""
+    return sorted(snapshot.records["complaint"], key=lambda r: r.id)
+
+
+def tracking_register(snapshot: Snapshot, config: Config, period: Period | None, today: date) -> Report:
+    """客户抱怨案件登记追踪表: every complaint (registered in `period` when one is given)."""
+    records = [r for r in complaints(snapshot) if period is None or registered_on(r) in period]
+    rows = tuple(register_row(r, snapshot, config, today) for r in records)
+    figures = (
+        Figure("total", Text("客诉件数", "Complaints"), len(rows)),
+        Figure("open", Text("处理中", "Open"), sum(1 for r in rows if r["status"] not in ENDED)),
+        Figure("overdue", Text("逾期", "Overdue"), sum(1 for r in rows if r["overdue"])),
+    )
+    return Report("register", Text("客户抱怨案件登记追踪表", "Complaint tracking register"), today, period,
+                  REGISTER_COLUMNS, rows, figures)
+
+
+OVERDUE_COLUMNS = (
+    Column("id", "客诉编号", "Number"),
+    Column("customer_name", "客户", "Customer"),
+    Column("title", "主题", "Title"),
+    Column("severity", "严重度", "Severity", enum="severity"),
+    Column("status", "状态", "Status", enum="complaint_status"),
+    Column("owner", "当前负责人", "Owner", enum="staff"),
+    Column("registered_at", "登记日期", "Registered", "date"),
+    Column("limit", "处理期限", "Deadline", "date"),
+    Column("days_open", "已处理天数", "Days open", "int"),
+    Column("days_over", "逾期天数", "Days over", "int"),
+    Column("escalate_to", "升级至", "Escalated to", enum="escalation"),
+    Column("reply_overdue", "承诺答复逾期", "Promised reply missed", "bool"),
+)
+
+
+def overdue_escalation(snapshot: Snapshot, config: Config, period: Period | None, today: date) -> Report:
+    """逾期反应: open complaints past their limit, escalated (major/critical) or with a missed promised reply.
+
+    `period` is ignored: the list is always as of `today`. Days over count on the working calendar.
+    """
+    cal = Calendar.from_config(config)
+    rows = []
+    for record in complaints(snapshot):
+        row = register_row(record, snapshot, config, today)
+        if record.status in ENDED or not (row["overdue"] or row["escalate_to"] or row["reply_overdue"]):
+            continue
+        row["days_over"] = cal.between(row["limit"], today) if row["overdue"] else 0
+        rows.append(row)
+    rows.sort(key=lambda r: (not r["overdue"], -r["days_over"], r["id"]))
+    figures = (
+        Figure("overdue", Text("逾期件数", "Overdue"), sum(1 for r in rows if r["overdue"])),
+        Figure("escalated_gm", Text("呈报总经理", "Escalated to the general manager"),
+               sum(1 for r in rows if r["escalate_to"] == "gm")),
+        Figure("escalated_gm_office", Text("逾期呈报总经理室", "Overdue, escalated to the GM office"),
+               sum(1 for r in rows if r["escalate_to"] == "gm_office")),
+        Figure("reply_overdue", Text("承诺答复逾期", "Promised replies missed"), sum(1 for r in rows if r["reply_overdue"])),
+    )
+    return Report("overdue", Text("逾期反应及升级清单", "Overdue & escalation list"), today, None,
+                  OVERDUE_COLUMNS, tuple(rows), figures)
+
+
+STATS_COLUMNS = (
+    Column("dimension", "统计项目", "Breakdown", "label"),
+    Column("label", "分类", "Item", "label"),
+    Column("count", "件数", "Count", "int"),
+    Column("share", "占比", "Share", "ratio"),
+)
+
+# (dimension, field, label, enum, declared order source); responsibility counts established cases only.
+_DIMENSIONS = (
+    ("category", "category", Text("类别", "Category"), "category"),
+    ("cause_class", "cause_class", Text("原因类别", "Cause class"), "cause_class"),
+    ("severity", "severity", Text("严重度", "Severity"), "severity"),
+    ("responsible_dept", "responsible_dept", Text("责任归属", "Responsible department"), "department"),
+    ("resolution", "resolution", Text("处理方式", "Resolution"), "resolution"),
+)
+
+
+def _order(enum: str, config: Config) -> tuple[str, ...]:
+    return {"category": tuple(config.categories), "department": tuple(config.departments),
+            "cause_class": CAUSE_CLASSES, "severity": SEVERITIES, "resolution": RESOLUTIONS}[enum]
+
+
+def closure_facts(records: list[Record], config: Config, today: date) -> tuple[int, int, list[int]]:
+    """Among ended complaints: how many, how many within their limit, and their handling days."""
+    on_time, days = 0, []
+    for r in records:
+        d = complaint_deadline(r, config, today)
+        closed = day_of(r.get("closed_at"))
+        if closed is not None and d.limit is not None and closed <= d.limit:
+            on_time += 1
+        days.append(d.days_open)
+    return len(records), on_time, days
+
+
+def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
+    """客诉案件统计表 for one month (due by the 10th of the next month).
+
+    Counts and amounts cover complaints *registered* in the month; on-time closure and handling
+    days cover complaints *ended* in the month (closed or not established), on time when
+    closed_at <= the limit; responsibility shares divide each department's established
+    complaints by all established complaints of the month (not_established excluded).
+    """
+    month = [r for r in complaints(snapshot) if registered_on(r) in period]
+    valid = [r for r in month if established(r)]
+    rows: list[dict[str, Any]] = []
+    for dim, field_name, label, enum in _DIMENSIONS:
+        base = valid if dim == "responsible_dept" else month
+        for item, count in breakdown(base, field_name, _order(enum, config)).items():
+            if count:
+                rows.append({"dimension": label, "dimension_key": dim, "enum": enum, "item": item,
+                             "label": value_label(enum, item, config), "count": count, "share": ratio(count, len(base))})
+    ended = [r for r in complaints(snapshot) if ended_in(r, period)]
+    n_ended, on_time, days = closure_facts(ended, config, today)
+    figures = [
+        Figure("registered", Text("本月登记", "Registered"), len(month)),
+        Figure("established", Text("客诉成立", "Established"), len(valid)),
+        Figure("not_established", Text("客诉不成立", "Not established"), len(month) - len(valid)),
+        Figure("reopened", Text("重开案件", "Reopened cases"), sum(1 for r in month if r.get("reopens"))),
+        Figure("closed", Text("本月结案", "Closed"), n_ended),
+        Figure("closed_on_time", Text("期限内结案", "Closed within the limit"), on_time),
+        Figure("on_time_rate", Text("结案及时率", "On-time closure rate"), ratio(on_time, n_ended), "ratio",
+               basis=f"{on_time}/{n_ended}"),
+        Figure("avg_handling_days", Text("平均处理天数", "Average handling days"),
+               round(sum(days) / len(days), 1) if days else None, "days"),
+    ]
+    for currency, total in money_by_currency(month, config).items():
+        figures.append(Figure(f"amount_{currency}", Text(f"客诉损失金额 ({currency})", f"Loss amount ({currency})"),
+                              total, "money"))
+    figures.append(Figure("due_by", Text("报表应交日期", "Report due by"), period.report_due(), "date"))
+    return Report("monthly", Text("客诉案件统计表", "Monthly complaint statistics"), today, period, STATS_COLUMNS,
+                  tuple(rows), tuple(figures), _stats_series(snapshot, config, period, rows))
+
+
+def _stats_series(snapshot: Snapshot, config: Config, period: Period, rows: list[dict[str, Any]]) -> tuple[Series, ...]:
+    out = []
+    for dim, _field, label, _enum in _DIMENSIONS:
+        mine = [r for r in rows if r["dimension_key"] == dim]
+        unit = "ratio" if dim == "responsible_dept" else "count"
+        out.append(Series(dim, label, "bar", tuple(r["label"] for r in mine),
+                          {"value": tuple(r["share"] if unit == "ratio" else r["count"] for r in mine)}, unit))
+    months = period.trailing(12)
+    everything = complaints(snapshot)
+    trend = {cls: tuple(float(sum(1 for r in everything if registered_on(r) in m and (r.get("cause_class") or UNSET) == cls))
+                        for m in months) for cls in (*CAUSE_CLASSES, UNSET)}
+    out.append(Series("trend", Text("近12个月客诉件数", "Complaints, last 12 months"), "stacked",
+                      tuple(m.label for m in months), trend))
+    return tuple(out)
