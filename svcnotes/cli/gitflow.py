@@ -1,0 +1,142 @@
+"""Commands on git history and pull requests: history, log, register --as-of, check --base,
+pr-summary, renumber, audit, ci-setup, hooks."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from svcnotes.cli.common import (EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_rows, fail, format_option, jsonable,
+                                 open_repo)
+
+
+def _event_json(event: Any, config: Any) -> dict[str, Any]:
+    from svcnotes.history.queries import staff_of
+
+    return {"commit": event.sha, "author": event.author, "email": event.email, "staff": staff_of(event.email, config),
+            "date": event.date.isoformat(), "subject": event.subject, "trailers": event.trailers,
+            "pr": event.pr or None, "pr_subject": event.pr_subject or None, "action": event.action,
+            "id": event.record_id, "path": event.path, "old_path": event.old_path or None,
+            "changes": [{"field": c.field, "old": jsonable(c.old), "new": jsonable(c.new)} for c in event.changes],
+            "approvals": [jsonable(a) for a in event.approvals_added]}
+
+
+@click.command()
+@click.argument("record_id")
+@format_option("text", "json")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write .svcnotes-cache/history/.")
+@click.pass_context
+def history(ctx: click.Context, record_id: str, fmt: str, no_cache: bool) -> None:
+    """A record's timeline from git: who changed which field, when, in which commit and PR.
+
+    Follows renumbering: a former number (alias) finds the record too.
+
+    Example: svcnotes history C-2611-007
+    """
+    from svcnotes.history.diff import show
+    from svcnotes.history.log import load_index
+    from svcnotes.history.queries import staff_of
+
+    repo = open_repo(ctx)
+    index = load_index(repo.root, repo.config, use_cache=not no_cache)
+    current = repo.snapshot().find(record_id)
+    lineage = index.lineage_for(repo.root, record_id, current.path if current else None)
+    if lineage is None:
+        fail(f"no history for '{record_id}' (not committed yet, or no such record)", EXIT_USAGE)
+    events = index.timeline(lineage)
+    if fmt == "json":
+        click.echo(json.dumps({"id": current.id if current else record_id, "ids": index.ids_of(lineage),
+                               "events": [_event_json(e, repo.config) for e in events]}, ensure_ascii=False, indent=2))
+        return
+    ids = index.ids_of(lineage)
+    click.echo(f"{current.id if current else record_id}" + (f" (also: {', '.join(i for i in ids if i != (current.id if current else record_id))})"
+                                                            if len(ids) > 1 else ""))
+    for event in events:
+        who = staff_of(event.email, repo.config) or event.email
+        pr = f"  [PR {event.pr[:10]}: {event.pr_subject}]" if event.pr else ""
+        click.echo(f"\n{event.date:%Y-%m-%d %H:%M}  {event.sha[:10]}  {event.author} <{event.email}> ({who})  {event.action}{pr}")
+        click.echo(f"    {event.subject}")
+        if event.action == "renamed":
+            click.echo(f"    renamed: {event.old_path} -> {event.path}")
+        for change in event.changes if event.action != "created" else ():
+            if change.field == "body":
+                click.echo(f"    body: +{len(change.new)} -{len(change.old)} lines")
+                for line in change.old[:5]:
+                    click.echo(f"      - {line}")
+                for line in change.new[:5]:
+                    click.echo(f"      + {line}")
+            else:
+                click.echo(f"    {change.field}: {show(change.old)} -> {show(change.new)}")
+        for approval in event.approvals_added:
+            click.echo(f"    approval: {approval.get('by')} as {approval.get('role')} "
+                       f"({show(approval.get('resolution'))} {show(approval.get('amount'))}) in commit {event.sha[:10]}"
+                       f" by {who}")
+
+
+@click.command("log")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Commits on or after this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Commits on or before this day.")
+@click.option("--author", default="", help="Staff id, git name or e-mail.")
+@click.option("--kind", type=click.Choice(["customer", "complaint", "callback", "note"]), help="Only this record kind.")
+@click.option("--field", "field_name", default="", help="Only changes of this field (e.g. status, amount, approvals).")
+@click.option("--record", default="", help="Only this record (id or former number).")
+@format_option("text", "json", "csv")
+@click.pass_context
+def log_command(ctx: click.Context, since: Any, until: Any, author: str, kind: str | None, field_name: str,
+                record: str, fmt: str) -> None:
+    """Audit query across every record's history.
+
+    Example (every status change by zhang.wei in October):
+    svcnotes log --author zhang.wei --field status --since 2026-10-01 --until 2026-10-31
+    """
+    from svcnotes.history.log import load_index
+    from svcnotes.history.queries import LogFilter, query
+
+    repo = open_repo(ctx)
+    index = load_index(repo.root, repo.config)
+    rows = query(index, LogFilter(since.date() if since else None, until.date() if until else None, author,
+                                  kind or "", field_name, record), repo.config)
+    columns = [("date", "date"), ("commit", "commit"), ("staff", "staff"), ("record", "record"),
+               ("action", "action"), ("field", "field"), ("old", "old"), ("new", "new"), ("pr", "pr")]
+    if fmt == "text":
+        from svcnotes.history.diff import show
+
+        rows = [{**r, "old": show(r["old"]) if field_name else "", "new": show(r["new"]) if field_name else "",
+                 "staff": r["staff"] or r["email"]} for r in rows]
+    else:
+        columns += [("author", "author"), ("email", "email"), ("subject", "subject")]
+    emit_rows(rows, columns, fmt, max_col=50)
+
+
+@click.command("register")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="Rebuild the register as it stood on main at the end of this day.")
+@format_option("text", "json", "csv")
+@click.pass_context
+def register_command(ctx: click.Context, as_of: Any, fmt: str) -> None:
+    """The complaint tracking register (客户抱怨案件登记追踪表) as it stood at the end of a day, from git.
+
+    Example: svcnotes register --as-of 2026-09-30
+    """
+    from svcnotes.history.log import load_index
+    from svcnotes.history.queries import snapshot_as_of
+    from svcnotes.reports.complaints import tracking_register
+
+    repo = open_repo(ctx)
+    day = as_of.date()
+    snap, sha = snapshot_as_of(repo.root, repo.config, load_index(repo.root, repo.config), day)
+    if sha is None:
+        fail(f"nothing was committed on main by the end of {day}", EXIT_USAGE)
+    report = tracking_register(snap, repo.config, None, day)
+    locale = repo.config.locale
+    if fmt == "text":
+        click.echo(f"{report.title(locale)} — as of {day} (commit {sha[:10]})")
+    columns = [(c.key, c.header(locale) if fmt == "text" else c.key) for c in report.columns]
+    rows = [{k: (v(locale) if callable(v) and not isinstance(v, type) else v) for k, v in r.items()} for r in report.rows]
+    emit_rows(rows, columns, fmt, max_col=24)
+
+
+COMMANDS = [history, log_command, register_command]
