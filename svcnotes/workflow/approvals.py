@@ -1,0 +1,173 @@
+"""Approval authority (核决权限): who may approve what, and approvals bound to what they approved.
+
+The matrix is config.approval_levels (lowest first; a higher level covers every lower amount);
+critical complaints always need config.critical_role. An approval records the resolution, the
+amount and a digest of the approved content; once the record no longer matches, it is void.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from svcnotes.model.config import Config, Staff
+from svcnotes.model.fields import render_scalar
+from svcnotes.model.problems import Problem
+
+QUALITY_DEPARTMENT = "quality"
+DIGEST_FIELDS = ("id", "customer", "resolution", "amount", "currency")
+
+
+def _data(record: Any) -> Mapping[str, Any]:
+    """Record or plain mapping -> the field mapping."""
+    return record.data if hasattr(record, "data") else record
+
+
+def _amount(value: Any) -> Decimal:
+    """An amount as Decimal (missing = 0)."""
+    if value is None or value == "":
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def required_role(amount: Any, severity: str, config: Config) -> str:
+    """The lowest role whose authority covers `amount` (critical: always config.critical_role)."""
+    if severity == "critical":
+        return config.critical_role
+    value = _amount(amount)
+    for level in config.approval_levels:
+        if level.max_amount is None or value <= level.max_amount:
+            return level.role
+    return config.approval_levels[-1].role
+
+
+def _level_index(role: str, config: Config) -> int:
+    roles = [lv.role for lv in config.approval_levels]
+    return roles.index(role) if role in roles else -1
+
+
+def role_covers(role: str, amount: Any, severity: str, config: Config) -> bool:
+    """True when `role` may approve `amount` at `severity` (higher levels cover lower amounts)."""
+    needed = required_role(amount, severity, config)
+    if severity == "critical":
+        return role == needed
+    got = _level_index(role, config)
+    return got >= 0 and got >= _level_index(needed, config)
+
+
+def can_approve(staff: Staff, amount: Any, severity: str, config: Config) -> bool:
+    """True when any of the staff member's roles covers the amount at this severity."""
+    return any(role_covers(role, amount, severity, config) for role in staff.roles)
+
+
+def approving_role(staff: Staff, amount: Any, severity: str, config: Config) -> str | None:
+    """The staff member's lowest role that covers the amount (the role an approval records)."""
+    covering = [r for r in staff.roles if role_covers(r, amount, severity, config)]
+    if not covering:
+        return None
+    return min(covering, key=lambda r: _level_index(r, config) if _level_index(r, config) >= 0 else 10**6)
+
+
+def authority_limit(staff: Staff, config: Config) -> Decimal | None:
+    """The largest amount the staff member may approve alone (None = unlimited, 0 = no authority)."""
+    best: Decimal | None = Decimal(0)
+    for role in staff.roles:
+        for level in config.approval_levels:
+            if level.role == role:
+                if level.max_amount is None:
+                    return None
+                best = max(best, level.max_amount) if best is not None else best
+    return best
+
+
+def approval_digest(record: Any) -> str:
+    """A short hash of the approved content: id, customer, resolution, amount and currency."""
+    data = _data(record)
+    parts = []
+    for name in DIGEST_FIELDS:
+        value = data.get(name)
+        if name == "amount":
+            value = render_scalar(_amount(value))
+        parts.append(f"{name}={'' if value is None else value}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ApprovalState:
+    """What the approvals of a record amount to: void ones, valid ones, and whether they suffice."""
+
+    void: tuple[tuple[int, str], ...]  # (index, reason)
+    valid: tuple[int, ...]
+    sufficient: bool
+    needed_role: str
+
+
+def void_reason(approval: Mapping[str, Any], record: Any) -> str:
+    """Why an approval no longer binds the record ('' when it still does)."""
+    data = _data(record)
+    if approval.get("resolution") != data.get("resolution"):
+        return f"it approved resolution '{approval.get('resolution')}' but the record says '{data.get('resolution')}'"
+    if _amount(approval.get("amount")) != _amount(data.get("amount")):
+        return (f"it approved amount {render_scalar(_amount(approval.get('amount')))} but the record says "
+                f"{render_scalar(_amount(data.get('amount')))}")
+    digest = approval.get("digest")
+    if digest and digest != approval_digest(data):
+        return "the approved content (customer, currency, resolution or amount) has changed since"
+    return ""
+
+
+def assess(record: Any, config: Config) -> ApprovalState:
+    """Classify a record's approvals and decide whether they cover its amount and severity."""
+    data = _data(record)
+    severity = str(data.get("severity") or "normal")
+    amount = data.get("amount")
+    void, valid = [], []
+    sufficient = False
+    for i, approval in enumerate(data.get("approvals") or []):
+        reason = void_reason(approval, data)
+        if reason:
+            void.append((i, reason))
+            continue
+        valid.append(i)
+        staff = config.staff.get(str(approval.get("by")))
+        role = str(approval.get("role") or "")
+        if (staff is not None and role in staff.roles and staff.id != data.get("proposed_by")
+                and role_covers(role, amount, severity, config)):
+            sufficient = True
+    return ApprovalState(tuple(void), tuple(valid), sufficient, required_role(amount, severity, config))
+
+
+def approval_problems(record: Any, config: Config) -> list[Problem]:
+    """Problems with individual approvals: void, role not held, self-approval (no path/line yet)."""
+    data = _data(record)
+    out = []
+    state = assess(data, config)
+    for i, reason in state.void:
+        out.append(Problem("E403", f"approval {i + 1} is void: {reason}", field=f"approvals[{i}].amount",
+                           hint="approve again (svcnotes approve) or restore the approved values"))
+    for i, approval in enumerate(data.get("approvals") or []):
+        by, role = str(approval.get("by") or ""), str(approval.get("role") or "")
+        staff = config.staff.get(by)
+        if staff is not None and role and role not in staff.roles:
+            out.append(Problem("E404", f"approval {i + 1}: {by} does not hold the role '{role}'",
+                               field=f"approvals[{i}].role",
+                               hint=f"{by} holds: {', '.join(staff.roles) or 'no roles'}; see [[staff]] in svcnotes.toml"))
+        if by and by == data.get("proposed_by"):
+            out.append(Problem("E405", f"approval {i + 1}: {by} approved their own proposal (four eyes)",
+                               field=f"approvals[{i}].by", hint="someone other than the proposer must approve"))
+    return out
+
+
+def coverage_problem(record: Any, config: Config) -> Problem | None:
+    """An E406 problem when no valid approval covers the amount under the authority matrix."""
+    data = _data(record)
+    state = assess(data, config)
+    if state.sufficient:
+        return None
+    amount = render_scalar(_amount(data.get("amount")))
+    why = " (critical complaint)" if data.get("severity") == "critical" else ""
+    return Problem("E406", f"no valid approval covers amount {amount}{why}: it needs the role '{state.needed_role}'",
+                   field="approvals",
+                   hint=f"have a '{state.needed_role}' other than the proposer run: svcnotes approve {data.get('id', 'ID')}")
