@@ -179,7 +179,7 @@ def _callback_row(record: Record, today: date, flag: str) -> dict[str, Any]:
 
 
 def _order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (r["due"] or date.max, r["kind"], r["id"]))
+    return sorted(rows, key=lambda r: (r["due"] or date.max, r["kind"] != "complaint", r["id"]))
 
 
 def due_rows(complaints: Iterable[Record], callbacks: Iterable[Record], config: Config, today: date) -> list[dict[str, Any]]:
