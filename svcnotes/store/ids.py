@@ -67,6 +67,26 @@ def next_number(prefix: str, day: date, taken: set[int]) -> str:
     return f"{prefix}-{month_code(day)}-{serial:03d}"
 
 
+def mentioned_ids(base: Path, prefix: str) -> list[str]:
+    """Ids `PREFIX-YYMM-NNN` written in record files under `base` that have aliases (former numbers).
+
+    A plain byte scan: much cheaper than loading every record, and it sees files another process
+    wrote a moment ago. Every number mentioned in such a file counts as taken, which is safe.
+    """
+    pattern = re.compile(rb"(?<![A-Za-z0-9])" + re.escape(prefix.encode()) + rb"-\d{4}-\d{3,}(?!\d)")
+    found: list[str] = []
+    for dirpath, _dirs, files in os.walk(base):
+        for name in files:
+            if name.endswith(".md"):
+                try:
+                    data = (Path(dirpath) / name).read_bytes()
+                except OSError:
+                    continue
+                if b"aliases" in data:
+                    found.extend(m.decode("ascii") for m in pattern.findall(data))
+    return found
+
+
 def folder_names(folder: Path) -> list[str]:
     """File names in a folder (empty when it does not exist)."""
     try:

@@ -187,8 +187,9 @@ class KindStore:
         return ids.Allocator(prefix, taken_names)
 
     def _aliases(self) -> list[str]:
-        # read the repository when nothing is cached: a former number is taken even if no file had it
-        return list(self.repo.snapshot().aliases)
+        # former numbers are taken even when no file ever had them; scan the files, not a cached snapshot
+        prefix = self.repo.config.prefixes[self.kind.prefix_key]
+        return ids.mentioned_ids(self.repo.root / RECORDS_DIR / self.kind.folder, prefix)
 
     def create_many(self, items: Iterable[tuple[Mapping[str, Any], str]]) -> list[Record]:
         """Write many new records (data, body) at once; numbered kinds are numbered in the given order.
