@@ -13,7 +13,7 @@ import re
 import time
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 
 class LockTimeout(Exception):
@@ -93,3 +93,29 @@ def folder_names(folder: Path) -> list[str]:
         return [entry.name for entry in os.scandir(folder)]
     except FileNotFoundError:
         return []
+
+
+class Allocator:
+    """Numbers for many records at once: the taken serials of a month are computed once, then incremented.
+
+    `taken_names(yy)` returns every file name or id that counts as taken for a year (folder, git
+    history, aliases); it is called once per year. Use it under `numbering_lock` until every file
+    it numbered is written, as `KindStore.create_many` does.
+    """
+
+    def __init__(self, prefix: str, taken_names: Callable[[str], Iterable[str]]) -> None:
+        self.prefix = prefix
+        self._taken_names = taken_names
+        self._years: dict[str, list[str]] = {}
+        self._last: dict[str, int] = {}
+
+    def next(self, day: date) -> str:
+        """The next free id for `day`'s month (never one taken before or handed out by this allocator)."""
+        yymm = month_code(day)
+        if yymm not in self._last:
+            yy = yymm[:2]
+            if yy not in self._years:
+                self._years[yy] = list(self._taken_names(yy))
+            self._last[yymm] = max(serials(self.prefix, yymm, self._years[yy]), default=0)
+        self._last[yymm] += 1
+        return f"{self.prefix}-{yymm}-{self._last[yymm]:03d}"
