@@ -1,0 +1,90 @@
+"""Markdown bodies -> sanitised HTML, with one reused Markdown instance and a content-hash cache.
+
+Rendering Markdown is the dominant cost of a build, so bodies are cached by the hash of their
+text (in memory and, when a cache folder is given, on disk between builds). The HTML that
+Markdown produces is then cleaned with nh3: only formatting tags survive, links keep safe
+schemes only, and images must be relative (the site makes no external request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+
+TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"},
+              "abbr": {"title"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_EXTERNAL = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
+VERSION = "1"  # bump when the rendering or sanitising rules change: invalidates the disk cache
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """Images only from relative paths: an external src would be a request the CSP forbids."""
+    if tag == "img" and attr == "src" and _EXTERNAL.match(value):
+        return None
+    return value
+
+
+def sanitise(html: str) -> str:
+    """Clean an HTML fragment down to formatting tags (no script, no handlers, no styles)."""
+    return nh3.clean(html, tags=set(TAGS), attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+                     url_schemes=set(URL_SCHEMES), attribute_filter=_attribute_filter,
+                     clean_content_tags={"script", "style"}, link_rel="noopener noreferrer")
+
+
+class MarkdownRenderer:
+    """Markdown -> safe HTML with a cache keyed by the body's content hash."""
+
+    def __init__(self, cache_file: Path | None = None) -> None:
+        self._md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+        self._cache: dict[str, str] = {}
+        self._cache_file = cache_file
+        self._dirty = False
+        if cache_file is not None:
+            self._cache = _load(cache_file)
+
+    def render(self, text: str) -> str:
+        """The sanitised HTML of one Markdown body ('' for an empty body)."""
+        if not text or not text.strip():
+            return ""
+        key = hashlib.blake2b((VERSION + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        html = self._cache.get(key)
+        if html is None:
+            self._md.reset()
+            html = sanitise(self._md.convert(text))
+            self._cache[key] = html
+            self._dirty = True
+        return html
+
+    def save(self, keep: set[str] | None = None) -> None:
+        """Write the disk cache (atomically) if anything new was rendered."""
+        if self._cache_file is None or not self._dirty:
+            return
+        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._cache, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self._cache_file)
+        self._dirty = False
+
+
+def _load(path: Path) -> dict[str, str]:
+    """The disk cache, or an empty one when it is missing or corrupt (the cache is never needed)."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}

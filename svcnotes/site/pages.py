@@ -1,0 +1,341 @@
+"""Page builders: records and registers -> (url, template, context) for the render step.
+
+Everything here is pure: a `Site` value (snapshot, config, locale, today, rendered bodies,
+timelines) in, plain template context out (see svcnotes/site/context.py for the shapes).
+Each page also names its source records, so a failing page can say which file broke it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable
+
+from svcnotes.model.config import Config
+from svcnotes.model.record import Record
+from svcnotes.model.schema import KINDS
+from svcnotes.site.context import cell, column, filters_for, row
+from svcnotes.site.forms import Formatter, record_sections
+from svcnotes.site.i18n import enum_label, normalise_locale, translator
+from svcnotes.workflow.deadlines import OPEN_END, Deadline, callback_overdue, complaint_deadline
+
+FOLDERS = {"customer": "customers", "complaint": "complaints", "callback": "callbacks", "note": "notes"}
+
+
+@dataclass
+class Page:
+    """One output page: root-relative url, template name, context, and the records it shows."""
+
+    url: str
+    template: str
+    title: str
+    section: str
+    context: dict[str, Any]
+    sources: tuple[str, ...] = ()
+    breadcrumbs: tuple[tuple[str, str], ...] = ()
+
+
+def record_url(record: Record) -> str:
+    """The page of a record, mirroring its file: records/complaints/2026/C-2611-001.md -> complaints/2026/C-2611-001.html."""
+    rel = record.path[len("records/"):] if record.path.startswith("records/") else record.path
+    stem = rel[:-3] if rel.endswith(".md") else rel
+    if stem.rsplit("/", 1)[-1] == "index":  # a customer called 'index' must not replace the register
+        stem += "-record"
+    return stem + ".html"
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+@dataclass
+class Site:
+    """What every page builder reads: the records, config, locale, today and derived lookups."""
+
+    records: dict[str, list[Record]]
+    config: Config
+    locale: str
+    today: date
+    problems: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    body_html: Callable[[Record], str] = lambda r: ""
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    snapshot: Any = None
+
+    def __post_init__(self) -> None:
+        self.locale = normalise_locale(self.locale)
+        self.t = translator(self.locale)
+        if self.snapshot is None:
+            from svcnotes.store.repository import Snapshot
+
+            self.snapshot = Snapshot()
+            for rs in self.records.values():
+                for r in rs:
+                    self.snapshot.add(r)
+        self.by_id = {r.id: r for rs in self.records.values() for r in rs}
+        self.urls = {r.id: record_url(r) for rs in self.records.values() for r in rs}
+        self.names = {r.id: str(r.get("short_name") or r.get("name") or r.id) for r in self.records["customer"]}
+        self.fmt = Formatter(self.locale, self.config, self.href, self.names)
+        self.deadlines: dict[str, Deadline] = {r.id: complaint_deadline(r, self.config, self.today)
+                                               for r in self.records["complaint"]}
+        self.children: dict[tuple[str, str], list[Record]] = {}
+        for kind in ("complaint", "callback", "note"):
+            for r in self.records[kind]:
+                for ref in ("customer", "complaint", "reopens"):
+                    target = r.get(ref)
+                    if isinstance(target, str) and target:
+                        self.children.setdefault((kind + "." + ref, target), []).append(r)
+
+    def href(self, kind: str, record_id: str) -> str | None:
+        """Root-relative URL of a referenced record, None when it does not exist."""
+        return self.urls.get(record_id)
+
+    def related(self, key: str, record_id: str) -> list[Record]:
+        """Records of one kind that reference `record_id` through a field: related('callback.complaint', id)."""
+        return self.children.get((key, record_id), [])
+
+    def label(self, kind: str, name: str) -> str:
+        """A schema field's label in the site locale."""
+        return KINDS[kind].by_name[name].label(self.locale)
+
+    def enum(self, kind: str, name: str, value: Any) -> dict[str, Any]:
+        """A display cell for an enum/ref field value: label text, raw value for filters."""
+        if value in (None, ""):
+            return cell("")
+        shown = self.fmt.value(kind, KINDS[kind].by_name[name], value)
+        return cell(shown["text"], value=value, href=shown.get("href"), badge=shown.get("badge"))
+
+    def staff(self, value: Any) -> dict[str, Any]:
+        """A staff cell: the name shown, the id as the filter value."""
+        return cell(self.fmt.staff(value), value=value) if value else cell("")
+
+    def when(self, value: Any) -> dict[str, Any]:
+        """A date/time cell sorted by its ISO text."""
+        text = self.fmt.scalar(value)
+        return cell(text, sort=text)
+
+
+# ---- registers -------------------------------------------------------------------------------
+
+def complaint_columns(s: Site) -> list[dict[str, Any]]:
+    """Columns of the complaint tracking register (客户抱怨案件登记追踪表, DOMAIN.md §6)."""
+    L = lambda n: s.label("complaint", n)  # noqa: E731
+    return [column("id", L("id")), column("received_at", L("received_at"), type="date"),
+            column("customer", L("customer"), filter=True), column("title", L("title")),
+            column("category", L("category"), filter=True), column("severity", L("severity"), filter=True),
+            column("status", L("status"), filter=True), column("owner", L("owner"), filter=True),
+            column("limit", s.t("record.limit"), type="date"), column("days_open", s.t("record.days_open"), type="num"),
+            column("overdue", s.t("record.overdue"), filter=True)]
+
+
+def complaint_row(s: Site, r: Record) -> dict[str, Any]:
+    """One register row of a complaint with its deadline flags."""
+    d = s.deadlines[r.id]
+    overdue = d.overdue
+    flags = ["overdue"] if overdue else (["due_soon"] if d.due_soon else [])
+    cells = {
+        "id": cell(r.id, sort=r.id),
+        "received_at": s.when(r.get("received_at")),
+        "customer": s.enum("complaint", "customer", r.get("customer")),
+        "title": cell(r.get("title", "")),
+        "category": s.enum("complaint", "category", r.get("category")),
+        "severity": s.enum("complaint", "severity", r.get("severity")),
+        "status": s.enum("complaint", "status", r.get("status")),
+        "owner": s.staff(r.get("owner") or r.get("first_responder")),
+        "limit": s.when(d.limit),
+        "days_open": cell(d.days_open, sort=d.days_open),
+        "overdue": cell(s.t("yes") if overdue else s.t("no"), value="yes" if overdue else "no",
+                        badge="overdue" if overdue else None),
+    }
+    return row(cells, url=s.urls[r.id], flags=flags)
+
+
+def callback_columns(s: Site) -> list[dict[str, Any]]:
+    """Columns of the callback register."""
+    L = lambda n: s.label("callback", n)  # noqa: E731
+    return [column("id", L("id")), column("due", L("due"), type="date"), column("customer", L("customer"), filter=True),
+            column("complaint", L("complaint")), column("kind", L("kind"), filter=True),
+            column("status", L("status"), filter=True), column("assigned_to", L("assigned_to"), filter=True),
+            column("satisfaction", L("satisfaction"), type="num"), column("overdue", s.t("record.overdue"), filter=True)]
+
+
+def callback_row(s: Site, r: Record) -> dict[str, Any]:
+    """One register row of a callback."""
+    late = callback_overdue(r, s.today)
+    sat = r.get("satisfaction")
+    return row({
+        "id": cell(r.id, sort=r.id), "due": s.when(r.get("due")),
+        "customer": s.enum("callback", "customer", r.get("customer")),
+        "complaint": s.enum("callback", "complaint", r.get("complaint")),
+        "kind": s.enum("callback", "kind", r.get("kind")), "status": s.enum("callback", "status", r.get("status")),
+        "assigned_to": s.staff(r.get("assigned_to")),
+        "satisfaction": cell("" if sat is None else sat, sort=sat if sat is not None else -1),
+        "overdue": cell(s.t("yes") if late else s.t("no"), value="yes" if late else "no", badge="overdue" if late else None),
+    }, url=s.urls[r.id], flags=["overdue"] if late else [])
+
+
+def note_columns(s: Site) -> list[dict[str, Any]]:
+    """Columns of the service-notes register."""
+    L = lambda n: s.label("note", n)  # noqa: E731
+    return [column("id", L("id")), column("at", L("at"), type="date"), column("customer", L("customer"), filter=True),
+            column("kind", L("kind"), filter=True), column("author", L("author"), filter=True),
+            column("summary", L("summary")), column("complaint", L("complaint"))]
+
+
+def note_row(s: Site, r: Record) -> dict[str, Any]:
+    """One register row of a service note."""
+    return row({
+        "id": cell(r.id, sort=r.id), "at": s.when(r.get("at")),
+        "customer": s.enum("note", "customer", r.get("customer")), "kind": s.enum("note", "kind", r.get("kind")),
+        "author": s.staff(r.get("author")), "summary": cell(r.get("summary", "")),
+        "complaint": s.enum("note", "complaint", r.get("complaint")),
+    }, url=s.urls[r.id])
+
+
+def in_agreement(r: Record, today: date) -> bool | None:
+    """Inside the service agreement today (free service), outside (charged), or None when unknown."""
+    start, end = _day(r.get("agreement_start")), _day(r.get("agreement_end"))
+    if start is None and end is None:
+        return None
+    return (start is None or start <= today) and (end is None or today <= end)
+
+
+def customer_columns(s: Site) -> list[dict[str, Any]]:
+    """Columns of the customer register."""
+    L = lambda n: s.label("customer", n)  # noqa: E731
+    return [column("id", L("id")), column("name", L("name")), column("tier", L("tier"), filter=True),
+            column("region", L("region"), filter=True), column("account_owner", L("account_owner"), filter=True),
+            column("agreement", s.t("section.agreement"), filter=True),
+            column("open", s.t("dash.open_complaints"), type="num"), column("complaints", s.t("customer.complaints"), type="num")]
+
+
+def customer_row(s: Site, r: Record) -> dict[str, Any]:
+    """One register row of a customer."""
+    inside = in_agreement(r, s.today)
+    complaints = s.related("complaint.customer", r.id)
+    open_n = sum(1 for c in complaints if c.status not in OPEN_END)
+    agreement = cell("") if inside is None else cell(
+        s.t("customer.inside") if inside else s.t("customer.outside"), value="in" if inside else "out",
+        badge="on_time" if inside else "due_soon")
+    return row({
+        "id": cell(r.id, sort=r.id), "name": cell(r.get("name", "")),
+        "tier": s.enum("customer", "tier", r.get("tier")), "region": cell(r.get("region", ""), value=r.get("region") or None),
+        "account_owner": s.staff(r.get("account_owner")), "agreement": agreement,
+        "open": cell(open_n, sort=open_n), "complaints": cell(len(complaints), sort=len(complaints)),
+    }, url=s.urls[r.id])
+
+
+def newest(records: Iterable[Record], key: str) -> list[Record]:
+    """Records sorted newest first by a date field (then id)."""
+    return sorted(records, key=lambda r: (str(r.get(key) or ""), r.id), reverse=True)
+
+
+def register_pages(s: Site) -> list[Page]:
+    """The four registers, newest first."""
+    specs = [
+        ("complaint", "complaints", "received_at", complaint_columns, complaint_row),
+        ("customer", "customers", "id", customer_columns, customer_row),
+        ("callback", "callbacks", "due", callback_columns, callback_row),
+        ("note", "notes", "at", note_columns, note_row),
+    ]
+    pages = []
+    for kind, section, key, columns_of, row_of in specs:
+        records = s.records[kind] if kind == "customer" else newest(s.records[kind], key)
+        if kind == "customer":
+            records = sorted(records, key=lambda r: r.id)
+        columns = columns_of(s)
+        rows = [row_of(s, r) for r in records]
+        title = s.t(f"page.{section}")
+        pages.append(Page(f"{section}/index.html", f"{section}.html", title, section, {
+            "columns": columns, "rows": rows, "filters": filters_for(columns, rows),
+            "csv_name": section, "summary": s.t("table.count", shown=len(rows), total=len(rows)),
+        }, sources=tuple(r.path for r in records), breadcrumbs=((title, ""),)))
+    return pages
+
+
+# ---- record pages -----------------------------------------------------------------------------
+
+def _related_table(s: Site, rid: str, title: str, columns: list[dict[str, Any]],
+                   rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return {"id": rid, "title": title, "columns": columns, "rows": rows} if rows else None
+
+
+def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | None] = (),
+                **extra: Any) -> Page:
+    """The page of one record: form sections, body, related tables, history."""
+    section = FOLDERS[r.kind]
+    kind = KINDS[r.kind]
+    title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
+    status = r.status
+    enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(r.kind)
+    record = {"kind": r.kind, "id": r.id, "title": title, "status": status,
+              "status_label": enum_label(s.locale, enum, status) if enum and status else status,
+              "path": r.path, **extra.pop("record_extra", {})}
+    context = {
+        "record": record,
+        "sections": record_sections(r.kind, r.data, s.locale, config=s.config, href=s.href, lines=r.lines, names=s.names),
+        "body_html": s.body_html(r),
+        "history": s.history.get(r.path, []),
+        "problems": s.problems.get(r.path, []),
+        "related": [x for x in extra_related if x],
+        **extra,
+    }
+    crumbs = ((s.t(f"page.{section}"), f"{section}/index.html"), (r.id if r.kind != "customer" else title, ""))
+    return Page(s.urls[r.id], f"{r.kind}.html", f"{r.id} {title}" if r.kind != "customer" else title,
+                section, context, sources=(r.path,), breadcrumbs=crumbs)
+
+
+def complaint_page(s: Site, r: Record) -> Page:
+    """A complaint laid out like the 客户抱怨处理表, with deadline, callbacks, notes, reopen chain."""
+    d = s.deadlines[r.id]
+    state = ("closed" if r.status in OPEN_END else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
+    deadline = {"state": state, "target": s.fmt.scalar(d.target), "limit": s.fmt.scalar(d.limit), "days_open": d.days_open}
+    chain = list(s.related("complaint.reopens", r.id))
+    if r.get("reopens") in s.by_id:
+        chain.insert(0, s.by_id[r.get("reopens")])
+    badges = [cell(enum_label(s.locale, "severity", r.get("severity", "")), badge=r.get("severity"))] if r.get("severity") else []
+    page = record_page(
+        s, r,
+        [_related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns(s),
+                        [callback_row(s, x) for x in s.related("callback.complaint", r.id)]),
+         _related_table(s, "notes", s.t("customer.notes"), note_columns(s),
+                        [note_row(s, x) for x in s.related("note.complaint", r.id)]),
+         _related_table(s, "reopen-chain", s.t("record.reopen_chain"), complaint_columns(s),
+                        [complaint_row(s, x) for x in chain])],
+        record_extra={"deadline": deadline, "badges": badges})
+    page.sources += tuple(x.path for x in chain)
+    return page
+
+
+def customer_page(s: Site, r: Record, chart: Callable[..., str] | None = None) -> Page:
+    """A customer file (客户档案): profile, contacts, agreement, requirements, records, satisfaction."""
+    complaints = newest(s.related("complaint.customer", r.id), "received_at")
+    callbacks = newest(s.related("callback.customer", r.id), "due")
+    notes = newest(s.related("note.customer", r.id), "at")
+    charts = []
+    scored = sorted((x for x in callbacks if x.get("satisfaction") is not None), key=lambda x: str(x.get("done_at") or x.get("due")))
+    if scored and chart is not None:
+        labels = [s.fmt.scalar(_day(x.get("done_at")) or x.get("due")) for x in scored]
+        title = s.t("customer.satisfaction")
+        charts.append({"title": title, "svg": chart(labels, {title: [x.get("satisfaction") for x in scored]}, title=title,
+                                                     no_data=s.t("chart.no_data"))})
+    page = record_page(
+        s, r,
+        [_related_table(s, "complaints", s.t("customer.complaints"), complaint_columns(s), [complaint_row(s, x) for x in complaints]),
+         _related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns(s), [callback_row(s, x) for x in callbacks]),
+         _related_table(s, "notes", s.t("customer.notes"), note_columns(s), [note_row(s, x) for x in notes])],
+        record_extra={"in_agreement": in_agreement(r, s.today)}, charts=charts)
+    page.sources += tuple(x.path for x in (*complaints, *callbacks, *notes))
+    return page
+
+
+def simple_page(s: Site, r: Record) -> Page:
+    """A callback or service-note page, with links back to its complaint through the form."""
+    return record_page(s, r)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week containing `day`."""
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)

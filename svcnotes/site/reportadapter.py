@@ -1,0 +1,155 @@
+"""Reports registry -> report pages: one page per report and period, same figures as the CLI.
+
+A `svcnotes.reports.Report` carries bilingual columns, typed rows, summary figures with targets
+and chart series; this module turns it into the plain context of report.html (tables of cells,
+SVG charts) in the site's locale.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent, line_chart, stacked_bar
+from svcnotes.site.context import cell, column, filters_for, row
+from svcnotes.site.i18n import enum_label
+from svcnotes.site.pages import Page, Site
+
+NUMERIC = {"int", "ratio", "money", "days", "num", "count"}
+FILTERED = {"complaint_status", "callback_status", "severity", "category", "department", "staff", "label"}
+LINKED = {"id", "complaint", "customer", "record", "callback", "note"}
+
+
+def _text(value: Any, locale: str) -> str:
+    if hasattr(value, "zh") and hasattr(value, "en") and callable(value):
+        return str(value(locale))
+    return str(value)
+
+
+def value_cell(s: Site, col: Any, value: Any) -> dict[str, Any]:
+    """One report value as a cell, formatted by the column type and labelled by its enum."""
+    kind, enum, key = getattr(col, "type", "text"), getattr(col, "enum", ""), getattr(col, "key", "")
+    if value is None or value == "":
+        return cell("")
+    if kind == "ratio" and isinstance(value, (int, float)):
+        return cell(fmt_percent(value), sort=float(value))
+    if isinstance(value, bool):
+        return cell(s.t("yes") if value else s.t("no"), value="yes" if value else "no")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        text = s.fmt.scalar(value) if isinstance(value, Decimal) else fmt_number(float(value))
+        return cell(text, sort=float(value))
+    if isinstance(value, (date, datetime)):
+        text = s.fmt.scalar(value)
+        return cell(text, sort=text)
+    if enum == "staff":
+        return s.staff(value)
+    if enum in ("category", "department") and isinstance(value, str):
+        labels = (s.config.categories if enum == "category" else s.config.departments).get(value)
+        return cell(labels[1] if labels and s.locale == "en" else labels[0] if labels else value, value=value)
+    if enum and isinstance(value, str):
+        return cell(enum_label(s.locale, enum, value), value=value, badge=value if enum.endswith("status") or enum == "severity" else None)
+    text = _text(value, s.locale)
+    href = s.urls.get(text) if key in LINKED or enum == "record" else None
+    if key == "customer" and text in s.names:
+        return cell(s.names[text], value=text, href=href)
+    return cell(text, sort=text if kind in ("date", "datetime") else None, href=href)
+
+
+def _figure_text(f: Any) -> str:
+    v = f.value
+    if v is None:
+        return "—"
+    if f.unit == "ratio":
+        return fmt_percent(v)
+    if isinstance(v, dict):
+        return ", ".join(f"{fmt_number(float(x))} {k}" for k, x in v.items())
+    if isinstance(v, (int, float, Decimal)):
+        return fmt_number(float(v))
+    return str(v)
+
+
+def report_context(s: Site, report: Any, tid: str) -> dict[str, Any]:
+    """The context of report.html for one computed Report."""
+    loc = s.locale
+    columns = [column(c.key, c.header(loc), type="num" if c.type in NUMERIC else "date" if c.type in ("date", "datetime") else "text",
+                      filter=c.enum in FILTERED and c.type != "label") for c in report.columns]
+    rows = [row({c.key: value_cell(s, c, r.get(c.key)) for c in report.columns},
+                url=s.urls.get(str(r.get("id", ""))) if r.get("id") else None) for r in report.rows]
+    tables = [{"id": tid, "title": report.title(loc), "columns": columns, "rows": rows,
+               "filters": filters_for(columns, rows) if len(rows) > 10 else []}]
+    if report.figures:
+        fcols = [column("label", s.t("report.figure")), column("value", s.t("report.value"), type="num"),
+                 column("target", s.t("report.target"), type="num"), column("basis", s.t("report.basis"))]
+        frows = []
+        for f in report.figures:
+            target = "" if f.target is None else (("≥ " if f.better == "higher" else "≤ ") +
+                                                  (fmt_percent(f.target) if f.unit == "ratio" else fmt_number(f.target)))
+            met = f.met
+            frows.append(row({"label": cell(_text(f.label, loc)),
+                              "value": cell(_figure_text(f), badge=None if met is None else ("on_time" if met else "overdue")),
+                              "target": cell(target), "basis": cell(f.basis)}))
+        tables.insert(0, {"id": f"{tid}-summary", "title": s.t("report.summary"), "columns": fcols, "rows": frows})
+    charts = [c for c in (chart(s, x) for x in report.series) if c]
+    period = getattr(report.period, "label", "") if report.period else ""
+    notes = " ".join(_text(n, loc) for n in report.notes)
+    title = report.title(loc) + (f" {period}" if period else "")
+    return {"report": {"title": title, "period": period, "compiled": s.today.isoformat(), "description": notes},
+            "charts": charts, "tables": tables}
+
+
+def chart(s: Site, series: Any) -> dict[str, Any] | None:
+    """An SVG chart for one Series (bar, line or stacked)."""
+    loc = s.locale
+    title = _text(series.title, loc)
+    labels = [_text(x, loc) for x in series.labels]
+    values = {_series_name(s, k): list(v) for k, v in series.values.items()}
+    fmt = fmt_percent if series.unit == "ratio" else fmt_number
+    no_data = s.t("chart.no_data")
+    if not values:
+        return None
+    if series.kind == "line":
+        svg = line_chart(labels, values, title=title, target=series.target, target_label=s.t("report.target"), fmt=fmt,
+                         no_data=no_data)
+    elif series.kind == "stacked":
+        svg = stacked_bar(labels, {k: [x or 0 for x in v] for k, v in values.items()}, title=title, fmt=fmt, no_data=no_data)
+    else:
+        first = next(iter(values.values()))
+        svg = bar_chart(labels, [x or 0 for x in first], title=title, fmt=fmt, no_data=no_data)
+    return {"title": title, "svg": svg}
+
+
+def _series_name(s: Site, key: str) -> str:
+    labels = {"on_time_closure": "kpi.on_time", "callback_completion": "kpi.callbacks", "satisfaction": "kpi.satisfaction",
+              "rework_rate": "kpi.rework", "valid_complaint_rate": "kpi.valid"}
+    if key in labels:
+        return s.t(labels[key])
+    for enum in ("cause_class", "severity", "complaint_status", "callback_status"):
+        label = enum_label(s.locale, enum, key)
+        if label != key:
+            return label
+    return key
+
+
+def registry_pages(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]], weeks: Iterable[date]) -> list[Page]:
+    """One page per report and period: monthly reports for every month, weekly for every week."""
+    from svcnotes.reports.periods import Period
+
+    months, weeks = list(months), list(weeks)
+    snapshot = s.snapshot
+    pages = []
+    crumb = (s.t("page.reports"), "reports/index.html")
+    for name, spec in registry.items():
+        if spec.period == "month" and not spec.optional:
+            periods = [Period.month(y, m) for y, m in months] or [Period.containing("month", s.today)]
+        elif spec.period == "week":
+            periods = [Period.containing("week", w) for w in weeks] or [Period.containing("week", s.today)]
+        else:
+            periods = [None]
+        for period in periods:
+            report = spec.run(snapshot, s.config, period, s.today)
+            slug = name + (f"-{period.label}" if period else "")
+            ctx = report_context(s, report, name)
+            pages.append(Page(f"reports/{slug}.html", "report.html", ctx["report"]["title"], "reports", ctx,
+                              breadcrumbs=(crumb, (ctx["report"]["title"], ""))))
+    return pages

@@ -1,0 +1,130 @@
+"""Report pages: every month and week, from the reports registry (one source of truth).
+
+`svcnotes.reports.REPORTS` maps a report name to `function(snapshot, config, period, today)`;
+when it is present each report is rendered through `report_context`, which reads the common
+shapes (title, period, tables of columns and rows, optional chart series). When the registry is
+absent the site falls back to built-in monthly statistics and weekly reports, marked as such.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from svcnotes.model.record import Record
+from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent
+from svcnotes.site.context import cell, column, row
+from svcnotes.site.pages import Page, Site, complaint_columns, complaint_row, week_of
+from svcnotes.workflow.deadlines import OPEN_END
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def periods(s: Site) -> tuple[list[tuple[int, int]], list[date]]:
+    """Months and week-Mondays that have any complaint, callback or note, up to today, newest first."""
+    days: set[date] = set()
+    for kind, key in (("complaint", "registered_at"), ("complaint", "closed_at"), ("callback", "due"), ("note", "at")):
+        for r in s.records[kind]:
+            d = _day(r.get(key))
+            if d and d <= s.today:
+                days.add(d)
+    months = sorted({(d.year, d.month) for d in days}, reverse=True)
+    weeks = sorted({week_of(d)[0] for d in days}, reverse=True)
+    return months, weeks
+
+
+def _breakdown(s: Site, records: list[Record], field: str, title: str, tid: str) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    amounts: dict[str, Decimal] = {}
+    for r in records:
+        v = r.get(field) or ""
+        counts[v] += 1
+        amounts[v] = amounts.get(v, Decimal(0)) + Decimal(r.get("amount") or 0)
+    columns = [column("what", title), column("count", s.t("report.count"), type="num"),
+               column("amount", s.t("report.amount"), type="num")]
+    rows = [row({"what": s.enum("complaint", field, v) if v else cell(s.t("dash.unclassified")),
+                 "count": cell(n, sort=n), "amount": cell(s.fmt.scalar(amounts[v]), sort=float(amounts[v]))})
+            for v, n in counts.most_common()]
+    total = sum(amounts.values(), Decimal(0))
+    return {"id": tid, "title": s.t("report.by", what=title), "columns": columns, "rows": rows,
+            "totals": {"what": cell(s.t("table.total")), "count": cell(len(records)), "amount": cell(s.fmt.scalar(total))}}
+
+
+def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
+    """Built-in 客诉案件统计表 for one month (used only without the reports registry)."""
+    y, m = ym
+    records = [r for r in s.records["complaint"]
+               if (d := _day(r.get("registered_at")) or _day(r.get("received_at"))) and (d.year, d.month) == ym]
+    closed = [r for r in s.records["complaint"] if r.status in OPEN_END
+              and (d := _day(r.get("closed_at"))) and (d.year, d.month) == ym]
+    on_time = [r for r in closed if s.deadlines[r.id].limit is None or _day(r.get("closed_at")) <= s.deadlines[r.id].limit]
+    tables = [_breakdown(s, records, f, s.label("complaint", f), f"by-{f.replace('_', '-')}")
+              for f in ("category", "cause_class", "severity", "responsible_dept", "resolution")]
+    avg = sum(s.deadlines[r.id].days_open for r in closed) / len(closed) if closed else None
+    period = f"{y}-{m:02d}"
+    desc = " · ".join([f"{s.t('report.count')} {len(records)}", f"{s.t('dash.closed_this_month')} {len(closed)}",
+                       f"{s.t('kpi.on_time')} {fmt_percent(len(on_time) / len(closed)) if closed else '—'}",
+                       f"{s.t('record.days_open')} {fmt_number(avg) if avg is not None else '—'}"])
+    counts = Counter(r.get("category") or "" for r in records)
+    labels = [s.enum("complaint", "category", k)["text"] if k else s.t("dash.unclassified") for k in counts]
+    title = f"{s.t('report.monthly')} {period}"
+    charts = [{"title": title, "svg": bar_chart(labels, list(counts.values()), title=s.t("report.by", what=s.label("complaint", "category")),
+                                                no_data=s.t("chart.no_data"))}]
+    return Page(f"reports/monthly-{period}.html", "report.html", title, "reports", {
+        "report": {"title": title, "period": period, "compiled": s.today.isoformat(),
+                   "description": desc + " · " + s.t("report.built_in")},
+        "charts": charts, "tables": tables}, sources=tuple(r.path for r in records + closed),
+        breadcrumbs=((s.t("page.reports"), "reports/index.html"), (period, "")))
+
+
+def weekly_page(s: Site, monday: date) -> Page:
+    """Built-in 服务周报 for one week (Monday to Sunday)."""
+    sunday = monday + timedelta(days=6)
+    inside = lambda d: d is not None and monday <= d <= sunday  # noqa: E731
+    new = [r for r in s.records["complaint"] if inside(_day(r.get("registered_at")) or _day(r.get("received_at")))]
+    closed = [r for r in s.records["complaint"] if r.status in OPEN_END and inside(_day(r.get("closed_at")))]
+    notes = [r for r in s.records["note"] if inside(_day(r.get("at")))]
+    period = f"{monday.isoformat()} – {sunday.isoformat()}"
+    cols = complaint_columns(s)
+    tables = [{"id": "new", "title": s.t("dash.new_this_month"), "columns": cols, "rows": [complaint_row(s, r) for r in new]},
+              {"id": "closed", "title": s.t("dash.closed_this_month"), "columns": cols, "rows": [complaint_row(s, r) for r in closed]}]
+    title = f"{s.t('report.weekly')} {monday.isoformat()}"
+    desc = f"{s.t('customer.notes')} {len(notes)} · {s.t('report.built_in')}"
+    return Page(f"reports/weekly-{monday.isoformat()}.html", "report.html", title, "reports", {
+        "report": {"title": title, "period": period, "compiled": s.today.isoformat(), "description": desc},
+        "charts": [], "tables": tables}, sources=tuple(r.path for r in new + closed + notes),
+        breadcrumbs=((s.t("page.reports"), "reports/index.html"), (monday.isoformat(), "")))
+
+
+def _registry() -> dict[str, Any] | None:
+    try:
+        from svcnotes.reports import REPORTS  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return dict(REPORTS) if REPORTS else None
+
+
+def report_pages(s: Site) -> list[Page]:
+    """Every report page plus the report index (registry reports when present, else built-in)."""
+    months, weeks = periods(s)
+    pages: list[Page] = []
+    registry = _registry()
+    if registry:
+        from svcnotes.site.reportadapter import registry_pages
+
+        pages = registry_pages(s, registry, months, weeks)
+    else:
+        pages = [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]
+    entries = [{"title": p.title, "href": p.url, "period": p.context["report"].get("period", "")} for p in pages]
+    title = s.t("page.reports")
+    pages.append(Page("reports/index.html", "reports.html", title, "reports", {"reports": entries},
+                      breadcrumbs=((title, ""),)))
+    return pages
+
+
