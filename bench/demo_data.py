@@ -782,7 +782,7 @@ def new_complaint(customers: dict, recv_day: date, *, reopen_of: dict | None = N
     elif category in ("delivery", "installation", "other") and kind == "n":
         title = f"{pname}{sc['title']}（{order_no}）"
     if reopen_of:
-        title = f"{sc['title']}重开：{pname}批次 {reopen_of['ship_date'].strftime('%y%m')}"
+        title = f"批次 {reopen_of['ship_date'].strftime('%y%m')} {pname}{sc['title']}（客户不接受原处理，重开）"
     amount = amount_for(res, dq, price, severity)
     if reopen_of:
         amount = max(amount, reopen_of["amount"] + R.randint(2000, 12000))
@@ -1172,7 +1172,7 @@ NEEDS = ["明年预计新增两款支架类零件，3 月前提供图纸报价�
 
 def attempt_times(start: date, n: int) -> list[datetime]:
     """n attempts on different days and at different times of day (上午、下午、傍晚)."""
-    slots = [(9, 11), (14, 16.5), (17.5, 19)]
+    slots = [(9, 11.5), (13.5, 17), (18, 19.5)]
     R.shuffle(slots)
     out = []
     d = start
@@ -1185,8 +1185,11 @@ def attempt_times(start: date, n: int) -> list[datetime]:
 
 
 def make_callback(customers, cust, kind, due, *, complaint=None, note=None, project=None, status=None,
-                  done_at=None, score=None, comment=None, follow_up=None, follow_up_complaint=None) -> dict:
-    assigned = pick(REPS)
+                  done_at=None, score=None, comment=None, follow_up=None, follow_up_complaint=None,
+                  assigned=None) -> dict:
+    # who the callback is assigned to follows svcnotes' own conventions: the complaint's owner,
+    # the on-site note's author, else the account owner
+    assigned = assigned or customers[cust]["account_owner"]
     cb = dict(customer=cust, complaint=complaint, note=note, project=project, kind=kind, due=due,
               assigned_to=assigned)
     if status is None:
@@ -1195,7 +1198,7 @@ def make_callback(customers, cust, kind, due, *, complaint=None, note=None, proj
         elif due >= TODAY - timedelta(days=2):
             status = R.choice(["scheduled", "done"])
         else:
-            status = R.choices(["done", "unreachable", "missed", "cancelled"], [84, 7, 5, 4])[0]
+            status = R.choices(["done", "unreachable", "missed", "cancelled"], [79, 11, 5, 5])[0]
     cb["status"] = status
     if status == "done":
         if done_at is None:
@@ -1208,7 +1211,7 @@ def make_callback(customers, cust, kind, due, *, complaint=None, note=None, proj
         if R.random() < 0.3:
             t0 = done_at - timedelta(days=1, hours=R.randint(0, 3))
             attempts.append({"at": t0, "by": assigned, "result": R.choice(["no_answer", "busy"]), "note": None})
-        conducted = assigned if R.random() < 0.85 else pick([r for r in REPS if r != assigned])
+        conducted = assigned if R.random() < 0.6 else pick([r for r in REPS if r != assigned])
         attempts.append({"at": done_at, "by": conducted, "result": "reached", "note": None})
         cb["attempts"] = attempts
         cb["conducted_by"] = conducted
@@ -1234,7 +1237,8 @@ def make_callback(customers, cust, kind, due, *, complaint=None, note=None, proj
         times = [t for t in times if t <= NOW] or [at(TODAY - timedelta(days=3), 9, 11)]
         if len(times) < 3:
             times = attempt_times(due - timedelta(days=8), 3)
-        people = [assigned, assigned] + [pick([r for r in REPS if r != assigned])] * 2
+        other = pick([r for r in REPS if r != assigned])
+        people = [assigned, other, other, other]  # someone else keeps trying at other times of day
         cb["attempts"] = [{"at": t, "by": people[i], "result": R.choice(["no_answer", "no_answer", "busy"]),
                            "note": ["对接人手机无人接听", "总机转接无人应答", "占线", "已发短信请其回电", "已发邮件说明回访事由"][i % 5]
                            if R.random() < 0.6 else None}
@@ -1264,25 +1268,25 @@ def build_callbacks(customers: dict, cps: list[dict], notes: list[dict]) -> list
             if cp.get("_not_accepted"):
                 rc = cp["_reopened_by"]
                 s = R.choice([1, 2])
-                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"],
+                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], assigned=cp["owner"],
                                    status="done", done_at=cp["_cb_done"], score=s,
                                    comment=f"客户不接受处理结果：{rc['_reopen_reason']}。", follow_up=True,
                                    follow_up_complaint=rc["id"])
             else:
-                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"],
+                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], assigned=cp["owner"],
                                    status="done", done_at=cp["_cb_done"])
         else:  # resolved
             if cp.get("_stalled"):
                 st = R.choice(["unreachable", "missed"]) if due <= TODAY else "scheduled"
                 if cp["id"] == min(c["id"] for c in cps if c.get("_stalled") and c["status"] == "resolved"):
                     st = "unreachable"
-                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], status=st)
+                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], assigned=cp["owner"], status=st)
             elif cp["_cb_done"] <= NOW:
                 s = R.choices([5, 4, 3], [50, 40, 10])[0]
-                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"],
+                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], assigned=cp["owner"],
                                    status="done", done_at=cp["_cb_done"], score=s)
             else:
-                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"],
+                cb = make_callback(customers, cp["customer"], "post_resolution", due, complaint=cp["id"], assigned=cp["owner"],
                                    status="scheduled")
         cbs.append(cb)
     # periodic: monthly in a project's first year, quarterly after
@@ -1299,17 +1303,14 @@ def build_callbacks(customers: dict, cps: list[dict], notes: list[dict]) -> list
                         break
                     future_done = True
                 cbs.append(make_callback(customers, slug, "periodic", due, project=p["name"]))
-    # annual needs (December): 2025 done, 2026 scheduled
+    # annual needs (新需求管理): every customer, the whole of December is the window (due on the 31st)
     for slug, c in customers.items():
-        if c["tier"] == "normal":
-            continue
-        d = date(2025, 12, R.choice([5, 10, 12, 15, 18]))
-        cbs.append(make_callback(customers, slug, "annual_needs", d))
-        d = date(2026, 12, R.choice([4, 8, 10, 11, 15]))
-        cbs.append(make_callback(customers, slug, "annual_needs", d, status="scheduled"))
+        st = R.choices(["done", "unreachable", "missed"], [23, 1, 1])[0]
+        done = at(workday_on_or_after(date(2025, 12, R.randint(3, 29))), 9, 17) if st == "done" else None
+        cbs.append(make_callback(customers, slug, "annual_needs", date(2025, 12, 31), status=st, done_at=done))
+        cbs.append(make_callback(customers, slug, "annual_needs", date(2026, 12, 31), status="scheduled"))
     # satisfaction survey (mid-year, key and vip customers; plus a few normal ones)
-    survey = [s for s, c in customers.items() if c["tier"] != "normal"] + \
-        R.sample([s for s, c in customers.items() if c["tier"] == "normal"], 5)
+    survey = [s for s, c in customers.items() if c["tier"] != "normal"]
     for slug in survey:
         d = workday_on_or_after(date(2026, 6, R.randint(8, 26)))
         cbs.append(make_callback(customers, slug, "satisfaction_survey", d))
@@ -1318,7 +1319,7 @@ def build_callbacks(customers: dict, cps: list[dict], notes: list[dict]) -> list
         if n["kind"] == "on_site" and n.get("customer"):
             due = n["at"].date() + timedelta(days=7)
             cbs.append(make_callback(customers, n["customer"], "post_service", due, note=n["_key"],
-                                     complaint=n.get("complaint")))
+                                     complaint=n.get("complaint"), assigned=n["author"]))
     # callbacks that raised a new complaint (follow_up_complaint)
     candidates = [cp for cp in cps if not cp["_reopen_of"] and cp["channel"] == "phone"
                   and START + timedelta(days=20) < cp["received_at"].date() < TODAY - timedelta(days=5)]
