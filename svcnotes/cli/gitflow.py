@@ -139,4 +139,124 @@ def register_command(ctx: click.Context, as_of: Any, fmt: str) -> None:
     emit_rows(rows, columns, fmt, max_col=24)
 
 
-COMMANDS = [history, log_command, register_command]
+def _annotation(problem: Any) -> str:
+    level = "error" if problem.is_error else "warning"
+    where = f"file={problem.path}" if problem.path else ""
+    if problem.path and problem.line:
+        where += f",line={problem.line}"
+    text = problem.format().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {where},title={problem.code}::{text}" if where else f"::{level} title={problem.code}::{text}"
+
+
+@click.command()
+@click.option("--base", "base_ref", required=True, help="The branch the PR merges into, e.g. origin/main.")
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.pass_context
+def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool) -> None:
+    """The PR gate: validate HEAD, then judge every record the PR changes against the merge base.
+
+    Fails on illegal transitions, edits of closed records, deleted records, numbers colliding with
+    the base, approvals not committed by the approver (or lacking role or authority, or by the
+    proposer) and approvals the PR voids. Prints GitHub Actions annotations when GITHUB_ACTIONS=true.
+    Exit 0 when clean, 1 on errors, 2 on a usage or configuration error.
+
+    Example: svcnotes check --base origin/main
+    """
+    from svcnotes.cli.common import emit_problems
+    from svcnotes.history.gate import BadBase, check_pr
+
+    repo = open_repo(ctx)
+    try:
+        problems, pr = check_pr(repo, base_ref)
+    except BadBase as exc:
+        fail(str(exc), EXIT_USAGE)
+        return
+    if fmt == "text" and os.environ.get("GITHUB_ACTIONS") == "true":
+        fmt = "github"
+    if fmt == "github":
+        for p in problems:
+            click.echo(_annotation(p))
+        status = EXIT_PROBLEMS if any(p.is_error or strict for p in problems) else EXIT_OK
+    else:
+        status = emit_problems(problems, fmt, strict)
+    if fmt != "json":
+        click.echo(f"checked {len(pr.records)} changed record(s) against {base_ref} (merge base {pr.merge_base[:10]})",
+                   err=True)
+    if any(p.code.startswith("C") and p.is_error for p in problems):
+        status = EXIT_USAGE
+    ctx.exit(status)
+
+
+@click.command("pr-summary")
+@click.option("--base", "base_ref", required=True, help="The branch the PR merges into, e.g. origin/main.")
+@click.pass_context
+def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
+    """A Markdown summary of the PR for a review comment: records, transitions, amounts, approvals needed.
+
+    Example: svcnotes pr-summary --base origin/main > summary.md
+    """
+    from svcnotes.history.gate import BadBase, check_pr
+    from svcnotes.history.summary import pr_summary
+
+    repo = open_repo(ctx)
+    try:
+        problems, pr = check_pr(repo, base_ref)
+    except BadBase as exc:
+        fail(str(exc), EXIT_USAGE)
+        return
+    click.echo(pr_summary(pr, problems, repo.config), nl=False)
+
+
+@click.command()
+@click.argument("record_id")
+@click.option("--no-commit", is_flag=True, help="Rename and rewrite, but leave committing to you.")
+@click.pass_context
+def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
+    """Move a record to the next free number (its old number stays as an alias) and update references.
+
+    Use it when `svcnotes check` reports that another branch already took the number. One commit.
+
+    Example: svcnotes renumber C-2611-008
+    """
+    from svcnotes.history.renumber import CannotRenumber
+    from svcnotes.history.renumber import renumber as do_renumber
+
+    repo = open_repo(ctx)
+    try:
+        done = do_renumber(repo, record_id, commit=not no_commit)
+    except CannotRenumber as exc:
+        fail(str(exc), EXIT_USAGE)
+        return
+    click.echo(f"{done.old_id} -> {done.new_id}  {done.path}")
+    for path in done.references:
+        click.echo(f"  reference updated: {path}")
+    if done.commit:
+        click.echo(f"committed {done.commit[:10]}", err=True)
+
+
+@click.command()
+@format_option("text", "json")
+@click.pass_context
+def audit(ctx: click.Context, fmt: str) -> None:
+    """Replay main's history and report every illegal transition or forged approval that ever landed.
+
+    Exit 1 when anything was found.
+
+    Example: svcnotes audit
+    """
+    from svcnotes.history.audit import audit_repository
+
+    repo = open_repo(ctx)
+    findings = audit_repository(repo.root, repo.config)
+    if fmt == "json":
+        click.echo(json.dumps([{**f.problem.to_dict(), "commit": f.commit, "landed_in": f.landed_in,
+                                "direct_push": f.direct} for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for f in findings:
+            click.echo(f.problem.format())
+        click.echo(f"{len(findings)} finding(s) in the history of {repo.root.name}", err=True)
+    ctx.exit(EXIT_PROBLEMS if any(f.problem.is_error for f in findings) else EXIT_OK)
+
+
+COMMANDS = [history, log_command, register_command, check, pr_summary_command, renumber, audit]

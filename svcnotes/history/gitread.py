@@ -45,6 +45,7 @@ class Commit:
     committed: datetime
     message: str
     files: list[FileChange] = field(default_factory=list)
+    signature: str = ""
 
     @property
     def subject(self) -> str:
@@ -71,7 +72,43 @@ class Commit:
         return len(self.parents) > 1
 
 
-def _parse_log(out: str, prefix: str) -> list[Commit]:
+def parse_raw(text: str, prefix: str) -> list[FileChange]:
+    """File changes from `--raw -z` output (renames and copies included), only those under `prefix`."""
+    out: list[FileChange] = []
+    tokens = text.split("\0")
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i].lstrip("\n")
+        i += 1
+        if not meta.startswith(":"):
+            continue
+        fields = meta[1:].split()
+        status = fields[4][0]
+        if status in "RC":
+            old_path, path = tokens[i], tokens[i + 1]
+            i += 2
+        else:
+            old_path = path = tokens[i]
+            i += 1
+        if status == "C":
+            status, old_path = "A", path
+        if path.startswith(prefix) or old_path.startswith(prefix):
+            out.append(FileChange(status, path, old_path, fields[2], fields[3]))
+    return out
+
+
+def diff_tree(root: Path, old: str, new: str, prefix: str = "records/") -> list[FileChange]:
+    """What changed between two commits (renames detected), one subprocess."""
+    return parse_raw(git(root, "diff", "--raw", "-z", "-M", "--no-abbrev", "--relative", old, new, "--"), prefix)
+
+
+def paths_ever(root: Path, rev: str, prefix: str = "records/") -> set[str]:
+    """Every path under `prefix` that existed in any commit reachable from `rev` (one subprocess)."""
+    out = git(root, "log", rev, "--format=", "--name-only", "--no-renames", "-z", "--relative", "--", prefix)
+    return {p.strip("\n") for p in out.split("\0") if p.strip("\n")}
+
+
+def _parse_log(out: str, prefix: str, signatures: bool = False) -> list[Commit]:
     commits: list[Commit] = []
     for chunk in out.split("\x1e"):
         if not chunk.strip("\0\n"):
@@ -80,40 +117,26 @@ def _parse_log(out: str, prefix: str) -> list[Commit]:
         if len(parts) < 8:
             continue
         sha, parents, author, email, adate, cdate, message, rest = parts
+        signature = ""
+        if signatures:
+            signature, rest = rest.split("\x1f", 1)
         commit = Commit(sha, tuple(parents.split()), author, email, datetime.fromisoformat(adate),
-                        datetime.fromisoformat(cdate), message.strip("\n"))
-        tokens = rest.split("\0")
-        i = 0
-        while i < len(tokens):
-            meta = tokens[i].lstrip("\n")
-            i += 1
-            if not meta.startswith(":"):
-                continue
-            fields = meta[1:].split()
-            status = fields[4][0]
-            if status in "RC":
-                old_path, path = tokens[i], tokens[i + 1]
-                i += 2
-            else:
-                old_path = path = tokens[i]
-                i += 1
-            if status == "C":
-                status, old_path = "A", path
-            if path.startswith(prefix) or old_path.startswith(prefix):
-                commit.files.append(FileChange(status, path, old_path, fields[2], fields[3]))
+                        datetime.fromisoformat(cdate), message.strip("\n"), signature=signature)
+        commit.files = parse_raw(rest, prefix)
         commits.append(commit)
     return commits
 
 
 def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix: str = "records/",
-             first_parent: bool = False) -> list[Commit]:
+             first_parent: bool = False, signatures: bool = False) -> list[Commit]:
     """Every commit reachable from `rev` but not from `exclude`, oldest first (parents first).
 
-    One subprocess. Merge commits carry no file changes: each change is attributed to the commit
-    that made it. Renames are detected (`-M`), so a renumbered record keeps its history.
+    One subprocess (`signatures` adds git's %G? verdict per commit, which runs gpg). Merge
+    commits carry no file changes: each change is attributed to the commit that made it.
+    Renames are detected (`-M`), so a renumbered record keeps its history.
     """
     args = ["log", "--reverse", "--topo-order", "-z", "-M", "--raw", "--no-abbrev", "--relative",
-            f"--format={LOG_FORMAT}"]
+            f"--format={LOG_FORMAT}" + ("%G?%x1f" if signatures else "")]
     if first_parent:
         args.append("--first-parent")
     args += [rev, *(f"^{x}" for x in exclude), "--"]
@@ -123,7 +146,7 @@ def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix:
         if "does not have any commits" in str(exc) or "unknown revision" in str(exc):
             return []
         raise
-    return _parse_log(out, prefix)
+    return _parse_log(out, prefix, signatures)
 
 
 def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:

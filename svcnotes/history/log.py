@@ -24,7 +24,7 @@ from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.record import Record
 
 CACHE_DIR = ".svcnotes-cache/history"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 @dataclass(slots=True)
@@ -48,6 +48,8 @@ class Event:
     lineage: int
     changes: list[Change] = field(default_factory=list)
     approvals_added: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # severity, proposed_by, imported of the new version
+    signature: str = ""  # git's %G? (only when read with signatures)
     pr: str = ""
     pr_subject: str = ""
 
@@ -106,7 +108,7 @@ class _Builder:
                     commit.sha, commit.author, commit.email, commit.date, commit.subject, commit.trailers,
                     action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
                     f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
-                    diff_records(old, new), _approvals_added(old, new)))
+                    diff_records(old, new), _approvals_added(old, new), _facts(new or old), commit.signature))
         return out
 
     def _lineage(self, status: str, old_path: str, old_blob: str, path: str, new_blob: str,
@@ -128,6 +130,13 @@ class _Builder:
             self.lineage_of[(path, new_blob)] = lineage
             self.path_lineage[path] = lineage
         return lineage
+
+
+def _facts(record: Record | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
+            "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
 
 
 def _approvals_added(old: Record | None, new: Record | None) -> list[dict[str, Any]]:

@@ -1,0 +1,105 @@
+"""`svcnotes renumber ID`: move a record whose number collides to the next free number, in one commit.
+
+The new number keeps the record's month (C-YYMM-...), is never one that existed anywhere in
+history (any branch), and the old number stays in `aliases`. Every reference to the old number in
+other records (reopens, complaint, follow_up_complaint, ...) follows. `git mv` keeps the rename
+visible to history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from svcnotes.model.schema import KINDS
+from svcnotes.store import gitops, ids
+from svcnotes.store.writer import atomic_write, render_update
+from svcnotes.workflow.commits import message
+
+if TYPE_CHECKING:
+    from svcnotes.store.repository import Repository
+
+
+class CannotRenumber(Exception):
+    """The record cannot be renumbered (not numbered, uncommitted edits, no such record)."""
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    """The outcome: old and new number, every file written, and the commit (None with --no-commit)."""
+
+    old_id: str
+    new_id: str
+    path: str
+    references: tuple[str, ...]
+    commit: str | None
+
+
+def next_free(repo: Repository, kind: str, record_id: str) -> str:
+    """The next number in the record's month that no file, alias or commit on any branch ever used."""
+    k = KINDS[kind]
+    prefix = repo.config.prefixes[k.prefix_key]
+    yymm = record_id.split("-")[1]
+    rel_folder = f"records/{k.folder}/20{yymm[:2]}"
+    taken = ids.serials(prefix, yymm, ids.folder_names(repo.root / rel_folder))
+    taken |= ids.serials(prefix, yymm, gitops.paths_in_history(repo.root, rel_folder))
+    taken |= ids.serials(prefix, yymm, list(repo.snapshot().aliases))
+    taken |= ids.serials(prefix, yymm, [record_id])
+    return ids.next_number(prefix, date(2000 + int(yymm[:2]), int(yymm[2:]), 1), taken)
+
+
+def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str | None = None) -> Renumbered:
+    """Renumber `record_id` (id, file name, aliases, every reference) and commit it as one change."""
+    snap = repo.snapshot()
+    record = snap.by_id.get(record_id)
+    if record is None:
+        raise CannotRenumber(f"no record '{record_id}'")
+    kind = KINDS[record.kind]
+    if not kind.year_folders:
+        raise CannotRenumber(f"{record_id} is a {kind.en.lower()}: only numbered records can be renumbered")
+    refs = [r for r in snap.all() if r.path != record.path and _refs_to(r, record.kind, record_id)]
+    dirty = gitops.dirty_paths(repo.root, [record.path, *(r.path for r in refs)])
+    if dirty:
+        raise CannotRenumber(f"{', '.join(dirty)} has uncommitted edits; commit them first")
+    store = repo.store(record.kind)
+    with ids.numbering_lock(repo.root):
+        target = new_id or next_free(repo, record.kind, record_id)
+        new_path = store.path_for(target)
+        if (repo.root / new_path).exists():
+            raise CannotRenumber(f"{new_path} already exists")
+        aliases = [*(record.data.get("aliases") or []), record_id]
+        text = (repo.root / record.path).read_text(encoding="utf-8-sig")
+        updated = render_update(kind, text, {"id": target, "aliases": aliases})
+        tracked = gitops.is_repo(repo.root) and bool(gitops.git(repo.root, "ls-files", "--", record.path).strip())
+        if tracked:
+            gitops.git(repo.root, "mv", "--", record.path, new_path)
+        else:
+            (repo.root / new_path).parent.mkdir(parents=True, exist_ok=True)
+            (repo.root / record.path).rename(repo.root / new_path)
+        atomic_write(repo.root / new_path, updated)
+    written = []
+    for other in refs:
+        changes = {f.name: target for f in KINDS[other.kind].fields
+                   if f.type == "ref" and f.ref == record.kind and other.data.get(f.name) == record_id}
+        path = repo.root / other.path
+        atomic_write(path, render_update(KINDS[other.kind], path.read_text(encoding="utf-8-sig"), changes))
+        written.append(other.path)
+    repo.invalidate()
+    sha = None
+    if commit and tracked:
+        paths = [new_path, *written]
+        gitops.git(repo.root, "add", "--", *paths)
+        text = message(f"{record_id}: renumbered → {target}",
+                       {"Svc-Record": target, "Svc-Action": "renumber", "Svc-From": record_id, "Svc-To": target},
+                       f"The number {record_id} was taken on another branch; it stays on the record as an alias."
+                       + (f"\nReferences updated in: {', '.join(written)}" if written else ""))
+        gitops.git(repo.root, "commit", "--quiet", "-m", text, "--", record.path, *paths)
+        sha = gitops.git(repo.root, "rev-parse", "HEAD").strip()
+    return Renumbered(record_id, target, new_path, tuple(written), sha)
+
+
+def _refs_to(record: object, kind: str, record_id: str) -> bool:
+    data = getattr(record, "data")
+    return any(f.type == "ref" and f.ref == kind and data.get(f.name) == record_id
+               for f in KINDS[getattr(record, "kind")].fields)
