@@ -739,6 +739,9 @@ def new_complaint(customers: dict, recv_day: date, *, reopen_of: dict | None = N
     dq = max(3, int(qty * R.choice([0.004, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.25])))
     ship = recv.date() - timedelta(days=R.randint(3, 35))
     order_no = f"SO{ship.strftime('%y%m')}-{R.randint(100, 999):04d}"
+    if reopen_of:  # same order and batch as the original complaint
+        qty, ship, order_no = reopen_of["quantity"], reopen_of["ship_date"], reopen_of["order_no"]
+        dq = min(max(dq, reopen_of["defective_qty"]), qty)
     severity = severity_for(kind == "q")
     if reopen_of:
         severity = {"minor": "normal", "normal": "major", "major": "major", "critical": "critical"}[reopen_of["severity"]]
@@ -811,7 +814,7 @@ def plan_timeline(cp: dict, slow: bool = False) -> None:
         cp["_replied"] = recv + timedelta(hours=2)
     start = datetime.combine(reg, datetime.min.time()) + timedelta(hours=9)
     extra = R.randint(5, 10) if slow else 0
-    prop = later(max(start, recv), (1 if fast else 2) + extra, (3 if fast else 6) + extra, 9.5, 17.5)
+    prop = later(max(start, recv), (1 if fast else 2) + extra, (3 if fast else 5) + extra, 9.5, 17.5)
     cp["_proposed"] = prop
     if cp["_kind"] == "x":
         told = later(prop, 0, 1, 9, 17)
@@ -825,7 +828,7 @@ def plan_timeline(cp: dict, slow: bool = False) -> None:
     told = later(appr, 0, 2, 9, 17.5)
     cp["_approved"], cp["_told"] = appr, told
     late_cb = R.random() < 0.1
-    cb = later(told, 8, 11, 9, 17.5) if late_cb else later(told, 2, 7, 9, 17.5)
+    cb = later(told, 8, 11, 9, 17.5) if late_cb else later(told, 1, 5, 9, 17.5)
     if cb.date() > told.date() + timedelta(days=7) and not late_cb:
         cb = at(told.date() + timedelta(days=7), 9, 17)
     cp["_cb_done"] = cb
@@ -1472,7 +1475,7 @@ def build_notes(customers: dict, cps: list[dict]) -> list[dict]:
         open_cps = [cp for cp in cps if cp["received_at"] < t and (not cp.get("closed_at") or cp["closed_at"] > d)]
         open_cps = sorted(open_cps, key=lambda cp: cp["received_at"])[-5:]
         issues = [f"{cp['id']} {customers[cp['customer']]['short_name']} {cp['_sc']['title']}：" +
-                  R.choice(["等待质量管理部调查报告", "待核决后告知客户", "客户要求明天上午前答复进度", "补货安排待物流确认",
+                  R.choice(["等待质量管理部调查报告", "待核决后告知客户", "客户要求尽快答复进度，需主动致电", "补货安排待物流确认",
                             "回访未接通，请换时段再联系"]) for cp in open_cps]
         author = pick(REPS)
         notes.append(dict(kind="handover", at=t, author=author, summary="交班记录：" + ("节前交接" if d.month in (1, 2, 4, 6, 9) else "周五交接"),
