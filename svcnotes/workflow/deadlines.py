@@ -164,10 +164,12 @@ def annotate(kind: str, records: Iterable[Record], config: Config, today: date) 
     return rows
 
 
-def _complaint_row(record: Record, d: Deadline, flag: str, due: date | None) -> dict[str, Any]:
+def _complaint_row(record: Record, d: Deadline, flag: str, due: date | None, today: date | None = None) -> dict[str, Any]:
+    """One row; `today` given for a promise row, whose days_left are calendar days to the promise."""
+    days_left = (due - today).days if today and due else d.days_left
     return {"kind": "complaint", "id": record.id, "customer": record.get("customer"), "what": record.get("title"),
             "status": record.status, "owner": record.get("owner") or record.get("first_responder"),
-            "due": due, "days_left": d.days_left, "days_open": d.days_open, "paused_days": d.paused_days,
+            "due": due, "days_left": days_left, "days_open": d.days_open, "paused_days": d.paused_days,
             "holds": [h.label() for h in d.holds], "flag": flag}
 
 
@@ -193,7 +195,7 @@ def due_rows(complaints: Iterable[Record], callbacks: Iterable[Record], config: 
         promised = _day(record.get("promised_reply_at"))
         if (promised and today <= promised <= soon and not d.reply_overdue and not d.promise_broken
                 and not record.get("replied_at") and not record.get("told_at")):
-            rows.append(_complaint_row(record, d, "reply_due", promised))
+            rows.append(_complaint_row(record, d, "reply_due", promised, today))
     for record in callbacks:
         if callback_due(record, config, today):
             rows.append(_callback_row(record, today, "overdue" if callback_overdue(record, today) else "due"))
@@ -207,8 +209,10 @@ def overdue_rows(complaints: Iterable[Record], callbacks: Iterable[Record], conf
         d = complaint_deadline(record, config, today)
         if d.overdue:
             rows.append(_complaint_row(record, d, "overdue", d.limit))
-        if d.promise_unkept:
-            rows.append(_complaint_row(record, d, "promise_unkept", _day(record.get("promised_reply_at"))))
+        # A reply still missing is listed whatever the status; a late reply only while the case is
+        # open (afterwards it is history, shown by the flag and the reports).
+        if d.reply_overdue or (d.promise_broken and record.status not in OPEN_END):
+            rows.append(_complaint_row(record, d, "promise_unkept", _day(record.get("promised_reply_at")), today))
     for record in callbacks:
         if callback_overdue(record, today):
             rows.append(_callback_row(record, today, "overdue"))
