@@ -612,7 +612,7 @@ def customer_body(c: dict, complaints: list[dict]) -> str:
             milestones.append(f"- {p['delivered_on'].year} 年：{p['name']}交付量产。")
     a_end = c["agreement_end"]
     milestones.append(f"- {c['agreement_start'].year} 年：续签服务协议，协议期至 {a_end.isoformat()}。")
-    lines += sorted(set(milestones), key=lambda s: s[2:6]) + [""]
+    lines += sorted(dict.fromkeys(milestones), key=lambda s: s[2:6]) + [""]
     lines += ["## 服务要点", ""]
     if a_end < TODAY:
         lines.append(f"- **服务协议已于 {a_end.isoformat()} 到期**，续签前的上门服务按收费标准执行，出发前须先告知客户。")
