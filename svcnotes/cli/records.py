@@ -126,7 +126,10 @@ def _example(kind_name: str) -> str:
 
 @click.group()
 def new() -> None:
-    """Create a record: svcnotes new complaint|customer|callback|note [options]."""
+    """Create a record: svcnotes new complaint|customer|callback|note [options].
+
+    Example: svcnotes new complaint --customer hengda-auto --title '支架尺寸超差' --category product_quality
+    """
 
 
 for _kind in KINDS:
