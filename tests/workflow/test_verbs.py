@@ -53,9 +53,8 @@ def to_resolved(repo: Path, monkeypatch: pytest.MonkeyPatch, tracked: bool = Tru
     act_as(monkeypatch, "wang.qiang")
     verbs.approve(r, ID, OPTS, DAY)
     act_as(monkeypatch, "zhang.wei")
-    monkeypatch.setitem(sys.modules, "svcnotes.workflow.callbacks", None)
+    monkeypatch.setitem(sys.modules, "svcnotes.workflow.callbacks", types.ModuleType("svcnotes.workflow.callbacks"))
     verbs.resolve(r, ID, {"told_via": "phone", "result": "同意折让 6000 元"}, OPTS, DAY)
-    monkeypatch.delitem(sys.modules, "svcnotes.workflow.callbacks")
     return r
 
 
@@ -169,8 +168,9 @@ def test_resolve_creates_the_post_resolution_callback_in_the_same_commit(repo: P
     assert [c.id for c in outcome.created] == ["CB-2611-001"]
 
 
-def test_resolve_without_a_callbacks_module_still_resolves(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolve_without_a_callbacks_hook_still_resolves(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     record = to_resolved(repo, monkeypatch).complaints.get(ID)
+    assert last_commit(repo)[2] == [REL]
     assert record.status == "resolved" and record.get("told_via") == "phone" and record.get("told_at") is not None
 
 
