@@ -160,7 +160,8 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
     if options.history:
         from svcnotes.site.timeline import timelines
 
-        history = timelines(repo.root, config, locale, author_name=_author_namer(config))
+        history = timelines(Path(repo.root), config, locale, [r for rs in snapshot.records.values() for r in rs],
+                            author_name=_author_namer(config), redact=options.redact)
         if options.redact:
             from svcnotes.site.redact import mask_text
 

@@ -1,8 +1,8 @@
 """History timelines for record pages: one `git log` pass plus one `git cat-file --batch`.
 
-When the history package offers per-record timelines (`svcnotes.history.timelines`), the site
-uses them; otherwise this module reads the whole log once (never one git call per record) and
-diffs consecutive versions of each file field by field with `svcnotes.history.diff`.
+The history package's index (svcnotes.history.log: one `git log` pass, cached and refreshed
+incrementally, records followed across renumbering) is the source; `git_timelines` is a fallback
+that reads the whole log once here (never one git call per record) when that index is absent.
 The result maps a record path to its entries, newest first, as plain dicts for the templates.
 """
 
@@ -115,16 +115,56 @@ def git_timelines(root: Path, config: Config, locale: str, paths: Iterable[str] 
     return out
 
 
-def timelines(root: Path, config: Config, locale: str, paths: Iterable[str] | None = None,
-              author_name: Callable[[str, str], str] | None = None) -> dict[str, list[Entry]]:
-    """Timelines from the history package when it offers them, else from `git_timelines`."""
+def _is_personal(kind: str, dotted: str) -> bool:
+    """A change to a personal field (or a personal sub-field of a table) — masked by --redact."""
+    k = KINDS.get(kind)
+    head = dotted.split("[", 1)[0].split(".", 1)[0]
+    f = k.by_name.get(head) if k else None
+    if f is None:
+        return False
+    sub = dotted.rsplit(".", 1)[-1] if "." in dotted else ""
+    if f.type == "objects" and sub:
+        inner = {x.name: x for x in f.fields}.get(sub)
+        return bool(inner and inner.personal)
+    return f.personal
+
+
+def index_timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
+                    author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
+    """Timelines from the history package's index (cached under .svcnotes-cache/history, refreshed incrementally)."""
+    from svcnotes.history.diff import show
+    from svcnotes.history.log import load_index
+
+    index = load_index(root, config)
+    out: dict[str, list[Entry]] = {}
+    for r in records:
+        lineage = index.lineage_for(root, r.id, r.path)
+        if lineage is None:
+            continue
+        entries = []
+        for ev in index.timeline(lineage):
+            changes = []
+            for ch in ev.changes:
+                if ch.field == "body":
+                    changes.append({"label": _label(r.kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
+                    continue
+                hide = redact and _is_personal(r.kind, ch.field)
+                changes.append({"label": _label(r.kind, ch.field, locale),
+                                "old": "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.old),
+                                "new": "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.new)})
+            name = author_name(ev.author, ev.email) if author_name else ev.author
+            entries.append({"at": ev.date.strftime("%Y-%m-%d %H:%M"), "author": name, "message": ev.subject,
+                            "commit": ev.sha, "changes": changes, "pr": ev.pr})
+        entries.reverse()
+        out[r.path] = entries
+    return out
+
+
+def timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
+              author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
+    """Per-record timelines, newest first: the history index when available, else one git pass here."""
+    records = list(records)
     try:
-        from svcnotes.history import timelines as provided  # type: ignore[attr-defined]
+        return index_timelines(root, config, locale, records, author_name, redact)
     except ImportError:
-        provided = None
-    if callable(provided):
-        try:
-            return provided(root, config, locale=locale, paths=paths)  # type: ignore[no-any-return]
-        except TypeError:
-            pass
-    return git_timelines(root, config, locale, paths, author_name)
+        return git_timelines(root, config, locale, [r.path for r in records], author_name)
