@@ -75,8 +75,8 @@ class _Builder:
                  path_lineage: dict[str, int] | None = None, next_lineage: int = 0) -> None:
         self.root = root
         self.config = config
-        self.lineage_of = lineage_of or {}
-        self.path_lineage = path_lineage or {}
+        self.lineage_of = {} if lineage_of is None else lineage_of
+        self.path_lineage = {} if path_lineage is None else path_lineage
         self.next_lineage = next_lineage
 
     def events(self, commits: list[Commit]) -> list[Event]:
@@ -255,6 +255,7 @@ def build_index(root: Path, config: Config, base: HistoryIndex | None = None, he
     builder = _Builder(root, config, index.lineage_of, index.path_lineage, index.next_lineage)
     index.events.extend(builder.events(commits))
     index.next_lineage = builder.next_lineage
+    index.lineage_of, index.path_lineage = builder.lineage_of, builder.path_lineage
     for c in commits:
         index.commits[c.sha] = (c.subject, c.parents, c.committed)
     all_commits = [Commit(sha, parents, "", "", when, when, "") for sha, (_, parents, when) in index.commits.items()]
