@@ -259,4 +259,49 @@ def audit(ctx: click.Context, fmt: str) -> None:
     ctx.exit(EXIT_PROBLEMS if any(f.problem.is_error for f in findings) else EXIT_OK)
 
 
-COMMANDS = [history, log_command, register_command, check, pr_summary_command, renumber, audit]
+@click.command("ci-setup")
+@click.option("--force", is_flag=True, help="Replace CI files that already exist.")
+@click.pass_context
+def ci_setup(ctx: click.Context, force: bool) -> None:
+    """Write the CI files: GitHub Actions and GitLab CI running the PR gate, CODEOWNERS, pre-commit config.
+
+    Existing files are kept unless --force. See docs/ci.md for branch protection.
+
+    Example: svcnotes ci-setup
+    """
+    from svcnotes.history.ci_files import write_ci_files
+
+    repo = open_repo(ctx)
+    for path, action in write_ci_files(repo.root, repo.config, force):
+        click.echo(f"{action} {path}")
+
+
+@click.group()
+def hooks() -> None:
+    """Plain git hooks for people who don't use pre-commit.
+
+    Example: svcnotes hooks install
+    """
+
+
+@hooks.command("install")
+@click.option("--force", is_flag=True, help="Replace a pre-commit hook not written by svcnotes.")
+@click.pass_context
+def hooks_install(ctx: click.Context, force: bool) -> None:
+    """Install .git/hooks/pre-commit running `svcnotes validate`.
+
+    Example: svcnotes hooks install
+    """
+    from svcnotes.history.ci_files import HookExists, install_hooks
+
+    repo = open_repo(ctx)
+    try:
+        written = install_hooks(repo.root, force)
+    except HookExists as exc:
+        fail(str(exc), EXIT_USAGE)
+        return
+    for path in written:
+        click.echo(f"installed {path}")
+
+
+COMMANDS = [history, log_command, register_command, check, pr_summary_command, renumber, audit, ci_setup, hooks]

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_USAGE, emit_problems, emit_rows, fail, format_option, open_repo,
-                                 resolve_today, today_option)
+from svcnotes.cli.common import (EXIT_USAGE, complete_record_id, complete_staff_id, emit_problems, emit_rows, fail,
+                                 format_option, open_repo, resolve_today, today_option)
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -21,7 +21,7 @@ PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "cal
 @click.option("--name", default="客户服务部", help="Organisation name shown on the site.")
 @click.option("--locale", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
 def init(path: Path, name: str, locale: str) -> None:
-    """Create a record repository: git init, svcnotes.toml, records/ folders, .gitignore.
+    """Create a record repository: git init, svcnotes.toml, records/ folders, .gitignore, CI files.
 
     Example: svcnotes init ~/acme-service
     """
@@ -31,6 +31,10 @@ def init(path: Path, name: str, locale: str) -> None:
         created = init_repository(path, name, locale)
     except AlreadyInitialised as exc:
         fail(f"{exc}; nothing changed", EXIT_USAGE)
+    from svcnotes.history.ci_files import write_ci_files  # the same core as `svcnotes ci-setup`
+    from svcnotes.model.config import load_config
+
+    created += [rel for rel, action in write_ci_files(path, load_config(path)[0]) if action == "created"]
     for item in created:
         click.echo(f"created {item}")
     click.echo(f"Next: edit {path / 'svcnotes.toml'} (staff directory), then: svcnotes -C {path} new customer ...")
@@ -40,8 +44,9 @@ def init(path: Path, name: str, locale: str) -> None:
 @click.argument("paths", nargs=-1)
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@today_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, today: Any) -> None:
     """Check every record (or only PATHS) and report every problem with file, line, code and hint.
 
     Exit 0 when clean, 1 when errors were found, 2 on a usage or configuration error.
@@ -51,7 +56,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
     from svcnotes.workflow.validation import validate_repository
 
     repo = open_repo(ctx)
-    problems = validate_repository(repo, list(paths) or None)
+    problems = validate_repository(repo, list(paths) or None, resolve_today(today))
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
@@ -165,7 +170,7 @@ COLUMNS = {
 @click.option("--customer", help="Only this customer id.")
 @click.option("--category", help="Only this category.")
 @click.option("--severity", help="Only these severities (comma-separated).")
-@click.option("--owner", help="Only records owned/assigned/authored by this staff id.")
+@click.option("--owner", help="Only records owned/assigned/authored by this staff id.", shell_complete=complete_staff_id)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Received/due/at on or after this date.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Received/due/at on or before this date.")
 @click.option("--overdue", is_flag=True, help="Only overdue complaints/callbacks (see --today).")
@@ -195,7 +200,7 @@ def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: 
 
 
 @click.command()
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_record_id)
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, record_id: str, fmt: str) -> None:
