@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from svcnotes.checks import run_checks
-from svcnotes.model.problems import Problem
+from svcnotes.model.problems import Problem, Severity, sort_key
 
 if TYPE_CHECKING:
-    from svcnotes.store.repository import Repository
+    from svcnotes.store.repository import Repository, Snapshot
 
 # Workflow modules that register checks when imported.
 RULE_MODULES = ("svcnotes.workflow.rules", "svcnotes.workflow.callback_rules")
@@ -25,10 +26,26 @@ def load_rules() -> None:
                 raise
 
 
-def validate_repository(repo: Repository, paths: list[str] | None = None) -> list[Problem]:
+def future_dates(snapshot: Snapshot, today: date) -> list[Problem]:
+    """Warn about events dated after today (received, registered, told, closed, done, note time)."""
+    out = []
+    for record in snapshot.all():
+        for name in ("received_at", "registered_at", "told_at", "closed_at", "done_at", "at"):
+            value = record.data.get(name)
+            day = value.date() if isinstance(value, datetime) else value
+            if isinstance(day, date) and day > today:
+                out.append(Problem("W304", f"{name} {day} is in the future (today is {today})", record.path,
+                                   record.line(name), name, "check the date; pass --today to validate as of another day",
+                                   Severity.WARNING))
+    return out
+
+
+def validate_repository(repo: Repository, paths: list[str] | None = None, today: date | None = None) -> list[Problem]:
     """All problems in the repository (or only those in `paths`, checked against the whole repo)."""
     load_rules()
     problems = run_checks(repo.snapshot(), repo.config)
+    if today is not None:
+        problems = sorted(problems + future_dates(repo.snapshot(), today), key=sort_key)
     if paths:
         wanted = tuple(p.rstrip("/") for p in paths)
         problems = [p for p in problems if p.path == "" or p.path.startswith(wanted) or p.path == "svcnotes.toml"]
