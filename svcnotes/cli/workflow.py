@@ -25,6 +25,7 @@ def verb_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def refusals(ctx: click.Context, record_id: str = "") -> Iterator[None]:
     """Turn the verbs' domain errors into a clear message and exit status."""
+    from svcnotes.store.gitops import GitError
     from svcnotes.store.repository import DirtyRecord, InvalidRecord, NotFound
     from svcnotes.workflow.commits import UncommittedEdits, UnknownActor
     from svcnotes.workflow.states import InvalidTransition
@@ -40,7 +41,7 @@ def refusals(ctx: click.Context, record_id: str = "") -> Iterator[None]:
         for p in exc.problems:
             click.echo(f"error: {p.format().replace('<repository>: ', '')}", err=True)
         ctx.exit(EXIT_USAGE)
-    except (NotFound, UncommittedEdits, UnknownActor, DirtyRecord) as exc:
+    except (NotFound, UncommittedEdits, UnknownActor, DirtyRecord, GitError) as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(EXIT_PROBLEMS)
 

@@ -151,7 +151,7 @@ def check_proposal_within_authority(snap: Snapshot, config: Config) -> list[Prob
             out += _located(record, [Problem(
                 "W410", f"proposed amount {render_scalar(amount)} is above {proposer.id}'s own authority "
                         f"({render_scalar(limit)}): tell the customer nothing before a '{needed}' approves",
-                field="amount", hint=f"svcnotes approve {record.id} (by a {needed})", severity=Severity.WARNING)])
+                field="amount", hint=f"a {needed} approves it with: svcnotes approve {record.id}", severity=Severity.WARNING)])
     return out
 
 

@@ -21,7 +21,7 @@ from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem
 from svcnotes.workflow import approvals
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
-from svcnotes.workflow.states import InvalidTransition, is_quality, transition
+from svcnotes.workflow.states import InvalidTransition, allowed, is_quality, transition
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
@@ -99,6 +99,9 @@ def transition_to(repo: Repository, record_id: str, to: str, changes: Mapping[st
     """Move a complaint to status `to` with typed `changes` (the generic verb)."""
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
+    if to == record.status:
+        raise _refuse(record, "E401", f"{record.id} is already {to}", "status",
+                      f"from {to} a complaint may go to: {', '.join(sorted(allowed(to))) or 'none: it is final'}")
     return _write(repo, record, to, _stamp(record, to, dict(changes), actor, today), "transition", actor, options)
 
 

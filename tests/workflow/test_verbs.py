@@ -256,3 +256,16 @@ def test_an_unknown_git_email_is_refused(repo: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "stranger@example.org")
     with pytest.raises(UnknownActor, match="'stranger@example.org' is not in the staff directory"):
         verbs.investigate(Repository(repo), ID, OPTS, DAY)
+
+
+def test_propose_does_not_track_improvement_for_human_causes(repo: Path) -> None:
+    r = Repository(repo)
+    verbs.investigate(r, ID, OPTS, DAY)
+    record = verbs.propose(r, ID, {**PROPOSAL, "cause_class": "non_quality"}, OPTS, DAY).record
+    assert record.get("improvement_tracked") is False
+
+
+def test_generic_transition_to_the_current_status_is_refused(repo: Path) -> None:
+    with pytest.raises(InvalidTransition) as exc:
+        verbs.transition_to(Repository(repo), ID, "registered", {}, OPTS, DAY)
+    assert exc.value.problems[0].message == f"{ID} is already registered"
