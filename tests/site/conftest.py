@@ -72,3 +72,32 @@ def site_repo(repo: Path) -> Path:
     path.write_text(path.read_text(encoding="utf-8").replace("status: registered", "status: investigating"), encoding="utf-8")
     git(repo, "commit", "-q", "-am", "C-2611-001: start investigating", who="zhao.min")
     return repo
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium for the whole session (skips, saying why, when it cannot start)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (Debian's chromium package installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo records (svcnotes.toml + records/ at the checkout root) built once, zh-CN."""
+    from tests.site.helpers import build
+
+    if not (ROOT / "svcnotes.toml").is_file() or not (ROOT / "records").is_dir():
+        pytest.skip("the bundled demo records (svcnotes.toml, records/) are absent")
+    out, _ = build(ROOT, out=tmp_path_factory.mktemp("demo") / "site")
+    return out
