@@ -146,3 +146,38 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
     """Print an error to stderr and exit with `code`."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _completion_repo(ctx: click.Context) -> Repository | None:
+    """The repository for shell completion, or None (completion must never fail or print)."""
+    from svcnotes.store.repository import Repository
+
+    try:
+        return Repository.open((ctx.find_root().params or {}).get("repo_path") or os.environ.get("SVCNOTES_REPO") or ".")
+    except Exception:  # noqa: BLE001 - no repository here: complete nothing
+        return None
+
+
+def complete_record_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """shell_complete callback: record ids (complaints, callbacks, notes, customers) starting with `incomplete`."""
+    repo = _completion_repo(ctx)
+    if repo is None:
+        return []
+    from svcnotes.model.schema import FOLDER_KIND
+
+    ids = []
+    for rel in repo.record_files():
+        stem = rel.rsplit("/", 1)[-1][:-3]
+        if stem.startswith(incomplete) and rel.split("/")[1] in FOLDER_KIND:
+            ids.append(stem)
+    return sorted(ids)[:200]
+
+
+def complete_staff_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """shell_complete callback: staff ids from svcnotes.toml, with the person's name as help."""
+    from click.shell_completion import CompletionItem
+
+    repo = _completion_repo(ctx)
+    if repo is None:
+        return []
+    return [CompletionItem(s.id, help=s.name) for s in repo.config.staff.values() if s.id.startswith(incomplete)]

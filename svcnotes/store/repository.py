@@ -15,7 +15,7 @@ from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
 from svcnotes.store import gitops, ids
 from svcnotes.store.frontmatter import decode, parse
 from svcnotes.store.loader import build_record, content_digest
-from svcnotes.store.writer import atomic_write, render_new, render_update
+from svcnotes.store.writer import atomic_write, render_new, render_update, sync
 
 RECORDS_DIR = "records"
 
@@ -214,6 +214,7 @@ class KindStore:
             try:
                 records = [self._write_fresh(data, body) for data, body in items]
             finally:
+                sync()
                 self.repo.invalidate()
             return records
         with ids.numbering_lock(self.repo.root):
@@ -223,6 +224,7 @@ class KindStore:
                     record_id = allocator.next(_number_date(self.kind.name, data))
                     records.append(self._write_fresh({**data, "id": record_id}, body))
             finally:
+                sync()
                 self.repo.invalidate()
         return records
 
@@ -230,7 +232,7 @@ class KindStore:
         """Write a new file and type it from the text written (no second read of the disk)."""
         rel = self.path_for(str(data["id"]))
         text = render_new(self.kind, data, body)
-        atomic_write(self.repo.root / rel, text)
+        atomic_write(self.repo.root / rel, text, durable=False)  # create_many syncs once at the end
         record, problems = build_record(self.kind, rel, parse(text, rel), self.repo.config,
                                         content_digest(text.encode("utf-8")))
         return record

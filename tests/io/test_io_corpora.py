@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,10 @@ CASES = [(CFPB, "cfpb-complaints.toml", 6623)] + [
 
 
 def load(name: str):
+    """An example mapping, with the first responder `svcnotes import --as` would add."""
     mapping, problems = load_mapping(EXAMPLES / name)
     assert [p.format() for p in problems] == []
-    return mapping
+    return dataclasses.replace(mapping, defaults={**mapping.defaults, "first_responder": "zhang.wei"})
 
 
 @pytest.mark.parametrize(("path", "mapping_name", "rows"), CASES, ids=lambda v: getattr(v, "name", str(v)))

@@ -1,0 +1,146 @@
+"""`svcnotes doctor`: is this checkout set up right? Each check says what is wrong and the fix.
+
+Sits above every core layer (it asks the store, workflow, editor schemas and the site build) and
+below the CLI: may import anything in svcnotes except svcnotes.cli; never click.
+
+    for check in run_doctor(repo, today):
+        print(check.status, check.name, check.detail, check.fix)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from svcnotes.store import gitops
+
+if TYPE_CHECKING:
+    from svcnotes.store.repository import Repository
+
+OK, FAIL, SKIP = "ok", "fail", "skip"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one doctor check: status ok/fail/skip, what was found, and the fix when it failed."""
+
+    name: str
+    status: str
+    detail: str = ""
+    fix: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """True when this check failed."""
+        return self.status == FAIL
+
+
+def check_identity(repo: Repository) -> Check:
+    """The git identity maps to a member of the staff directory (commits are attributed to a person)."""
+    from svcnotes.workflow.commits import UnknownActor, current_actor
+
+    if not gitops.is_repo(repo.root):
+        return Check("git identity", FAIL, f"{repo.root} is not a git repository", "git init (or svcnotes init DIR)")
+    try:
+        person = current_actor(repo)
+    except UnknownActor as exc:
+        return Check("git identity", FAIL, str(exc), "git config user.email <an e-mail listed under your [[staff]] entry>")
+    return Check("git identity", OK, f"you are {person.id} ({person.name})")
+
+
+def check_config(repo: Repository) -> Check:
+    """svcnotes.toml parses and has no invalid keys."""
+    errors = [p for p in repo.config_problems if p.is_error]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return Check("config", FAIL, first.format() + more, first.hint or "fix svcnotes.toml, then: svcnotes validate")
+    warnings = len(repo.config_problems)
+    return Check("config", OK, f"svcnotes.toml valid{f', {warnings} warning(s)' if warnings else ''}; "
+                               f"{len(repo.config.staff)} staff")
+
+
+def hook_path(repo: Repository) -> Path:
+    """Where git looks for the pre-commit hook (core.hooksPath honoured)."""
+    custom = gitops.git(repo.root, "config", "core.hooksPath", check=False).strip()
+    if custom:
+        return (repo.root / custom / "pre-commit").resolve()
+    common = gitops.git(repo.root, "rev-parse", "--git-common-dir", check=False).strip() or ".git"
+    return (repo.root / common / "hooks" / "pre-commit").resolve()
+
+
+def check_hooks(repo: Repository) -> Check:
+    """A pre-commit hook runs svcnotes, so invalid records are caught before they are committed."""
+    fix = "svcnotes hooks install (or write 'exec svcnotes validate' into .git/hooks/pre-commit and chmod +x it)"
+    if not gitops.is_repo(repo.root):
+        return Check("hooks", SKIP, "not a git repository")
+    path = hook_path(repo)
+    if not path.is_file():
+        return Check("hooks", FAIL, f"no pre-commit hook at {path}", fix)
+    if "svcnotes" not in path.read_text(encoding="utf-8", errors="replace"):
+        return Check("hooks", FAIL, f"{path} does not run svcnotes", fix)
+    if not os.access(path, os.X_OK):
+        return Check("hooks", FAIL, f"{path} is not executable", f"chmod +x {path}")
+    return Check("hooks", OK, f"pre-commit hook runs svcnotes ({path.name})")
+
+
+def check_schemas(repo: Repository) -> Check:
+    """schemas/*.schema.json match the schema and config, and .vscode/settings.json maps them."""
+    from svcnotes.model.jsonschema import json_schema
+    from svcnotes.model.schema import KINDS
+
+    fix = "svcnotes schema --write (then commit schemas/ and .vscode/settings.json)"
+    stale = []
+    for name in KINDS:
+        path = repo.root / "schemas" / f"{name}.schema.json"
+        want = json.dumps(json_schema(name, repo.config), ensure_ascii=False, indent=2) + "\n"
+        if not path.is_file():
+            stale.append(f"{path.relative_to(repo.root).as_posix()} missing")
+        elif path.read_text(encoding="utf-8") != want:
+            stale.append(f"{path.relative_to(repo.root).as_posix()} out of date")
+    settings = repo.root / ".vscode" / "settings.json"
+    try:
+        mapped = json.loads(settings.read_text(encoding="utf-8")).get("yaml.schemas", {})
+    except (OSError, ValueError, AttributeError):
+        mapped = {}
+    if not all(f"./schemas/{name}.schema.json" in mapped for name in KINDS):
+        stale.append(".vscode/settings.json does not map the schemas")
+    if stale:
+        return Check("editor schemas", FAIL, "; ".join(stale), fix)
+    return Check("editor schemas", OK, f"{len(KINDS)} schemas current, mapped for VS Code")
+
+
+def check_site(repo: Repository, today: date) -> Check:
+    """The static site builds without a failing page (skipped when the site module is absent)."""
+    try:
+        from svcnotes.site.build import BuildAborted, BuildOptions, build_site
+    except ImportError:
+        return Check("site", SKIP, "the site builder is not installed")
+    with tempfile.TemporaryDirectory(prefix="svcnotes-doctor-") as tmp:
+        try:
+            result = build_site(repo, BuildOptions(out=Path(tmp), today=today, history=False))
+        except BuildAborted as exc:
+            return Check("site", FAIL, str(exc), "svcnotes build, and fix the page it names")
+        except Exception as exc:  # noqa: BLE001 - the doctor reports any crash as a failed check
+            return Check("site", FAIL, f"the build crashed: {type(exc).__name__}: {exc}",
+                         "svcnotes build --strict shows the full error; report it if it is not your template")
+    if result.failures:
+        return Check("site", FAIL, f"{len(result.failures)} page(s) failed, first: {result.failures[0].format()}",
+                     "fix the record or template named, then: svcnotes build")
+    return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
+
+
+CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas)
+
+
+def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:
+    """Every check, in order; the site build last (it is the slowest)."""
+    out = [check(repo) for check in CHECKS]
+    if site:
+        out.append(check_site(repo, today))
+    return out

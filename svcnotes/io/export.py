@@ -1,0 +1,203 @@
+"""Export registers and reports to CSV (UTF-8 with BOM, for Excel) and XLSX (typed cells).
+
+    sheet = export_sheet(snapshot, config, "register", "zh-CN", period=None, today=date.today())
+    Path("register.xlsx").write_bytes(to_xlsx(sheet))
+
+`what` is a report name from svcnotes.reports.REPORTS (register, monthly, overdue, ...) or a
+record kind (complaints, customers, callbacks, notes; singular works too). Headers are in the
+locale asked for; dates stay dates and amounts stay numbers in XLSX, so Excel can sort and sum.
+Personal fields (contacts, phone numbers, reporters) are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from svcnotes.model.config import Config
+from svcnotes.model.fields import render_scalar
+from svcnotes.model.schema import KINDS
+
+if TYPE_CHECKING:
+    from svcnotes.reports.periods import Period
+    from svcnotes.store.repository import Snapshot
+
+PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
+_YES = {"zh": ("是", "否"), "en": ("yes", "no")}
+_NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00", "decimal": "#,##0.00",
+                   "ratio": "0.0%"}
+
+
+class UnknownExport(Exception):
+    """Neither a report nor a record kind has that name."""
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """A column: key, localized header, and type (text, int, decimal, money, date, datetime, bool, ratio, ...)."""
+
+    key: str
+    header: str
+    type: str = "text"
+
+
+@dataclass
+class Sheet:
+    """A table ready to write: title, columns, rows of typed values, and the locale of its texts."""
+
+    title: str
+    columns: list[SheetColumn]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    locale: str = "zh-CN"
+
+
+def export_names() -> list[str]:
+    """Every name `export_sheet` accepts: the reports, then the record kinds."""
+    return [*_reports(), *PLURALS]
+
+
+def _reports() -> dict[str, Any]:
+    try:
+        from svcnotes.reports import REPORTS
+    except ImportError:  # reports not installed in this build
+        return {}
+    return dict(REPORTS)
+
+
+def export_sheet(snapshot: Snapshot, config: Config, what: str, locale: str, period: Period | None = None,
+                 today: date | None = None, personal: bool = False) -> Sheet:
+    """The sheet for a report or a record kind (UnknownExport when `what` is neither)."""
+    reports = _reports()
+    if what in reports:
+        from svcnotes.reports import run_report
+
+        report = run_report(what, snapshot, config, period, today or date.today())
+        columns = [SheetColumn(c.key, c.header(locale), c.type) for c in report.columns]
+        return Sheet(report.title(locale), columns, [dict(r) for r in report.rows], locale)
+    kind = PLURALS.get(what, what)
+    if kind not in KINDS:
+        from svcnotes.model.problems import did_you_mean
+
+        raise UnknownExport(f"nothing to export called '{what}' ({did_you_mean(what, export_names())})")
+    return kind_sheet(snapshot, kind, locale, personal)
+
+
+def kind_sheet(snapshot: Snapshot, kind: str, locale: str, personal: bool = False) -> Sheet:
+    """Every record of a kind, one column per field (nested entries left out; personal data only if asked)."""
+    schema = KINDS[kind]
+    columns = [SheetColumn(f.name, f.label(locale), f.type) for f in schema.fields
+               if f.type != "objects" and (personal or not f.personal)]
+    rows = [dict(r.data) for r in snapshot.records[kind]]
+    return Sheet(schema.label(locale), columns, rows, locale)
+
+
+def _text(value: Any, locale: str) -> str:
+    """A value as the text a CSV cell holds."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        yes, no = _YES["en" if locale.startswith("en") else "zh"]
+        return yes if value else no
+    if isinstance(value, (Decimal, date)):
+        return render_scalar(value)
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v, locale) for v in value)
+    if callable(value) and hasattr(value, "zh"):  # reports' bilingual Text
+        return str(value(locale))
+    return str(value)
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    """The sheet as CSV: UTF-8 with a BOM (so Excel reads Chinese), CRLF line ends, header first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.header for c in sheet.columns])
+    for row in sheet.rows:
+        writer.writerow([_text(row.get(c.key), sheet.locale) for c in sheet.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx_value(value: Any, column: SheetColumn, locale: str) -> Any:
+    """A value as an Excel cell value: numbers, dates and booleans stay typed; the rest is text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and column.type in ("int", "count") else float(value)
+    if isinstance(value, (date, datetime)):
+        return value
+    return _text(value, locale)
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'")
+    return cleaned[:31] or "Sheet1"
+
+
+def to_xlsx(sheet: Sheet) -> bytes:
+    """The sheet as an .xlsx workbook: bold frozen header, typed cells with number formats, sensible widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = _sheet_title(sheet.title)
+    ws.append([c.header for c in sheet.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    widths = [max(8, _display_width(c.header)) for c in sheet.columns]
+    for row in sheet.rows:
+        values = [_xlsx_value(row.get(c.key), c, sheet.locale) for c in sheet.columns]
+        ws.append(values)
+        for i, value in enumerate(values):
+            if isinstance(value, str):
+                widths[i] = max(widths[i], min(_display_width(value), 60))
+    for i, column in enumerate(sheet.columns, start=1):
+        fmt = _NUMBER_FORMATS.get(column.type)
+        letter = ws.cell(row=1, column=i).column_letter
+        ws.column_dimensions[letter].width = widths[i - 1] + 2 if column.type not in ("date", "datetime") else 18
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+            if isinstance(cell.value, datetime):
+                cell.number_format = _NUMBER_FORMATS["datetime"]
+            elif isinstance(cell.value, date):
+                cell.number_format = _NUMBER_FORMATS["date"]
+            elif fmt and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = fmt
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write an export atomically (temporary file, then rename): Excel never opens half a file."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,182 @@
+"""Run an import end to end: read the table, plan it, create customers and records, one commit.
+
+    result = run_import(repo, Path("complaints.csv"), "complaint", Path("cfpb.toml"),
+                        dry_run=False, encoding=None, report_path=None, options=ImportOptions())
+    print(result.summary())
+
+Re-running the same import creates nothing: every record keeps the source key of its row under
+`imported[].key`, and rows whose key the repository already holds count as duplicates.
+Nothing is added to svcnotes.toml: the staff member running the import (`--as`, default the git
+identity) stands in for the first responder when the mapping names none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from svcnotes.io.mapping import IMPORT_KINDS, Mapping, load_mapping, parse_mapping
+from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, plan_import
+from svcnotes.io.suggest import suggest_mapping
+from svcnotes.io.tabular import Table, read_table
+from svcnotes.model.problems import Problem
+from svcnotes.model.record import Record
+from svcnotes.model.schema import KINDS
+from svcnotes.workflow.commits import CommitOptions, UnknownActor, commit_change, current_actor
+
+if TYPE_CHECKING:
+    from svcnotes.store.repository import Repository
+
+# The staff field the person running the import fills when the mapping leaves it empty, per kind.
+ACTOR_FIELDS = {"complaint": "first_responder", "callback": "assigned_to"}
+
+
+class ImportAborted(Exception):
+    """The import cannot start (unreadable file, bad mapping, unknown staff); carries the problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.format() for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to import: who stands in as first responder (staff id; default the git identity), commit or not."""
+
+    actor: str | None = None
+    commit: bool = True
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    plan: ImportPlan
+    dry_run: bool = False
+    created: list[Record] = field(default_factory=list)
+    customers: list[Record] = field(default_factory=list)
+    commit: str | None = None
+    report: Path | None = None
+    encoding: str | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems found while planning (mapping against header, shared rejection reasons)."""
+        return self.plan.problems
+
+    def summary(self) -> str:
+        """Lines accounting for every row: imported, duplicate, rejected; new customers; the commit."""
+        counts = self.plan.counts()
+        verb = "would import" if self.dry_run else "imported"
+        lines = [f"{self.plan.source}: {len(self.plan.results)} rows: {counts[IMPORTED]} {verb}, "
+                 f"{counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected"]
+        new_customers = len(self.plan.customers) if self.dry_run else len(self.customers)
+        if new_customers:
+            lines.append(f"{'would create' if self.dry_run else 'created'} {new_customers} customer(s)")
+        if self.created:
+            lines.append(f"records {self.created[0].id} .. {self.created[-1].id}" if len(self.created) > 1
+                         else f"record {self.created[0].id}")
+        if self.commit:
+            lines.append(f"committed {self.commit[:10]}")
+        if self.report:
+            lines.append(f"rejected rows written to {self.report}")
+        return "\n".join(lines)
+
+
+def resolve_actor(repo: Repository, actor: str | None) -> str:
+    """The staff id to import as: `actor` when given (must be in the staff directory), else the git identity's."""
+    if actor:
+        if actor not in repo.config.staff:
+            from svcnotes.model.problems import did_you_mean
+
+            raise ImportAborted([Problem("I010", f"'{actor}' is not in the staff directory", "svcnotes.toml",
+                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or "add a [[staff]] entry")])
+        return actor
+    try:
+        return current_actor(repo).id
+    except UnknownActor as exc:
+        raise ImportAborted([Problem("I011", str(exc), field="--as", hint="or pass --as STAFF_ID")]) from None
+
+
+def load_or_suggest(mapping_path: Path | None, kind: str, table: Table | None = None) -> Mapping:
+    """The mapping from `mapping_path`, or one suggested from the table's header when there is none."""
+    if mapping_path is not None:
+        if not mapping_path.is_file():
+            raise ImportAborted([Problem("I002", "mapping file not found", str(mapping_path),
+                                         hint="write one with: svcnotes import FILE --kind KIND --suggest-map > map.toml")])
+        mapping, problems = load_mapping(mapping_path, kind)
+    else:
+        assert table is not None
+        text = suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], Path(table.source).stem)
+        mapping, problems = parse_mapping(text, "<suggested mapping>", kind)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise ImportAborted(errors)
+    return mapping
+
+
+def existing_state(repo: Repository) -> tuple[set[str], dict[str, str]]:
+    """Source keys already imported (every record's imported[].key) and customer name -> id."""
+    snap = repo.snapshot()
+    keys = {str(entry["key"]) for record in snap.all() for entry in record.data.get("imported") or ()
+            if isinstance(entry, dict) and entry.get("key")}
+    customers = {str(r.data["name"]): r.id for r in snap.records["customer"] if r.data.get("name")}
+    return keys, customers
+
+
+def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
+    try:
+        return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
+                          mapping.header_row if mapping else None, mapping.delimiter if mapping else None)
+    except (OSError, LookupError, ValueError) as exc:
+        raise ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
+                                     hint="check the path, or pass --encoding (utf-8, gb18030, ...)")]) from None
+
+
+def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | None, dry_run: bool = False,
+               encoding: str | None = None, report_path: Path | None = None,
+               options: ImportOptions = ImportOptions()) -> ImportResult:
+    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal."""
+    if kind not in IMPORT_KINDS:
+        raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
+    if not path.is_file():
+        raise ImportAborted([Problem("I001", "file not found", str(path), hint="check the path")])
+    mapping = load_or_suggest(mapping_path, kind) if mapping_path is not None else None
+    table = _read(path, encoding, mapping)
+    mapping = mapping or load_or_suggest(None, kind, table)
+    actor_field = ACTOR_FIELDS.get(kind)
+    if actor_field and actor_field not in mapping.targets():
+        mapping = dataclasses.replace(mapping, defaults={**mapping.defaults, actor_field: resolve_actor(repo, options.actor)})
+    keys, customers = existing_state(repo)
+    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source)
+    result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
+    if report_path is not None:
+        report_path.write_text(plan.rejected_csv(), encoding="utf-8-sig", newline="")
+        result.report = report_path
+    if dry_run:
+        return result
+    return _apply(repo, plan, kind, result, options)
+
+
+def _apply(repo: Repository, plan: ImportPlan, kind: str, result: ImportResult, options: ImportOptions) -> ImportResult:
+    """Create the planned customers and records and commit them together."""
+    if kind != "customer" and plan.customers:
+        result.customers = repo.customers.create_many((c.data, "") for c in plan.customers)
+    created = repo.store(kind).create_many((r.data, r.body) for r in plan.records)
+    if kind == "customer":
+        result.customers, result.created = created, []
+    else:
+        result.created = created
+    paths = [r.path for r in (*result.customers, *result.created)]
+    if paths:
+        counts = plan.counts()
+        noun = KINDS[kind].en.lower()
+        result.commit = commit_change(
+            repo, paths, f"import {len(created)} {noun}(s) from {plan.source}",
+            {"Svc-Action": "import", "Svc-Import-Source": plan.source,
+             "Svc-Import-Rows": f"{counts[IMPORTED]} imported, {counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected",
+             "Svc-Import-Customers": str(len(result.customers)) if kind != "customer" else ""},
+            CommitOptions(commit=options.commit))
+    return result
