@@ -24,6 +24,24 @@ def _event_json(event: Any, config: Any) -> dict[str, Any]:
             "approvals": [jsonable(a) for a in event.approvals_added]}
 
 
+def _current(repo: Any, record_id: str) -> Any:
+    """The record now holding `record_id` (its own file when the id names one; else via aliases)."""
+    from svcnotes.model.schema import kind_of_id
+    from svcnotes.store.repository import read_record
+
+    kind = kind_of_id(record_id, repo.config.prefixes)
+    if kind is not None:
+        try:
+            path = repo.store(kind).path_for(record_id)
+        except (IndexError, ValueError):
+            path = ""
+        if path and (repo.root / path).is_file():
+            record, _ = read_record(repo.root, path, repo.config)
+            if record is not None and record.id == record_id:
+                return record
+    return repo.snapshot().find(record_id)
+
+
 @click.command()
 @click.argument("record_id")
 @format_option("text", "json")
@@ -42,7 +60,7 @@ def history(ctx: click.Context, record_id: str, fmt: str, no_cache: bool) -> Non
 
     repo = open_repo(ctx)
     index = load_index(repo.root, repo.config, use_cache=not no_cache)
-    current = repo.snapshot().find(record_id)
+    current = _current(repo, record_id)
     lineage = index.lineage_for(repo.root, record_id, current.path if current else None)
     if lineage is None:
         fail(f"no history for '{record_id}' (not committed yet, or no such record)", EXIT_USAGE)

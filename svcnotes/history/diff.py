@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
@@ -13,8 +12,7 @@ from svcnotes.store.loader import build_record, content_digest
 from svcnotes.store.repository import kind_for_path
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """One changed field: dotted path (`approvals[0].by`), old and new typed values.
 
     For the body, `field` is "body", `old` the removed lines and `new` the added lines.

@@ -24,7 +24,7 @@ from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.record import Record
 
 CACHE_DIR = ".svcnotes-cache/history"
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 @dataclass(slots=True)

@@ -130,3 +130,34 @@ def test_pr_summary_lists_transitions_amounts_and_missing_approvals(repo: Path) 
     assert "| C-2611-001 | complaint | changed | registered → proposed | allowance | — → 20000 CNY | — |" in result.output
     assert ("- **C-2611-001**: needs a `deputy_gm` approval for 20000 — from @chen.gang, @wang.qiang "
             "(`svcnotes approve C-2611-001`)") in result.output
+
+
+def _closed_on_main(repo: Path) -> None:
+    text = (repo / C1).read_text(encoding="utf-8")
+    closed = text.replace("status: registered", "status: not_established").replace(
+        "severity: normal", "severity: normal\nclosed_at: 2026-11-03")
+    (repo / C1).write_text(closed, encoding="utf-8")
+    commit_all(repo, "C-2611-001: closed as not established (fixture)")
+
+
+def test_editing_a_closed_record_outside_the_allowed_fields_fails(repo: Path) -> None:
+    _closed_on_main(repo)
+    git(repo, "checkout", "-q", "-b", "late-edit")
+    edit(repo, C1, "title: 支架尺寸超差", "title: 支架尺寸严重超差")
+    set_field(repo, C1, "tags", "[audit]")
+    commit_all(repo, "late edit")
+    result = run(repo, "check", "--base", "main")
+    assert result.exit_code == 1
+    sha = git(repo, "rev-parse", "--short=10", "HEAD").strip()
+    assert (f"{C1}:3: E502 title: edits the not_established record (title) in commit {sha} by zhang.wei (after "
+            "closure only aliases, callback_waived, capa, tags may change; a customer who does not accept gets a "
+            "new complaint (svcnotes reopen))") in result.output.splitlines()
+
+
+def test_tagging_a_closed_record_passes(repo: Path) -> None:
+    _closed_on_main(repo)
+    git(repo, "checkout", "-q", "-b", "tag")
+    set_field(repo, C1, "tags", "[audit]")
+    commit_all(repo, "tag it")
+    result = run(repo, "check", "--base", "main")
+    assert result.exit_code == 0, result.output
