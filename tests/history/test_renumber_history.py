@@ -171,3 +171,19 @@ def test_history_cache_is_refreshed_incrementally_and_survives_corruption(repo: 
     cache = next((repo / ".svcnotes-cache/history").glob("index-*.pickle"))
     cache.write_bytes(b"garbage")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
+
+
+def test_audit_finds_a_forged_approval_that_landed_through_a_merge(repo: Path) -> None:
+    from tests.history.helpers import add_approval, propose_args
+
+    git(repo, "checkout", "-q", "-b", "forged")
+    run(repo, "investigate", "C-2611-001", "--today", "2026-11-03")
+    run(repo, *propose_args("C-2611-001", "4800"))
+    add_approval(repo, C1, "li.na", "sales_manager", "4800")
+    commit_all(repo, "approved (typed by the rep)")
+    merge_pr(repo, "forged")
+    result = run(repo, "audit", "--format", "json")
+    findings = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [(f["code"], f["direct_push"]) for f in findings] == [("E511", False)]
+    assert "merged in" in findings[0]["message"]
