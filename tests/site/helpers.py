@@ -43,9 +43,12 @@ class PageAudit(HTMLParser):
         self.csp = False
         self.text: list[str] = []
         self._skip = 0
+        self._prose = 0  # depth inside a record body: its links are the author's, not the site's
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = {k: v or "" for k, v in attrs}
+        if tag == "div" and (self._prose or names.get("class") == "prose"):
+            self._prose += 1
         if tag == "script":
             self._skip += 1
             if "src" not in names:
@@ -62,10 +65,12 @@ class PageAudit(HTMLParser):
             if name in self.URL_ATTRS:
                 if re.match(r"\s*(javascript|vbscript|data):", value, re.I) and not (tag == "img" and value.startswith("data:image/")):
                     self.bad.append(f"<{tag} {name}={value[:40]!r}>")
-                if tag in ("a", "link", "script", "img"):
+                if tag in ("a", "link", "script", "img") and not self._prose:
                     self.links.append(value)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._prose:
+            self._prose -= 1
         if tag == "script":
             self._skip = max(0, self._skip - 1)
 
