@@ -75,18 +75,21 @@ def hook_path(repo: Repository) -> Path:
 
 
 def check_hooks(repo: Repository) -> Check:
-    """A pre-commit hook runs svcnotes, so invalid records are caught before they are committed."""
-    fix = "svcnotes hooks install (or write 'exec svcnotes validate' into .git/hooks/pre-commit and chmod +x it)"
+    """A pre-commit hook runs svcnotes (directly, or through the pre-commit framework's config)."""
+    fix = "svcnotes hooks install (or: pre-commit install, with the svcnotes hook in .pre-commit-config.yaml)"
     if not gitops.is_repo(repo.root):
         return Check("hooks", SKIP, "not a git repository")
     path = hook_path(repo)
     if not path.is_file():
         return Check("hooks", FAIL, f"no pre-commit hook at {path}", fix)
-    if "svcnotes" not in path.read_text(encoding="utf-8", errors="replace"):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    framework = repo.root / ".pre-commit-config.yaml"
+    via_framework = "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
+    if "svcnotes" not in text and not via_framework:
         return Check("hooks", FAIL, f"{path} does not run svcnotes", fix)
     if not os.access(path, os.X_OK):
         return Check("hooks", FAIL, f"{path} is not executable", f"chmod +x {path}")
-    return Check("hooks", OK, f"pre-commit hook runs svcnotes ({path.name})")
+    return Check("hooks", OK, "pre-commit hook runs svcnotes" + (" (via pre-commit)" if via_framework else ""))
 
 
 def check_schemas(repo: Repository) -> Check:
