@@ -117,6 +117,7 @@ class Doer:
         self.step: Step | None = None
         self.subject = ""
         self.trailers: dict[str, str] = {}
+        self.written: set[str] = set()
 
     @property
     def today(self) -> Any:
@@ -126,7 +127,7 @@ class Doer:
 
     def begin(self, step: Step) -> None:
         """Start a step: forget the previous subject and trailers."""
-        self.step, self.subject, self.trailers = step, "", {}
+        self.step, self.subject, self.trailers, self.written = step, "", {}, set()
 
     def _pin(self, record: Record, target: Record | Mapping[str, Any], fields: Iterable[str],
              upto: Mapping[str, int] | None = None) -> Record:
@@ -229,7 +230,20 @@ class Doer:
             raise FileExistsError(f"{rel} exists already")
         atomic_write(self.repo.root / rel, render_new(KINDS["callback"], data, target.body))
         self.repo.invalidate()
+        self.written.add(target.id)
         return [rel]
+
+    def callback_paths(self) -> dict[str, str]:
+        """Every callback now in the work tree: id -> path."""
+        return {r.id: r.path for r in self.repo.callbacks.list()}
+
+    def drop_new_callbacks(self, before: Mapping[str, str]) -> None:
+        """Remove callbacks a verb's hook created in this step that the source does not have (a
+        waived post-resolution callback; a post-service one already written under its number)."""
+        for rid, rel in self.callback_paths().items():
+            if rid not in before and rid not in self.written:
+                (self.repo.root / rel).unlink()
+                self.repo.invalidate()
 
     def finish(self, record_id: str) -> list[str]:
         """The record's last step: every field and the body as in the source (paths changed)."""

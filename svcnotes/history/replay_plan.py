@@ -117,7 +117,10 @@ def _create_customer(customer: Record) -> Callable[[Doer], list[str]]:
 def _create_note(note: Record, cb: Record | None) -> Callable[[Doer], list[str]]:
     def run(doer: Doer) -> list[str]:
         paths = doer.write_numbered(cb, status="scheduled") if cb is not None else []
-        return doer.create("note", note, {k: v for k, v in note.data.items() if k != "id"}, note.body) + paths
+        before = doer.callback_paths()
+        paths = doer.create("note", note, {k: v for k, v in note.data.items() if k != "id"}, note.body) + paths
+        doer.drop_new_callbacks(before)
+        return paths
     return run
 
 
@@ -155,7 +158,7 @@ def _plan_complaint(plan: Plan, c: Record, by_id: Mapping[str, Record], callback
         events.append((c.get("replied_at"), holder(c.get("replied_at")), "reply", _edit(c, ("replied_at", "customer_reply"), "reply"), ""))
     for i, h in enumerate(handovers):
         events.append((h["at"], h["from"], "handover", _handover(c, i), ""))
-    if proposed_at:
+    if proposed_at and status != "not_established":  # a groundless case is rejected, not proposed
         events.append((proposed_at, c.get("proposed_by"), "propose", _propose(c), "branch" if approvals else ""))
     for n, entry in enumerate(c.get("capa") or [], start=1):
         t_add = (proposed_at or received) + MINUTE * n
@@ -261,7 +264,10 @@ def _resolve(c: Record, callback: Record | None) -> Callable[[Doer], list[str]]:
         if c.get("replied_at") and c.get("replied_at") >= c.get("told_at"):
             values.update(replied_at=c.get("replied_at"), customer_reply=c.get("customer_reply"))
             pin += ("replied_at", "customer_reply")
-        return doer.verb(c, "resolve", values, pin=pin) + paths
+        before = doer.callback_paths()
+        paths = doer.verb(c, "resolve", values, pin=pin) + paths
+        doer.drop_new_callbacks(before)
+        return paths
     return run
 
 
@@ -320,7 +326,14 @@ def _plan_callback(plan: Plan, cb: Record, by_id: Mapping[str, Record]) -> None:
         t = by_id[linked].get("received_at") + MINUTE
         steps.append((t, cb.get("conducted_by") or cb.get("assigned_to"), "link", _callback_link(cb)))
     steps.sort(key=lambda s: s[0])
-    for t, (_, actor, action, run) in zip(chain([s[0] for s in steps]), steps):
+    created = None  # a callback made by a verb is worked on only after that verb ran
+    if cb.get("kind") == "post_resolution" and cb.get("complaint") in by_id:
+        created = by_id[cb.get("complaint")].get("told_at")
+    elif cb.get("kind") == "post_service" and cb.get("note") in by_id:
+        created = by_id[cb.get("note")].get("at")
+    times = chain(([created] if isinstance(created, datetime) else []) + [s[0] for s in steps])
+    times = times[1:] if isinstance(created, datetime) else times
+    for t, (_, actor, action, run) in zip(times, steps):
         plan.add(Step(t, cb.id, actor, action, run))
 
 
