@@ -25,19 +25,24 @@ venv install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/svcnotes validate
-	@if $(BIN)/svcnotes build --help >/dev/null 2>&1; then \
-		$(BIN)/svcnotes build --out site && \
-		echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)" && \
-		$(BIN)/svcnotes serve --no-build --out site --port $(PORT); \
+	@if [ -d $(DEMO_DIR)/.git ] && [ -z "$$(find svcnotes.toml records -newer $(DEMO_DIR)/.git/HEAD -print -quit)" ]; then \
+		echo "$(DEMO_DIR) is current"; \
 	else \
-		$(BIN)/svcnotes list complaints --overdue; \
+		rm -rf $(DEMO_DIR) && $(BIN)/svcnotes demo $(DEMO_DIR); \
+	fi
+	@if $(BIN)/svcnotes build --help >/dev/null 2>&1; then \
+		$(BIN)/svcnotes -C $(DEMO_DIR) build --out site && \
+		echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)" && \
+		$(BIN)/svcnotes -C $(DEMO_DIR) serve --no-build --out site --port $(PORT); \
+	else \
+		$(BIN)/svcnotes -C $(DEMO_DIR) list complaints --overdue; \
 	fi
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench $${BENCH_SIZES:+--sizes $$BENCH_SIZES}
+	$(BIN)/python -m bench $${BENCH_SIZES:+--sizes $$BENCH_SIZES} $${BENCH_STEPS:+--steps $$BENCH_STEPS}
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m svcnotes.model.docs > docs/records.md
