@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import (EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_rows, fail, format_option, jsonable,
-                                 open_repo)
+                                 open_repo, resolve_today, today_option)
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -170,8 +170,9 @@ def _annotation(problem: Any) -> str:
 @click.option("--base", "base_ref", required=True, help="The branch the PR merges into, e.g. origin/main.")
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@today_option
 @click.pass_context
-def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool) -> None:
+def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any) -> None:
     """The PR gate: validate HEAD, then judge every record the PR changes against the merge base.
 
     Fails on illegal transitions, edits of closed records, deleted records, numbers colliding with
@@ -186,7 +187,7 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool) -> None:
 
     repo = open_repo(ctx)
     try:
-        problems, pr = check_pr(repo, base_ref)
+        problems, pr = check_pr(repo, base_ref, today=resolve_today(today))
     except BadBase as exc:
         fail(str(exc), EXIT_USAGE)
         return

@@ -10,6 +10,7 @@ A handful of git processes whatever the size of the repository or the PR.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -160,14 +161,15 @@ def _event_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
     return out
 
 
-def check_pr(repo: Repository, base_ref: str, validate: bool = True) -> tuple[list[Problem], PullRequest]:
+def check_pr(repo: Repository, base_ref: str, validate: bool = True,
+             today: date | None = None) -> tuple[list[Problem], PullRequest]:
     """Every problem of the PR: the head's validation plus the history rules on what it changes."""
     pr = pull_request(repo, base_ref)
     problems: list[Problem] = []
     if validate:
         from svcnotes.workflow.validation import validate_repository
 
-        problems.extend(validate_repository(repo))
+        problems.extend(validate_repository(repo, None, today))
     problems.extend(_collisions(repo, pr))
     for rec in pr.records:
         problems.extend(_event_checks(repo, rec))
