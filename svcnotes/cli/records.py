@@ -53,15 +53,16 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
 
     Example: svcnotes validate records/complaints/2026
     """
-    from svcnotes.workflow.validation import validate_repository
+    from svcnotes.workflow.validation import only_paths, validate_all
 
     repo = open_repo(ctx)
-    problems = validate_repository(repo, list(paths) or None, resolve_today(today))
+    all_problems, count = validate_all(repo, resolve_today(today))
+    problems = only_paths(all_problems, list(paths) or None)
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     if fmt == "text" and not problems:
-        click.echo(f"{sum(len(v) for v in repo.snapshot().records.values())} records, no problems", err=True)
+        click.echo(f"{count} records, no problems", err=True)
     ctx.exit(status)
 
 

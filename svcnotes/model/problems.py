@@ -27,6 +27,10 @@ class Problem:
     hint: str = ""
     severity: Severity = Severity.ERROR
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # fast pickling for the validation cache
+        return (Problem, (self.code, self.message, self.path, self.line, self.field, self.hint, self.severity))
+
     def format(self) -> str:
         """Render as `path:line: CODE field: message (hint)`."""
         where = self.path or "<repository>"

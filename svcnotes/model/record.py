@@ -18,6 +18,10 @@ class Record:
     lines: Mapping[str, int] = field(default_factory=dict)
     digest: str = ""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # much faster to pickle (the warm cache) than the dataclass default for slots
+        return (Record, (self.kind, self.id, self.path, self.data, self.body, self.lines, self.digest))
+
     def get(self, name: str, default: Any = None) -> Any:
         """A field's typed value, or `default` when absent or empty."""
         value = self.data.get(name)

@@ -96,23 +96,19 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
 
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
-    rels = repo.record_files()
+    scanned = repo.scan()
+    rels = [rel for rel, _s, _m in scanned]
     cache_path = repo.root / CACHE_DIR / CACHE_FILE
     key = _config_key(repo.root)
     cached, written = _read_cache(cache_path, key) if use_cache else ({}, 0.0)
     entries: dict[str, Entry] = {}
     todo: list[str] = []
     racy_ns = int((written - RACY_SECONDS) * 1e9)
-    for rel in rels:
+    for rel, size, mtime in scanned:
         hit = cached.get(rel)
-        if hit is not None:
-            try:
-                st = os.stat(repo.root / rel)
-            except OSError:
-                continue
-            if hit[0] == st.st_size and hit[1] == st.st_mtime_ns and st.st_mtime_ns < racy_ns:
-                entries[rel] = hit
-                continue
+        if hit is not None and hit[0] == size and hit[1] == mtime and mtime < racy_ns:
+            entries[rel] = hit
+            continue
         todo.append(rel)
     workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
     if len(todo) >= PARALLEL_MIN_FILES and workers > 1:
@@ -131,3 +127,41 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
     if use_cache and (todo or len(cached) != len(entries)):
         _write_cache(cache_path, key, entries)
     return snap
+
+
+def stat_fingerprint(repo: Repository) -> tuple[str, int]:
+    """A hash of every record file's path, size and mtime plus the config; and the newest mtime (ns)."""
+    digest = hashlib.blake2b(_config_key(repo.root).encode(), digest_size=16)
+    scanned = repo.scan()
+    newest = max((mtime for _r, _s, mtime in scanned), default=0)
+    digest.update("\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in scanned).encode())
+    return digest.hexdigest(), newest
+
+
+def cached_result(repo: Repository, name: str, key: str, compute: Any) -> Any:
+    """`compute()` memoised under .svcnotes-cache/<name>.pickle for an exact `key`.
+
+    The key must cover everything the result depends on (see stat_fingerprint); a result is not
+    stored when a file was modified within the racy window, so a same-size edit in the same
+    mtime tick can never be missed.
+    """
+    path = repo.root / CACHE_DIR / f"{name}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            data = pickle.load(handle)
+        if isinstance(data, dict) and data.get("key") == key:
+            return data["value"]
+    except Exception:  # noqa: BLE001 - a missing or corrupt cache only costs time
+        pass
+    value = compute()
+    fingerprint_newest = int(key.rsplit(":", 1)[-1]) if ":" in key else 0
+    if fingerprint_newest < int((time.time() - RACY_SECONDS) * 1e9):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                pickle.dump({"key": key, "value": value}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return value

@@ -119,13 +119,29 @@ class Repository:
 
     def record_files(self, kinds: Iterable[str] = KINDS) -> list[str]:
         """Relative paths of every record file (*.md under records/<folder>/), sorted."""
-        out: list[str] = []
+        return [rel for rel, _size, _mtime in self.scan(kinds)]
+
+    def scan(self, kinds: Iterable[str] = KINDS) -> list[tuple[str, int, int]]:
+        """(relative path, size, mtime_ns) of every record file, sorted; one scandir walk, no Path objects."""
+        out: list[tuple[str, int, int]] = []
+        root = str(self.root)
+
+        def walk(rel_dir: str) -> None:
+            try:
+                entries = sorted(os.scandir(f"{root}/{rel_dir}"), key=lambda e: e.name)
+            except (FileNotFoundError, NotADirectoryError):
+                return
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    walk(f"{rel_dir}/{entry.name}")
+                elif entry.name.endswith(".md"):
+                    st = entry.stat()
+                    out.append((f"{rel_dir}/{entry.name}", st.st_size, st.st_mtime_ns))
+
         for name in kinds:
-            base = self.root / RECORDS_DIR / KINDS[name].folder
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                rel_dir = Path(dirpath).relative_to(self.root).as_posix()
-                out.extend(f"{rel_dir}/{f}" for f in sorted(filenames) if f.endswith(".md") and not f.startswith("."))
+            walk(f"{RECORDS_DIR}/{KINDS[name].folder}")
         return out
 
     def snapshot(self, refresh: bool = False) -> Snapshot:

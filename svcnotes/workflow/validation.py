@@ -40,13 +40,33 @@ def future_dates(snapshot: Snapshot, today: date) -> list[Problem]:
     return out
 
 
+def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Problem], int]:
+    """Every problem and the number of records; memoised on the files' stat fingerprint."""
+    from svcnotes import __version__
+    from svcnotes.store.bulk import cached_result, stat_fingerprint
+
+    def compute() -> tuple[list[Problem], int]:
+        load_rules()
+        snap = repo.snapshot()
+        problems = run_checks(snap, repo.config)
+        if today is not None:
+            problems = sorted(problems + future_dates(snap, today), key=sort_key)
+        return problems, sum(len(v) for v in snap.records.values())
+
+    fingerprint, newest = stat_fingerprint(repo)
+    key = f"{__version__}:{','.join(RULE_MODULES)}:{today}:{fingerprint}:{newest}"
+    result: tuple[list[Problem], int] = cached_result(repo, "validate", key, compute)
+    return result
+
+
+def only_paths(problems: list[Problem], paths: list[str] | None) -> list[Problem]:
+    """The problems in `paths` (plus repository-wide and config problems)."""
+    if not paths:
+        return problems
+    wanted = tuple(p.rstrip("/") for p in paths)
+    return [p for p in problems if p.path == "" or p.path.startswith(wanted) or p.path == "svcnotes.toml"]
+
+
 def validate_repository(repo: Repository, paths: list[str] | None = None, today: date | None = None) -> list[Problem]:
     """All problems in the repository (or only those in `paths`, checked against the whole repo)."""
-    load_rules()
-    problems = run_checks(repo.snapshot(), repo.config)
-    if today is not None:
-        problems = sorted(problems + future_dates(repo.snapshot(), today), key=sort_key)
-    if paths:
-        wanted = tuple(p.rstrip("/") for p in paths)
-        problems = [p for p in problems if p.path == "" or p.path.startswith(wanted) or p.path == "svcnotes.toml"]
-    return problems
+    return only_paths(validate_all(repo, today)[0], paths)
