@@ -110,7 +110,7 @@ def _collisions(repo: Repository, pr: PullRequest) -> list[Problem]:
     out = []
     for rec in new:
         if rec.id in ever:
-            out.append(Problem("E504", f"number {rec.id} is already taken on {pr.base_ref} (another branch created it)",
+            out.append(Problem("E604", f"number {rec.id} is already taken on {pr.base_ref} (another branch created it)",
                                rec.path, rec.head.line("id") if rec.head else 1, "id",
                                f"run: svcnotes renumber {rec.id}  (moves this record to the next free number and "
                                "updates every reference)"))
@@ -130,7 +130,7 @@ def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
         line = head.lines.get(where) or head.line("approvals")
         introducing = [e for e in rec.events if entry in e.approvals_added]
         if not introducing:
-            out.append(Problem("E511", f"approval by {entry.get('by')} was not introduced by any commit of "
+            out.append(Problem("E611", f"approval by {entry.get('by')} was not introduced by any commit of "
                                        f"{entry.get('by')} in this PR", rec.path, line, where,
                                f"{entry.get('by')} runs 'svcnotes approve {head.id}' and pushes it"))
             continue
@@ -140,7 +140,7 @@ def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
         if entry in before and base is not None and not appr.void_reason(entry, base):
             reason = appr.void_reason(entry, head)
             if reason:
-                out.append(Problem("E515", f"this PR voids approval {i + 1} by {entry.get('by')}: {reason}", rec.path,
+                out.append(Problem("E615", f"this PR voids approval {i + 1} by {entry.get('by')}: {reason}", rec.path,
                                    head.lines.get(f"approvals[{i}].amount") or head.line("amount"), f"approvals[{i}]",
                                    f"the approver must approve again: svcnotes approve {head.id}"))
     return out
@@ -156,7 +156,7 @@ def _event_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
         if change is not None:
             status = change[1]
     if rec.status == "D" and not any(e.action == "deleted" for e in rec.events):
-        out.append(Problem("E503", f"deletes record {rec.id}", rec.old_path or rec.path,
+        out.append(Problem("E603", f"deletes record {rec.id}", rec.old_path or rec.path,
                            hint="restore the file; end a groundless complaint as not_established"))
     return out
 

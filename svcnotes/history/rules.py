@@ -28,7 +28,7 @@ def _top(field: str) -> str:
 
 
 def transition_problems(event: Event) -> list[Problem]:
-    """E501/E505: every status change in a commit follows TRANSITIONS; new complaints start registered."""
+    """E601/E605: every status change in a commit follows TRANSITIONS; new complaints start registered."""
     if event.kind != "complaint":
         return []
     change = event.status_change
@@ -39,7 +39,7 @@ def transition_problems(event: Event) -> list[Problem]:
     if old is None:
         initial = KINDS["complaint"].initial_status
         if event.action == "created" and new != initial and not event.facts.get("imported"):
-            return [Problem("E505", f"new complaint starts as '{new}', not '{initial}' ({where})", event.path,
+            return [Problem("E605", f"new complaint starts as '{new}', not '{initial}' ({where})", event.path,
                             field="status", hint="create it registered and move it through the workflow")]
         return []
     if new is None or new in allowed(str(old)):
@@ -53,11 +53,11 @@ def transition_problems(event: Event) -> list[Problem]:
         hint = f"from {old} a complaint may go to: {targets}"
         if old == "closed":
             hint += "; if the customer did not accept, open a new complaint that reopens it (svcnotes reopen)"
-    return [Problem("E501", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
+    return [Problem("E601", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
 
 
 def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]:
-    """E502: a closed or not-established complaint changes only the fields allowed after closure."""
+    """E602: a closed or not-established complaint changes only the fields allowed after closure."""
     if event.kind != "complaint" or base_status not in FINAL or event.action == "deleted":
         return []
     bad = sorted({_top(c.field) for c in event.changes
@@ -65,22 +65,22 @@ def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]
                   and _top(c.field) != "id"})
     if not bad:
         return []
-    return [Problem("E502", f"edits the {base_status} record ({', '.join(bad)}) in commit {event.sha[:10]} by "
+    return [Problem("E602", f"edits the {base_status} record ({', '.join(bad)}) in commit {event.sha[:10]} by "
                             f"{event.author}", event.path, field=bad[0],
                     hint=f"after closure only {', '.join(sorted(AFTER_CLOSURE))} may change; "
                          "a customer who does not accept gets a new complaint (svcnotes reopen)")]
 
 
 def deletion_problems(event: Event) -> list[Problem]:
-    """E503: records are never deleted (the audit trail and the numbering depend on them)."""
+    """E603: records are never deleted (the audit trail and the numbering depend on them)."""
     if event.action != "deleted":
         return []
-    return [Problem("E503", f"deletes record {event.record_id} (commit {event.sha[:10]} by {event.author})",
+    return [Problem("E603", f"deletes record {event.record_id} (commit {event.sha[:10]} by {event.author})",
                     event.old_path or event.path, hint="restore the file; end a groundless complaint as not_established")]
 
 
 def approval_problems(event: Event, config: Config) -> list[Problem]:
-    """E511-E516: every approval a commit adds was committed by its approver, who holds the role,
+    """E611-E616: every approval a commit adds was committed by its approver, who holds the role,
     has the authority for the amount, is not the proposer (and signed, when the config asks)."""
     out: list[Problem] = []
     author = config.staff_by_email(event.email)
@@ -91,24 +91,24 @@ def approval_problems(event: Event, config: Config) -> list[Problem]:
         field = "approvals"
         commit = f"commit {event.sha[:10]} by {event.author} <{event.email}>"
         if author is None or author.id != by:
-            out.append(Problem("E511", f"approval by {by} was not committed by {by} ({commit})", event.path, field=field,
+            out.append(Problem("E611", f"approval by {by} was not committed by {by} ({commit})", event.path, field=field,
                                hint=f"only {by} may add this approval: they run 'svcnotes approve {event.record_id}' "
                                     "and push the commit under their own git e-mail"))
         staff = config.staff.get(by)
         if staff is not None and role and role not in staff.roles:
-            out.append(Problem("E512", f"approver {by} does not hold the role '{role}'", event.path, field=field,
+            out.append(Problem("E612", f"approver {by} does not hold the role '{role}'", event.path, field=field,
                                hint=f"{by} holds: {', '.join(staff.roles) or 'no roles'}"))
         elif role and not approvals.role_covers(role, entry.get("amount"), severity, config):
             needed = approvals.required_role(entry.get("amount"), severity, config)
-            out.append(Problem("E513", f"approver {by} ({role}) lacks the authority for amount "
+            out.append(Problem("E613", f"approver {by} ({role}) lacks the authority for amount "
                                        f"{render_scalar(entry.get('amount') or 0)}{' (critical)' if severity == 'critical' else ''}:"
                                        f" it needs '{needed}'", event.path, field=field,
                                hint=f"a '{needed}' must approve (核决权限)"))
         if by and by == event.facts.get("proposed_by"):
-            out.append(Problem("E514", f"{by} approved their own proposal", event.path, field=field,
+            out.append(Problem("E614", f"{by} approved their own proposal", event.path, field=field,
                                hint="someone other than the proposer must approve (four eyes)"))
         if config.signed_approvals and event.signature not in GOOD_SIGNATURES:
-            out.append(Problem("E516", f"approval by {by} is in an unsigned or unverified commit ({commit})", event.path,
+            out.append(Problem("E616", f"approval by {by} is in an unsigned or unverified commit ({commit})", event.path,
                                field=field, hint="approval.signed = true: sign the commit (git commit -S)"))
     return out
 

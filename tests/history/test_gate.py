@@ -47,7 +47,7 @@ def test_forged_approval_written_by_the_rep_fails(repo: Path) -> None:
     assert result.exit_code == 1
     line = next(n for n, text in enumerate((repo / C1).read_text().splitlines(), 1) if text.strip() == "- by: li.na")
     sha = git(repo, "rev-parse", "--short=10", "HEAD").strip()
-    assert (f"{C1}:{line}: E511 approvals[0].by: approval by li.na was not committed by li.na (commit {sha} by "
+    assert (f"{C1}:{line}: E611 approvals[0].by: approval by li.na was not committed by li.na (commit {sha} by "
             "zhang.wei <zhang.wei@example.com>) (only li.na may add this approval: they run 'svcnotes approve "
             "C-2611-001' and push the commit under their own git e-mail)") in result.output.splitlines()
 
@@ -58,7 +58,7 @@ def test_approver_below_the_amounts_authority_fails(repo: Path) -> None:
     commit_all(repo, "C-2611-001: approved", who="li.na")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert ("E513 approvals[0].by: approver li.na (sales_manager) lacks the authority for amount 20000: it needs "
+    assert ("E613 approvals[0].by: approver li.na (sales_manager) lacks the authority for amount 20000: it needs "
             "'deputy_gm' (a 'deputy_gm' must approve (核决权限))") in result.output
 
 
@@ -68,9 +68,9 @@ def test_proposer_approving_their_own_proposal_fails(repo: Path) -> None:
     commit_all(repo, "C-2611-001: approved", who="li.na")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert ("E514 approvals[0].by: li.na approved their own proposal (someone other than the proposer must approve "
+    assert ("E614 approvals[0].by: li.na approved their own proposal (someone other than the proposer must approve "
             "(four eyes))") in result.output
-    assert "E511" not in result.output
+    assert "E611" not in result.output
 
 
 def test_skipping_a_state_on_a_branch_fails_with_a_located_error(repo: Path) -> None:
@@ -80,7 +80,7 @@ def test_skipping_a_state_on_a_branch_fails_with_a_located_error(repo: Path) -> 
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
     sha = git(repo, "rev-parse", "--short=10", "HEAD").strip()
-    assert (f"{C1}:4: E501 status: illegal transition skips a state: registered → closed (in commit {sha} by "
+    assert (f"{C1}:4: E601 status: illegal transition skips a state: registered → closed (in commit {sha} by "
             "zhang.wei <zhang.wei@example.com>) (go through registered → investigating → proposed → approved → "
             "resolved → closed, one commit each)") in result.output.splitlines()
 
@@ -91,7 +91,7 @@ def test_deleting_a_record_fails(repo: Path) -> None:
     git(repo, "commit", "-q", "-m", "remove")
     result = run(repo, "check", "--base", "main", "--format", "json")
     codes = [p["code"] for p in json.loads(result.output)["problems"]]
-    assert result.exit_code == 1 and "E503" in codes
+    assert result.exit_code == 1 and "E603" in codes
 
 
 def test_approval_voided_by_a_later_amount_change_fails(repo: Path) -> None:
@@ -103,7 +103,7 @@ def test_approval_voided_by_a_later_amount_change_fails(repo: Path) -> None:
     commit_all(repo, "raise the amount")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert ("E515 approvals[0]: this PR voids approval 1 by li.na: it approved amount 4800 but the record says 9800 "
+    assert ("E615 approvals[0]: this PR voids approval 1 by li.na: it approved amount 4800 but the record says 9800 "
             "(the approver must approve again: svcnotes approve C-2611-001)") in result.output
 
 
@@ -114,7 +114,7 @@ def test_github_annotations_when_running_in_actions(repo: Path, monkeypatch: pyt
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert any(line.startswith(f"::error file={C1},line=4,title=E501::") for line in result.output.splitlines())
+    assert any(line.startswith(f"::error file={C1},line=4,title=E601::") for line in result.output.splitlines())
 
 
 def test_unknown_base_is_a_usage_error(repo: Path) -> None:
@@ -149,7 +149,7 @@ def test_editing_a_closed_record_outside_the_allowed_fields_fails(repo: Path) ->
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
     sha = git(repo, "rev-parse", "--short=10", "HEAD").strip()
-    assert (f"{C1}:3: E502 title: edits the not_established record (title) in commit {sha} by zhang.wei (after "
+    assert (f"{C1}:3: E602 title: edits the not_established record (title) in commit {sha} by zhang.wei (after "
             "closure only aliases, callback_waived, capa, tags may change; a customer who does not accept gets a "
             "new complaint (svcnotes reopen))") in result.output.splitlines()
 

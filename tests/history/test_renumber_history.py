@@ -61,7 +61,7 @@ def test_second_branch_with_the_same_number_fails_and_renumber_fixes_it(repo: Pa
     _two_branches_same_number(repo)
     failed = run(repo, "check", "--base", "main")
     assert failed.exit_code == 1
-    assert (f"{C2}:2: E504 id: number C-2611-002 is already taken on main (another branch created it) (run: "
+    assert (f"{C2}:2: E604 id: number C-2611-002 is already taken on main (another branch created it) (run: "
             "svcnotes renumber C-2611-002  (moves this record to the next free number and updates every "
             "reference))") in failed.output.splitlines()
     fixed = run(repo, "renumber", "C-2611-002")
@@ -151,7 +151,7 @@ def test_audit_finds_a_transition_that_skipped_a_state_on_main(repo: Path) -> No
     sha = git(repo, "rev-parse", "--short=10", "HEAD").strip()
     day = git(repo, "log", "-1", "--format=%ad", "--date=short").strip()
     assert result.stdout.splitlines() == [
-        f"{C1}: E501 status: illegal transition skips a state: registered → proposed (in commit {sha} by zhang.wei "
+        f"{C1}: E601 status: illegal transition skips a state: registered → proposed (in commit {sha} by zhang.wei "
         f"<zhang.wei@example.com>) on {day}, pushed directly to main (go through registered → investigating → "
         "proposed, one commit each)"]
 
@@ -185,5 +185,5 @@ def test_audit_finds_a_forged_approval_that_landed_through_a_merge(repo: Path) -
     result = run(repo, "audit", "--format", "json")
     findings = json.loads(result.stdout)
     assert result.exit_code == 1
-    assert [(f["code"], f["direct_push"]) for f in findings] == [("E511", False)]
+    assert [(f["code"], f["direct_push"]) for f in findings] == [("E611", False)]
     assert "merged in" in findings[0]["message"]
