@@ -27,10 +27,11 @@ import svcnotes
 from svcnotes.model.record import Record
 from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.i18n import enum_label, normalise_locale
-from svcnotes.site.markup import MarkdownRenderer
+from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import Page, Site
 
 CACHE_DIR = ".svcnotes-cache"
+BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
 SEARCH_TEXT_LIMIT = 2000  # characters of a body that go into the search index
 
 
@@ -258,7 +259,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     pages = plan_pages(site, result.failures, options.strict)
     dirs = template_dirs(Path(repo.root))
     env = make_env(dirs)
-    salt = "|".join([_fingerprint(dirs), site.locale, str(options.redact), str(options.live_reload), options.today.isoformat()])
+    salt = "|".join([BUILD_VERSION, _fingerprint(dirs), site.locale, str(options.redact), str(options.live_reload), options.today.isoformat()])
     manifest = _Manifest(cache / f"site-{key}.json")
     org = repo.config.organisation
     total = len(pages)
@@ -300,7 +301,7 @@ def _render(env: Environment, page: Page, site: Site, org: str, options: BuildOp
     ctx = base_context(locale=site.locale, url=page.url, title=page.title, section=page.section, site_title=org,
                        generated=options.today.isoformat(), breadcrumbs=page.breadcrumbs, live_reload=options.live_reload,
                        **page.context)
-    data = env.get_template(page.template).render(ctx).encode("utf-8", "surrogateescape")
+    data = scrub(env.get_template(page.template).render(ctx)).encode("utf-8")
     result.rendered += 1
     _write(out, page.url, data, manifest, ctx_hash, result)
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import markdown
 import nh3
 
 TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
     "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 })
@@ -27,21 +28,52 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"al
               "abbr": {"title"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _EXTERNAL = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
-VERSION = "1"  # bump when the rendering or sanitising rules change: invalidates the disk cache
+VERSION = "4"  # bump when the rendering or sanitising rules change: invalidates the disk cache
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    """Images only from relative paths: an external src would be a request the CSP forbids."""
-    if tag == "img" and attr == "src" and _EXTERNAL.match(value):
-        return None
+    """Images only from relative paths (an external src would be a request the CSP forbids);
+    URLs percent-encoded so that a hostile one is at least a valid, inert URL."""
+    if attr in ("href", "src"):
+        if (tag == "img" and _EXTERNAL.match(value)) or not value.strip():
+            return None
+        return quote(value.strip(), safe="/:?#&=%;,+@!$'()*~._-")
     return value
+
+
+_IMG = re.compile(r"<img\b([^>]*)>")
+_A = re.compile(r"<a\b([^>]*)>")
+# Code points HTML forbids in a document (C0/C1 controls, noncharacters): shown as U+FFFD.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                       "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+                       "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+                       "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+                       "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    """Replace the code points an HTML document may not contain by U+FFFD."""
+    return FORBIDDEN.sub("\ufffd", text)
+
+
+def _img(m: re.Match[str]) -> str:
+    attrs = m.group(1)
+    if " src=" not in attrs:
+        return ""  # its source was external or unsafe: nothing left to show
+    return m.group(0) if " alt=" in attrs else f'<img alt=""{attrs}>'
+
+
+def _a(m: re.Match[str]) -> str:
+    attrs = m.group(1)
+    return m.group(0) if " href=" in attrs else "<a>"  # rel needs an href (valid HTML)
 
 
 def sanitise(html: str) -> str:
     """Clean an HTML fragment down to formatting tags (no script, no handlers, no styles)."""
-    return nh3.clean(html, tags=set(TAGS), attributes={k: set(v) for k, v in ATTRIBUTES.items()},
-                     url_schemes=set(URL_SCHEMES), attribute_filter=_attribute_filter,
-                     clean_content_tags={"script", "style"}, link_rel="noopener noreferrer")
+    clean = nh3.clean(html, tags=set(TAGS), attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+                      url_schemes=set(URL_SCHEMES), attribute_filter=_attribute_filter,
+                      clean_content_tags={"script", "style"}, link_rel="noopener noreferrer")
+    return _A.sub(_a, _IMG.sub(_img, clean))
 
 
 class MarkdownRenderer:
