@@ -116,7 +116,7 @@ Rules (each checked by `approve` and by `svcnotes validate`):
   before the approver has approved.
 
 In a repository with the PR gate (`svcnotes check --base REF`, see [ci.md](ci.md)) an approval
-must also be committed by the approver's own git identity (E511-E516).
+must also be committed by the approver's own git identity (E611-E616).
 """
 
 DEADLINES = """\
