@@ -30,13 +30,8 @@ demo: $(VENV)/.installed
 	else \
 		rm -rf $(DEMO_DIR) && $(BIN)/svcnotes demo $(DEMO_DIR); \
 	fi
-	@if $(BIN)/svcnotes build --help >/dev/null 2>&1; then \
-		$(BIN)/svcnotes -C $(DEMO_DIR) build --out site && \
-		echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)" && \
-		$(BIN)/svcnotes -C $(DEMO_DIR) serve --no-build --out site --port $(PORT); \
-	else \
-		$(BIN)/svcnotes -C $(DEMO_DIR) list complaints --overdue; \
-	fi
+	@echo "Building the demo records and serving them on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/svcnotes -C $(DEMO_DIR) serve --out site --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
