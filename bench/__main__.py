@@ -25,15 +25,18 @@ def main() -> None:
     """Run the benchmarks and print + save the tables."""
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k,10k,100k")
+    parser.add_argument("--steps", default="validate,build,history,check,import",
+                        help="which steps to run (validate always runs)")
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
     report = [f"# svcnotes benchmarks, {date.today()}", "",
               f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
     for label in args.sizes.split(","):
-        rows, info = bench_size(label.strip(), SIZES[label.strip()])
+        rows, info = bench_size(label.strip(), SIZES[label.strip()], steps)
         section = f"## {label} complaints\n\n{info}\n\n{table(rows)}\n"
         print(section, flush=True)
         report.append(section)
-    imp = bench_import()
+    imp = bench_import() if "import" in steps else None
     if imp:
         section = "## import\n\n" + table([imp]) + "\n"
         print(section)
