@@ -157,6 +157,8 @@ def _filters(record: Any, status: str | None, customer: str | None, category: st
             and (not until or (day is not None and day <= until.date())))
 
 
+DERIVED_LABELS = {"due_date": ("最迟结案", "Due"), "overdue": ("逾期", "Overdue")}
+
 COLUMNS = {
     "complaint": ["id", "status", "received_at", "customer", "category", "severity", "owner", "title"],
     "customer": ["id", "name", "tier", "region", "industry", "account_owner", "agreement_end"],
@@ -196,7 +198,8 @@ def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: 
             rows = [r for r in rows if r.get("overdue")]
         columns[3:3] = ["due_date", "overdue"] if kind == "complaint" else []
     locale = repo.config.locale
-    headers = [(c, KINDS[kind].by_name[c].label(locale) if c in KINDS[kind].by_name else c) for c in columns]
+    headers = [(c, KINDS[kind].by_name[c].label(locale) if c in KINDS[kind].by_name
+                else DERIVED_LABELS[c][0 if locale.startswith("zh") else 1]) for c in columns]
     emit_rows(rows, headers, fmt)
 
 
