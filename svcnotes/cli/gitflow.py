@@ -42,6 +42,25 @@ def _current(repo: Any, record_id: str) -> Any:
     return repo.snapshot().find(record_id)
 
 
+def _paths_of(repo: Any, record_id: str, current: Any) -> list[str]:
+    """Every file a record may have had: its current file, its former numbers' files, the file of `record_id`."""
+    from posixpath import dirname, join
+
+    from svcnotes.model.schema import kind_of_id
+
+    paths: list[str] = []
+    if current is not None:
+        paths.append(current.path)
+        paths += [join(dirname(current.path), f"{alias}.md") for alias in current.data.get("aliases") or ()]
+    kind = kind_of_id(record_id, repo.config.prefixes)
+    if kind is not None:
+        try:
+            paths.append(repo.store(kind).path_for(record_id))
+        except (IndexError, ValueError):
+            pass
+    return paths
+
+
 @click.command()
 @click.argument("record_id")
 @format_option("text", "json")
@@ -55,21 +74,20 @@ def history(ctx: click.Context, record_id: str, fmt: str, no_cache: bool) -> Non
     Example: svcnotes history C-2611-007
     """
     from svcnotes.history.diff import show
-    from svcnotes.history.log import load_index
+    from svcnotes.history.log import record_history
     from svcnotes.history.queries import staff_of
 
     repo = open_repo(ctx)
-    index = load_index(repo.root, repo.config, use_cache=not no_cache)
     current = _current(repo, record_id)
-    lineage = index.lineage_for(repo.root, record_id, current.path if current else None)
-    if lineage is None:
+    found = record_history(repo.root, repo.config, record_id, current.path if current else None,
+                           _paths_of(repo, record_id, current), use_cache=not no_cache)
+    if not found.events:
         fail(f"no history for '{record_id}' (not committed yet, or no such record)", EXIT_USAGE)
-    events = index.timeline(lineage)
+    events, ids = found.events, found.ids
     if fmt == "json":
-        click.echo(json.dumps({"id": current.id if current else record_id, "ids": index.ids_of(lineage),
+        click.echo(json.dumps({"id": current.id if current else record_id, "ids": ids,
                                "events": [_event_json(e, repo.config) for e in events]}, ensure_ascii=False, indent=2))
         return
-    ids = index.ids_of(lineage)
     click.echo(f"{current.id if current else record_id}" + (f" (also: {', '.join(i for i in ids if i != (current.id if current else record_id))})"
                                                             if len(ids) > 1 else ""))
     for event in events:

@@ -128,8 +128,11 @@ def _parse_log(out: str, prefix: str, signatures: bool = False) -> list[Commit]:
 
 
 def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix: str = "records/",
-             first_parent: bool = False, signatures: bool = False) -> list[Commit]:
+             first_parent: bool = False, signatures: bool = False, paths: Iterable[str] = ()) -> list[Commit]:
     """Every commit reachable from `rev` but not from `exclude`, oldest first (parents first).
+
+    `paths` limits the log to commits touching those files (`--full-history`: no commit on a side
+    branch is simplified away; renames are detected between the given paths only).
 
     One subprocess (`signatures` adds git's %G? verdict per commit, which runs gpg). Merge
     commits carry no file changes: each change is attributed to the commit that made it.
@@ -139,7 +142,10 @@ def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix:
             f"--format={LOG_FORMAT}" + ("%G?%x1f" if signatures else "")]
     if first_parent:
         args.append("--first-parent")
-    args += [rev, *(f"^{x}" for x in exclude), "--"]
+    wanted = list(dict.fromkeys(paths))
+    if wanted:
+        args.append("--full-history")
+    args += [rev, *(f"^{x}" for x in exclude), "--", *wanted]
     try:
         out = git(root, *args)
     except GitError as exc:
@@ -147,6 +153,23 @@ def read_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix:
             return []
         raise
     return _parse_log(out, prefix, signatures)
+
+
+def read_graph(root: Path, rev: str, exclude_parents_of: str = "") -> list[Commit]:
+    """Commits reachable from `rev` (only sha, parents, subject), minus every ancestor of the parents of
+    `exclude_parents_of` when given: the part of the graph a commit and its descendants live in. One subprocess.
+    """
+    args = ["log", "--format=%H%x1f%P%x1f%s", rev]
+    if exclude_parents_of:
+        args += ["--not", f"{exclude_parents_of}^@"]
+    out = git(root, *args, "--")
+    commits: list[Commit] = []
+    epoch = datetime.fromtimestamp(0)
+    for line in out.splitlines():
+        parts = line.split("\x1f", 2)
+        if len(parts) == 3:
+            commits.append(Commit(parts[0], tuple(parts[1].split()), "", "", epoch, epoch, parts[2]))
+    return commits
 
 
 def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:

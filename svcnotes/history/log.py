@@ -5,6 +5,12 @@ renames such as `svcnotes renumber`), the commits that touched it, with author, 
 trailers, the PR merge it arrived in and field-level changes. The index is cached under
 `.svcnotes-cache/history/` keyed by HEAD; when the cached HEAD is an ancestor of the new one only
 the new commits are read. A missing or corrupt cache only makes it slower, never wrong.
+
+`record_history(root, config, record_id, path, paths)` answers one record (`svcnotes history ID`)
+without the whole index: from the per-record shard `records.sqlite` (written beside the index,
+refreshed incrementally from the new commits only) when there is one, else from one `git log`
+limited to the record's paths (its file and its former numbers), one `cat-file` and one graph read
+for the PR merges, giving the same timeline as the index.
 """
 
 from __future__ import annotations
@@ -12,19 +18,23 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from svcnotes.history.diff import Change, diff_records, parse_blob
-from svcnotes.history.gitread import Commit, blob_sha, head_sha, is_ancestor, read_blobs, read_log
+from svcnotes.history.gitread import (Commit, blob_sha, head_sha, is_ancestor, read_blobs, read_graph,
+                                     read_log)
 from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.record import Record
 
 CACHE_DIR = ".svcnotes-cache/history"
 CACHE_VERSION = 5
+SHARD_FILE = "records.sqlite"
+SHARD_VERSION = 1
 
 
 @dataclass(slots=True)
@@ -307,5 +317,203 @@ def _save(folder: Path, head: str, key: str, index: HistoryIndex) -> None:
         for old in folder.glob("index-*.pickle"):
             if old != target:
                 old.unlink(missing_ok=True)
-    except OSError:
+        _write_shard(folder, key, index)
+    except (OSError, sqlite3.Error):
         pass
+
+
+class RecordHistory(NamedTuple):
+    """One record's timeline: every number it has had (in order) and its events, oldest first."""
+
+    ids: list[str]
+    events: list[Event]
+
+
+def _ids_in(events: Iterable[Event]) -> list[str]:
+    seen: dict[str, None] = {}
+    for event in events:
+        for rid in (event.old_id, event.record_id):
+            if rid:
+                seen.setdefault(rid)
+    return list(seen)
+
+
+def _current_blob(root: Path, path: str) -> str:
+    try:
+        return blob_sha((root / path).read_bytes())
+    except OSError:
+        return ""
+
+
+# -- the per-record shard: .svcnotes-cache/history/records.sqlite ---------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE lineage (id INTEGER PRIMARY KEY, events BLOB NOT NULL);
+CREATE TABLE ids (id TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
+CREATE TABLE blobs (path TEXT NOT NULL, blob TEXT NOT NULL, lineage INTEGER NOT NULL, PRIMARY KEY (path, blob));
+CREATE TABLE paths (path TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
+"""
+
+
+def _write_shard(folder: Path, key: str, index: HistoryIndex) -> None:
+    """Write the per-record shard of a whole index (atomically: a new file replaces the old one)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".sqlite.tmp")
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(tmp)
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("version", str(SHARD_VERSION)), ("config", key), ("head", index.head),
+                ("next_lineage", str(index.next_lineage))])
+            conn.executemany("INSERT INTO lineage VALUES (?, ?)", (
+                (lineage, pickle.dumps([index.events[i] for i in positions], pickle.HIGHEST_PROTOCOL))
+                for lineage, positions in index.by_lineage.items()))
+            conn.executemany("INSERT INTO ids VALUES (?, ?)", index.ids.items())
+            conn.executemany("INSERT INTO blobs VALUES (?, ?, ?)", ((p, b, n) for (p, b), n in index.lineage_of.items()))
+            conn.executemany("INSERT INTO paths VALUES (?, ?)", index.path_lineage.items())
+        conn.close()
+        os.replace(tmp, folder / SHARD_FILE)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class _ShardMap:
+    """A lineage lookup (blobs or paths table) read lazily from the shard, with new entries kept in memory."""
+
+    def __init__(self, conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+        self.conn, self.table, self.columns = conn, table, columns
+        self.new: dict[Any, int] = {}
+
+    def get(self, key: Any, default: int | None = None) -> int | None:
+        """The lineage stored under `key` (a path, or a (path, blob) pair)."""
+        if key in self.new:
+            return self.new[key]
+        where = " AND ".join(f"{c} = ?" for c in self.columns)
+        row = self.conn.execute(f"SELECT lineage FROM {self.table} WHERE {where}",
+                                key if isinstance(key, tuple) else (key,)).fetchone()
+        return row[0] if row else default
+
+    def __setitem__(self, key: Any, value: int) -> None:
+        self.new[key] = value
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The new entries as table rows."""
+        return [(*(k if isinstance(k, tuple) else (k,)), v) for k, v in self.new.items()]
+
+
+def _refresh_shard(conn: sqlite3.Connection, root: Path, config: Config, old_head: str, head: str,
+                   next_lineage: int) -> None:
+    """Extend the shard from `old_head` (an ancestor) to `head`: only the new commits are read."""
+    commits = read_log(root, head, [old_head])
+    blobs, paths = _ShardMap(conn, "blobs", ("path", "blob")), _ShardMap(conn, "paths", ("path",))
+    builder = _Builder(root, config, blobs, paths, next_lineage)  # type: ignore[arg-type]
+    events = builder.events(commits)
+    pr_of = pr_merges(commits, head)  # every older commit is outside the new range: its PR is already known
+    subjects = {c.sha: c.subject for c in commits}
+    grouped: dict[int, list[Event]] = {}
+    for event in events:
+        event.pr = pr_of.get(event.sha, "")
+        event.pr_subject = subjects.get(event.pr, "")
+        grouped.setdefault(event.lineage, []).append(event)
+    with conn:
+        for lineage, new in grouped.items():
+            row = conn.execute("SELECT events FROM lineage WHERE id = ?", (lineage,)).fetchone()
+            old: list[Event] = pickle.loads(row[0]) if row else []
+            conn.execute("INSERT OR REPLACE INTO lineage VALUES (?, ?)",
+                         (lineage, pickle.dumps(old + new, pickle.HIGHEST_PROTOCOL)))
+        for event in events:
+            for rid in (event.old_id, event.record_id):
+                if rid:
+                    conn.execute("INSERT OR REPLACE INTO ids VALUES (?, ?)", (rid, event.lineage))
+        conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", blobs.rows())
+        conn.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?)", paths.rows())
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [("head", head), ("next_lineage", str(builder.next_lineage))])
+
+
+def _from_shard(root: Path, config: Config, record_id: str, path: str | None, head: str) -> RecordHistory | None:
+    """The record's timeline from the shard (refreshed to HEAD first); None when there is no usable shard."""
+    file = root / CACHE_DIR / SHARD_FILE
+    if not file.is_file():
+        return None
+    conn = sqlite3.connect(file, timeout=5)
+    try:
+        meta = dict(conn.execute("SELECT k, v FROM meta").fetchall())
+        if meta.get("version") != str(SHARD_VERSION) or meta.get("config") != _config_key(root):
+            return None
+        if meta["head"] != head:
+            if not is_ancestor(root, meta["head"], head):
+                return None
+            _refresh_shard(conn, root, config, meta["head"], head, int(meta["next_lineage"]))
+        lineage = None
+        if path:
+            row = conn.execute("SELECT lineage FROM blobs WHERE path = ? AND blob = ?",
+                               (path, _current_blob(root, path))).fetchone()
+            row = row or conn.execute("SELECT lineage FROM paths WHERE path = ?", (path,)).fetchone()
+            lineage = row[0] if row else None
+        if lineage is None:
+            row = conn.execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
+            lineage = row[0] if row else None
+        if lineage is None:
+            return RecordHistory([], [])
+        row = conn.execute("SELECT events FROM lineage WHERE id = ?", (lineage,)).fetchone()
+        events: list[Event] = pickle.loads(row[0]) if row else []
+        return RecordHistory(_ids_in(events), events)
+    except Exception:  # a corrupt or foreign shard is ignored: it can only make us slower
+        return None
+    finally:
+        conn.close()
+
+
+# -- one record without any index ----------------------------------------------------------------
+
+def scan_record(root: Path, config: Config, record_id: str, path: str | None, paths: Sequence[str],
+                head: str | None = None) -> RecordHistory:
+    """One record's timeline straight from git: `git log` limited to its paths, the same lineage rules as
+    the index (renames between those paths, re-creation under a new number keeping the old as alias).
+
+    `path` is the record's current file (None when it no longer exists); `paths` every file it may have
+    had (its former numbers' files). Three git processes, independent of the repository's size in records.
+    """
+    root = Path(root)
+    head = head or head_sha(root) or ""
+    wanted = list(dict.fromkeys(p for p in ([path] if path else []) + list(paths) if p))
+    if not head or not wanted:
+        return RecordHistory([], [])
+    builder = _Builder(root, config)
+    events = builder.events(read_log(root, head, paths=wanted))
+    lineage = None
+    if path:
+        lineage = builder.lineage_of.get((path, _current_blob(root, path)), builder.path_lineage.get(path))
+    if lineage is None:
+        for event in events:
+            if record_id in (event.old_id, event.record_id):
+                lineage = event.lineage
+    mine = [e for e in events if e.lineage == lineage] if lineage is not None else []
+    if mine:
+        graph = read_graph(root, head, mine[0].sha)
+        pr_of = pr_merges(graph, head)
+        subjects = {c.sha: c.message for c in graph}
+        for event in mine:
+            event.pr = pr_of.get(event.sha, "")
+            event.pr_subject = subjects.get(event.pr, "")
+    return RecordHistory(_ids_in(mine), mine)
+
+
+def record_history(root: Path, config: Config, record_id: str, path: str | None, paths: Sequence[str] = (),
+                   use_cache: bool = True) -> RecordHistory:
+    """One record's timeline at HEAD: from the per-record shard when there is one (refreshed incrementally),
+    else by `scan_record`. Never builds the whole index. Empty when the record has no history.
+    """
+    root = Path(root)
+    head = head_sha(root)
+    if not head:
+        return RecordHistory([], [])
+    if use_cache:
+        found = _from_shard(root, config, record_id, path, head)
+        if found is not None:
+            return found
+    return scan_record(root, config, record_id, path, paths, head)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -165,12 +166,79 @@ def test_audit_ignores_branches_never_merged(repo: Path) -> None:
 
 
 def test_history_cache_is_refreshed_incrementally_and_survives_corruption(repo: Path) -> None:
+    assert run(repo, "log").exit_code == 0  # builds the index and its per-record shard
+    folder = repo / ".svcnotes-cache/history"
+    assert {p.name for p in folder.iterdir()} == {"records.sqlite", f"index-{git(repo, 'rev-parse', 'HEAD').strip()}.pickle"}
     assert "created" in run(repo, "history", "C-2611-001").output
     run(repo, "investigate", "C-2611-001", "--today", "2026-11-03")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
-    cache = next((repo / ".svcnotes-cache/history").glob("index-*.pickle"))
-    cache.write_bytes(b"garbage")
+    shard = sqlite3.connect(folder / "records.sqlite")
+    assert shard.execute("SELECT v FROM meta WHERE k = 'head'").fetchone()[0] == git(repo, "rev-parse", "HEAD").strip()
+    shard.close()
+    for cache in folder.iterdir():
+        cache.write_bytes(b"garbage")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
+    rows = json.loads(run(repo, "log", "--field", "status", "--format", "json").output)
+    assert [(r["old"], r["new"]) for r in rows] == [(None, "registered"), ("registered", "investigating")]
+
+
+def _timelines(repo: Path, record_id: str) -> tuple[object, object, object]:
+    """(index, shard, git scan) views of one record's history, as comparable tuples."""
+    from svcnotes.history.log import load_index, record_history, scan_record
+    from svcnotes.model.config import load_config
+
+    config, _ = load_config(repo)
+    path = next(str(p.relative_to(repo)) for p in (repo / "records").rglob(f"{record_id}.md"))
+    aliases = [str(Path(path).with_name(f"{a}.md")) for a in (C2_ALIASES.get(record_id) or ())]
+    sharded = record_history(repo, config, record_id, path, aliases, use_cache=True)  # before the index refreshes it
+    index = load_index(repo, config, use_cache=True)
+    lineage = index.lineage_for(repo, record_id, path)
+    assert lineage is not None
+
+    def key(ids: list[str], events: list) -> tuple:
+        return ids, [(e.sha, e.action, e.record_id, e.old_id, e.path, e.old_path, e.blob, e.old_blob, e.changes,
+                      e.approvals_added, e.facts, e.pr, e.pr_subject, e.trailers) for e in events]
+
+    scanned = scan_record(repo, config, record_id, path, aliases)
+    return key(index.ids_of(lineage), index.timeline(lineage)), key(*sharded), key(*scanned)
+
+
+C2_ALIASES = {"C-2611-003": ["C-2611-002"]}
+
+
+def test_the_single_record_scan_and_the_index_agree_across_a_renumber(repo: Path) -> None:
+    _two_branches_same_number(repo)
+    run(repo, "renumber", "C-2611-002")
+    merge_pr(repo, "b")
+    set_field(repo, C3, "severity", "major")
+    commit_all(repo, "C-2611-003: severity major")
+    for record_id in ("C-2611-001", "C-2611-002", "C-2611-003"):
+        by_index, by_shard, by_scan = _timelines(repo, record_id)
+        assert by_index == by_shard == by_scan, record_id
+    renumbered = _timelines(repo, "C-2611-003")[2]
+    assert renumbered[0] == ["C-2611-002", "C-2611-003"]
+    assert [e[1] for e in renumbered[1]] == ["created", "changed", "renamed", "changed"]
+    assert renumbered[1][1][12] == "Merge pull request from b"
+    # one more commit: the shard (written with the index at the previous HEAD) catches up from the new
+    # commit alone, and agrees with the index and the scan
+    set_field(repo, C3, "severity", "critical")
+    commit_all(repo, "C-2611-003: severity critical")
+    by_index, by_shard, by_scan = _timelines(repo, "C-2611-003")
+    assert by_index == by_shard == by_scan
+    assert len(by_scan[1]) == 5
+
+
+def test_history_without_a_cache_matches_history_from_the_index(repo: Path) -> None:
+    _two_branches_same_number(repo)
+    run(repo, "renumber", "C-2611-002")
+    merge_pr(repo, "b")
+    cold = {i: run(repo, "history", i, "--format", "json").output for i in ("C-2611-002", "C-2611-003")}
+    assert not (repo / ".svcnotes-cache/history").exists()
+    assert run(repo, "log").exit_code == 0
+    assert (repo / ".svcnotes-cache/history/records.sqlite").is_file()
+    for record_id, text in cold.items():
+        assert run(repo, "history", record_id, "--format", "json").output == text
+        assert run(repo, "history", record_id, "--format", "json", "--no-cache").output == text
 
 
 def test_audit_finds_a_forged_approval_that_landed_through_a_merge(repo: Path) -> None:
