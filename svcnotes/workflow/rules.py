@@ -35,6 +35,22 @@ def _located(record: Record, problems: Iterable[Problem]) -> list[Problem]:
     return out
 
 
+_APPROVAL_MEMO: dict[tuple[str, str, int], list[Problem]] = {}
+
+
+def _approval_problems(record: Record, config: Config) -> list[Problem]:
+    """approvals.approval_problems, computed once per record content (three rules share it)."""
+    if not record.data.get("approvals"):
+        return []
+    key = (record.path, record.digest, id(config))
+    found = _APPROVAL_MEMO.get(key)
+    if found is None:
+        if len(_APPROVAL_MEMO) > 200_000:
+            _APPROVAL_MEMO.clear()
+        found = _APPROVAL_MEMO[key] = approvals.approval_problems(record, config)
+    return found
+
+
 def _complaints(snap: Snapshot) -> list[Record]:
     return snap.records.get("complaint", [])
 
@@ -44,7 +60,7 @@ def check_approvals_not_void(snap: Snapshot, config: Config) -> list[Problem]:
     """E403: every approval still matches the record's resolution, amount and approved content."""
     out = []
     for record in _complaints(snap):
-        out += _located(record, [p for p in approvals.approval_problems(record, config) if p.code == "E403"])
+        out += _located(record, [p for p in _approval_problems(record, config) if p.code == "E403"])
     return out
 
 
@@ -53,7 +69,7 @@ def check_approver_holds_role(snap: Snapshot, config: Config) -> list[Problem]:
     """E404: an approver holds the role the approval records; W417: that role covers the amount."""
     out = []
     for record in _complaints(snap):
-        found = [p for p in approvals.approval_problems(record, config) if p.code == "E404"]
+        found = [p for p in _approval_problems(record, config) if p.code == "E404"]
         severity = str(record.get("severity", "normal"))
         for i, approval in enumerate(record.get("approvals", [])):
             role = str(approval.get("role") or "")
@@ -72,7 +88,7 @@ def check_four_eyes(snap: Snapshot, config: Config) -> list[Problem]:
     """E405: nobody approves their own proposal."""
     out = []
     for record in _complaints(snap):
-        out += _located(record, [p for p in approvals.approval_problems(record, config) if p.code == "E405"])
+        out += _located(record, [p for p in _approval_problems(record, config) if p.code == "E405"])
     return out
 
 
