@@ -164,7 +164,11 @@ def _apply(repo: Repository, plan: ImportPlan, kind: str, result: ImportResult, 
     """Create the planned customers and records and commit them together."""
     if kind != "customer" and plan.customers:
         result.customers = repo.customers.create_many((c.data, "") for c in plan.customers)
-    created = repo.store(kind).create_many((r.data, r.body) for r in plan.records)
+    try:
+        created = repo.store(kind).create_many((r.data, r.body) for r in plan.records)
+    except BaseException:
+        repo.customers._remove(result.customers)  # all or nothing: no stray customer files either
+        raise
     if kind == "customer":
         result.customers, result.created = created, []
     else:

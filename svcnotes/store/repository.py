@@ -228,7 +228,11 @@ class KindStore:
             if clashes:
                 raise InvalidRecord(clashes)
             try:
-                records = [self._write_fresh(data, body) for data, body in items]
+                for data, body in items:
+                    records.append(self._write_fresh(data, body))
+            except BaseException:
+                self._remove(records)
+                raise
             finally:
                 sync()
                 self.repo.invalidate()
@@ -239,10 +243,21 @@ class KindStore:
                 for data, body in items:
                     record_id = allocator.next(_number_date(self.kind.name, data))
                     records.append(self._write_fresh({**data, "id": record_id}, body))
+            except BaseException:
+                self._remove(records)  # all or nothing: an interrupted batch leaves no stray files
+                raise
             finally:
                 sync()
                 self.repo.invalidate()
         return records
+
+    def _remove(self, records: list[Record]) -> None:
+        """Delete files this batch wrote (rollback of a failed create_many)."""
+        for record in records:
+            try:
+                (self.repo.root / record.path).unlink()
+            except OSError:
+                pass
 
     def _write_fresh(self, data: Mapping[str, Any], body: str) -> Record:
         """Write a new file and type it from the text written (no second read of the disk)."""

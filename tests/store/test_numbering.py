@@ -88,3 +88,22 @@ def test_two_processes_allocating_at_once_get_different_numbers(repo: Path) -> N
     assert numbers == ["C-2611-002", "C-2611-003", "C-2611-004", "C-2611-005"]
     assert sorted(p.name for p in (repo / "records/complaints/2026").iterdir()) == \
            ["C-2611-001.md", "C-2611-002.md", "C-2611-003.md", "C-2611-004.md", "C-2611-005.md"]
+
+
+def test_an_interrupted_batch_create_leaves_no_files(repo: Path) -> None:
+    """create_many is all or nothing: a failure half-way removes what the batch wrote."""
+    from datetime import datetime
+
+    import pytest as _pytest
+
+    from svcnotes.store.repository import Repository
+
+    store = Repository(repo).complaints
+    good = {"title": "t", "status": "registered", "customer": "hengda-auto", "received_at": datetime(2026, 11, 3, 9, 0),
+            "registered_at": datetime(2026, 11, 3).date(), "channel": "phone", "first_responder": "zhang.wei",
+            "category": "other", "severity": "minor"}
+    bad = {**good, "received_at": None}  # cannot be numbered: raises after the first file was written
+    before = sorted(p.name for p in (repo / "records/complaints/2026").iterdir())
+    with _pytest.raises(Exception):
+        store.create_many([(good, ""), (good, ""), (bad, "")])
+    assert sorted(p.name for p in (repo / "records/complaints/2026").iterdir()) == before
