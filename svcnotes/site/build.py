@@ -29,6 +29,7 @@ from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import Page, Site
+from svcnotes.site.tables import tbody_html
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -101,9 +102,11 @@ def template_dirs(repo_root: Path) -> list[Path]:
 
 def make_env(dirs: Iterable[Path]) -> Environment:
     """The Jinja environment: autoescaped HTML, ChoiceLoader over the template folders."""
-    return Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
-                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-                       trim_blocks=False, lstrip_blocks=False)
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+                      autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+                      trim_blocks=False, lstrip_blocks=False, auto_reload=False)
+    env.globals["tbody"] = tbody_html
+    return env
 
 
 def _fingerprint(dirs: Iterable[Path]) -> str:
