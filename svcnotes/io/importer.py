@@ -147,7 +147,9 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
     table = _read(path, encoding, mapping)
     mapping = mapping or load_or_suggest(None, kind, table)
     actor_field = ACTOR_FIELDS.get(kind)
-    if actor_field and actor_field not in mapping.targets():
+    mapped = mapping.targets() - set(mapping.defaults)
+    if actor_field and actor_field not in mapped and not str(mapping.defaults.get(actor_field) or "").strip():
+        # an unset or empty default (as --suggest-map writes it) means: the importing staff member
         mapping = dataclasses.replace(mapping, defaults={**mapping.defaults, actor_field: resolve_actor(repo, options.actor)})
     keys, customers = existing_state(repo)
     plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source)

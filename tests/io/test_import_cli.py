@@ -171,3 +171,16 @@ def test_gbk_snapshot_after_the_utf8_one_imports_nothing_new(repo: Path, corpora
     run(repo, "import", str(car / "renqiang06_2020-06_utf8.csv"), "--kind", "complaint", "--map", mapping)
     result = run(repo, "import", str(car / "David-YYJ_2020-06_gbk.csv"), "--kind", "complaint", "--map", mapping)
     assert "David-YYJ_2020-06_gbk.csv: 600 rows: 0 imported, 600 duplicate, 0 rejected" in result.output.splitlines()
+
+
+def test_the_suggested_mapping_imports_as_the_current_staff_member(repo: Path, tmp_path: Path) -> None:
+    """--suggest-map leaves first_responder empty; importing with it must not reject every row."""
+    csv_path = tmp_path / "reg.csv"
+    csv_path.write_bytes("编号,投诉日期,客户名称,问题,状态\n9001,2025/6/8,恒达汽车零部件有限公司,尺寸超差,已结案\n".encode("gb18030"))
+    suggested = run(repo, "import", str(csv_path), "--kind", "complaint", "--suggest-map")
+    assert 'first_responder = ""' in suggested.stdout
+    mapping = write(tmp_path, "suggested.toml", suggested.stdout)
+    result = run(repo, "import", str(csv_path), "--kind", "complaint", "--map", str(mapping))
+    assert "1 rows: 1 imported" in result.output.replace("1 row:", "1 rows:"), result.output
+    imported = [r for r in Repository(repo).complaints.list() if r.get("imported")]
+    assert [r.get("first_responder") for r in imported] == ["zhang.wei"]
