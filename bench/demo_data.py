@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from svcnotes.model.config import DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS
+
 SEED = 20261123
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -129,23 +131,9 @@ QUALITY = ["huang.hai", "xu.jun"]
 GM_OFFICE = ["ma.lin", "guo.hong"]
 APPROVER = {"sales_manager": SALES_MANAGERS, "deputy_gm": ["li.gang"], "gm": ["wu.min"]}
 
-DEPARTMENTS = {
-    "sales": ("业务部", "Sales"),
-    "quality": ("质量管理部", "Quality"),
-    "gm_office": ("总经理室生产管理组", "GM office, production control"),
-    "manufacturing": ("制造部", "Manufacturing"),
-    "logistics": ("物流部", "Logistics"),
-    "service": ("客户服务部", "Customer service"),
-    "finance": ("财务部", "Finance"),
-}
-CATEGORIES = {
-    "product_quality": ("产品质量", "Product quality"),
-    "delivery": ("交期", "Delivery"),
-    "installation": ("安装", "Installation"),
-    "service_attitude": ("服务态度", "Service attitude"),
-    "billing": ("账务", "Billing"),
-    "other": ("其他", "Other"),
-}
+# The demo uses svcnotes' own default departments and categories (one source of truth).
+DEPARTMENTS = dict(DEFAULT_DEPARTMENTS)
+CATEGORIES = dict(DEFAULT_CATEGORIES)
 FORBIDDEN = ["我们不管", "跟我们没关系", "没办法解决", "随便", "不清楚", "不知道", "这个问题我不会处理",
              "这个问题我们公司不能给您解决", "您自己不会解决吗", "这不归我管", "你去找别人"]
 
