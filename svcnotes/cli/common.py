@@ -7,12 +7,13 @@ import io
 import json
 import os
 import sys
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import click
+
+from svcnotes.model.text import display_width, fit
 
 if TYPE_CHECKING:
     from svcnotes.model.problems import Problem
@@ -67,7 +68,7 @@ def emit_problems(problems: Sequence[Problem], fmt: str, strict: bool = False, s
                               ensure_ascii=False, indent=2))
     else:
         for p in problems:
-            click.echo(("warning: " if not p.is_error else "") + p.format() if not p.is_error else p.format())
+            click.echo(p.format() if p.is_error else "warning: " + p.format())
         if summary:
             warnings = len([p for p in problems if not p.is_error])
             click.echo(f"{len([p for p in problems if p.is_error])} error(s), {warnings} warning(s)", err=True)
@@ -91,17 +92,6 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _fit(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    return text + " " * (width - _width(text))
-
-
 def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str, max_col: int = 40) -> None:
     """Print rows as an aligned table (CJK-aware), CSV or JSON. columns = [(key, header)]."""
     rows = list(rows)
@@ -116,11 +106,11 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
         click.echo(buf.getvalue(), nl=False)
         return
     texts = [[cell(r.get(k)) for k, _ in columns] for r in rows]
-    widths = [min(max([_width(h)] + [_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
-    click.echo("  ".join(_fit(h, w) for (_, h), w in zip(columns, widths)).rstrip())
+    widths = [min(max([display_width(h)] + [display_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
+    click.echo("  ".join(fit(h, w) for (_, h), w in zip(columns, widths)).rstrip())
     click.echo("  ".join("-" * w for w in widths))
     for t in texts:
-        click.echo("  ".join(_fit(v, w) for v, w in zip(t, widths)).rstrip())
+        click.echo("  ".join(fit(v, w) for v, w in zip(t, widths)).rstrip())
     if not rows:
         click.echo("(none)", err=True)
 

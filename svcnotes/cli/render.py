@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from svcnotes.cli.common import _width, cell
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+from svcnotes.cli.common import cell
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
+from svcnotes.model.text import display_width, fit
 
 
 def render_record(record: Record, config: Config) -> str:
@@ -17,7 +14,7 @@ def render_record(record: Record, config: Config) -> str:
     kind = KINDS[record.kind]
     loc = config.locale
     lines = [f"{kind.label(loc)} {record.id}  ({record.path})", ""]
-    width = max(_width(f.label(loc)) for f in kind.fields)
+    width = max(display_width(f.label(loc)) for f in kind.fields)
     for f in kind.fields:
         value = record.data.get(f.name)
         if value in (None, "", []):
@@ -32,7 +29,7 @@ def render_record(record: Record, config: Config) -> str:
             lines.append(f"{label}:")
             lines.extend("    " + line for line in str(value).splitlines())
         else:
-            lines.append(f"{_pad(label, width)}  {cell(value)}")
+            lines.append(f"{fit(label, width)}  {cell(value)}")
     if record.body.strip():
         lines += ["", record.body.rstrip()]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.schema import KINDS
+from svcnotes.model.text import display_width
 
 if TYPE_CHECKING:
     from svcnotes.reports.periods import Period
@@ -156,13 +157,13 @@ def to_xlsx(sheet: Sheet) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
-    widths = [max(8, _display_width(c.header)) for c in sheet.columns]
+    widths = [max(8, display_width(c.header)) for c in sheet.columns]
     for row in sheet.rows:
         values = [_xlsx_value(row.get(c.key), c, sheet.locale) for c in sheet.columns]
         ws.append(values)
         for i, value in enumerate(values):
             if isinstance(value, str):
-                widths[i] = max(widths[i], min(_display_width(value), 60))
+                widths[i] = max(widths[i], min(display_width(value), 60))
     for i, column in enumerate(sheet.columns, start=1):
         fmt = _NUMBER_FORMATS.get(column.type)
         letter = ws.cell(row=1, column=i).column_letter
@@ -177,12 +178,6 @@ def to_xlsx(sheet: Sheet) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-def _display_width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from svcnotes.model.text import display_width, fit
 from svcnotes.reports.base import Figure, Report, Series, Text
 
 FORMATS = ("table", "csv", "json", "md")
@@ -87,17 +87,6 @@ def heading(report: Report, locale: str) -> str:
     return "  ".join(parts)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _fit(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    return text + " " * (width - _width(text))
-
-
 def as_table(report: Report, locale: str, max_col: int = 40) -> str:
     """Heading, one line per figure, then the rows as an aligned (CJK-aware) table."""
     out = [heading(report, locale)]
@@ -105,10 +94,10 @@ def as_table(report: Report, locale: str, max_col: int = 40) -> str:
     out.append("")
     headers = [c.header(locale) for c in report.columns]
     body = cells(report, locale)
-    widths = [min(max([_width(h)] + [_width(r[i]) for r in body]), max_col) for i, h in enumerate(headers)]
-    out.append("  ".join(_fit(h, w) for h, w in zip(headers, widths)).rstrip())
+    widths = [min(max([display_width(h)] + [display_width(r[i]) for r in body]), max_col) for i, h in enumerate(headers)]
+    out.append("  ".join(fit(h, w) for h, w in zip(headers, widths)).rstrip())
     out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(_fit(v, w) for v, w in zip(r, widths)).rstrip() for r in body]
+    out += ["  ".join(fit(v, w) for v, w in zip(r, widths)).rstrip() for r in body]
     if not body:
         out.append(Text("（无）", "(none)")(locale))
     return "\n".join(out) + "\n"
