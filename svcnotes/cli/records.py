@@ -159,6 +159,22 @@ def _filters(record: Any, status: str | None, customer: str | None, category: st
 
 DERIVED_LABELS = {"due_date": ("最迟结案", "Due"), "overdue": ("逾期", "Overdue")}
 
+def _check_filter_values(kind: str, filters: dict[str, Any], config: Any) -> None:
+    """A filter value no record can have is a typo: say so (exit 2) instead of listing nothing."""
+    from svcnotes.model.problems import did_you_mean
+
+    fields = KINDS[kind].by_name
+    for name in ("status", "category", "severity"):
+        if not filters.get(name) or name not in fields:
+            continue
+        f = fields[name]
+        allowed = config.choices(f.choices_from) if f.choices_from else f.choices
+        for value in filters[name].split(","):
+            if value not in allowed:
+                raise click.BadParameter(f"'{value}' is not a {kind} {name} ({did_you_mean(value, allowed)})",
+                                         param_hint=f"--{name}")
+
+
 COLUMNS = {
     "complaint": ["id", "status", "received_at", "customer", "category", "severity", "owner", "title"],
     "customer": ["id", "name", "tier", "region", "industry", "account_owner", "agreement_end"],
@@ -187,6 +203,7 @@ def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: 
     """
     kind = PLURALS.get(kind, kind)
     repo = open_repo(ctx)
+    _check_filter_values(kind, filters, repo.config)
     records = [r for r in repo.store(kind).list() if _filters(r, **filters)]
     rows = [dict(r.data) for r in records]
     columns = list(COLUMNS[kind])

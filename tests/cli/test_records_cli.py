@@ -282,3 +282,10 @@ def test_fix_encoding_with_an_unknown_source_encoding(tmp_path: Path) -> None:
     path.write_bytes("客".encode("gbk"))
     result = run(None, "fix-encoding", "--from", "klingon", str(path))
     assert (result.exit_code, result.stderr) == (1, f"error: {path}: unknown encoding 'klingon'\n")
+
+
+def test_list_with_a_mistyped_status_says_what_was_meant(listed: Path) -> None:
+    result = run(listed, "list", "complaints", "--status", "investgating")
+    assert result.exit_code == 2
+    assert ("Error: Invalid value for --status: 'investgating' is not a complaint status "
+            "(did you mean 'investigating'?)") in result.output
