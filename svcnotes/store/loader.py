@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -22,9 +23,10 @@ def _is_extension(key: str) -> bool:
 class _Typer:
     """Coerces raw values field by field, recording problems with their file lines."""
 
-    def __init__(self, path: str, lines: dict[str, int], config: Config) -> None:
+    def __init__(self, path: str, lines: dict[str, int], config: Config, end_line: int | None = None) -> None:
         self.path = path
         self.lines = lines
+        self.end_line = end_line  # the closing '---': where a missing top-level field belongs
         self.config = config
         self.problems: list[Problem] = []
 
@@ -51,6 +53,8 @@ class _Typer:
         for f in fields.values():
             if f.required and (out.get(f.name) in (None, "", [])) and not any(p.field == prefix + f.name for p in self.problems):
                 self.bad(prefix + f.name if prefix else f.name, "is required", f"add '{f.name}: ...' ({f.zh} / {f.en})", "E101")
+                if not prefix and self.end_line:
+                    self.problems[-1] = replace(self.problems[-1], line=self.end_line)
                 if prefix:
                     # the entry itself has no line of its own: point at its first key, else at the parent field
                     entry_lines = [n for k, n in self.lines.items() if k.startswith(prefix)]
@@ -94,7 +98,7 @@ class _Typer:
 
 def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: str = "") -> tuple[Record, list[Problem]]:
     """Type `parsed` as a record of `kind`; the record is returned even when fields are bad."""
-    typer = _Typer(path, parsed.lines, config)
+    typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None)
     data = typer.fields(kind.by_name, parsed.data, "", kind.en.lower()) if parsed.ok else {}
     record_id = str(data.get("id") or PurePosixPath(path).stem)
     record = Record(kind.name, record_id, path, data, parsed.body, parsed.lines, digest)

@@ -30,9 +30,9 @@ def complaint(repo: Path, old: str, new: str, rel: str = REL) -> None:
 
 
 
-def test_missing_required_field_is_e101_with_hint(repo: Path) -> None:
+def test_missing_required_field_is_e101_at_the_closing_fence_with_hint(repo: Path) -> None:
     complaint(repo, "channel: phone\n", "")
-    assert validate(repo) == (1, [f"{REL}: E101 channel: is required (add 'channel: ...' (受理渠道 / Channel))"])
+    assert validate(repo) == (1, [f"{REL}:12: E101 channel: is required (add 'channel: ...' (受理渠道 / Channel))"])
 
 
 def test_missing_required_nested_field_is_e101_at_the_entry(repo: Path) -> None:
