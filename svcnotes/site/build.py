@@ -29,6 +29,7 @@ from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import Page, Site
+from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.tables import tbody_html
 
 CACHE_DIR = ".svcnotes-cache"
@@ -105,7 +106,7 @@ def make_env(dirs: Iterable[Path]) -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                       trim_blocks=False, lstrip_blocks=False, auto_reload=False)
-    env.globals["tbody"] = tbody_html
+    env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
     return env
 
 

@@ -1,0 +1,81 @@
+"""The fast record-page fragments produce exactly the markup of the macros they replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from svcnotes.site.fragments import sections_html, timeline_html
+from svcnotes.site.forms import record_sections
+from svcnotes.site.i18n import translator
+from svcnotes.store.repository import Repository
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = '<script>alert(1)</script>"\' onmouseover=x &amp; 客诉'
+MACROS = '{% import "_macros.html" as m with context %}[{{ m.sections(items) }}][{{ m.history_timeline(history) }}]'
+
+
+def _template(fast: bool):
+    env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(["html"], default_for_string=True))
+    if fast:
+        env.globals.update(sections_html=sections_html, timeline_html=timeline_html)
+    return env.from_string(MACROS)
+
+
+TEMPLATES = {True: _template(True), False: _template(False)}
+
+
+def render(fast: bool, locale: str, items, history) -> str:
+    return TEMPLATES[fast].render(items=items, history=history, root="../../", t=translator(locale))
+
+
+HISTORIES = [
+    [],
+    [{"at": "2026-11-02 09:30", "author": HOSTILE, "message": "", "commit": "", "changes": []}],
+    [{"at": "2026-11-03 10:00", "author": "张伟", "message": HOSTILE, "commit": "0123456789abcdef",
+      "changes": [{"label": HOSTILE, "old": "", "new": HOSTILE}, {"label": "状态", "old": "registered", "new": "closed"}]},
+     {"at": "2026-11-02 09:30", "author": "li.na", "message": "new", "commit": "fedcba9876543210", "changes": []}],
+]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_fast_fragments_match_the_macros_on_every_demo_record(locale):
+    repo = Repository.open(ROOT / "records")
+    snapshot = repo.snapshot()
+    names = {r.id: str(r.get("short_name") or r.get("name")) for r in snapshot.records["customer"]}
+    compared = 0
+    for record in snapshot.all():
+        items = record_sections(record.kind, record.data, locale, config=repo.config, lines=record.lines, names=names,
+                                href=lambda kind, rid: f"x/{rid}.html")
+        history = HISTORIES[compared % len(HISTORIES)]
+        assert render(True, locale, items, history) == render(False, locale, items, history), record.path
+        compared += 1
+    assert compared > 400
+
+
+def test_fast_fragments_escape_hostile_values_like_the_macros():
+    items = [{"key": "basic", "title": HOSTILE, "fields": [
+        {"name": "title", "label": HOSTILE, "type": "text", "empty": False, "text": HOSTILE, "href": "a\"b.html", "badge": HOSTILE},
+        {"name": "x", "label": "x", "type": "long", "empty": False, "text": HOSTILE},
+        {"name": "y", "label": "y", "type": "list", "empty": False, "items": [{"text": HOSTILE}, {"text": "b", "href": "<b>"}]},
+        {"name": "z", "label": "z", "type": "table", "empty": False,
+         "table": {"columns": [HOSTILE], "rows": [[{"text": HOSTILE, "badge": "major"}]]}},
+        {"name": "w", "label": "w", "type": "text", "empty": True, "text": ""},
+    ]}]
+    fast = render(True, "zh-CN", items, HISTORIES[2])
+    assert fast == render(False, "zh-CN", items, HISTORIES[2])
+    assert "<script>" not in fast and "&lt;script&gt;" in fast
+
+
+def test_scrub_replaces_exactly_the_code_points_html_forbids():
+    from svcnotes.site.markup import scrub
+
+    def forbidden(cp: int) -> bool:  # HTML: controls other than ASCII whitespace, noncharacters, surrogates
+        return (cp < 0x20 and chr(cp) not in "\t\n\x0c\r") or 0x7F <= cp <= 0x9F or 0xFDD0 <= cp <= 0xFDEF \
+            or (cp & 0xFFFE) == 0xFFFE or 0xD800 <= cp <= 0xDFFF
+
+    every = "".join(chr(cp) for cp in range(0x110000))
+    expected = "".join("\ufffd" if forbidden(cp) else chr(cp) for cp in range(0x110000))
+    assert scrub(every) == expected
