@@ -90,7 +90,11 @@ class Series:
 
 @dataclass(frozen=True)
 class Report:
-    """One computed report: what the CLI prints and the site renders."""
+    """One computed report: what the CLI prints and the site renders.
+
+    Rows are read-only: reports computed from one snapshot may share row objects (a complaint
+    open for months is the same row in each weekly report); copy a row before changing it.
+    """
 
     name: str
     title: Text

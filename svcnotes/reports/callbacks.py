@@ -8,6 +8,7 @@ from typing import Any
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.reports.base import Column, Figure, Report, Series, Text, customer_name, day_of, ratio
+from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
 
@@ -40,9 +41,8 @@ def outcome(record: Record, today: date) -> str:
 
 
 def due_in(snapshot: Snapshot, period: Period) -> list[Record]:
-    """Callbacks due inside `period`, cancelled ones excluded (they are not owed)."""
-    return sorted((r for r in snapshot.records["callback"] if day_of(r.get("due")) in period and r.status != "cancelled"),
-                  key=lambda r: (r.get("due"), r.id))
+    """Callbacks due inside `period`, cancelled ones excluded (they are not owed), by due date and number."""
+    return ReportIndex.of(snapshot).callbacks_due.within(period)
 
 
 def satisfaction(records: list[Record]) -> tuple[int, int, float | None]:
@@ -87,15 +87,20 @@ def callback_compliance(snapshot: Snapshot, config: Config, period: Period, toda
 def satisfaction_trend(snapshot: Snapshot, config: Config, period: Period, today: date) -> Series:
     """Satisfaction and completion rates of the 12 months ending with `period` (None: no data)."""
     months = period.trailing(12)
-    sat, comp = [], []
-    for m in months:
-        recs = due_in(snapshot, m)
-        happy, scored, _ = satisfaction(recs)
-        sat.append(ratio(happy, scored))
-        comp.append(ratio(sum(1 for r in recs if r.status == "done"), len(recs)))
+    rates = [month_rates(snapshot, m) for m in months]
+    sat, comp = [s for s, _c in rates], [c for _s, c in rates]
     return Series("satisfaction_trend", Text("近12个月满意度", "Satisfaction, last 12 months"), "line",
                   tuple(m.label for m in months), {"satisfaction": tuple(sat), "completion": tuple(comp)},
                   "ratio", config.target_satisfaction)
+
+
+def month_rates(snapshot: Snapshot, period: Period) -> tuple[float | None, float | None]:
+    """(satisfaction rate, completion rate) of the callbacks due in `period`, computed once per snapshot."""
+    def rates() -> tuple[float | None, float | None]:
+        recs = due_in(snapshot, period)
+        happy, scored, _ = satisfaction(recs)
+        return ratio(happy, scored), ratio(sum(1 for r in recs if r.status == "done"), len(recs))
+    return ReportIndex.of(snapshot).memo("callback_rates", None, period, None, rates)
 
 
 CAPA_COLUMNS = (
@@ -114,15 +119,13 @@ CAPA_COLUMNS = (
 def capa_tracker(snapshot: Snapshot, config: Config, period: Period | None, today: date) -> Report:
     """CAPA tracker: every corrective action (due in `period` when given); overdue = open past its due date."""
     rows: list[dict[str, Any]] = []
-    for record in sorted(snapshot.records["complaint"], key=lambda r: r.id):
-        for n, item in enumerate(record.get("capa", []), 1):
-            due = day_of(item.get("due"))
-            if period is not None and due not in period:
-                continue
-            status = str(item.get("status", "open"))
-            rows.append({"complaint": record.id, "item": n, "action": item.get("action", ""), "owner": item.get("owner", ""),
-                         "due": due, "status": status, "overdue": status == "open" and due is not None and due < today,
-                         "verified_by": item.get("verified_by", ""), "verified_at": day_of(item.get("verified_at"))})
+    for record, n, item, due in ReportIndex.of(snapshot).capa_items:
+        if period is not None and due not in period:
+            continue
+        status = str(item.get("status", "open"))
+        rows.append({"complaint": record.id, "item": n, "action": item.get("action", ""), "owner": item.get("owner", ""),
+                     "due": due, "status": status, "overdue": status == "open" and due is not None and due < today,
+                     "verified_by": item.get("verified_by", ""), "verified_at": day_of(item.get("verified_at"))})
     figures = (
         Figure("total", Text("措施总数", "Actions"), len(rows)),
         Figure("open", Text("进行中", "Open"), sum(1 for r in rows if r["status"] == "open")),

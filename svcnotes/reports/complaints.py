@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.model.schema import CAUSE_CLASSES, RESOLUTIONS, SEVERITIES
 from svcnotes.reports.base import (ENDED, UNSET, Column, Figure, Report, Series, Text, breakdown, customer_name, day_of,
-                                   ended_in, established, money_by_currency, owner_of, ratio, registered_on,
+                                   established, money_by_currency, owner_of, ratio, registered_on,
                                    value_label)
+from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
 from svcnotes.workflow.calendar import Calendar
-from svcnotes.workflow.deadlines import complaint_deadline
+from svcnotes.workflow.deadlines import Deadline, complaint_deadline
 
 REGISTER_COLUMNS = (
     Column("id", "客诉编号", "Number"),
@@ -37,7 +38,10 @@ REGISTER_COLUMNS = (
 
 def register_row(record: Record, snapshot: Snapshot, config: Config, today: date) -> dict[str, Any]:
     """One complaint as a tracking-register row, with its derived deadline columns."""
-    d = complaint_deadline(record, config, today)
+    return _register_row(record, snapshot, ReportIndex.of(snapshot).deadline(record, config, today))
+
+
+def _register_row(record: Record, snapshot: Snapshot, d: Deadline) -> dict[str, Any]:
     customer = str(record.get("customer", ""))
     return {
         "id": record.id, "received_at": day_of(record.get("received_at")), "registered_at": registered_on(record),
@@ -50,13 +54,14 @@ def register_row(record: Record, snapshot: Snapshot, config: Config, today: date
 
 def complaints(snapshot: Snapshot) -> list[Record]:
     """Every complaint, in number order."""
-    return sorted(snapshot.records["complaint"], key=lambda r: r.id)
+    return list(ReportIndex.of(snapshot).complaints)
 
 
 def tracking_register(snapshot: Snapshot, config: Config, period: Period | None, today: date) -> Report:
     """客户抱怨案件登记追踪表: every complaint (registered in `period` when one is given)."""
-    records = [r for r in complaints(snapshot) if period is None or registered_on(r) in period]
-    rows = tuple(register_row(r, snapshot, config, today) for r in records)
+    index = ReportIndex.of(snapshot)
+    records = index.complaints if period is None else index.registered.within(period)
+    rows = tuple(_register_row(r, snapshot, index.deadline(r, config, today)) for r in records)
     figures = (
         Figure("total", Text("客诉件数", "Complaints"), len(rows)),
         Figure("open", Text("处理中", "Open"), sum(1 for r in rows if r["status"] not in ENDED)),
@@ -88,10 +93,11 @@ def overdue_escalation(snapshot: Snapshot, config: Config, period: Period | None
     `period` is ignored: the list is always as of `today`. Days over count on the working calendar.
     """
     cal = Calendar.from_config(config)
+    index = ReportIndex.of(snapshot)
     rows = []
-    for record in complaints(snapshot):
-        row = register_row(record, snapshot, config, today)
-        if record.status in ENDED or not (row["overdue"] or row["escalate_to"] or row["reply_overdue"]):
+    for record in index.open_complaints:
+        row = _register_row(record, snapshot, index.deadline(record, config, today))
+        if not (row["overdue"] or row["escalate_to"] or row["reply_overdue"]):
             continue
         row["days_over"] = cal.between(row["limit"], today) if row["overdue"] else 0
         rows.append(row)
@@ -132,14 +138,25 @@ def _order(enum: str, config: Config) -> tuple[str, ...]:
 
 def closure_facts(records: list[Record], config: Config, today: date) -> tuple[int, int, list[int]]:
     """Among ended complaints: how many, how many within their limit, and their handling days."""
+    return _closure(records, lambda r: complaint_deadline(r, config, today))
+
+
+def _closure(records: Iterable[Record], deadline_of: Callable[[Record], Deadline]) -> tuple[int, int, list[int]]:
     on_time, days = 0, []
     for r in records:
-        d = complaint_deadline(r, config, today)
+        d = deadline_of(r)
         closed = day_of(r.get("closed_at"))
         if closed is not None and d.limit is not None and closed <= d.limit:
             on_time += 1
         days.append(d.days_open)
-    return len(records), on_time, days
+    return len(days), on_time, days
+
+
+def ended_closure(snapshot: Snapshot, config: Config, period: Period, today: date) -> tuple[int, int, list[int]]:
+    """`closure_facts` of the complaints ended in `period`, computed once per snapshot (do not mutate)."""
+    index = ReportIndex.of(snapshot)
+    return index.memo("closure", config, period, today,
+                      lambda: _closure(index.ended.within(period), lambda r: index.deadline(r, config, today)))
 
 
 def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
@@ -150,7 +167,7 @@ def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today
     closed_at <= the limit; responsibility shares divide each department's established
     complaints by all established complaints of the month (not_established excluded).
     """
-    month = [r for r in complaints(snapshot) if registered_on(r) in period]
+    month = ReportIndex.of(snapshot).registered.within(period)
     valid = [r for r in month if established(r)]
     rows: list[dict[str, Any]] = []
     for dim, field_name, label, enum in _DIMENSIONS:
@@ -159,8 +176,7 @@ def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today
             if count:
                 rows.append({"dimension": label, "dimension_key": dim, "enum": enum, "item": item,
                              "label": value_label(enum, item, config), "count": count, "share": ratio(count, len(base))})
-    ended = [r for r in complaints(snapshot) if ended_in(r, period)]
-    n_ended, on_time, days = closure_facts(ended, config, today)
+    n_ended, on_time, days = ended_closure(snapshot, config, period, today)
     figures = [
         Figure("registered", Text("本月登记", "Registered"), len(month)),
         Figure("established", Text("客诉成立", "Established"), len(valid)),
@@ -189,9 +205,17 @@ def _stats_series(snapshot: Snapshot, config: Config, period: Period, rows: list
         out.append(Series(dim, label, "bar", tuple(r["label"] for r in mine),
                           {"value": tuple(r["share"] if unit == "ratio" else r["count"] for r in mine)}, unit))
     months = period.trailing(12)
-    everything = complaints(snapshot)
-    trend = {cls: tuple(float(sum(1 for r in everything if registered_on(r) in m and (r.get("cause_class") or UNSET) == cls))
-                        for m in months) for cls in (*CAUSE_CLASSES, UNSET)}
+    counts = [cause_counts(snapshot, m) for m in months]
+    trend = {cls: tuple(c[cls] for c in counts) for cls in (*CAUSE_CLASSES, UNSET)}
     out.append(Series("trend", Text("近12个月客诉件数", "Complaints, last 12 months"), "stacked",
                       tuple(m.label for m in months), trend))
     return tuple(out)
+
+
+def cause_counts(snapshot: Snapshot, period: Period) -> dict[str, float]:
+    """Complaints registered in `period` per cause class (UNSET included), computed once per snapshot."""
+    def count() -> dict[str, float]:
+        month = index.registered.within(period)
+        return {cls: float(sum(1 for r in month if (r.get("cause_class") or UNSET) == cls)) for cls in (*CAUSE_CLASSES, UNSET)}
+    index = ReportIndex.of(snapshot)
+    return index.memo("causes", None, period, None, count)

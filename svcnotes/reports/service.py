@@ -7,10 +7,11 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.schema import NOTE_KINDS
-from svcnotes.reports.base import (ENDED, Column, Figure, Report, Series, Text, customer_name, day_of, ended_in,
-                                   established, ratio, registered_on, value_label)
+from svcnotes.reports.base import (Column, Figure, Report, Series, Text, customer_name, day_of, established, ratio,
+                                   registered_on, value_label)
 from svcnotes.reports.callbacks import due_in, satisfaction
-from svcnotes.reports.complaints import closure_facts, complaints
+from svcnotes.reports.complaints import ended_closure
+from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
 
@@ -42,31 +43,38 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
     """周报 for one ISO week: contacts (service notes other than hand-overs, by kind), new and
     closed complaints, callbacks done, hand-over open issues, and complaints still open at the
     week's end (or today, when the week has not ended)."""
-    notes = sorted((n for n in snapshot.records["note"] if day_of(n.get("at")) in period), key=lambda n: (n.get("at"), n.id))
+    index = ReportIndex.of(snapshot)
+    notes = index.notes.within(period)
     cutoff = min(period.end, today)
-    rows = []
-    for r in complaints(snapshot):
-        if registered_on(r) in period:
-            rows.append(_row("new_complaint", r.id, registered_on(r), r.get("customer", ""), r.get("title", ""), r.status, snapshot))
-    for r in complaints(snapshot):
-        if ended_in(r, period):
-            rows.append(_row("closed_complaint", r.id, day_of(r.get("closed_at")), r.get("customer", ""), r.get("title", ""),
-                             r.status, snapshot))
-    for cb in sorted(snapshot.records["callback"], key=lambda c: c.id):
-        if cb.status == "done" and day_of(cb.get("done_at")) in period:
-            score = cb.get("satisfaction")
-            rows.append(_row("callback_done", cb.id, day_of(cb.get("done_at")), cb.get("customer", ""),
-                             cb.get("comments", "") or cb.get("kind", ""), f"{score}/5" if score else "done", snapshot))
+    sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS}
+    for r in index.registered.within(period):
+        sections["new_complaint"].append(_row("new_complaint", r.id, registered_on(r), r.get("customer", ""),
+                                              r.get("title", ""), r.status, snapshot))
+    for r in index.ended.within(period):
+        sections["closed_complaint"].append(_row("closed_complaint", r.id, day_of(r.get("closed_at")), r.get("customer", ""),
+                                                 r.get("title", ""), r.status, snapshot))
+    for cb in index.callbacks_done.within(period):
+        score = cb.get("satisfaction")
+        sections["callback_done"].append(_row("callback_done", cb.id, day_of(cb.get("done_at")), cb.get("customer", ""),
+                                              cb.get("comments", "") or cb.get("kind", ""), f"{score}/5" if score else "done",
+                                              snapshot))
     for n in notes:
         for issue in n.get("open_issues", []) if n.get("kind") == "handover" else []:
-            rows.append(_row("open_issue", n.id, day_of(n.get("at")), n.get("customer", ""), str(issue), "open", snapshot))
-    for r in complaints(snapshot):
-        reg, closed = registered_on(r), day_of(r.get("closed_at"))
-        ended_before = r.status in ENDED and closed is not None and closed <= cutoff
-        if reg is not None and reg <= cutoff and not ended_before:
-            rows.append(_row("open_complaint", r.id, reg, r.get("customer", ""), r.get("title", ""), r.status, snapshot))
+            sections["open_issue"].append(_row("open_issue", n.id, day_of(n.get("at")), n.get("customer", ""), str(issue),
+                                               "open", snapshot))
+    # A complaint is open in many weeks and its row is the same in each: one row object per complaint
+    # and snapshot, shared by the weekly reports (rows are read-only; copying 300,000 of them for a
+    # large site cost more than the rest of the reports together).
+    known = index.cache("weekly_open_complaint_rows")
+    for r in index.open_at.at(cutoff):
+        row = known.get(id(r))
+        if row is None:
+            row = known[id(r)] = _row("open_complaint", r.id, registered_on(r), r.get("customer", ""), r.get("title", ""),
+                                      r.status, snapshot)
+        sections["open_complaint"].append(row)
+    rows = [row for s in SECTIONS for row in sections[s]]
     contacts = {k: sum(1 for n in notes if n.get("kind") == k) for k in CONTACT_KINDS}
-    count = {s: sum(1 for r in rows if r["section_key"] == s) for s in SECTIONS}
+    count = {s: len(sections[s]) for s in SECTIONS}
     figures = [Figure("contacts", Text("来电来访及服务记录", "Contacts"), sum(contacts.values()))]
     figures += [Figure(f"contacts_{k}", value_label("note_kind", k, config), v) for k, v in contacts.items()]
     figures += [Figure(s, SECTIONS[s], count[s]) for s in SECTIONS]
@@ -100,15 +108,19 @@ def kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> lis
       basis is complaints per shipment, which svcnotes does not record, so the rate here is the
       share of complaints that were established; compare it with the target with that in mind.
     """
-    n_ended, on_time, _ = closure_facts([r for r in complaints(snapshot) if ended_in(r, period)], config, today)
+    return list(ReportIndex.of(snapshot).memo("kpis", config, period, today, lambda: _kpis(snapshot, config, period, today)))
+
+
+def _kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> tuple[Figure, ...]:
+    n_ended, on_time, _ = ended_closure(snapshot, config, period, today)
     callbacks = due_in(snapshot, period)
     done = sum(1 for r in callbacks if r.status == "done")
     happy, scored, _ = satisfaction(callbacks)
-    month = [r for r in complaints(snapshot) if registered_on(r) in period]
+    month = ReportIndex.of(snapshot).registered.within(period)
     valid = [r for r in month if established(r)]
     resolved = [r for r in valid if r.get("resolution")]
     rework = sum(1 for r in resolved if r.get("resolution") == "rework")
-    return [
+    return (
         Figure("on_time_closure", Text("结案及时率", "On-time closure"), ratio(on_time, n_ended), "ratio", 1.0, "higher",
                f"{on_time}/{n_ended}"),
         Figure("callback_completion", Text("回访完成率", "Callback completion"), ratio(done, len(callbacks)), "ratio",
@@ -119,7 +131,7 @@ def kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> lis
                config.target_rework_rate, "lower", f"{rework}/{len(resolved)}"),
         Figure("valid_complaint_rate", Text("有效客诉率", "Valid-complaint rate"), ratio(len(valid), len(month)), "ratio",
                config.target_valid_complaint_rate, "lower", f"{len(valid)}/{len(month)}"),
-    ]
+    )
 
 
 def supervision(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
