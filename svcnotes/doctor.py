@@ -106,16 +106,35 @@ def check_schemas(repo: Repository) -> Check:
             stale.append(f"{path.relative_to(repo.root).as_posix()} missing")
         elif path.read_text(encoding="utf-8") != want:
             stale.append(f"{path.relative_to(repo.root).as_posix()} out of date")
-    settings = repo.root / ".vscode" / "settings.json"
+    from svcnotes.store.editor import SETTINGS, EditorFileError, read_json_file
+
     try:
-        mapped = json.loads(settings.read_text(encoding="utf-8")).get("yaml.schemas", {})
-    except (OSError, ValueError, AttributeError):
+        mapped = read_json_file(repo.root / SETTINGS, SETTINGS).get("yaml.schemas") or {}
+    except EditorFileError:
         mapped = {}
     if not all(f"./schemas/{name}.schema.json" in mapped for name in KINDS):
         stale.append(".vscode/settings.json does not map the schemas")
     if stale:
         return Check("editor schemas", FAIL, "; ".join(stale), fix)
     return Check("editor schemas", OK, f"{len(KINDS)} schemas current, mapped for VS Code")
+
+
+def check_editor_task(repo: Repository) -> Check:
+    """.vscode/tasks.json has the current 'svcnotes: validate' task (problems in VS Code as files are saved)."""
+    from svcnotes.store.editor import TASK_LABEL, TASKS, EditorFileError, current_task, read_json_file, validate_task
+
+    fix = "svcnotes schema --write (then commit .vscode/tasks.json)"
+    try:
+        read_json_file(repo.root / TASKS, TASKS)
+    except EditorFileError as exc:
+        return Check("editor task", FAIL, str(exc), "fix or remove .vscode/tasks.json, then: " + fix)
+    task = current_task(repo.root)
+    if task is None:
+        where = "no .vscode/tasks.json" if not (repo.root / TASKS).is_file() else f"{TASKS} has no '{TASK_LABEL}' task"
+        return Check("editor task", FAIL, where, fix)
+    if task != validate_task():
+        return Check("editor task", FAIL, f"the '{TASK_LABEL}' task in {TASKS} is out of date", fix)
+    return Check("editor task", OK, f"'{TASK_LABEL}' runs svcnotes validate --watch for VS Code's Problems panel")
 
 
 def check_site(repo: Repository, today: date) -> Check:
@@ -138,7 +157,7 @@ def check_site(repo: Repository, today: date) -> Check:
     return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
 
 
-CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas)
+CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

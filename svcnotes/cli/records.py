@@ -44,9 +44,10 @@ def init(path: Path, name: str, locale: str) -> None:
 @click.argument("paths", nargs=-1)
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--watch", is_flag=True, help="Keep running: check again whenever a record or svcnotes.toml changes (Ctrl-C stops).")
 @today_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, today: Any) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, watch: bool, today: Any) -> None:
     """Check every record (or only PATHS) and report every problem with file, line, code and hint.
 
     Exit 0 when clean, 1 when errors were found, 2 on a usage or configuration error.
@@ -55,6 +56,11 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     """
     from svcnotes.workflow.validation import only_paths, validate_all
 
+    if watch:
+        from svcnotes.cli.editing import watch_validate
+
+        watch_validate(ctx, list(paths) or None, fmt, strict, today)
+        return
     repo = open_repo(ctx)
     all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
@@ -246,7 +252,8 @@ def show(ctx: click.Context, record_id: str, fmt: str) -> None:
 
 @click.command()
 @click.argument("kind", type=click.Choice(sorted(KINDS)), required=False)
-@click.option("--write", is_flag=True, help="Write schemas/*.schema.json and .vscode/settings.json into the repository.")
+@click.option("--write", is_flag=True, help="Write schemas/*.schema.json, .vscode/settings.json and .vscode/tasks.json "
+                                            "into the repository (merged with what is there).")
 @click.pass_context
 def schema(ctx: click.Context, kind: str | None, write: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of a record kind.
@@ -256,10 +263,14 @@ def schema(ctx: click.Context, kind: str | None, write: bool) -> None:
     from svcnotes.model.jsonschema import json_schema
 
     if write:
-        from svcnotes.store.editor import write_editor_schemas
+        from svcnotes.store.editor import EditorFileError, write_editor_schemas
 
         repo = open_repo(ctx)
-        for path in write_editor_schemas(repo.root, repo.config):
+        try:
+            written = write_editor_schemas(repo.root, repo.config)
+        except EditorFileError as exc:
+            fail(f"{exc}; nothing written", EXIT_USAGE)
+        for path in written:
             click.echo(f"wrote {path}")
         return
     if not kind:

@@ -246,7 +246,7 @@ def test_schema_write_puts_schemas_and_vscode_settings_in_the_repository(repo: P
     result = run(repo, "schema", "--write")
     assert result.stdout.splitlines() == ["wrote schemas/customer.schema.json", "wrote schemas/complaint.schema.json",
                                           "wrote schemas/callback.schema.json", "wrote schemas/note.schema.json",
-                                          "wrote .vscode/settings.json"]
+                                          "wrote .vscode/settings.json", "wrote .vscode/tasks.json"]
     settings = json.loads((repo / ".vscode/settings.json").read_text(encoding="utf-8"))
     assert settings["yaml.schemas"]["./schemas/complaint.schema.json"] == ["records/complaints/**/*.md"]
 
