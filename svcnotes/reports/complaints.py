@@ -214,8 +214,9 @@ def _stats_series(snapshot: Snapshot, config: Config, period: Period, rows: list
 
 def cause_counts(snapshot: Snapshot, period: Period) -> dict[str, float]:
     """Complaints registered in `period` per cause class (UNSET included), computed once per snapshot."""
+    index = ReportIndex.of(snapshot)
+
     def count() -> dict[str, float]:
         month = index.registered.within(period)
         return {cls: float(sum(1 for r in month if (r.get("cause_class") or UNSET) == cls)) for cls in (*CAUSE_CLASSES, UNSET)}
-    index = ReportIndex.of(snapshot)
     return index.memo("causes", None, period, None, count)
