@@ -18,11 +18,17 @@ except ImportError:  # pragma: no cover - only without libyaml
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
 from svcnotes.model.problems import Problem
+from svcnotes.store.simpleyaml import simple_yaml
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
 _MAX_NODES = 50_000
+_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+# Line breaks other than LF (str.splitlines splits on them; YAML on some of them).
+_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Anything libyaml may refuse or treat specially (controls, BOM, non-characters): left to libyaml.
+_NOT_SIMPLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -56,6 +62,38 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
 
 def parse(text: str, path: str) -> Parsed:
     """Parse a record file's text; problems are collected, never raised."""
+    if not _ODD_BREAKS.search(text):
+        out = _parse_plain_breaks(text, path)
+        if out is not None:
+            return out
+    return _parse_lines(text, path)
+
+
+def _parse_plain_breaks(text: str, path: str) -> Parsed | None:
+    """`parse` for text whose only line break is LF: fences found without splitting the body.
+
+    None for a file without both fences, which `_parse_lines` reports.
+    """
+    first_end = text.find("\n")
+    if first_end < 0 or not _FENCE.match(text, 0, first_end + 1):
+        return None
+    close = _CLOSE_LINE.search(text, first_end + 1)
+    if close is None:
+        return None
+    out = Parsed()
+    yaml_text = text[first_end + 1:close.start()]
+    out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
+    rest = close.end() + 1
+    if rest < len(text):
+        nl = text.find("\n", rest)
+        after = len(text) if nl < 0 else nl + 1
+        out.body = text[after:] if not text[rest:after].strip() else text[rest:]
+    _parse_yaml(out, yaml_text, path)
+    return out
+
+
+def _parse_lines(text: str, path: str) -> Parsed:
+    """`parse` for any text, split into lines as str.splitlines does (CR, CRLF and rarer breaks)."""
     out = Parsed()
     lines = text.splitlines(keepends=True)
     if not lines or not _FENCE.match(lines[0]):
@@ -70,19 +108,29 @@ def parse(text: str, path: str) -> Parsed:
                                     hint="add a line '---' after the last field"))
         return out
     out.fm_start, out.fm_end = 2, close + 1
-    yaml_text = "".join(lines[1:close])
     rest = lines[close + 1:]
     if rest and not rest[0].strip():
         rest = rest[1:]  # the conventional blank line after the fence
     out.body = "".join(rest)
+    _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close])
+    return out
+
+
+def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None = None) -> None:
+    """Fill `out` from the front-matter text (file line 2 on): the simple layout directly, else libyaml."""
     if "\t" in yaml_text:
-        for n, line in enumerate(lines[1:close], 2):
+        for n, line in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
             indent = line[: len(line) - len(line.lstrip(" \t"))]
             if "\t" in indent:
                 out.problems.append(Problem("E008", "tab used for indentation", path, n,
                                             hint="YAML allows only spaces for indentation; replace the tab with spaces"))
                 out.ok = False
-                return out
+                return
+    elif lines is None and not _NOT_SIMPLE.search(yaml_text):
+        simple = simple_yaml(yaml_text)
+        if simple is not None:
+            out.data, out.lines = simple
+            return
     try:
         node = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -95,27 +143,26 @@ def parse(text: str, path: str) -> Parsed:
             hint = "replace tabs with spaces"
         out.problems.append(Problem("E005", f"YAML syntax error{col}: {what}", path, line, hint=hint))
         out.ok = False
-        return out
+        return
     except yaml.YAMLError as exc:
         out.problems.append(Problem("E005", f"YAML error: {exc}", path, 2, hint="check the front matter syntax"))
         out.ok = False
-        return out
+        return
     except (RecursionError, ValueError) as exc:  # pragma: no cover - defensive against hostile input
         out.problems.append(Problem("E005", f"front matter cannot be read: {exc}", path, 2))
         out.ok = False
-        return out
+        return
     if node is None:
-        return out
+        return
     if not isinstance(node, yaml.MappingNode):
         out.problems.append(Problem("E006", f"front matter is a {_node_kind(node)}, not a set of fields", path, node.start_mark.line + 2,
                                     hint="write one 'field: value' per line"))
         out.ok = False
-        return out
+        return
     walker = _Walker(path)
     out.data = walker.mapping(node, "")
     out.lines = walker.lines
     out.problems.extend(walker.problems)
-    return out
 
 
 def _node_kind(node: yaml.Node) -> str:
