@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,7 +30,8 @@ from svcnotes.model.record import Record
 from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
-from svcnotes.site.pages import Page, Site
+from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site
+from svcnotes.site.timeline import Timelines
 from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.tables import tbody_html
 
@@ -53,6 +56,8 @@ class BuildOptions:
     history: bool = True
     live_reload: bool = False
     progress: Callable[[int, int], None] | None = None
+    workers: int | None = None  # render processes (None: SVCNOTES_WORKERS, else one per core)
+    register_split: int = REGISTER_SPLIT  # registers longer than this get one page per month
 
 
 @dataclass
@@ -152,8 +157,9 @@ def _author_namer(config: Any) -> Callable[[str, str], str]:
 
 
 def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
-    """Step 1: read every record once (redacted when asked), with problems and history."""
+    """Step 1: read every record once (redacted when asked), with problems; timelines are read lazily."""
     from svcnotes.site.redact import redact_record
+    from svcnotes.site.timeline import Timelines
 
     snapshot = repo.snapshot()
     config = repo.config
@@ -161,61 +167,34 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
     records: dict[str, list[Record]] = {k: list(v) for k, v in snapshot.records.items()}
     if options.redact:
         records = {k: [redact_record(r) for r in v] for k, v in records.items()}
-    history: dict[str, list[dict[str, Any]]] = {}
-    if options.history:
-        from svcnotes.site.timeline import timelines
-
-        history = timelines(Path(repo.root), config, locale, [r for rs in snapshot.records.values() for r in rs],
-                            author_name=_author_namer(config), redact=options.redact)
-        if options.redact:
-            from svcnotes.site.redact import mask_text
-
-            for entries in history.values():
-                for e in entries:
-                    e["message"] = mask_text(e["message"])
-                    e["changes"] = [{**c, "old": mask_text(str(c["old"])), "new": mask_text(str(c["new"]))} for c in e["changes"]]
-    site = Site(records, config, locale, options.today, problems=_problems_by_path(snapshot.problems), history=history,
+    site = Site(records, config, locale, options.today, problems=_problems_by_path(snapshot.problems),
                 snapshot=None if options.redact else snapshot)
+    if options.history:
+        site.timeline = Timelines(Path(repo.root), config, locale, _author_namer(config), options.redact)
     return site, sum(len(v) for v in records.values())
 
 
-def plan_pages(site: Site, failures: list[Failure], strict: bool) -> list[Page]:
-    """Step 2: every page's context (reports, registers, record pages, dashboard)."""
-    from svcnotes.site.charts import line_chart
-    from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import complaint_page, customer_page, register_pages, simple_page
-    from svcnotes.site.reportpages import report_pages
-
-    pages: list[Page] = []
-
-    def attempt(source: str, url: str, make: Callable[[], Any]) -> None:
-        try:
-            made = make()
-        except Exception as exc:  # a bad record must not stop the build; the failure names it
-            failures.append(Failure(source, url, f"{type(exc).__name__}: {exc}"))
-            if strict:
-                raise BuildAborted(failures[-1].format()) from exc
-            return
-        pages.extend(made if isinstance(made, list) else [made])
-
-    attempt("", "index.html", lambda: dashboard_page(site))
-    attempt("", "*/index.html", lambda: register_pages(site))
-    builders = {"complaint": complaint_page, "customer": lambda s, r: customer_page(s, r, line_chart),
-                "callback": simple_page, "note": simple_page}
-    for kind, make in builders.items():
-        for r in site.records[kind]:
-            attempt(r.path, site.urls[r.id], lambda r=r, make=make: make(site, r))  # type: ignore[misc]
-    attempt("", "reports/", lambda: report_pages(site))
-    title = site.t("page.search")
-    pages.append(Page("search.html", "search.html", title, "search", {}, breadcrumbs=((title, ""),)))
-    return pages
+def search_shard_of(kind: str, r: Record) -> str:
+    """The search shard a record's entry lives in: its kind and year (customers: one shard)."""
+    if kind == "customer":
+        return "customers"
+    value = r.get({"complaint": "received_at", "callback": "due", "note": "at"}[kind])
+    year = getattr(value, "year", None)
+    return f"{kind}-{year}" if year else f"{kind}-undated"
 
 
-def search_entries(site: Site) -> list[dict[str, str]]:
-    """The search index: every record, newest first, with its searchable text lowercased."""
+def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = None) -> list[dict[str, str]]:
+    """Search entries, newest first within each kind, with their searchable text lowercased."""
     out = []
-    for kind, key in (("complaint", "received_at"), ("callback", "due"), ("note", "at"), ("customer", "since")):
-        for r in sorted(site.records[kind], key=lambda r: (str(r.get(key) or ""), r.id), reverse=True):
+    if records is None:
+        records = [(kind, r) for kind in ("complaint", "callback", "note", "customer") for r in site.records[kind]]
+    order = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
+    grouped: dict[str, list[Record]] = {}
+    for kind, r in records:
+        grouped.setdefault(kind, []).append(r)
+    for kind in ("complaint", "callback", "note", "customer"):
+        key = order[kind]
+        for r in sorted(grouped.get(kind, []), key=lambda r: (str(r.get(key) or ""), r.id), reverse=True):
             title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
             texts = [r.id, site.names.get(str(r.get("customer") or ""), "")]
             for name, value in r.data.items():
@@ -230,23 +209,113 @@ def search_entries(site: Site) -> list[dict[str, str]]:
     return out
 
 
+def _shard_order(name: str) -> tuple[int, int, str]:
+    kind, _, year = name.partition("-")
+    rank = ("complaint", "callback", "note", "customers").index(kind) if kind in ("complaint", "callback", "note", "customers") else 9
+    return rank, -int(year) if year.isdigit() else 0, name
+
+
+def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
+               split: int = REGISTER_SPLIT) -> list[Planned]:
+    """Step 2: every output file with its key; contexts are made later, only for what changed."""
+    from svcnotes.site import deps
+    from svcnotes.site.charts import line_chart
+    from svcnotes.site.dashboard import dashboard_page
+    from svcnotes.site.pages import complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.reportpages import report_plans
+
+    planned: list[Planned] = []
+
+    def attempt(source: str, url: str, make: Callable[[], Any]) -> None:
+        try:
+            made = make()
+        except Exception as exc:  # a bad record must not stop the build; the failure names it
+            failures.append(Failure(source, url, f"{type(exc).__name__}: {exc}"))
+            if strict:
+                raise BuildAborted(failures[-1].format()) from exc
+            return
+        planned.extend(made if isinstance(made, list) else [made])
+
+    def page_plan(page: Page) -> Planned:
+        key = deps.digest(salt, page.url, page.template, page.title, json.dumps(
+            [page.context, page.breadcrumbs], default=str, sort_keys=True, ensure_ascii=False))
+        return Planned(page.url, key, lambda: page)
+
+    names = deps.names_key(site)
+    attempt("", "index.html", lambda: page_plan(dashboard_page(site)))
+    customer_tokens = deps.tokens(site.records["complaint"])
+    for part in register_parts(site, split):
+        key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
+                          customer_tokens if part.kind == "customer" else "")
+        planned.append(Planned(part.url, key, lambda part=part: register_page(site, part)))
+    builders = {"complaint": complaint_page, "customer": lambda s, r: customer_page(s, r, line_chart),
+                "callback": simple_page, "note": simple_page}
+    for kind, make in builders.items():
+        for r in site.records[kind]:
+            def plan(r: Record = r, make: Callable[..., Page] = make) -> Planned:
+                key = deps.digest(salt, site.urls[r.id], deps.tokens(deps.shown_on_record_page(site, r)),
+                                  json.dumps(site.problems.get(r.path, []), ensure_ascii=False), history_version(r.path))
+                return Planned(site.urls[r.id], key, lambda: make(site, r), r.path, record_page=True)
+            attempt(r.path, site.urls[r.id], plan)
+    attempt("", "reports/", lambda: report_plans(site, salt))
+    shards: dict[str, list[tuple[str, Record]]] = {}
+    for kind in ("complaint", "callback", "note", "customer"):
+        for r in site.records[kind]:
+            shards.setdefault(search_shard_of(kind, r), []).append((kind, r))
+    shard_urls = []
+    for name in sorted(shards, key=_shard_order):
+        url = f"search/{name}.js"
+        shard_urls.append(url)
+        key = deps.digest(salt, url, names, deps.tokens(r for _, r in shards[name]))
+        planned.append(Planned(url, key, lambda name=name: search_shard_js(search_entries(site, shards[name])).encode("utf-8")))
+    title = site.t("page.search")
+    planned.append(page_plan(Page("search.html", "search.html", title, "search", {"shards": shard_urls},
+                                  breadcrumbs=((title, ""),))))
+    return planned
+
+
 class _Manifest:
-    """url -> (context hash, output hash), stored under .svcnotes-cache/, never required."""
+    """url -> [key, output hash], plus the git commit the history came from; under .svcnotes-cache/, never required."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.head = ""
+        self.history: dict[str, str] = {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             self.pages: dict[str, list[str]] = {k: v for k, v in data.get("pages", {}).items() if isinstance(v, list)}
+            self.head = str(data.get("head", ""))
+            self.history = {k: str(v) for k, v in data.get("history", {}).items()}
         except (OSError, ValueError, AttributeError):
             self.pages = {}
         self.new: dict[str, list[str]] = {}
+        self.new_history: dict[str, str] = {}
+        self.new_head = ""
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pages": self.new}), encoding="utf-8")
+        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": self.new_history}), encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def _history_versions(repo: Any, site: Site, manifest: _Manifest, enabled: bool) -> Callable[[str], str]:
+    """Per record file, a version of its git history: it changes exactly when the file's history does.
+
+    The version is the commit at which a build last saw the file's history change; files that
+    changed between the previous build's commit and HEAD get HEAD. No history is read here."""
+    if not enabled:
+        return lambda path: ""
+    from svcnotes.site.timeline import history_head, paths_changed_since
+
+    head = history_head(Path(repo.root))
+    changed = paths_changed_since(Path(repo.root), manifest.head, head)
+    manifest.new_head = head
+    for rs in site.records.values():
+        for r in rs:
+            old = manifest.history.get(r.path)
+            manifest.new_history[r.path] = head if changed is None or r.path in changed or old is None else old
+    return lambda path: manifest.new_history.get(path, head)
 
 
 def build_site(repo: Any, options: BuildOptions) -> BuildResult:
@@ -260,26 +329,37 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     renderer = MarkdownRenderer(cache / "markdown.json")
     site, result.records = collect(repo, options)
     site.body_html = lambda r: renderer.render(r.body)
-    pages = plan_pages(site, result.failures, options.strict)
+    site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
     dirs = template_dirs(Path(repo.root))
     env = make_env(dirs)
-    salt = "|".join([BUILD_VERSION, _fingerprint(dirs), site.locale, str(options.redact), str(options.live_reload), options.today.isoformat()])
+    config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
+    salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
+                     str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
     manifest = _Manifest(cache / f"site-{key}.json")
-    org = repo.config.organisation
-    total = len(pages)
-    for i, page in enumerate(pages, 1):
-        try:
-            _render(env, page, site, org, options, out, manifest, salt, result)
-        except Exception as exc:
-            failure = Failure(page.sources[0] if page.sources and len(page.sources) == 1 else "", page.url,
-                              f"{type(exc).__name__}: {exc}")
-            result.failures.append(failure)
+    versions = _history_versions(repo, site, manifest, options.history)
+    planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
+    todo = []
+    for plan in planned:
+        old = manifest.pages.get(plan.url)
+        if old and old[0] == plan.key and (out / plan.url).is_file():
+            manifest.new[plan.url] = old
+        else:
+            todo.append(plan)
+    if isinstance(site.timeline, Timelines):
+        site.timeline.prepare(sum(1 for p in todo if p.record_page))
+    job = _Job(env, site, repo.config.organisation, options, out, {u: v[1] for u, v in manifest.pages.items()})
+    for outcome in render_all(job, todo, options.workers, options.progress, len(planned) - len(todo), len(planned)):
+        if outcome.failure is not None:
+            result.failures.append(outcome.failure)
             if options.strict:
-                raise BuildAborted(failure.format()) from exc
-        if options.progress:
-            options.progress(i, total)
-    data = search_index_js(search_entries(site)).encode("utf-8")
-    _write(out, "search-index.js", data, manifest, _hash(data), result)
+                raise BuildAborted(outcome.failure.format())
+            continue
+        manifest.new[outcome.url] = [outcome.key, outcome.digest]
+        result.rendered += outcome.rendered
+        if outcome.written:
+            result.written += 1
+            result.written_urls.append(outcome.url)
+        renderer.add(outcome.markdown)
     _copy_static(dirs, out, manifest, result)
     for url in set(manifest.pages) - set(manifest.new):
         try:
@@ -294,20 +374,117 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     return result
 
 
-def _render(env: Environment, page: Page, site: Site, org: str, options: BuildOptions, out: Path,
-            manifest: _Manifest, salt: str, result: BuildResult) -> None:
-    ctx_hash = _hash((salt + "|" + page.template + "|" + page.title + json.dumps(
-        [page.context, page.breadcrumbs], default=str, sort_keys=True, ensure_ascii=False)).encode("utf-8", "surrogatepass"))
-    old = manifest.pages.get(page.url)
-    if old and old[0] == ctx_hash and (out / page.url).is_file():
-        manifest.new[page.url] = old
+@dataclass
+class _Job:
+    """What every render worker needs (inherited through fork, never pickled)."""
+
+    env: Environment
+    site: Site
+    org: str
+    options: BuildOptions
+    out: Path
+    old_digests: dict[str, str]
+
+
+@dataclass
+class Outcome:
+    """What building one planned file did."""
+
+    url: str
+    key: str = ""
+    digest: str = ""
+    written: bool = False
+    rendered: int = 0
+    failure: Failure | None = None
+    markdown: dict[str, str] = field(default_factory=dict)
+
+
+def build_one(job: _Job, plan: Planned) -> Outcome:
+    """Make, render and write one planned file; a failure is returned, never raised."""
+    try:
+        made = plan.make()
+        if isinstance(made, Page):
+            ctx = base_context(locale=job.site.locale, url=made.url, title=made.title, section=made.section,
+                               site_title=job.org, generated=job.options.today.isoformat(), breadcrumbs=made.breadcrumbs,
+                               live_reload=job.options.live_reload, **made.context)
+            data = scrub(job.env.get_template(made.template).render(ctx)).encode("utf-8")
+            rendered = 1
+        else:
+            data, rendered = made, 0
+    except Exception as exc:
+        return Outcome(plan.url, failure=Failure(plan.source, plan.url, f"{type(exc).__name__}: {exc}"))
+    digest = _hash(data)
+    written = False
+    if job.old_digests.get(plan.url) != digest or not (job.out / plan.url).is_file():
+        written = write_if_changed(job.out / plan.url, data)
+    return Outcome(plan.url, plan.key, digest, written, rendered)
+
+
+_JOB: tuple[_Job, list[Planned]] | None = None
+
+
+def _build_chunk(indices: list[int]) -> list[Outcome]:
+    """Worker side: build the planned files at these positions (the job came through fork)."""
+    assert _JOB is not None
+    job, plans = _JOB
+    renderer = getattr(job.site, "_markdown", None)
+    before = set(renderer.fresh) if renderer is not None else set()
+    outcomes = [build_one(job, plans[i]) for i in indices]
+    if renderer is not None and outcomes:
+        outcomes[-1].markdown = {k: renderer.fresh[k] for k in renderer.fresh.keys() - before}
+    return outcomes
+
+
+PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
+
+
+def workers_for(requested: int | None) -> int:
+    """How many render processes: --workers / SVCNOTES_WORKERS, else one per core."""
+    if requested:
+        return max(1, requested)
+    env = os.environ.get("SVCNOTES_WORKERS", "")
+    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
+
+
+def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
+               done: int, total: int) -> Iterable[Outcome]:
+    """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
+    global _JOB
+    count = workers_for(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        for plan in plans:
+            yield build_one(job, plan)
+            done += 1
+            if progress:
+                progress(done, total)
         return
-    ctx = base_context(locale=site.locale, url=page.url, title=page.title, section=page.section, site_title=org,
-                       generated=options.today.isoformat(), breadcrumbs=page.breadcrumbs, live_reload=options.live_reload,
-                       **page.context)
-    data = scrub(env.get_template(page.template).render(ctx)).encode("utf-8")
-    result.rendered += 1
-    _write(out, page.url, data, manifest, ctx_hash, result)
+    for name in ("base.html", "_macros.html", "_record.html", "complaint.html", "customer.html", "callback.html",
+                 "note.html", "report.html", "complaints.html", "customers.html", "callbacks.html", "notes.html",
+                 "reports.html", "index.html", "search.html"):
+        try:
+            job.env.get_template(name)  # compiled once here, before the fork
+        except Exception:
+            pass
+    size = max(8, min(256, len(plans) // (count * 8) or 1))
+    chunks = [list(range(i, min(i + size, len(plans)))) for i in range(0, len(plans), size)]
+    _JOB = (job, plans)
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+            for outcomes in pool.map(_build_chunk, chunks):
+                for outcome in outcomes:
+                    yield outcome
+                    done += 1
+                    if progress:
+                        progress(done, total)
+    finally:
+        _JOB = None
+
+
+def search_shard_js(entries: list[dict[str, str]]) -> str:
+    """One search shard: appends its entries to window.SVCNOTES_INDEX (a script, so file:// works)."""
+    text = search_index_js(entries)
+    data = text[len("window.SVCNOTES_INDEX = "):-2]
+    return f"window.SVCNOTES_INDEX = (window.SVCNOTES_INDEX || []).concat({data});\n"
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:

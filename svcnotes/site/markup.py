@@ -82,6 +82,7 @@ class MarkdownRenderer:
     def __init__(self, cache_file: Path | None = None) -> None:
         self._md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
         self._cache: dict[str, str] = {}
+        self.fresh: dict[str, str] = {}  # rendered by this process since it started (render workers report these)
         self._cache_file = cache_file
         self._dirty = False
         if cache_file is not None:
@@ -97,8 +98,15 @@ class MarkdownRenderer:
             self._md.reset()
             html = sanitise(self._md.convert(text))
             self._cache[key] = html
+            self.fresh[key] = html
             self._dirty = True
         return html
+
+    def add(self, rendered: dict[str, str]) -> None:
+        """Take bodies another process rendered into this cache."""
+        if rendered:
+            self._cache.update(rendered)
+            self._dirty = True
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the disk cache (atomically) if anything new was rendered."""

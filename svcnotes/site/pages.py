@@ -35,6 +35,19 @@ class Page:
     breadcrumbs: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass
+class Planned:
+    """One output file before it is built: its url, its key (see deps.py) and how to make it.
+
+    `make` returns a Page (rendered through its template) or bytes (written as they are)."""
+
+    url: str
+    key: str
+    make: Callable[[], "Page | bytes"]
+    source: str = ""
+    record_page: bool = False
+
+
 def record_url(record: Record) -> str:
     """The page of a record, mirroring its file: records/complaints/2026/C-2611-001.md -> complaints/2026/C-2611-001.html."""
     rel = record.path[len("records/"):] if record.path.startswith("records/") else record.path
@@ -60,7 +73,7 @@ class Site:
     today: date
     problems: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     body_html: Callable[[Record], str] = lambda r: ""
-    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    timeline: Callable[[Record], list[dict[str, Any]]] = lambda r: []
     snapshot: Any = None
 
     def __post_init__(self) -> None:
@@ -231,27 +244,94 @@ def newest(records: Iterable[Record], key: str) -> list[Record]:
     return sorted(records, key=lambda r: (str(r.get(key) or ""), r.id), reverse=True)
 
 
-def register_pages(s: Site) -> list[Page]:
-    """The four registers, newest first."""
-    specs = [
-        ("complaint", "complaints", "received_at", complaint_columns, complaint_row),
-        ("customer", "customers", "id", customer_columns, customer_row),
-        ("callback", "callbacks", "due", callback_columns, callback_row),
-        ("note", "notes", "at", note_columns, note_row),
-    ]
-    pages = []
-    for kind, section, key, columns_of, row_of in specs:
-        records = s.records[kind] if kind == "customer" else newest(s.records[kind], key)
-        if kind == "customer":
-            records = sorted(records, key=lambda r: r.id)
-        columns = columns_of(s)
-        rows = [row_of(s, r) for r in records]
+REGISTER_SPLIT = 2000  # a register with more rows than this gets one page per month (see register_parts)
+REGISTERS = (  # kind, section, sort/month field
+    ("complaint", "complaints", "received_at"),
+    ("customer", "customers", "id"),
+    ("callback", "callbacks", "due"),
+    ("note", "notes", "at"),
+)
+_COLUMNS = {"complaint": complaint_columns, "customer": customer_columns, "callback": callback_columns, "note": note_columns}
+_ROWS = {"complaint": complaint_row, "customer": customer_row, "callback": callback_row, "note": note_row}
+
+
+@dataclass
+class RegisterPart:
+    """One page of a register: its url, the records it lists, the month links and the lead text."""
+
+    kind: str
+    section: str
+    url: str
+    title: str
+    records: list[Record]
+    summary: str
+    nav: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _month_of(r: Record, key: str) -> str:
+    d = _day(r.get(key))
+    return f"{d.year:04d}-{d.month:02d}" if d else "undated"
+
+
+def _open(r: Record) -> bool:
+    if r.kind == "complaint":
+        return r.status not in OPEN_END
+    return r.kind == "callback" and r.status in ("scheduled", "unreachable")
+
+
+def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
+    """The register pages, newest first. A register of at most `split` rows is one page; a bigger
+    one (complaints, callbacks, notes at scale) is one page per month of its date field, and its
+    index page lists what needs work: the open complaints, the pending callbacks, the latest
+    month's notes. Months are stable pages: a new record changes only its month and the index."""
+    parts = []
+    for kind, section, key in REGISTERS:
+        records = sorted(s.records[kind], key=lambda r: r.id) if kind == "customer" else newest(s.records[kind], key)
         title = s.t(f"page.{section}")
-        pages.append(Page(f"{section}/index.html", f"{section}.html", title, section, {
-            "columns": columns, "rows": rows, "filters": filters_for(columns, rows),
-            "csv_name": section, "summary": s.t("table.count", shown=len(rows), total=len(rows)),
-        }, sources=tuple(r.path for r in records), breadcrumbs=((title, ""),)))
-    return pages
+        total = len(records)
+        if kind == "customer" or total <= split:
+            parts.append(RegisterPart(kind, section, f"{section}/index.html", title, records,
+                                      s.t("table.count", shown=total, total=total)))
+            continue
+        months: dict[str, list[Record]] = {}
+        for r in records:
+            months.setdefault(_month_of(r, key), []).append(r)
+        nav = [{"label": s.t("register.undated") if m == "undated" else m, "href": f"{section}/{m}.html", "count": len(rs)}
+               for m, rs in months.items()]
+        if kind == "note":
+            latest = next(iter(months))
+            first = months[latest]
+            lead = s.t("register.latest_page", total=total, shown=len(first), month=latest)
+        else:
+            first = [r for r in records if _open(r)]
+            lead = s.t("register.open_page", total=total, shown=len(first))
+        index_nav = [{"label": s.t("register.open"), "href": f"{section}/index.html", "count": len(first), "current": True}] \
+            if kind != "note" else []
+        parts.append(RegisterPart(kind, section, f"{section}/index.html", title, first, lead, index_nav + nav))
+        for m, rs in months.items():
+            label = s.t("register.undated") if m == "undated" else m
+            here = [dict(x, current=x["href"] == f"{section}/{m}.html") for x in index_nav + nav]
+            parts.append(RegisterPart(kind, section, f"{section}/{m}.html", f"{title} {label}", rs,
+                                      s.t("register.month_page", month=label, shown=len(rs), total=total), here))
+    return parts
+
+
+def register_page(s: Site, part: RegisterPart) -> Page:
+    """One register page from its part."""
+    columns = _COLUMNS[part.kind](s)
+    rows = [_ROWS[part.kind](s, r) for r in part.records]
+    index_title = s.t(f"page.{part.section}")
+    crumbs = ((index_title, ""),) if part.url.endswith("/index.html") else \
+        ((index_title, f"{part.section}/index.html"), (part.title[len(index_title):].strip(), ""))
+    return Page(part.url, f"{part.section}.html", part.title, part.section, {
+        "columns": columns, "rows": rows, "filters": filters_for(columns, rows), "csv_name": part.url[:-5].replace("/", "-").replace("-index", ""),
+        "summary": part.summary, "register_nav": part.nav,
+    }, sources=tuple(r.path for r in part.records), breadcrumbs=crumbs)
+
+
+def register_pages(s: Site, split: int = REGISTER_SPLIT) -> list[Page]:
+    """Every register page (see register_parts)."""
+    return [register_page(s, part) for part in register_parts(s, split)]
 
 
 # ---- record pages -----------------------------------------------------------------------------
@@ -276,7 +356,7 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
         "record": record,
         "sections": record_sections(r.kind, r.data, s.locale, config=s.config, href=s.href, lines=r.lines, names=s.names),
         "body_html": s.body_html(r),
-        "history": s.history.get(r.path, []),
+        "history": s.timeline(r),
         "problems": s.problems.get(r.path, []),
         "related": [x for x in extra_related if x],
         **extra,

@@ -131,25 +131,39 @@ def _series_name(s: Site, key: str) -> str:
     return key
 
 
-def registry_pages(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]], weeks: Iterable[date]) -> list[Page]:
-    """One page per report and period: monthly reports for every month, weekly for every week."""
+def report_periods(s: Site, spec: Any, months: list[tuple[int, int]], weeks: list[date]) -> list[Any]:
+    """The periods the site shows a report for: every month or week with activity; the tracking
+    register (whose period is optional) one page per month, so no page lists every complaint."""
     from svcnotes.reports.periods import Period
 
+    if spec.period == "month" and (not spec.optional or spec.name == "register"):
+        return [Period.month(y, m) for y, m in months] or [Period.containing("month", s.today)]
+    if spec.period == "week":
+        return [Period.containing("week", w) for w in weeks] or [Period.containing("week", s.today)]
+    return [None]
+
+
+def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]],
+                     weeks: Iterable[date]) -> list[tuple[str, str, str, Any, Any]]:
+    """(url, title, period label, computed report, make page) for every report and period."""
     months, weeks = list(months), list(weeks)
-    snapshot = s.snapshot
-    pages = []
     crumb = (s.t("page.reports"), "reports/index.html")
+    out = []
     for name, spec in registry.items():
-        if spec.period == "month" and not spec.optional:
-            periods = [Period.month(y, m) for y, m in months] or [Period.containing("month", s.today)]
-        elif spec.period == "week":
-            periods = [Period.containing("week", w) for w in weeks] or [Period.containing("week", s.today)]
-        else:
-            periods = [None]
-        for period in periods:
-            report = spec.run(snapshot, s.config, period, s.today)
+        for period in report_periods(s, spec, months, weeks):
+            report = spec.run(s.snapshot, s.config, period, s.today)
             slug = name + (f"-{period.label}" if period else "")
-            ctx = report_context(s, report, name)
-            pages.append(Page(f"reports/{slug}.html", "report.html", ctx["report"]["title"], "reports", ctx,
-                              breadcrumbs=(crumb, (ctx["report"]["title"], ""))))
-    return pages
+            label = getattr(period, "label", "") if period else ""
+            title = report.title(s.locale) + (f" {label}" if label else "")
+
+            def make(report: Any = report, url: str = f"reports/{slug}.html", name: str = name) -> Page:
+                ctx = report_context(s, report, name)
+                return Page(url, "report.html", ctx["report"]["title"], "reports", ctx,
+                            breadcrumbs=(crumb, (ctx["report"]["title"], "")))
+            out.append((f"reports/{slug}.html", title, label, report, make))
+    return out
+
+
+def registry_pages(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]], weeks: Iterable[date]) -> list[Page]:
+    """One page per report and period (see registry_reports)."""
+    return [make() for _, _, _, _, make in registry_reports(s, registry, months, weeks)]

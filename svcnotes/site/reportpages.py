@@ -8,6 +8,7 @@ absent the site falls back to built-in monthly statistics and weekly reports, ma
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 from svcnotes.model.record import Record
 from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent
 from svcnotes.site.context import cell, column, row
-from svcnotes.site.pages import Page, Site, complaint_columns, complaint_row, week_of
+from svcnotes.site.pages import Page, Planned, Site, complaint_columns, complaint_row, week_of
 from svcnotes.workflow.deadlines import OPEN_END
 
 
@@ -128,3 +129,32 @@ def report_pages(s: Site) -> list[Page]:
     return pages
 
 
+
+
+def report_plans(s: Site, salt: str) -> list[Planned]:
+    """Every report page as a planned file keyed by the computed report, plus the report index.
+
+    Reports are computed here (cheap: each is O(its period)); their pages, which are not cheap,
+    are built only when the report changed."""
+    from svcnotes.site import deps
+
+    months, weeks = periods(s)
+    registry = _registry()
+    planned: list[Planned] = []
+    entries = []
+    if registry:
+        from svcnotes.site.reportadapter import registry_reports
+
+        for url, title, period, report, make in registry_reports(s, registry, months, weeks):
+            planned.append(Planned(url, deps.digest(salt, url, deps.report_key(report)), make))
+            entries.append({"title": title, "href": url, "period": period})
+    else:
+        for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:
+            key = deps.digest(salt, page.url, json.dumps(page.context, default=str, sort_keys=True, ensure_ascii=False))
+            planned.append(Planned(page.url, key, lambda page=page: page))
+            entries.append({"title": page.title, "href": page.url, "period": page.context["report"].get("period", "")})
+    title = s.t("page.reports")
+    index = Page("reports/index.html", "reports.html", title, "reports", {"reports": entries}, breadcrumbs=((title, ""),))
+    planned.append(Planned(index.url, deps.digest(salt, index.url, json.dumps(entries, sort_keys=True, ensure_ascii=False)),
+                           lambda: index))
+    return planned

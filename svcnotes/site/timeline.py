@@ -129,35 +129,112 @@ def _is_personal(kind: str, dotted: str) -> bool:
     return f.personal
 
 
+def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Callable[[str, str], str] | None = None,
+                  redact: bool = False) -> list[Entry]:
+    """History events (oldest first) as timeline entries for the page, newest first.
+
+    With `redact`, personal fields' values are masked and names, phones and e-mails in commit
+    messages are masked like the rest of a redacted site."""
+    from svcnotes.history.diff import show
+    from svcnotes.site.redact import mask_text
+
+    entries = []
+    for ev in events:
+        changes = []
+        for ch in ev.changes:
+            if ch.field == "body":
+                changes.append({"label": _label(kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
+                continue
+            hide = redact and _is_personal(kind, ch.field)
+            old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.old)
+            new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.new)
+            if redact:
+                old, new = mask_text(str(old)), mask_text(str(new))
+            changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
+        name = author_name(ev.author, ev.email) if author_name else ev.author
+        entries.append({"at": ev.date.strftime("%Y-%m-%d %H:%M"), "author": name,
+                        "message": mask_text(ev.subject) if redact else ev.subject,
+                        "commit": ev.sha, "changes": changes, "pr": ev.pr})
+    entries.reverse()
+    return entries
+
+
 def index_timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
                     author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
     """Timelines from the history package's index (cached under .svcnotes-cache/history, refreshed incrementally)."""
-    from svcnotes.history.diff import show
     from svcnotes.history.log import load_index
 
     index = load_index(root, config)
     out: dict[str, list[Entry]] = {}
     for r in records:
         lineage = index.lineage_for(root, r.id, r.path)
-        if lineage is None:
-            continue
-        entries = []
-        for ev in index.timeline(lineage):
-            changes = []
-            for ch in ev.changes:
-                if ch.field == "body":
-                    changes.append({"label": _label(r.kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
-                    continue
-                hide = redact and _is_personal(r.kind, ch.field)
-                changes.append({"label": _label(r.kind, ch.field, locale),
-                                "old": "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.old),
-                                "new": "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.new)})
-            name = author_name(ev.author, ev.email) if author_name else ev.author
-            entries.append({"at": ev.date.strftime("%Y-%m-%d %H:%M"), "author": name, "message": ev.subject,
-                            "commit": ev.sha, "changes": changes, "pr": ev.pr})
-        entries.reverse()
-        out[r.path] = entries
+        if lineage is not None:
+            out[r.path] = event_entries(r.kind, index.timeline(lineage), locale, author_name, redact)
     return out
+
+
+PER_RECORD_LIMIT = 200  # up to this many pages, each timeline is read alone (no whole-index load)
+
+
+class Timelines:
+    """The timelines a build needs, read the cheap way for how many it needs.
+
+    Many pages (a full build): the whole history index is loaded once (before the render workers
+    fork, so they share it). A few pages (a build after an edit): each record's timeline is read on
+    its own through `record_history` (the per-record shard), which costs milliseconds, not the
+    seconds of loading the whole index of a large repository.
+    """
+
+    def __init__(self, root: Path, config: Config, locale: str, author_name: Callable[[str, str], str] | None = None,
+                 redact: bool = False) -> None:
+        self.root, self.config, self.locale, self.author_name, self.redact = Path(root), config, locale, author_name, redact
+        self._index: Any = None
+
+    def prepare(self, pages: int) -> None:
+        """Load the whole index when `pages` record pages will be built (and the index would pay off)."""
+        if pages > PER_RECORD_LIMIT and self._index is None:
+            from svcnotes.history.log import load_index
+
+            self._index = load_index(self.root, self.config)
+
+    def __call__(self, record: Any) -> list[Entry]:
+        """The record's timeline entries, newest first ([] when it has none)."""
+        if self._index is not None:
+            lineage = self._index.lineage_for(self.root, record.id, record.path)
+            events = self._index.timeline(lineage) if lineage is not None else []
+        else:
+            from posixpath import dirname, join
+
+            from svcnotes.history.log import record_history
+
+            paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
+            events = record_history(self.root, self.config, record.id, record.path, paths).events
+        return event_entries(record.kind, events, self.locale, self.author_name, self.redact)
+
+
+def history_head(root: Path) -> str:
+    """The commit the history shown on the site comes from ('' without commits)."""
+    from svcnotes.history.gitread import head_sha
+
+    return head_sha(Path(root)) or ""
+
+
+def paths_changed_since(root: Path, old: str, new: str) -> set[str] | None:
+    """Record files whose history changed between two commits; None when that cannot be told
+    (no previous commit, or history was rewritten), meaning every record's history may have changed."""
+    if old == new:
+        return set()
+    if not old or not new:
+        return None
+    from svcnotes.history.gitread import is_ancestor
+
+    if not is_ancestor(Path(root), old, new):
+        return None
+    out = subprocess.run(["git", "diff", "--name-only", "--no-renames", "-z", old, new, "--", "records"],
+                         cwd=root, capture_output=True)
+    if out.returncode != 0:
+        return None
+    return {p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
 def timelines(root: Path, config: Config, locale: str, records: Iterable[Any],

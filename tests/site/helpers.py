@@ -102,9 +102,13 @@ def broken_links(site: Path) -> list[str]:
 
 
 def search_index(site: Path) -> list[dict[str, str]]:
-    """The entries of search-index.js."""
-    text = (site / "search-index.js").read_text(encoding="utf-8")
-    return json.loads(text[text.index("["): text.rindex("]") + 1])
+    """The entries of every search shard (search/*.js), in the order the search page loads them."""
+    html = (site / "search.html").read_text(encoding="utf-8")
+    entries: list[dict[str, str]] = []
+    for src in re.findall(r'<script src="(search/[^"]+\.js)"', html):
+        text = (site / src).read_text(encoding="utf-8")
+        entries += json.loads(text[text.index("concat(") + 7: text.rindex(")")])
+    return entries
 
 
 def collapse(text: str) -> str:

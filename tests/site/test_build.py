@@ -24,7 +24,7 @@ def test_build_writes_every_page_and_prints_the_summary_line(site_repo: Path) ->
     m = SUMMARY.search(output)
     assert m and m.group(2) == "4", output
     for rel in ("index.html", "complaints/index.html", "customers/index.html", "callbacks/index.html", "notes/index.html",
-                "reports/index.html", "search.html", "search-index.js", "static/site.css", "static/site.js",
+                "reports/index.html", "search.html", "search/complaint-2026.js", "static/site.css", "static/site.js",
                 "complaints/2026/C-2611-001.html", "customers/hengda-auto.html", "callbacks/2026/CB-2611-001.html",
                 "notes/2026/N-2611-001.html", "reports/monthly-2026-11.html", "reports/supervision-2026-11.html"):
         assert (site / rel).is_file(), rel
@@ -85,7 +85,7 @@ def test_second_build_writes_nothing_and_one_edit_rewrites_few_pages(site_repo: 
     note = site_repo / "records/notes/2026/N-2611-001.md"
     note.write_text(note.read_text(encoding="utf-8").replace("要求本周内答复", "要求周五前答复"), encoding="utf-8")
     edited = build_site(Repository.open(site_repo), BuildOptions(out=out, today=date(2026, 11, 23)))
-    assert "notes/2026/N-2611-001.html" in edited.written_urls and "search-index.js" in edited.written_urls
+    assert "notes/2026/N-2611-001.html" in edited.written_urls and "search/note-2026.js" in edited.written_urls
     assert "complaints/2026/C-2611-001.html" not in edited.written_urls
     assert edited.written <= 4, edited.written_urls
 
@@ -121,7 +121,7 @@ def test_a_failing_page_names_its_source_file_and_the_build_continues(site_repo:
 def test_redact_masks_contact_names_phones_emails_and_addresses_everywhere(site_repo: Path) -> None:
     site, _ = build(site_repo, "--redact")
     secrets = ("刘建国", "13812345678", "liu.jianguo@hengda.example", "021-62345678", "purchase@hengda.example", "墨玉路")
-    for path in [*pages(site), site / "search-index.js"]:
+    for path in [*pages(site), *(site / "search").glob("*.js")]:
         text = path.read_text(encoding="utf-8")
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{path.relative_to(site)} leaks {leaked}"

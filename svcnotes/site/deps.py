@@ -1,0 +1,89 @@
+"""Page keys: what each page's bytes depend on, hashed, so an unchanged page is neither built nor written.
+
+A key is computed from cheap inputs — record content digests, never rendered output — so a build
+after editing one record decides in milliseconds which pages to rebuild:
+
+- every page: the build salt (build version, templates, locale, today, svcnotes.toml, redaction);
+- a record page: the record, the records its reference fields point at, the records listed on it
+  (a complaint's callbacks, notes and reopen chain; a customer's complaints, callbacks and notes)
+  and what those point at, its reading problems, and the version of its git history;
+- a register page: the records it lists and the customer names it shows;
+- a report page: the computed report itself (reports are cheap; their pages are not);
+- a search shard: the records in it and the customer names.
+
+tests/site/test_incremental.py checks the contract: after any edit, an incremental build writes
+exactly the bytes a clean build writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from typing import Any, Iterable
+
+from svcnotes.model.record import Record
+from svcnotes.model.schema import KINDS
+
+REF_FIELDS = {kind: tuple(f.name for f in k.fields if f.type == "ref" and f.ref not in ("", "staff"))
+              for kind, k in KINDS.items()}
+
+
+def digest(*parts: Any) -> str:
+    """A short stable hash of text parts."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def token(record: Record) -> str:
+    """What identifies a record's content: id, path and the digest of its file."""
+    content = record.digest or hashlib.blake2b(pickle.dumps((record.data, record.body)), digest_size=16).hexdigest()
+    return f"{record.id}\x1e{record.path}\x1e{content}"
+
+
+def tokens(records: Iterable[Record]) -> str:
+    """The tokens of many records, in order."""
+    return "\x1d".join(token(r) for r in records)
+
+
+def referenced(site: Any, record: Record) -> list[Record]:
+    """The records a record's reference fields point at (customer, complaint, reopens...)."""
+    out = []
+    for name in REF_FIELDS.get(record.kind, ()):
+        target = site.by_id.get(record.data.get(name)) if isinstance(record.data.get(name), str) else None
+        if target is not None:
+            out.append(target)
+    return out
+
+
+def shown_on_record_page(site: Any, record: Record) -> list[Record]:
+    """Every record whose content can change the record's page (itself first)."""
+    related: list[Record] = []
+    if record.kind == "complaint":
+        related = [*site.related("callback.complaint", record.id), *site.related("note.complaint", record.id),
+                   *site.related("complaint.reopens", record.id)]
+    elif record.kind == "customer":
+        related = [*site.related("complaint.customer", record.id), *site.related("callback.customer", record.id),
+                   *site.related("note.customer", record.id)]
+    seen: dict[str, Record] = {}
+    for r in [record, *referenced(site, record), *related]:
+        seen.setdefault(r.id, r)
+        for target in referenced(site, r):
+            seen.setdefault(target.id, target)
+    return list(seen.values())
+
+
+def names_key(site: Any) -> str:
+    """The customer display names every register, report and search entry may show."""
+    return digest(*sorted(site.names.items()))
+
+
+def report_key(report: Any) -> str:
+    """A computed report's own fingerprint (its rows, figures, series and notes)."""
+    try:
+        data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a report that cannot be pickled is always rebuilt
+        return digest(id(report))
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
