@@ -116,14 +116,18 @@ class OpenAt:
         self._unending_days = [registered for registered, _rank in unending]
         self._unending_ranks = [rank for _registered, rank in unending]
 
-    def at(self, day: date) -> list[Record]:
-        """Complaints registered on or before `day` and not ended on or before it, in the given order."""
+    def ranks(self, day: date) -> list[int]:
+        """The positions (in the order given) of the complaints open at the end of `day`, ascending."""
         found = self._unending_ranks[:bisect_right(self._unending_days, day)]
         for entries in (self._blocks.get(day.toordinal() // 7, ()), self._long):
             found.extend(rank for rank, registered, closed in entries if registered <= day < closed)
         found.sort()
+        return found
+
+    def at(self, day: date) -> list[Record]:
+        """Complaints registered on or before `day` and not ended on or before it, in the given order."""
         records = self._records
-        return [records[rank] for rank in found]
+        return [records[rank] for rank in self.ranks(day)]
 
 
 def _fingerprint(snapshot: Snapshot) -> tuple[tuple[str, int, int], ...]:
@@ -203,7 +207,7 @@ class ReportIndex:
 
     @cached_property
     def open_at(self) -> OpenAt:
-        """Complaints open at the end of a given day, in number order."""
+        """Complaints open at the end of a given day, in number order (ranks index `complaints`)."""
         return OpenAt(self.complaints)
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from svcnotes.model.config import Config
@@ -65,14 +66,16 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
     # A complaint is open in many weeks and its row is the same in each: one row object per complaint
     # and snapshot, shared by the weekly reports (rows are read-only; copying 300,000 of them for a
     # large site cost more than the rest of the reports together).
-    known = index.cache("weekly_open_complaint_rows")
-    for r in index.open_at.at(cutoff):
-        row = known.get(id(r))
+    known, numbered = index.cache("weekly_open_complaint_rows"), index.complaints
+    opened = sections["open_complaint"]
+    for rank in index.open_at.ranks(cutoff):
+        row = known.get(rank)
         if row is None:
-            row = known[id(r)] = _row("open_complaint", r.id, registered_on(r), r.get("customer", ""), r.get("title", ""),
-                                      r.status, snapshot)
-        sections["open_complaint"].append(row)
-    rows = [row for s in SECTIONS for row in sections[s]]
+            r = numbered[rank]
+            row = known[rank] = _row("open_complaint", r.id, registered_on(r), r.get("customer", ""), r.get("title", ""),
+                                     r.status, snapshot)
+        opened.append(row)
+    rows = tuple(chain.from_iterable(sections.values()))
     contacts = {k: sum(1 for n in notes if n.get("kind") == k) for k in CONTACT_KINDS}
     count = {s: len(sections[s]) for s in SECTIONS}
     figures = [Figure("contacts", Text("来电来访及服务记录", "Contacts"), sum(contacts.values()))]
@@ -82,7 +85,7 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
                      tuple(value_label("note_kind", k, config) for k in CONTACT_KINDS),
                      {"value": tuple(float(v) for v in contacts.values())}),)
     return Report("weekly", Text("客户服务周报", "Weekly service report"), today, period, WEEKLY_COLUMNS,
-                  tuple(rows), tuple(figures), series)
+                  rows, tuple(figures), series)
 
 
 KPI_COLUMNS = (
