@@ -35,7 +35,8 @@ def watch_validate(ctx: click.Context, paths: list[str] | None, fmt: str, strict
     from svcnotes.store.editor import WATCH_BEGIN, WATCH_END
     from svcnotes.workflow.validation import only_paths, validate_all
 
-    batches = changes(open_repo(ctx).root)  # one watcher throughout: edits made during a run are not missed
+    batches = changes(open_repo(ctx).root)
+    next(batches, None)  # watching from now on: an edit saved during a run starts the next one
     while True:
         click.echo(WATCH_BEGIN)
         repo = open_repo(ctx)  # svcnotes.toml may have changed

@@ -28,10 +28,17 @@ def relevant(root: Path, path: str) -> bool:
 
 
 def changes(root: Path, stop: threading.Event | None = None, debounce_ms: int = 300) -> Iterator[list[str]]:
-    """Each batch of relevant changes (posix paths relative to root), as they happen, until `stop` is set."""
+    """Batches of relevant changes (posix paths relative to root) until `stop` is set or Ctrl-C.
+
+    The first batch is empty and comes as soon as the watcher runs: take it before doing the
+    work, and changes made during the work come in the next batch instead of being missed.
+    """
     from watchfiles import watch
 
     root = root.resolve()
+    yield_empty = True
     for batch in watch(root, watch_filter=lambda _change, path: relevant(root, path), stop_event=stop,
-                       debounce=debounce_ms, raise_interrupt=False):
-        yield sorted({Path(path).relative_to(root).as_posix() for _change, path in batch})
+                       debounce=debounce_ms, rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
+        if batch or yield_empty:
+            yield_empty = False
+            yield sorted({Path(path).relative_to(root).as_posix() for _change, path in batch})
