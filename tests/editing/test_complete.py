@@ -12,28 +12,28 @@ from svcnotes.model.schema import COMPLAINT_STATUSES, SEVERITIES
 from svcnotes.store.repository import Repository
 
 REL = "records/complaints/2026/C-2611-002.md"
-TEXT = """\
----
-id: C-2611-002
-title: 支架尺寸超差
-status: re
-severity: 
-customer: heng
-owner: l
-category: 
-responsible_dept: 
-request: [return, ex
-approvals:
-  - by: li.na
-    ro
-  - 
-capa:
-- action: 补检
-  own
----
-
-Body text: status: 
-"""
+TEXT = "\n".join([  # a record being typed: several lines end in a space, after the colon
+    '---',
+    'id: C-2611-002',
+    'title: 支架尺寸超差',
+    'status: re',
+    'severity: ',
+    'customer: heng',
+    'owner: l',
+    'category: ',
+    'responsible_dept: ',
+    'request: [return, ex',
+    'approvals:',
+    '  - by: li.na',
+    '    ro',
+    '  - ',
+    'capa:',
+    '- action: 补检',
+    '  own',
+    '---',
+    '',
+    'Body text: status: ',
+]) + "\n"
 
 
 def at(root: Path, text: str, line: int, column: int, rel: str = REL) -> Completions:

@@ -18,8 +18,16 @@ import pytest
 from click.testing import CliRunner
 
 from svcnotes.cli import cli
-from svcnotes.store.editor import (PROBLEM_REGEXP, TASK_LABEL, WATCH_BEGIN_REGEXP, WATCH_END_REGEXP, EditorFileError,
-                                   strip_jsonc, validate_task, write_editor_schemas)
+from svcnotes.store.editor import (
+    PROBLEM_REGEXP,
+    TASK_LABEL,
+    WATCH_BEGIN_REGEXP,
+    WATCH_END_REGEXP,
+    EditorFileError,
+    strip_jsonc,
+    validate_task,
+    write_editor_schemas,
+)
 from svcnotes.store.repository import Repository
 from tests.conftest import COMPLAINT, write
 
@@ -38,7 +46,7 @@ def test_problem_matcher_reads_every_line_validate_prints(repo: Path) -> None:
     lines = text.stdout.splitlines()
     assert len(lines) == len(data) == 4 and any(line.startswith("warning: ") for line in lines)
     pattern = re.compile(validate_task()["problemMatcher"]["pattern"]["regexp"])
-    for line, problem in zip(lines, data):
+    for line, problem in zip(lines, data, strict=True):
         m = pattern.match(line)
         assert m, line
         severity, file, number, code, message = m.groups()
