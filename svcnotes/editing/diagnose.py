@@ -10,9 +10,8 @@ callbacks on close) see the rest of the repository as it is on disk.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from svcnotes.checks import run_checks
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.store.frontmatter import parse
@@ -59,17 +58,33 @@ def replaced(snapshot: Snapshot, rel: str, record: Record | None, problems: list
     return out
 
 
+def registered_checks() -> list[Any]:
+    """Every check `svcnotes validate` runs: the store-level ones and the workflow rules."""
+    from svcnotes.checks import CHECKS, consistency, identity, references  # noqa: F401  (importing registers)
+
+    load_rules()
+    return CHECKS
+
+
 def diagnose(text: str, rel: str, snapshot: Snapshot, config: Config, today: date | None = None) -> list[Problem]:
     """Every problem `svcnotes validate` would report for `rel` if `text` were saved there.
 
     Same codes, messages, hints, fields and lines; `today` adds the future-date warnings as
-    validate does. Problems of other files and of svcnotes.toml are left out.
+    validate does. Problems of other files and of svcnotes.toml are left out. A rule registered
+    as per-record (it has `per_record`) runs on this record alone; the others run over the whole
+    repository with this record in place, and their problems elsewhere are dropped.
     """
     if not is_record_path(rel):
         return []
     record, problems = read_text(text, rel, config)
-    load_rules()
-    found = [p for p in run_checks(replaced(snapshot, rel, record, problems), config) if p.path == rel]
+    snap = replaced(snapshot, rel, record, problems)
+    found = [p for p in snap.problems if p.path == rel]
+    for check in registered_checks():
+        per_record = getattr(check, "per_record", None)
+        if per_record is None:
+            found += [p for p in check(snap, config) if p.path == rel]
+        elif record is not None and record.kind in (getattr(check, "kinds", None) or (record.kind,)):
+            found += [p for p in per_record(record, config) if p.path == rel]
     if today is not None and record is not None:
         alone = Snapshot()
         alone.add(record)
