@@ -31,7 +31,7 @@ from svcnotes.editing.complete import Completions, complete
 from svcnotes.editing.diagnose import diagnose, is_record_path
 from svcnotes.model.config import CONFIG_FILE
 from svcnotes.model.problems import Problem
-from svcnotes.store.repository import NotARepository, Repository, Snapshot
+from svcnotes.store.repository import Repository, Snapshot
 
 DEBOUNCE_SECONDS = 0.3
 log = logging.getLogger(__name__)
@@ -79,9 +79,8 @@ class Records:
         if not path:
             return None
         file = Path(path).resolve()
-        try:
-            root = Repository.open(file.parent).root
-        except NotARepository:
+        root = next((d for d in file.parents if (d / CONFIG_FILE).is_file()), None)
+        if root is None:
             return None
         rel = file.relative_to(root).as_posix()
         if not is_record_path(rel):
