@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from svcnotes.checks import register
+from svcnotes.checks import register_record
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import KINDS
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
-    from svcnotes.store.repository import Snapshot
 
 # (earlier, later) field pairs that must not run backwards, per kind
 DATE_ORDER = {
@@ -34,44 +33,44 @@ def is_imported(record: Record) -> bool:
     return bool(record.data.get("imported"))
 
 
-@register
-def check_date_order(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record()
+def check_date_order(record: Record, config: Config) -> list[Problem]:
     """Dates of a record run forwards (received <= registered <= proposed <= told <= closed)."""
     out = []
-    for record in snap.all():
-        for early, late in DATE_ORDER[record.kind]:
-            a, b = record.data.get(early), record.data.get(late)
-            if isinstance(a, (date, datetime)) and isinstance(b, (date, datetime)) and _day(b) < _day(a):
-                out.append(Problem("E301", f"{late} {b:%Y-%m-%d} is before {early} {a:%Y-%m-%d}", record.path,
-                                   record.line(late), late, f"{late} must not be earlier than {early}"))
+    data = record.data
+    for early, late in DATE_ORDER[record.kind]:
+        a, b = data.get(early), data.get(late)
+        if isinstance(a, (date, datetime)) and isinstance(b, (date, datetime)) and _day(b) < _day(a):
+            out.append(Problem("E301", f"{late} {b:%Y-%m-%d} is before {early} {a:%Y-%m-%d}", record.path,
+                               record.line(late), late, f"{late} must not be earlier than {early}"))
     return out
 
 
-@register
-def check_quantities(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_quantities(record: Record, config: Config) -> list[Problem]:
     """The defective quantity is not larger than the quantity."""
-    out = []
-    for record in snap.records["complaint"]:
-        qty, bad = record.data.get("quantity"), record.data.get("defective_qty")
-        if isinstance(qty, int) and isinstance(bad, int) and bad > qty:
-            out.append(Problem("E302", f"defective quantity {bad} is larger than the quantity {qty}", record.path,
-                               record.line("defective_qty"), "defective_qty", "check both numbers"))
-    return out
+    qty, bad = record.data.get("quantity"), record.data.get("defective_qty")
+    if isinstance(qty, int) and isinstance(bad, int) and bad > qty:
+        return [Problem("E302", f"defective quantity {bad} is larger than the quantity {qty}", record.path,
+                        record.line("defective_qty"), "defective_qty", "check both numbers")]
+    return []
 
 
-@register
-def check_state_requirements(snap: Snapshot, config: Config) -> list[Problem]:
+# per kind: (field, status) pairs where the status requires the field
+_REQUIRED_IN = {name: tuple(f for f in KINDS[name].fields if f.required_in) for name in ("complaint", "callback")}
+
+
+@register_record(["complaint", "callback"])
+def check_state_requirements(record: Record, config: Config) -> list[Problem]:
     """Fields a status requires are present (e.g. approvals once approved, closed_at once closed)."""
+    status = record.status
+    if not status:
+        return []
     out = []
-    for kind_name in ("complaint", "callback"):
-        kind = KINDS[kind_name]
-        for record in snap.records[kind_name]:
-            status = record.status
-            if not status:
-                continue
-            for f in kind.fields:
-                if status in f.required_in and record.data.get(f.name) in (None, "", []):
-                    out.append(Problem("E303", f"a {status} {kind.en.lower()} needs {f.name} ({f.zh})", record.path,
-                                       record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
-                                       Severity.WARNING if is_imported(record) else Severity.ERROR))
+    kind = KINDS[record.kind]
+    for f in _REQUIRED_IN[record.kind]:
+        if status in f.required_in and record.data.get(f.name) in (None, "", []):
+            out.append(Problem("E303", f"a {status} {kind.en.lower()} needs {f.name} ({f.zh})", record.path,
+                               record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
+                               Severity.WARNING if is_imported(record) else Severity.ERROR))
     return out

@@ -4,48 +4,45 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from svcnotes.checks import register
+from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import KINDS
 
 if TYPE_CHECKING:
+    from svcnotes.model.record import Record
     from svcnotes.store.repository import Snapshot
 
 
-@register
-def check_id_matches_path(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record()
+def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     """A record's id is its file name, has its kind's prefix and shape, and sits in its year folder."""
-    out = []
-    for record in snap.all():
-        kind = KINDS[record.kind]
-        rid = str(record.data.get("id") or "")
-        if not rid:
-            continue
-        stem = record.path.rsplit("/", 1)[-1].removesuffix(".md")
-        line = record.line("id")
-        if rid != stem:
-            out.append(Problem("E201", f"id '{rid}' does not match the file name '{stem}.md'", record.path, line, "id",
-                               f"rename the file to {rid}.md or set id: {stem}"))
-            continue
-        if kind.prefix_key:
-            prefix = config.prefixes[kind.prefix_key]
-            if not (rid.startswith(prefix + "-") and kind.id_regex.match(rid)):
-                out.append(Problem("E105", f"'{rid}' is not a {kind.en.lower()} number", record.path, line, "id",
-                                   f"numbers look like {prefix}-YYMM-NNN"))
-                continue
-            year = "20" + rid.split("-")[1][:2]
-            folder = record.path.split("/")[-2]
-            if folder != year:
-                out.append(Problem("E202", f"{rid} is filed under '{folder}/' but belongs in '{year}/'", record.path, line, "id",
-                                   f"move it to records/{kind.folder}/{year}/"))
-        elif not kind.id_regex.match(rid):
-            out.append(Problem("E105", f"'{rid}' is not a valid {kind.en.lower()} id", record.path, line, "id",
-                               "use lower-case letters, digits and '-', e.g. hengda-auto"))
-    return out
+    kind = KINDS[record.kind]
+    rid = str(record.data.get("id") or "")
+    if not rid:
+        return []
+    stem = record.path.rsplit("/", 1)[-1].removesuffix(".md")
+    line = record.line("id")
+    if rid != stem:
+        return [Problem("E201", f"id '{rid}' does not match the file name '{stem}.md'", record.path, line, "id",
+                        f"rename the file to {rid}.md or set id: {stem}")]
+    if kind.prefix_key:
+        prefix = config.prefixes[kind.prefix_key]
+        if not (rid.startswith(prefix + "-") and kind.id_regex.match(rid)):
+            return [Problem("E105", f"'{rid}' is not a {kind.en.lower()} number", record.path, line, "id",
+                            f"numbers look like {prefix}-YYMM-NNN")]
+        year = "20" + rid.split("-")[1][:2]
+        folder = record.path.split("/")[-2]
+        if folder != year:
+            return [Problem("E202", f"{rid} is filed under '{folder}/' but belongs in '{year}/'", record.path, line, "id",
+                            f"move it to records/{kind.folder}/{year}/")]
+    elif not kind.id_regex.match(rid):
+        return [Problem("E105", f"'{rid}' is not a valid {kind.en.lower()} id", record.path, line, "id",
+                        "use lower-case letters, digits and '-', e.g. hengda-auto")]
+    return []
 
 
-@register
+@register(fields=("id", "aliases"))
 def check_ids_unique(snap: Snapshot, config: Config) -> list[Problem]:
     """No two records share an id, and no id is another record's former number."""
     seen: dict[str, str] = {}

@@ -15,22 +15,36 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Snapshot
 
 
+def _ref_fields(kind: str) -> tuple[tuple[Field, tuple[Field, ...]], ...]:
+    """The kind's reference fields and objects holding references (with their reference sub-fields)."""
+    out = []
+    for f in KINDS[kind].fields:
+        subs = tuple(sub for sub in f.fields if sub.type == "ref") if f.type == "objects" else ()
+        if f.type == "ref" or subs:
+            out.append((f, subs))
+    return tuple(out)
+
+
+REF_FIELDS = {kind: _ref_fields(kind) for kind in KINDS}
+
+
 def iter_refs(record: Record) -> Iterator[tuple[Field, str, Any]]:
     """Every (field, dotted path, value) of a reference field in a record, nested ones included."""
-    for f in KINDS[record.kind].fields:
-        value = record.data.get(f.name)
+    data = record.data
+    for f, subs in REF_FIELDS[record.kind]:
+        value = data.get(f.name)
         if value is None:
             continue
         if f.type == "ref":
             yield f, f.name, value
-        elif f.type == "objects":
+        else:
             for i, entry in enumerate(value):
-                for sub in f.fields:
-                    if sub.type == "ref" and entry.get(sub.name) is not None:
+                for sub in subs:
+                    if entry.get(sub.name) is not None:
                         yield sub, f"{f.name}[{i}].{sub.name}", entry[sub.name]
 
 
-@register
+@register(fields={f.name for refs in REF_FIELDS.values() for f, _subs in refs})
 def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
     """Every reference names an existing record of the right kind, or a staff member."""
     ids_by_kind = {k: {r.id for r in recs} for k, recs in snap.records.items()}

@@ -1,36 +1,47 @@
 """Loading the whole repository: the hot path of validate, check and build.
 
 Two speed-ups, neither of which can change a result:
-- a per-file cache under .svcnotes-cache/ keyed by path, size, mtime and content hash (and by
-  the config and svcnotes version); a file whose mtime is too recent to trust is re-read;
-  a missing, stale or corrupt cache only costs time;
-- on a cold load of many files, the files are read and typed on every core.
+- per-file caches under .svcnotes-cache/, split into SHARDS files by a hash of the path, keyed by
+  path, size and mtime (and by the config and svcnotes version); a file whose mtime is too recent
+  to trust is re-read; a missing, stale or corrupt shard only costs time;
+- on a cold load of many files, the files are read, typed (and, for validate, checked) on every
+  core, one shard per task, each worker writing the shards it read in full.
+
+`load_all` gives full Records (the site and every command need them). `load_derived` gives, per
+file, what a caller derives from the record where it is read (validate: the per-record problems
+and a slim record for the cross-record rules), so only that small value crosses processes.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from svcnotes import __version__
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem
 from svcnotes.model.record import Record
+from svcnotes.store.loader import read_file
 
 if TYPE_CHECKING:
     from svcnotes.store.repository import Repository, Snapshot
 
 CACHE_DIR = ".svcnotes-cache"
-CACHE_FILE = "records.pickle"
+RECORDS = "records"
+SHARDS = 8
 PARALLEL_MIN_FILES = 2000
-RACY_SECONDS = 2.0  # mtimes this close to the cache's own write time are not trusted
+RACY_SECONDS = 2.0  # mtimes this close to a shard's own write time are not trusted
 
-Entry = tuple[int, int, Record | None, list[Problem]]  # size, mtime_ns, record, problems
+Stamped = tuple[str, int, int]  # relative path, size, mtime_ns (as scanned)
+Read = tuple[Record | None, list[Problem]]  # what reading one file gives
+Derive = Callable[[Record | None, list[Problem], Config], Any]
 
 
 def _config_key(root: Path) -> str:
@@ -42,7 +53,16 @@ def _config_key(root: Path) -> str:
     return hashlib.blake2b(__version__.encode() + b"\0" + config_bytes, digest_size=16).hexdigest()
 
 
-def _read_cache(path: Path, key: str) -> tuple[dict[str, Entry], float]:
+def shard_of(rel: str) -> int:
+    """The cache shard of a file (stable across processes and runs)."""
+    return zlib.crc32(rel.encode("utf-8")) % SHARDS
+
+
+def _shard_path(root: str, name: str, shard: int) -> str:
+    return f"{root}/{CACHE_DIR}/{name}.{shard}.pickle"
+
+
+def _read_shard(path: str, key: str) -> tuple[dict[str, tuple[int, int, Any]], float]:
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)
@@ -53,10 +73,10 @@ def _read_cache(path: Path, key: str) -> tuple[dict[str, Entry], float]:
     return {}, 0.0
 
 
-def _write_cache(path: Path, key: str, entries: dict[str, Entry]) -> None:
+def _write_shard(path: str, key: str, entries: dict[str, tuple[int, int, Any]]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as handle:
             pickle.dump({"key": key, "written": time.time(), "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
@@ -64,30 +84,81 @@ def _write_cache(path: Path, key: str, entries: dict[str, Entry]) -> None:
         pass  # a read-only checkout still validates, just without a cache
 
 
-def _load_files(root: str, rels: list[str], config: Config) -> list[tuple[str, int, int, Record | None, list[Problem]]]:
-    """Read and type files (runs in worker processes too)."""
-    from svcnotes.store.repository import kind_for_path, read_record
+def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive | None, shard: int,
+                name: str, key: str, records_key: str) -> list[tuple[str, Any]]:
+    """Read (and derive from) files; with keys given, write the shard(s) these items fill completely.
 
-    out = []
-    base = Path(root)
-    for rel in rels:
-        try:
-            st = os.stat(base / rel)
-        except OSError:
-            st = None
-        record, problems = read_record(base, rel, config, kind_for_path(rel))
-        out.append((rel, st.st_size if st else -1, st.st_mtime_ns if st else -1, record, problems))
-    return out
+    Runs in worker processes too. The stamps stored are the scanned ones, taken before the read:
+    a file changed after the scan is re-read next time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()  # records hold no cycles; collecting while thousands are built only costs time
+    try:
+        out = []
+        records: dict[str, tuple[int, int, Any]] = {}
+        derived: dict[str, tuple[int, int, Any]] = {}
+        for rel, size, mtime in items:
+            read = read_file(root, rel, config)
+            value = derive(read[0], read[1], config) if derive is not None else read
+            out.append((rel, value))
+            if records_key:
+                records[rel] = (size, mtime, read)
+            if key and derive is not None:
+                derived[rel] = (size, mtime, value)
+        if records_key:
+            _write_shard(_shard_path(root, RECORDS, shard), records_key, records)
+        if key and derive is not None:
+            _write_shard(_shard_path(root, name, shard), key, derived)
+        return out
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _load_parallel(root: Path, rels: list[str], config: Config, workers: int) -> list[Any]:
-    chunks = [rels[i::workers * 4] for i in range(workers * 4)]
-    import multiprocessing
+def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cache: bool,
+          workers: int | None) -> list[tuple[str, Any]]:
+    """(path, value) for every record file in scan order, from the `name` cache where it is current."""
+    root = str(repo.root)
+    scanned = repo.scan()
+    by_shard: list[list[Stamped]] = [[] for _ in range(SHARDS)]
+    for item in scanned:
+        by_shard[shard_of(item[0])].append(item)
+    values: dict[str, Any] = {}
+    misses: list[list[Stamped]] = [[] for _ in range(SHARDS)]
+    stale: list[bool] = []
+    for shard, items in enumerate(by_shard):
+        entries, written = _read_shard(_shard_path(root, name, shard), key) if use_cache else ({}, 0.0)
+        stale.append(len(entries) != len(items))
+        racy_ns = int((written - RACY_SECONDS) * 1e9)
+        for item in items:
+            hit = entries.get(item[0])
+            if hit is not None and hit[0] == item[1] and hit[1] == item[2] and item[2] < racy_ns:
+                values[item[0]] = hit[2]
+            else:
+                misses[shard].append(item)
+    todo = [shard for shard in range(SHARDS) if misses[shard]]
+    # a task that reads a whole shard writes it (and, for a derived cache, the records shard too)
+    whole = {shard for shard in todo if len(misses[shard]) == len(by_shard[shard])} if use_cache else set()
+    records_key = _config_key(repo.root)
+    tasks = [(root, misses[shard], repo.config, derive, shard, name, key if shard in whole else "",
+              records_key if shard in whole else "") for shard in todo]
+    workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
+    if workers > 1 and sum(len(misses[shard]) for shard in todo) >= PARALLEL_MIN_FILES:
+        import multiprocessing
 
-    ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        results = pool.map(_load_files, [str(root)] * len(chunks), chunks, [config] * len(chunks))
-        return [item for chunk in results for item in chunk]
+        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+            results = list(pool.map(_read_files, *zip(*tasks)))
+    else:
+        results = [_read_files(*task) for task in tasks]
+    for loaded in results:
+        values.update(loaded)
+    if use_cache:
+        for shard, items in enumerate(by_shard):
+            if shard not in whole and (misses[shard] or stale[shard]):
+                _write_shard(_shard_path(root, name, shard), key,
+                             {rel: (size, mtime, values[rel]) for rel, size, mtime in items})
+    return [(rel, values[rel]) for rel, _size, _mtime in scanned]
 
 
 def load_all(repo: Repository, use_cache: bool = True, workers: int | None = None) -> Snapshot:
@@ -96,37 +167,23 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
 
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
-    scanned = repo.scan()
-    rels = [rel for rel, _s, _m in scanned]
-    cache_path = repo.root / CACHE_DIR / CACHE_FILE
-    key = _config_key(repo.root)
-    cached, written = _read_cache(cache_path, key) if use_cache else ({}, 0.0)
-    entries: dict[str, Entry] = {}
-    todo: list[str] = []
-    racy_ns = int((written - RACY_SECONDS) * 1e9)
-    for rel, size, mtime in scanned:
-        hit = cached.get(rel)
-        if hit is not None and hit[0] == size and hit[1] == mtime and mtime < racy_ns:
-            entries[rel] = hit
-            continue
-        todo.append(rel)
-    workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
-    if len(todo) >= PARALLEL_MIN_FILES and workers > 1:
-        loaded = _load_parallel(repo.root, todo, repo.config, workers)
-    else:
-        loaded = _load_files(str(repo.root), todo, repo.config)
-    for rel, size, mtime, record, problems in loaded:
-        entries[rel] = (size, mtime, record, problems)
-    for rel in rels:
-        entry = entries.get(rel)
-        if entry is None:
-            continue
-        snap.problems.extend(entry[3])
-        if entry[2] is not None:
-            snap.add(entry[2])
-    if use_cache and (todo or len(cached) != len(entries)):
-        _write_cache(cache_path, key, entries)
+    for _rel, (record, problems) in _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers):
+        snap.problems.extend(problems)
+        if record is not None:
+            snap.add(record)
     return snap
+
+
+def load_derived(repo: Repository, name: str, version: str, derive: Derive, use_cache: bool = True,
+                 workers: int | None = None) -> list[tuple[str, Any]]:
+    """(path, derive(record, problems, config)) for every record file, in scan order.
+
+    `derive` must be a module-level function (it runs in worker processes); its results are
+    cached under `name`, keyed also by `version`, which must change whenever derive's result for
+    the same file and config could.
+    """
+    key = f"{_config_key(repo.root)}:{version}"
+    return _load(repo, name, key, derive, use_cache, workers)
 
 
 def stat_fingerprint(repo: Repository) -> tuple[str, int]:

@@ -24,7 +24,7 @@ NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
 _MAX_NODES = 50_000
-_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_CLOSE_TAIL = re.compile(r"[ \t]*(?:\n|\Z)")  # after '---' or '...' at a line start: the closing fence
 # Line breaks other than LF (str.splitlines splits on them; YAML on some of them).
 _ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # Anything libyaml may refuse or treat specially (controls, BOM, non-characters): left to libyaml.
@@ -62,33 +62,45 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
 
 def parse(text: str, path: str) -> Parsed:
     """Parse a record file's text; problems are collected, never raised."""
-    if not _ODD_BREAKS.search(text):
-        out = _parse_plain_breaks(text, path)
-        if out is not None:
-            return out
-    return _parse_lines(text, path)
+    out = _parse_lf(text, path)
+    return out if out is not None else _parse_lines(text, path)
 
 
-def _parse_plain_breaks(text: str, path: str) -> Parsed | None:
-    """`parse` for text whose only line break is LF: fences found without splitting the body.
+def _parse_lf(text: str, path: str) -> Parsed | None:
+    """`parse` for the usual file, split at LF without splitting the body into lines.
 
-    None for a file without both fences, which `_parse_lines` reports.
+    None when str.splitlines could split differently before the body (CR, CRLF, rarer breaks)
+    or a fence is missing: `_parse_lines` handles those.
     """
     first_end = text.find("\n")
     if first_end < 0 or not _FENCE.match(text, 0, first_end + 1):
         return None
-    close = _CLOSE_LINE.search(text, first_end + 1)
-    if close is None:
+    pos = first_end
+    while True:
+        start = text.find("\n---", pos)
+        dots = text.find("\n...", pos, start if start >= 0 else len(text))
+        if dots >= 0:
+            start = dots
+        if start < 0:
+            return None
+        tail = _CLOSE_TAIL.match(text, start + 4)
+        if tail is not None:
+            break
+        pos = start + 1
+    rest = tail.end()
+    nl = text.find("\n", rest)
+    after = len(text) if nl < 0 else nl + 1
+    if _ODD_BREAKS.search(text, rest, after):
+        return None
+    yaml_text = text[first_end + 1:start + 1]
+    odd = _NOT_SIMPLE.search(yaml_text)
+    if odd is not None and _ODD_BREAKS.search(yaml_text):
         return None
     out = Parsed()
-    yaml_text = text[first_end + 1:close.start()]
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
-    rest = close.end() + 1
     if rest < len(text):
-        nl = text.find("\n", rest)
-        after = len(text) if nl < 0 else nl + 1
         out.body = text[after:] if not text[rest:after].strip() else text[rest:]
-    _parse_yaml(out, yaml_text, path)
+    _parse_yaml(out, yaml_text, path, try_simple=odd is None)
     return out
 
 
@@ -112,11 +124,11 @@ def _parse_lines(text: str, path: str) -> Parsed:
     if rest and not rest[0].strip():
         rest = rest[1:]  # the conventional blank line after the fence
     out.body = "".join(rest)
-    _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close])
+    _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close], try_simple=False)
     return out
 
 
-def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None = None) -> None:
+def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None = None, try_simple: bool = True) -> None:
     """Fill `out` from the front-matter text (file line 2 on): the simple layout directly, else libyaml."""
     if "\t" in yaml_text:
         for n, line in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
@@ -126,7 +138,7 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
                                             hint="YAML allows only spaces for indentation; replace the tab with spaces"))
                 out.ok = False
                 return
-    elif lines is None and not _NOT_SIMPLE.search(yaml_text):
+    elif try_simple:
         simple = simple_yaml(yaml_text)
         if simple is not None:
             out.data, out.lines = simple

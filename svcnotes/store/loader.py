@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from svcnotes.model.config import Config
@@ -13,6 +13,10 @@ from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.record import Record
 from svcnotes.model.schema import Kind
 from svcnotes.store.frontmatter import Parsed
+
+
+_TEXT_TYPES = frozenset({"str", "text", "id", "ref"})  # coerce_scalar returns these as read
+_SCALAR_TYPES = frozenset({"id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref"})
 
 
 def _is_extension(key: str) -> bool:
@@ -38,16 +42,24 @@ class _Typer:
     def fields(self, fields: dict[str, Field], raw: dict[str, Any], prefix: str, kind_label: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in raw.items():
-            where = prefix + key
             f = fields.get(key)
             if f is None:
                 if not _is_extension(key):
-                    self.bad(where, f"unknown field '{key}' for a {kind_label}", did_you_mean(key, fields), "W106", warn=True)
+                    self.bad(prefix + key, f"unknown field '{key}' for a {kind_label}", did_you_mean(key, fields), "W106", warn=True)
                 out[key] = value
                 continue
             if value is None:
                 continue
-            typed = self.value(f, value, where)
+            if value.__class__ is str and f.type in _SCALAR_TYPES:  # the common case, without self.value
+                if f.type in _TEXT_TYPES:
+                    out[key] = value
+                    continue
+                try:
+                    out[key] = coerce_scalar(f, value, self.config.choices(f.choices_from) if f.choices_from else ())
+                except CoercionError as exc:
+                    self.bad(prefix + key, str(exc), exc.hint, exc.code)
+                continue
+            typed = self.value(f, value, prefix + key)
             if typed is not None:
                 out[key] = typed
         for f in fields.values():
@@ -108,3 +120,23 @@ def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: 
 def content_digest(raw: bytes) -> str:
     """A short content hash used to detect edits made since a record was read."""
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def read_file(root: str, rel: str, config: Config) -> tuple[Record | None, list[Problem]]:
+    """Read and type one record file: repository.read_record on string paths (the bulk loader's hot path)."""
+    from svcnotes.store.frontmatter import decode, parse
+    from svcnotes.store.repository import kind_for_path, read_record
+
+    kind = kind_for_path(rel)
+    if kind is None:
+        return read_record(Path(root), rel, config)
+    try:
+        with open(f"{root}/{rel}", "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return None, [Problem("E001", f"cannot read file: {exc.strerror}", rel)]
+    text, problem = decode(raw, rel)
+    if text is None:
+        assert problem is not None
+        return None, [problem]
+    return build_record(kind, rel, parse(text, rel), config, content_digest(raw))

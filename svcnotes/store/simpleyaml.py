@@ -21,6 +21,7 @@ NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*?))? *\Z")
 # First characters that make a scalar something other than plain text (quotes, blocks, flow, tags ...).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_PLAIN_KEYS: set[str] = set()  # keys _KEY has accepted: most lines then need no regex
 _SINGLE = re.compile(r"'((?:[^']|'')*)'\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"\Z')
 
@@ -73,19 +74,27 @@ class _Reader:
         i, n = 0, len(rows)
         while i < n:
             row = rows[i]
-            if not row or row[0] == "#" or (row[0] == " " and _blank(row)):
-                i += 1
-                continue
-            m = _KEY.match(row)
-            if m is None or row[0] == "-":
-                raise _NotSimple
-            key, value = m.group(1), m.group(2)
+            key, sep, value = row.partition(": ")
+            if sep and key in _PLAIN_KEYS:  # the common line, without a regex
+                value = value.strip(" ")
+            else:
+                if not row or row[0] == "#" or (row[0] == " " and _blank(row)):
+                    i += 1
+                    continue
+                m = _KEY.match(row)
+                if m is None or row[0] == "-":
+                    raise _NotSimple
+                key, value = m.group(1), m.group(2)
+                if len(_PLAIN_KEYS) < 10_000:
+                    _PLAIN_KEYS.add(key)
             if key in data or key == "<<":
                 raise _NotSimple
             lines[key] = i + 2
             i += 1
             if value:
-                if value == "|" or value == "|-":
+                if value[0] not in _INDICATORS and ": " not in value and " #" not in value and value[-1] != ":":
+                    data[key] = None if value in NULLS else value
+                elif value == "|" or value == "|-":
                     data[key], i = self.literal(i, value == "|")
                 else:
                     data[key] = scalar(value)

@@ -13,75 +13,67 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from svcnotes.checks import register
+from svcnotes.checks import register_record
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.workflow.callbacks import DAY_PARTS, UNREACHABLE_RESULTS, is_unreachable
 
 if TYPE_CHECKING:
-    from svcnotes.store.repository import Snapshot
+    from svcnotes.model.record import Record
 
 
 def _imported(record: object) -> bool:
     return bool(getattr(record, "data", {}).get("imported"))
 
 
-@register
-def check_low_satisfaction_has_comment(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["callback"])
+def check_low_satisfaction_has_comment(record: Record, config: Config) -> list[Problem]:
     """A satisfaction score of 1 or 2 comes with the customer's comments (what went wrong)."""
-    out = []
-    for record in snap.records["callback"]:
-        score = record.get("satisfaction")
-        if isinstance(score, int) and score <= 2 and not str(record.get("comments", "")).strip():
-            out.append(Problem("E501", f"satisfaction {score} needs the customer's comments", record.path,
-                               record.line("satisfaction"), "comments", "write what the customer said under 'comments:'",
-                               Severity.WARNING if _imported(record) else Severity.ERROR))
-    return out
+    score = record.get("satisfaction")
+    if isinstance(score, int) and score <= 2 and not str(record.get("comments", "")).strip():
+        return [Problem("E501", f"satisfaction {score} needs the customer's comments", record.path,
+                        record.line("satisfaction"), "comments", "write what the customer said under 'comments:'",
+                        Severity.WARNING if _imported(record) else Severity.ERROR)]
+    return []
 
 
-@register
-def check_unreachable_has_attempts(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["callback"])
+def check_unreachable_has_attempts(record: Record, config: Config) -> list[Problem]:
     """An unreachable callback shows the configured number of no-answer/busy attempts at different
     times of day (morning, afternoon, evening)."""
     needed = config.unreachable_after_attempts
-    out = []
-    for record in snap.records["callback"]:
-        if record.status != "unreachable" or is_unreachable(record.get("attempts", []), needed):
-            continue
-        misses = len([a for a in record.get("attempts", []) if a.get("result") in UNREACHABLE_RESULTS])
-        parts = min(needed, len(DAY_PARTS))
-        out.append(Problem("E502", f"unreachable needs {needed} no_answer/busy attempts at {parts} different times "
-                                   f"of day; found {misses}", record.path, record.line("status"), "status",
-                           "log the attempts (svcnotes callback attempt) or set status back to scheduled",
-                           Severity.WARNING if _imported(record) else Severity.ERROR))
-    return out
+    if record.status != "unreachable" or is_unreachable(record.get("attempts", []), needed):
+        return []
+    misses = len([a for a in record.get("attempts", []) if a.get("result") in UNREACHABLE_RESULTS])
+    parts = min(needed, len(DAY_PARTS))
+    return [Problem("E502", f"unreachable needs {needed} no_answer/busy attempts at {parts} different times "
+                            f"of day; found {misses}", record.path, record.line("status"), "status",
+                    "log the attempts (svcnotes callback attempt) or set status back to scheduled",
+                    Severity.WARNING if _imported(record) else Severity.ERROR)]
 
 
-@register
-def check_attempts_in_order(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["callback"])
+def check_attempts_in_order(record: Record, config: Config) -> list[Problem]:
     """Attempts are listed oldest first, so the log reads as it happened."""
     out = []
-    for record in snap.records["callback"]:
-        previous: datetime | None = None
-        for i, attempt in enumerate(record.get("attempts", [])):
-            at = attempt.get("at")
-            if not isinstance(at, datetime):
-                continue
-            if previous is not None and at < previous:
-                out.append(Problem("E503", f"attempt {i + 1} at {at:%Y-%m-%d %H:%M} is before the one above it "
-                                           f"({previous:%Y-%m-%d %H:%M})", record.path,
-                                   record.line(f"attempts[{i}].at"), f"attempts[{i}].at", "list attempts oldest first"))
-            previous = at if previous is None else max(previous, at)
+    previous: datetime | None = None
+    for i, attempt in enumerate(record.get("attempts", [])):
+        at = attempt.get("at")
+        if not isinstance(at, datetime):
+            continue
+        if previous is not None and at < previous:
+            out.append(Problem("E503", f"attempt {i + 1} at {at:%Y-%m-%d %H:%M} is before the one above it "
+                                       f"({previous:%Y-%m-%d %H:%M})", record.path,
+                               record.line(f"attempts[{i}].at"), f"attempts[{i}].at", "list attempts oldest first"))
+        previous = at if previous is None else max(previous, at)
     return out
 
 
-@register
-def check_follow_up_complaint(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["callback"])
+def check_follow_up_complaint(record: Record, config: Config) -> list[Problem]:
     """A follow-up complaint is linked only from a done callback marked follow_up."""
-    out = []
-    for record in snap.records["callback"]:
-        if record.get("follow_up_complaint") and (record.status != "done" or record.get("follow_up") is False):
-            out.append(Problem("E504", "follow_up_complaint is set but the callback is not a done callback needing "
-                                       "follow-up", record.path, record.line("follow_up_complaint"),
-                               "follow_up_complaint", "set status: done and follow_up: true, or remove the link"))
-    return out
+    if record.get("follow_up_complaint") and (record.status != "done" or record.get("follow_up") is False):
+        return [Problem("E504", "follow_up_complaint is set but the callback is not a done callback needing "
+                                "follow-up", record.path, record.line("follow_up_complaint"),
+                        "follow_up_complaint", "set status: done and follow_up: true, or remove the link")]
+    return []

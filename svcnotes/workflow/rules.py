@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
-from svcnotes.checks import register
+from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem, Severity
@@ -55,71 +55,61 @@ def _complaints(snap: Snapshot) -> list[Record]:
     return snap.records.get("complaint", [])
 
 
-@register
-def check_approvals_not_void(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_approvals_not_void(record: Record, config: Config) -> list[Problem]:
     """E403: every approval still matches the record's resolution, amount and approved content."""
-    out = []
-    for record in _complaints(snap):
-        out += _located(record, [p for p in _approval_problems(record, config) if p.code == "E403"])
-    return out
+    return _located(record, [p for p in _approval_problems(record, config) if p.code == "E403"])
 
 
-@register
-def check_approver_holds_role(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_approver_holds_role(record: Record, config: Config) -> list[Problem]:
     """E404: an approver holds the role the approval records; W417: that role covers the amount."""
-    out = []
-    for record in _complaints(snap):
-        found = [p for p in _approval_problems(record, config) if p.code == "E404"]
-        severity = str(record.get("severity", "normal"))
-        for i, approval in enumerate(record.get("approvals", [])):
-            role = str(approval.get("role") or "")
-            if role and not approvals.role_covers(role, approval.get("amount"), severity, config):
-                needed = approvals.required_role(approval.get("amount"), severity, config)
-                found.append(Problem("W417", f"approval {i + 1}: role '{role}' has no authority for amount "
-                                     f"{render_scalar(approval.get('amount'))} at severity {severity}",
-                                     field=f"approvals[{i}].role", hint=f"it needs the role '{needed}'",
-                                     severity=Severity.WARNING))
-        out += _located(record, found)
-    return out
+    found = [p for p in _approval_problems(record, config) if p.code == "E404"]
+    severity = str(record.get("severity", "normal"))
+    for i, approval in enumerate(record.get("approvals", [])):
+        role = str(approval.get("role") or "")
+        if role and not approvals.role_covers(role, approval.get("amount"), severity, config):
+            needed = approvals.required_role(approval.get("amount"), severity, config)
+            found.append(Problem("W417", f"approval {i + 1}: role '{role}' has no authority for amount "
+                                 f"{render_scalar(approval.get('amount'))} at severity {severity}",
+                                 field=f"approvals[{i}].role", hint=f"it needs the role '{needed}'",
+                                 severity=Severity.WARNING))
+    return _located(record, found)
 
 
-@register
-def check_four_eyes(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_four_eyes(record: Record, config: Config) -> list[Problem]:
     """E405: nobody approves their own proposal."""
-    out = []
-    for record in _complaints(snap):
-        out += _located(record, [p for p in _approval_problems(record, config) if p.code == "E405"])
-    return out
+    return _located(record, [p for p in _approval_problems(record, config) if p.code == "E405"])
 
 
-@register
-def check_approvals_sufficient(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_approvals_sufficient(record: Record, config: Config) -> list[Problem]:
     """E406: an approved, resolved or closed complaint has a valid approval covering its amount."""
-    out = []
-    for record in _complaints(snap):
-        if record.status in APPROVED_OR_LATER and record.get("approvals"):
-            problem = approvals.coverage_problem(record, config)
-            out += _located(record, [problem] if problem else [])
-    return out
+    if record.status in APPROVED_OR_LATER and record.get("approvals"):
+        problem = approvals.coverage_problem(record, config)
+        return _located(record, [problem] if problem else [])
+    return []
 
 
-@register
-def check_capa_verified_on_close(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_capa_verified_on_close(record: Record, config: Config) -> list[Problem]:
     """E407: a closed complaint whose improvement is tracked has every CAPA verified by quality."""
-    out = []
-    for record in _complaints(snap):
-        if record.status == "closed":
-            out += _located(record, states.capa_problems(record.data, config))
-    return out
+    if record.status == "closed":
+        return _located(record, states.capa_problems(record.data, config))
+    return []
 
 
-@register
+@register(fields=("status", "id", "callback_waived", "imported", "complaint", "kind"))
 def check_callback_on_close(snap: Snapshot, config: Config) -> list[Problem]:
     """E408: a closed complaint has its post-resolution callback done, or waived with a reason."""
     out = []
+    # complaint ids with a done post-resolution callback (what states.callback_problems looks for)
+    done = {cb.data.get("complaint") for cb in snap.records.get("callback", [])
+            if cb.data.get("kind") == "post_resolution" and cb.status == "done"}
     for record in _complaints(snap):
-        if record.status == "closed":
-            out += _located(record, states.callback_problems(record.data, snap))
+        if record.status == "closed" and record.data.get("id") not in done:
+            out += _located(record, states.callback_problems(record.data, None))
     return out
 
 
@@ -133,45 +123,45 @@ def phrase_line(record: Record, name: str, value: str, index: int) -> int | None
     return key_line + 1 + value[:index].count("\n")
 
 
-@register
-def check_forbidden_phrases(snap: Snapshot, config: Config) -> list[Problem]:
+_CUSTOMER_FACING = {name: tuple(f for f in kind.fields if f.customer_facing) for name, kind in KINDS.items()}
+
+
+@register_record()
+def check_forbidden_phrases(record: Record, config: Config) -> list[Problem]:
     """E409: customer-facing text (replies, resolution letters) holds no forbidden phrase (服务禁用语)."""
     out = []
-    for record in snap.all():
-        for f in KINDS[record.kind].fields:
-            value = record.data.get(f.name)
-            if not f.customer_facing or not isinstance(value, str):
-                continue
-            for phrase, start in states.find_phrases(value, config.forbidden_phrases):
-                out += _located(record, [Problem(
-                    "E409", f"forbidden phrase '{phrase}' in customer-facing text ({f.zh})",
-                    line=phrase_line(record, f.name, value, start), field=f.name,
-                    hint="rephrase it (服务禁用语, see conduct.forbidden_phrases in svcnotes.toml)")])
-    return out
-
-
-@register
-def check_proposal_within_authority(snap: Snapshot, config: Config) -> list[Problem]:
-    """W410: a proposed amount above the proposer's own authority needs approval before the customer is told."""
-    out = []
-    for record in _complaints(snap):
-        proposer = config.staff.get(str(record.get("proposed_by", "")))
-        amount = record.get("amount")
-        if record.status != "proposed" or proposer is None or amount is None:
+    for f in _CUSTOMER_FACING[record.kind]:
+        value = record.data.get(f.name)
+        if not isinstance(value, str):
             continue
-        limit = approvals.authority_limit(proposer, config)
-        severity = str(record.get("severity", "normal"))
-        if limit is not None and (amount > limit or (severity == "critical"
-                                                     and config.critical_role not in proposer.roles)):
-            needed = approvals.required_role(amount, severity, config)
+        for phrase, start in states.find_phrases(value, config.forbidden_phrases):
             out += _located(record, [Problem(
-                "W410", f"proposed amount {render_scalar(amount)} is above {proposer.id}'s own authority "
-                        f"({render_scalar(limit)}): tell the customer nothing before a '{needed}' approves",
-                field="amount", hint=f"a {needed} approves it with: svcnotes approve {record.id}", severity=Severity.WARNING)])
+                "E409", f"forbidden phrase '{phrase}' in customer-facing text ({f.zh})",
+                line=phrase_line(record, f.name, value, start), field=f.name,
+                hint="rephrase it (服务禁用语, see conduct.forbidden_phrases in svcnotes.toml)")])
     return out
 
 
-@register
+@register_record(["complaint"])
+def check_proposal_within_authority(record: Record, config: Config) -> list[Problem]:
+    """W410: a proposed amount above the proposer's own authority needs approval before the customer is told."""
+    proposer = config.staff.get(str(record.get("proposed_by", "")))
+    amount = record.get("amount")
+    if record.status != "proposed" or proposer is None or amount is None:
+        return []
+    limit = approvals.authority_limit(proposer, config)
+    severity = str(record.get("severity", "normal"))
+    if limit is not None and (amount > limit or (severity == "critical"
+                                                 and config.critical_role not in proposer.roles)):
+        needed = approvals.required_role(amount, severity, config)
+        return _located(record, [Problem(
+            "W410", f"proposed amount {render_scalar(amount)} is above {proposer.id}'s own authority "
+                    f"({render_scalar(limit)}): tell the customer nothing before a '{needed}' approves",
+            field="amount", hint=f"a {needed} approves it with: svcnotes approve {record.id}", severity=Severity.WARNING)])
+    return []
+
+
+@register(fields=("status", "reopens", "imported"))
 def check_reopens_closed(snap: Snapshot, config: Config) -> list[Problem]:
     """E411: `reopens` points at a closed complaint (the original stays closed)."""
     out = []
@@ -183,42 +173,36 @@ def check_reopens_closed(snap: Snapshot, config: Config) -> list[Problem]:
     return out
 
 
-@register
-def check_capa_verification(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_capa_verification(record: Record, config: Config) -> list[Problem]:
     """E412: a verified CAPA has verified_by and verified_at; E413: the verifier is from quality."""
-    out = []
-    for record in _complaints(snap):
-        found = []
-        for i, entry in enumerate(record.get("capa", [])):
-            if entry.get("status") != "verified":
-                continue
-            for name in ("verified_by", "verified_at"):
-                if not entry.get(name):
-                    found.append(Problem("E412", f"CAPA {i + 1} is verified but has no {name}", field=f"capa[{i}].status",
-                                         hint=f"add {name} (or run: svcnotes capa verify {record.id} {i + 1})"))
-            staff = config.staff.get(str(entry.get("verified_by") or ""))
-            if staff is not None and not states.is_quality(staff.department, staff.roles):
-                found.append(Problem("E413", f"CAPA {i + 1} verified by {staff.id}, who is not in the quality department",
-                                     field=f"capa[{i}].verified_by", hint="the quality department verifies CAPA"))
-        out += _located(record, found)
-    return out
+    found = []
+    for i, entry in enumerate(record.get("capa", [])):
+        if entry.get("status") != "verified":
+            continue
+        for name in ("verified_by", "verified_at"):
+            if not entry.get(name):
+                found.append(Problem("E412", f"CAPA {i + 1} is verified but has no {name}", field=f"capa[{i}].status",
+                                     hint=f"add {name} (or run: svcnotes capa verify {record.id} {i + 1})"))
+        staff = config.staff.get(str(entry.get("verified_by") or ""))
+        if staff is not None and not states.is_quality(staff.department, staff.roles):
+            found.append(Problem("E413", f"CAPA {i + 1} verified by {staff.id}, who is not in the quality department",
+                                 field=f"capa[{i}].verified_by", hint="the quality department verifies CAPA"))
+    return _located(record, found)
 
 
-@register
-def check_handover_chain(snap: Snapshot, config: Config) -> list[Problem]:
+@register_record(["complaint"])
+def check_handover_chain(record: Record, config: Config) -> list[Problem]:
     """E414: hand-overs run from the first responder on, each from the previous receiver, ending at the owner."""
-    out = []
-    for record in _complaints(snap):
-        holder = record.get("first_responder")
-        found = []
-        for i, h in enumerate(record.get("handovers", [])):
-            if h.get("from") != holder:
-                found.append(Problem("E414", f"hand-over {i + 1} is from {h.get('from')}, but the case was with {holder}",
-                                     field=f"handovers[{i}].from", hint=f"set from: {holder}"))
-            holder = h.get("to")
-        owner = record.get("owner")
-        if record.get("handovers") and owner != holder:
-            found.append(Problem("E414", f"owner is {owner or '(none)'} but the last hand-over gave the case to {holder}",
-                                 field="owner" if owner else "handovers", hint=f"set owner: {holder}"))
-        out += _located(record, found)
-    return out
+    holder = record.get("first_responder")
+    found = []
+    for i, h in enumerate(record.get("handovers", [])):
+        if h.get("from") != holder:
+            found.append(Problem("E414", f"hand-over {i + 1} is from {h.get('from')}, but the case was with {holder}",
+                                 field=f"handovers[{i}].from", hint=f"set from: {holder}"))
+        holder = h.get("to")
+    owner = record.get("owner")
+    if record.get("handovers") and owner != holder:
+        found.append(Problem("E414", f"owner is {owner or '(none)'} but the last hand-over gave the case to {holder}",
+                             field="owner" if owner else "handovers", hint=f"set owner: {holder}"))
+    return _located(record, found)
