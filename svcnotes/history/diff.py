@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple, Protocol
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
@@ -72,15 +73,32 @@ def diff_values(old: Any, new: Any, where: str, out: list[Change]) -> None:
     out.append(Change(where, old, new))
 
 
-def diff_records(old: Record | None, new: Record | None) -> list[Change]:
+class Versioned(Protocol):
+    """A record version: a Record, or a history version (versions.Version)."""
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+def diff_records(old: Versioned | None, new: Versioned | None) -> list[Change]:
     """Every field that differs between two versions (either may be None: created or deleted)."""
+    return diff_data(old.data if old else {}, new.data if new else {}, old.body if old else "", new.body if new else "")
+
+
+def diff_data(old_data: Mapping[str, Any], new_data: Mapping[str, Any], old_text: str, new_text: str) -> list[Change]:
+    """The changed fields between two typed field maps, then the body's removed and added lines."""
     out: list[Change] = []
-    old_data: Mapping[str, Any] = old.data if old else {}
-    new_data: Mapping[str, Any] = new.data if new else {}
     for key in [*old_data, *(k for k in new_data if k not in old_data)]:
-        diff_values(old_data.get(key), new_data.get(key), key, out)
-    old_body = (old.body if old else "").splitlines()
-    new_body = (new.body if new else "").splitlines()
+        before, after = old_data.get(key), new_data.get(key)
+        if before != after:  # most fields are unchanged (often the very same object): skip the call
+            diff_values(before, after, key, out)
+    if old_text == new_text:
+        return out
+    old_body = old_text.splitlines()
+    new_body = new_text.splitlines()
     if old_body != new_body:
         removed: list[str] = []
         added: list[str] = []

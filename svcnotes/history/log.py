@@ -23,13 +23,13 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from svcnotes.history.diff import Change, diff_records, parse_blob
-from svcnotes.history.gitread import (Commit, blob_sha, head_sha, is_ancestor, read_blobs, read_graph,
-                                     read_log)
+from svcnotes.history.diff import Change, diff_records
+from svcnotes.history.gitread import (BlobReader, Commit, blob_sha, head_sha, is_ancestor, read_graph, read_log,
+                                     stream_log)
+from svcnotes.history.versions import MISSING, Version, VersionReader
 from svcnotes.model.config import CONFIG_FILE, Config
-from svcnotes.model.record import Record
 
 CACHE_DIR = ".svcnotes-cache/history"
 CACHE_VERSION = 5
@@ -88,41 +88,62 @@ class _Builder:
         self.lineage_of = {} if lineage_of is None else lineage_of
         self.path_lineage = {} if path_lineage is None else path_lineage
         self.next_lineage = next_lineage
+        self.versions = VersionReader(config)
 
-    def events(self, commits: list[Commit]) -> list[Event]:
-        """Events of `commits` (oldest first), with every needed blob fetched in one process."""
-        wanted = [b for c in commits for f in c.files if f.path.endswith(".md") or f.old_path.endswith(".md")
-                  for b in (f.old_blob, f.new_blob)]
-        raw = read_blobs(self.root, wanted)
-        parsed: dict[tuple[str, str], Record | None] = {}
-
-        def record(blob: str, path: str) -> Record | None:
-            key = (blob, path)
-            if key not in parsed:
-                parsed[key] = parse_blob(raw[blob], path, self.config) if blob in raw else None
-            return parsed[key]
-
+    def events(self, commits: Iterable[Commit] | Iterable[list[Commit]], batched: bool = False) -> list[Event]:
+        """Events of `commits` (oldest first; or of batches of commits when `batched`), blobs read by one git process."""
         out: list[Event] = []
-        for commit in commits:
-            if commit.is_merge:
-                continue
-            for f in commit.files:
-                if not (f.path.endswith(".md") or f.old_path.endswith(".md")) or not _kind(f.path or f.old_path):
-                    continue
-                old = record(f.old_blob, f.old_path) if f.status != "A" else None
-                new = record(f.new_blob, f.path) if f.status != "D" else None
-                lineage = self._lineage(f.status, f.old_path, f.old_blob, f.path, f.new_blob, new)
-                action = {"A": "created", "D": "deleted", "R": "renamed"}.get(f.status, "changed")
-                rid = (new.id if new else old.id if old else PurePosixPath(f.path).stem)
-                out.append(Event(
-                    commit.sha, commit.author, commit.email, commit.date, commit.subject, commit.trailers,
-                    action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
-                    f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
-                    diff_records(old, new), _approvals_added(old, new), _facts(new or old), commit.signature))
+        with BlobReader(self.root) as blobs:
+            if batched:
+                for batch in commits:
+                    out.extend(self._batch(batch, blobs))  # type: ignore[arg-type]
+            else:
+                batch: list[Commit] = []
+                for commit in commits:  # type: ignore[assignment]
+                    batch.append(commit)  # type: ignore[arg-type]
+                    if len(batch) >= 1000:
+                        out.extend(self._batch(batch, blobs))
+                        batch = []
+                out.extend(self._batch(batch, blobs))
+        return out
+
+    def _batch(self, commits: list[Commit], blobs: BlobReader) -> list[Event]:
+        changes = [(commit, f) for commit in commits if not commit.is_merge for f in commit.files
+                   if (f.path.endswith(".md") or f.old_path.endswith(".md")) and _kind(f.path or f.old_path)]
+        got: dict[tuple[str, str], Version | None] = {}
+        missing: list[tuple[str, str]] = []
+        for _, f in changes:
+            for blob, path in ((f.old_blob, f.old_path) if f.status != "A" else ("", ""),
+                               (f.new_blob, f.path) if f.status != "D" else ("", "")):
+                if path and (blob, path) not in got:
+                    found = self.versions.cached(blob, path)
+                    got[(blob, path)] = None if found is MISSING else found  # type: ignore[assignment]
+                    if found is MISSING:
+                        missing.append((blob, path))
+        if missing:
+            raw = blobs.read(blob for blob, _ in missing)
+            for blob, path in missing:
+                got[(blob, path)] = self.versions.read(raw[blob], blob, path) if blob in raw else None
+        out: list[Event] = []
+        told: dict[str, tuple[str, dict[str, str]]] = {}  # sha -> subject, trailers (computed once per commit)
+        for commit, f in changes:
+            said = told.get(commit.sha)
+            if said is None:
+                said = told[commit.sha] = (commit.subject, commit.trailers)
+            old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
+            new = got[(f.new_blob, f.path)] if f.status != "D" else None
+            lineage = self._lineage(f.status, f.old_path, f.old_blob, f.path, f.new_blob, new)
+            action = {"A": "created", "D": "deleted", "R": "renamed"}.get(f.status, "changed")
+            rid = (new.id if new else old.id if old else PurePosixPath(f.path).stem)
+            out.append(Event(
+                commit.sha, commit.author, commit.email, commit.date, said[0], said[1],
+                action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
+                f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
+                diff_records(old, new), _approvals_added(old, new), _facts(new or old), commit.signature))
         return out
 
     def _lineage(self, status: str, old_path: str, old_blob: str, path: str, new_blob: str,
-                 new: Record | None) -> int:
+                 new: Version | None) -> int:
         lineage = None
         if status != "A":
             lineage = self.lineage_of.get((old_path, old_blob), self.path_lineage.get(old_path))
@@ -142,14 +163,14 @@ class _Builder:
         return lineage
 
 
-def _facts(record: Record | None) -> dict[str, Any]:
+def _facts(record: Version | None) -> dict[str, Any]:
     if record is None:
         return {}
     return {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
             "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
 
 
-def _approvals_added(old: Record | None, new: Record | None) -> list[dict[str, Any]]:
+def _approvals_added(old: Version | None, new: Version | None) -> list[dict[str, Any]]:
     before = list(old.data.get("approvals") or ()) if old else []
     after = list(new.data.get("approvals") or ()) if new else []
     return [dict(a) for a in after if a not in before]
@@ -261,15 +282,21 @@ def build_index(root: Path, config: Config, base: HistoryIndex | None = None, he
         return HistoryIndex()
     index = base or HistoryIndex()
     exclude = [index.head] if base and base.head else []
-    commits = read_log(root, head, exclude)
     builder = _Builder(root, config, index.lineage_of, index.path_lineage, index.next_lineage)
-    index.events.extend(builder.events(commits))
+    new: set[str] = set()
+
+    def batches() -> Iterator[list[Commit]]:
+        for batch in stream_log(root, head, exclude):
+            for c in batch:
+                index.commits[c.sha] = (c.subject, c.parents, c.committed)
+                new.add(c.sha)
+            yield batch
+
+    index.events.extend(builder.events(batches(), batched=True))
     index.next_lineage = builder.next_lineage
     index.lineage_of, index.path_lineage = builder.lineage_of, builder.path_lineage
-    for c in commits:
-        index.commits[c.sha] = (c.subject, c.parents, c.committed)
     all_commits = [Commit(sha, parents, "", "", when, when, "") for sha, (_, parents, when) in index.commits.items()]
-    index.pr_of = pr_merges(all_commits, head, index.pr_of if base else None, set(index.commits) - {c.sha for c in commits}
+    index.pr_of = pr_merges(all_commits, head, index.pr_of if base else None, set(index.commits) - new
                             if base else None)
     index.head = head
     index._reindex()

@@ -1,0 +1,183 @@
+"""Typed versions of record files for the history, parsed field by field and shared between versions.
+
+Consecutive versions of a record differ in a few fields, and many fields (`channel: phone`,
+`status: investigating`) are written identically in thousands of records. `VersionReader` splits a
+version's front matter into its top-level entries (the `key:` line and its indented lines), types
+only the entries it has not seen before (one YAML parse of those lines, then the schema's typing)
+and reuses the typed value of every entry it has seen. Two versions' entries with the same text
+have the same typed value (the same object), so a diff only looks at the entries whose text changed.
+
+The split is only trusted when the front matter is plain: every entry starts at column 0 with a
+plain key, no tabs, anchors or aliases, and the parse of the new entries yields exactly those keys
+with no problem. Anything else is read whole by the store's parser (`parse_blob`), so the result is
+always what `svcnotes validate` reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import PurePosixPath
+from typing import Any, NamedTuple
+
+from svcnotes.model.config import Config
+from svcnotes.model.schema import Kind
+from svcnotes.store.frontmatter import decode, parse
+from svcnotes.store.loader import build_record
+from svcnotes.store.repository import kind_for_path
+
+_OPEN = re.compile(r"---[ \t]*(?:\r?\n|\Z)")
+_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+# one field: its `key:` line at column 0, then the lines that belong to it (indented, list items at
+# column 0, comments, blank lines); the front matter must be a run of these and nothing else
+_ENTRY_TEXT = r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ \r][^\n]*)?\n(?:[ #\r-][^\n]*\n|\n)*"
+_ENTRY = re.compile(f"({_ENTRY_TEXT})")  # findall: (entry text, key)
+_ENTRIES = re.compile(f"(?:{_ENTRY_TEXT})*")
+_LEADING = re.compile(r"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines before the first field
+# tabs, anchors/aliases (an entry's value would depend on another entry), and line breaks other than
+# \n and \r\n (YAML and str.splitlines disagree on some): such front matter is read whole
+_UNSAFE = re.compile("[\t&*\x0b\x0c\x1c-\x1e\x85\u2028\u2029\ufeff]")
+_BARE_CR = re.compile("\r(?!\n)")
+_MISS = object()
+_ABSENT = object()  # an entry whose value types to nothing (null, or a value the schema rejects)
+_MAX_YAML = 64 * 1024  # larger front matter is read whole (the store's node budget applies to it)
+
+
+class Version(NamedTuple):
+    """One stored version of a record file: id, typed fields (as Record.data), raw entries, body."""
+
+    id: str
+    data: dict[str, Any]
+    entries: dict[str, str] | None  # key -> the entry's text; None when read whole
+    body: str
+
+
+class _Generations:
+    """A bounded memo: two generations of entries; the older one is dropped when the newer fills up."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.new: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        value = self.new.get(key, _ABSENT)
+        if value is _ABSENT:
+            value = self.old.get(key, _ABSENT)
+            if value is not _ABSENT:
+                self.put(key, value)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.new) >= self.size:
+            self.old, self.new = self.new, {}
+        self.new[key] = value
+
+
+class VersionReader:
+    """Types stored versions of record files for one configuration, remembering entries and versions."""
+
+    def __init__(self, config: Config, entries: int = 200_000, versions: int = 20_000) -> None:
+        self.config = config
+        self._entries = _Generations(entries)  # (kind, entry text) -> typed value or _ABSENT
+        self.versions = _Generations(versions)  # (blob, path) -> Version | None
+        self._kinds: dict[str, Kind] = {}
+        self.whole = 0  # versions read whole by the store's parser (for tests and profiling)
+
+    def cached(self, blob: str, path: str) -> Version | None | object:
+        """The version of `blob` at `path` when already read, else the marker `MISSING`."""
+        found = self.versions.get((blob, path))
+        return MISSING if found is _ABSENT else found
+
+    def read(self, raw: bytes, blob: str, path: str) -> Version | None:
+        """Type one stored version (None when it is not a record file or cannot be read at all)."""
+        version = self._read(raw, path)
+        self.versions.put((blob, path), version)
+        return version
+
+    def _read(self, raw: bytes, path: str) -> Version | None:
+        kind = kind_for_path(path)
+        if kind is None or not path.endswith(".md"):
+            return None
+        text, _ = decode(raw, path)
+        if text is None:
+            return None
+        fast = self._split(text, kind.name, path)
+        return fast if fast is not None else self._whole(text, path)
+
+    def _whole(self, text: str, path: str) -> Version | None:
+        self.whole += 1
+        kind = kind_for_path(path)
+        assert kind is not None
+        parsed = parse(text, path)
+        if not parsed.ok:
+            return None
+        record, _ = build_record(kind, path, parsed, self.config)
+        return Version(record.id, record.data, None, record.body)
+
+    def _split(self, text: str, kind: str, path: str) -> Version | None:
+        """The version by entries, or None when the front matter is not plain enough to split safely."""
+        head = _OPEN.match(text)
+        close = _CLOSE_LINE.search(text, head.end()) if head else None
+        if close is None:
+            return None
+        start, end = _LEADING.match(text, head.end()).end(), close.start()  # type: ignore[union-attr]
+        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, close.end()) or not _ENTRIES.fullmatch(text, start, end) \
+                or "\r" in text and _BARE_CR.search(text, 0, close.end()):
+            return None
+        pairs = _ENTRY.findall(text, start, end)
+        entries = {key: entry for entry, key in pairs}
+        if len(entries) != len(pairs) or not entries:
+            return None  # a duplicate key (the store's parser reports it), or no field at all
+        data = self._type(kind, path, entries)
+        if data is None:
+            return None
+        body = text[close.end():]
+        first = body.splitlines(keepends=True)[:1]
+        if first and not first[0].strip():
+            body = body[len(first[0]):]  # the conventional blank line after the fence
+        record_id = str(data.get("id") or PurePosixPath(path).stem)
+        return Version(record_id, data, entries, body)
+
+    def _optional(self, path: str) -> Kind:
+        """The path's kind with no field required: typing some fields of a record is not an error."""
+        kind = kind_for_path(path)
+        assert kind is not None
+        if kind.name not in self._kinds:
+            self._kinds[kind.name] = replace(kind, by_name={}, fields=tuple(
+                replace(f, required=False, sub={}) for f in kind.fields))
+        return self._kinds[kind.name]
+
+    def _type(self, kind: str, path: str, entries: dict[str, str]) -> dict[str, Any] | None:
+        """Typed fields of the entries: remembered ones reused, the others parsed together in one go."""
+        memo = self._entries
+        if len(memo.new) >= memo.size:
+            memo.old, memo.new = memo.new, {}
+        new, old = memo.new, memo.old
+        typed: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key, entry in entries.items():
+            found = new.get((kind, entry), _MISS)
+            if found is _MISS:
+                found = old.get((kind, entry), _MISS)
+                if found is _MISS:
+                    unknown.append(key)
+                    typed[key] = _ABSENT
+                    continue
+                new[(kind, entry)] = found
+            if found is not _ABSENT:
+                typed[key] = found
+        if not unknown:
+            return typed
+        parsed = parse("---\n" + "".join(entries[k] for k in unknown) + "---\n", path)
+        if not parsed.ok or parsed.problems or list(parsed.data) != unknown:
+            return None
+        record, _ = build_record(self._optional(path), path, parsed, self.config)
+        for key in unknown:
+            value = record.data.get(key, _ABSENT)
+            new[(kind, entries[key])] = value
+            typed[key] = value
+        return {k: v for k, v in typed.items() if v is not _ABSENT}
+
+
+MISSING = object()
