@@ -37,10 +37,20 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+_TOKENS: dict[int, tuple[Record, str]] = {}
+
+
 def token(record: Record) -> str:
-    """What identifies a record's content: id, path and the digest of its file."""
+    """What identifies a record's content: id, path and the digest of its file (memoised per record object)."""
+    hit = _TOKENS.get(id(record))
+    if hit is not None and hit[0] is record:
+        return hit[1]
     content = record.digest or hashlib.blake2b(pickle.dumps((record.data, record.body)), digest_size=16).hexdigest()
-    return f"{record.id}\x1e{record.path}\x1e{content}"
+    text = f"{record.id}\x1e{record.path}\x1e{content}"
+    if len(_TOKENS) > 1_000_000:
+        _TOKENS.clear()
+    _TOKENS[id(record)] = (record, text)
+    return text
 
 
 def tokens(records: Iterable[Record]) -> str:
@@ -51,10 +61,11 @@ def tokens(records: Iterable[Record]) -> str:
 def referenced(site: Any, record: Record) -> list[Record]:
     """The records a record's reference fields point at (customer, complaint, reopens...)."""
     out = []
+    data, by_id = record.data, site.by_id
     for name in REF_FIELDS.get(record.kind, ()):
-        target = site.by_id.get(record.data.get(name)) if isinstance(record.data.get(name), str) else None
-        if target is not None:
-            out.append(target)
+        value = data.get(name)
+        if value.__class__ is str and value in by_id:
+            out.append(by_id[value])
     return out
 
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from svcnotes.site.tables import cell_html
+from svcnotes.site.tables import cell_html, esc
 
 Translate = Callable[..., str]
 
 
-def _e(value: Any) -> str:
-    return str(escape(value))
+_e = esc
 
 
 def field_value_html(f: Mapping[str, Any], root: str, t: Translate) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
@@ -63,6 +63,26 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
+class _Deadlines(Mapping[str, Deadline]):
+    """Complaint deadlines by id, computed on first use and shared with the reports (one calendar walk each)."""
+
+    def __init__(self, site: "Site") -> None:
+        from svcnotes.reports.index import ReportIndex
+
+        self._site = site
+        self._index = ReportIndex.of(site.snapshot)
+        self._ids = {r.id: r for r in site.records["complaint"]}
+
+    def __getitem__(self, record_id: str) -> Deadline:
+        return self._index.deadline(self._ids[record_id], self._site.config, self._site.today)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 @dataclass
 class Site:
     """What every page builder reads: the records, config, locale, today and derived lookups."""
@@ -90,8 +110,7 @@ class Site:
         self.urls = {r.id: record_url(r) for rs in self.records.values() for r in rs}
         self.names = {r.id: str(r.get("short_name") or r.get("name") or r.id) for r in self.records["customer"]}
         self.fmt = Formatter(self.locale, self.config, self.href, self.names)
-        self.deadlines: dict[str, Deadline] = {r.id: complaint_deadline(r, self.config, self.today)
-                                               for r in self.records["complaint"]}
+        self.deadlines = _Deadlines(self)
         self.children: dict[tuple[str, str], list[Record]] = {}
         for kind in ("complaint", "callback", "note"):
             for r in self.records[kind]:

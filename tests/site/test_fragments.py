@@ -79,3 +79,13 @@ def test_scrub_replaces_exactly_the_code_points_html_forbids():
     every = "".join(chr(cp) for cp in range(0x110000))
     expected = "".join("\ufffd" if forbidden(cp) else chr(cp) for cp in range(0x110000))
     assert scrub(every) == expected
+
+
+@pytest.mark.parametrize("value", ["", "plain 客诉", "<a href='x'>&\"</a>", 12, 3.5, None, "&amp;", "\u2028\x00"])
+def test_esc_escapes_exactly_like_markupsafe(value):
+    from markupsafe import Markup, escape
+
+    from svcnotes.site.tables import esc
+
+    assert esc(value) == str(escape(value))
+    assert esc(Markup("<b>ok</b>")) == "<b>ok</b>"
