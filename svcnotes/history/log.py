@@ -544,3 +544,51 @@ def record_history(root: Path, config: Config, record_id: str, path: str | None,
         if found is not None:
             return found
     return scan_record(root, config, record_id, path, paths, head)
+
+
+class ShardReader:
+    """Many records' timelines from the per-record shard: for bulk readers such as the site build.
+
+    `open` brings the shard to HEAD once (refreshing it incrementally, or building the index when
+    there is no usable shard); `events` then costs one indexed lookup and one unpickle per record.
+    Each process opens its own connection, so a reader made before a fork works in the children.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.file = self.root / CACHE_DIR / SHARD_FILE
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @classmethod
+    def open(cls, root: Path, config: Config) -> ShardReader | None:
+        """A reader over a shard current at HEAD; None without commits or when no shard can be written."""
+        root = Path(root)
+        head = head_sha(root)
+        if not head:
+            return None
+        if _from_shard(root, config, "", None, head) is None:
+            load_index(root, config)  # builds the index and writes the shard
+            if _from_shard(root, config, "", None, head) is None:
+                return None
+        return cls(root)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self._conn = sqlite3.connect(f"file:{self.file}?mode=ro", uri=True, timeout=5)
+            self._pid = os.getpid()
+        return self._conn
+
+    def events(self, record_id: str, path: str | None) -> list[Event]:
+        """The record's events, oldest first (the same lineage rules as `record_history`)."""
+        conn = self._connection()
+        row = None
+        if path:
+            row = conn.execute("SELECT lineage FROM blobs WHERE path = ? AND blob = ?",
+                               (path, _current_blob(self.root, path))).fetchone()
+            row = row or conn.execute("SELECT lineage FROM paths WHERE path = ?", (path,)).fetchone()
+        row = row or conn.execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            return []
+        found = conn.execute("SELECT events FROM lineage WHERE id = ?", (row[0],)).fetchone()
+        return pickle.loads(found[0]) if found else []

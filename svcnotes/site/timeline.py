@@ -173,35 +173,33 @@ def index_timelines(root: Path, config: Config, locale: str, records: Iterable[A
     return out
 
 
-PER_RECORD_LIMIT = 200  # up to this many pages, each timeline is read alone (no whole-index load)
-
-
 class Timelines:
-    """The timelines a build needs, read the cheap way for how many it needs.
+    """The timelines a build needs, read only for the record pages being built.
 
-    Many pages (a full build): the whole history index is loaded once (before the render workers
-    fork, so they share it). A few pages (a build after an edit): each record's timeline is read on
-    its own through `record_history` (the per-record shard), which costs milliseconds, not the
-    seconds of loading the whole index of a large repository.
+    `prepare` brings the history's per-record shard to HEAD once (incrementally), before the render
+    workers fork; each page then reads its own record's events (one indexed lookup), so a full
+    build never holds the whole history in memory and a build after one edit reads one timeline.
+    Without a usable shard each record is read through `record_history`.
     """
 
     def __init__(self, root: Path, config: Config, locale: str, author_name: Callable[[str, str], str] | None = None,
                  redact: bool = False) -> None:
         self.root, self.config, self.locale, self.author_name, self.redact = Path(root), config, locale, author_name, redact
-        self._index: Any = None
+        self._reader: Any = None
+        self._prepared = False
 
     def prepare(self, pages: int) -> None:
-        """Load the whole index when `pages` record pages will be built (and the index would pay off)."""
-        if pages > PER_RECORD_LIMIT and self._index is None:
-            from svcnotes.history.log import load_index
+        """Get ready to read `pages` record pages' timelines."""
+        if pages and not self._prepared:
+            from svcnotes.history.log import ShardReader
 
-            self._index = load_index(self.root, self.config)
+            self._reader = ShardReader.open(self.root, self.config)
+            self._prepared = True
 
     def __call__(self, record: Any) -> list[Entry]:
         """The record's timeline entries, newest first ([] when it has none)."""
-        if self._index is not None:
-            lineage = self._index.lineage_for(self.root, record.id, record.path)
-            events = self._index.timeline(lineage) if lineage is not None else []
+        if self._reader is not None:
+            events = self._reader.events(record.id, record.path)
         else:
             from posixpath import dirname, join
 

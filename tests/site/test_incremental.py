@@ -83,3 +83,28 @@ def test_unchanged_repository_renders_nothing(site_repo: Path, tmp_path: Path):
     build(site_repo, tmp_path / "out")
     again = build(site_repo, tmp_path / "out")
     assert (again.rendered, again.written) == (0, 0)
+
+
+@pytest.mark.parametrize("cache", ["fresh", "deleted", "stale"])
+def test_timelines_read_per_record_equal_the_whole_index(site_repo: Path, cache: str):
+    import shutil
+
+    from svcnotes.history.log import load_index
+    from svcnotes.site.timeline import Timelines, index_timelines
+
+    repo = Repository.open(site_repo)
+    records = list(repo.snapshot().all())
+    expected = index_timelines(site_repo, repo.config, "zh-CN", records)
+    assert sum(len(v) for v in expected.values()) >= 5
+    if cache == "deleted":
+        shutil.rmtree(site_repo / ".svcnotes-cache", ignore_errors=True)
+    if cache == "stale":  # the shard is one commit behind: prepare refreshes it
+        load_index(site_repo, repo.config)
+        replace(site_repo, "records/notes/2026/N-2611-001.md", "客户来电反映", "客户再次来电反映")
+        git(site_repo, "commit", "-q", "-am", "note edited", who="li.na")
+        records = list(Repository.open(site_repo).snapshot().all())
+        expected = index_timelines(site_repo, repo.config, "zh-CN", records)
+    timelines = Timelines(site_repo, repo.config, "zh-CN")
+    timelines.prepare(len(records))
+    assert timelines._reader is not None
+    assert {r.path: timelines(r) for r in records if timelines(r)} == expected
