@@ -1,4 +1,4 @@
-"""Synthetic record repositories of realistic shape, written through `git fast-import`.
+"""Synthetic record repositories of realistic shape, written straight into a git pack (bench.gitpack).
 
 N complaints with proportional customers (N/50), callbacks (N/2) and notes (N/5); bodies in
 Chinese and English; a deep history: each complaint moves through its states in separate commits
@@ -12,6 +12,8 @@ import subprocess
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from bench.gitpack import History, PackWriter
 
 STAFF = [("zhang.wei", "张伟", "sales", ["rep"]), ("li.na", "李娜", "sales", ["rep", "sales_manager"]),
          ("wang.qiang", "王强", "gm_office", ["deputy_gm"]), ("chen.gang", "陈刚", "gm_office", ["gm"]),
@@ -72,54 +74,43 @@ def complaint_text(cid: str, customer: str, received: datetime, step: int, rng: 
     return "\n".join(lines) + "\n---\n\n" + body
 
 
-def _blob(out: list[bytes], path: str, text: str) -> None:
-    data = text.encode("utf-8")
-    out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+def _stamp(when: datetime) -> int:
+    return int(when.timestamp())
 
 
-def _commit(out: list[bytes], mark: int, who: str, when: datetime, msg: str, parents: list[int], files: list[bytes],
-            ref: str = "refs/heads/main") -> None:
-    stamp = int(when.timestamp())
-    m = msg.encode("utf-8")
-    head = f"commit {ref}\nmark :{mark}\nauthor {who} <{who}@example.com> {stamp} +0800\n" \
-           f"committer {who} <{who}@example.com> {stamp} +0800\ndata {len(m)}\n".encode() + m + b"\n"
-    if parents:
-        head += f"from :{parents[0]}\n".encode()
-        for p in parents[1:]:
-            head += f"merge :{p}\n".encode()
-    out.append(head)
-    out.extend(files)
-    out.append(b"\n")
+def span(complaints: int) -> tuple[datetime, int]:
+    """When the records start and how many days they span: 700 days up to 10k complaints, then
+    proportionally longer (about 14 complaints a day), always ending in December 2025."""
+    days = max(700, 700 * complaints // 10_000)
+    return datetime(2024, 1, 1, 9, 0) - timedelta(days=days - 700), days
 
 
 def generate(root: Path, complaints: int, seed: int = 7) -> dict[str, float]:
-    """Create the repository at `root`; return counts and the seconds it took."""
+    """Create the repository at `root`; return counts and the seconds it took.
+
+    The records span 700 days up to 10k complaints and proportionally longer beyond (`span`), so a
+    year folder holds about 5,000 complaints at any size, as a long-lived repository would.
+    """
     started = time.perf_counter()
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     n_customers = max(complaints // 50, 10)
     customers = [f"cust-{i:05d}" for i in range(n_customers)]
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    out: list[bytes] = []
-    mark = 1
-    start = datetime(2024, 1, 1, 9, 0)
-    files: list[bytes] = []
-    _blob(files, "svcnotes.toml", CONFIG)
-    _blob(files, ".gitignore", "/site/\n.svcnotes-cache/\n")
+    pack = PackWriter(root / ".git")
+    repo = History(pack)
+    start, span_days = span(complaints)
+    repo.put("svcnotes.toml", CONFIG)
+    repo.put(".gitignore", "/site/\n.svcnotes-cache/\n")
     for i, c in enumerate(customers):
-        _blob(files, f"records/customers/{c}.md",
-              f"---\nid: {c}\nname: 客户{i} Customer {i} 有限公司\ntier: {rng.choice(['vip', 'key', 'normal'])}\n"
-              f"account_owner: zhang.wei\nregion: 华东\n---\n\n客户档案 {i}.\n")
-    _commit(out, mark, "zhang.wei", start, "setup", [], files)
-    head = mark
-    mark += 1
+        repo.put(f"records/customers/{c}.md",
+                 f"---\nid: {c}\nname: 客户{i} Customer {i} 有限公司\ntier: {rng.choice(['vip', 'key', 'normal'])}\n"
+                 f"account_owner: zhang.wei\nregion: 华东\n---\n\n客户档案 {i}.\n")
+    head = repo.commit([], "zhang.wei", "zhang.wei@example.com", _stamp(start), "setup")
     # events: (time, complaint index, step)
     events = []
     serial: dict[str, int] = {}
     ids = []
-    span_days = 700
     for i in range(complaints):
         received = start + timedelta(days=rng.random() * span_days, hours=rng.randint(0, 8))
         yymm = f"{received.year % 100:02d}{received.month:02d}"
@@ -127,8 +118,6 @@ def generate(root: Path, complaints: int, seed: int = 7) -> dict[str, float]:
         cid = f"C-{yymm}-{serial[yymm]:03d}"
         ids.append((cid, received, rng.choice(customers)))
         last = rng.choice([0, 1, 2, 3, 4, 5, 5, 5])
-        if received < start + timedelta(days=span_days - 45):
-            last = 5  # as in a real department, all but the last weeks' complaints are closed
         for step in range(last + 1):
             events.append((received + timedelta(days=step * 2, minutes=i % 50), i, step))
     events.sort()
@@ -138,26 +127,20 @@ def generate(root: Path, complaints: int, seed: int = 7) -> dict[str, float]:
         cid, received, customer = ids[i]
         path = f"records/complaints/20{cid[2:4]}/{cid}.md"
         rec_rng = random.Random(i)
-        files = []
-        _blob(files, path, complaint_text(cid, customer, received, step, rec_rng))
+        repo.put(path, complaint_text(cid, customer, received, step, rec_rng))
         msg = f"{cid}: {STEPS[step - 1] if step else 'new'} → {STEPS[step]}\n\nSvc-Record: {cid}\n"
         if step == 3:  # approval on a side branch, merged --no-ff as a pull request would be
-            _commit(out, mark, "li.na", when, msg, [head], files, ref="refs/heads/pr")
-            side = mark
-            mark += 1
-            _commit(out, mark, "li.na", when + timedelta(minutes=5), f"Merge pull request: approve {cid}", [head, side], [])
+            side = repo.commit([head], "li.na", "li.na@example.com", _stamp(when), msg)
+            head = repo.commit([head, side], "li.na", "li.na@example.com", _stamp(when + timedelta(minutes=5)),
+                               f"Merge pull request: approve {cid}")
             commits += 2
         else:
-            _commit(out, mark, authors[step], when, msg, [head], files)
+            head = repo.commit([head], authors[step], f"{authors[step]}@example.com", _stamp(when), msg)
             commits += 1
-        head = mark
-        mark += 1
-        if len(out) > 4000:
-            proc.stdin.write(b"".join(out))
-            out.clear()
+    del events, ids
     # callbacks and notes arrive in batches of 50 per commit
     for kind, count, prefix in (("callbacks", complaints // 2, "CB"), ("notes", complaints // 5, "N")):
-        files = []
+        batch = 0
         serial = {}
         for j in range(count):
             day = start + timedelta(days=rng.random() * span_days)
@@ -172,19 +155,15 @@ def generate(root: Path, complaints: int, seed: int = 7) -> dict[str, float]:
             else:
                 text = (f"---\nid: {rid}\nat: {day:%Y-%m-%d %H:%M}\nauthor: liu.yang\ncustomer: {cust}\nkind: call_in\n"
                         f"summary: 来电咨询 {j}\n---\n\n{rng.choice(ZH)}\n")
-            _blob(files, f"records/{kind}/20{yymm[:2]}/{rid}.md", text)
-            if len(files) >= 50 or j == count - 1:
-                _commit(out, mark, "liu.yang", start + timedelta(days=span_days + 1), f"{kind}: batch", [head], files)
-                head = mark
-                mark += 1
+            repo.put(f"records/{kind}/20{yymm[:2]}/{rid}.md", text)
+            batch += 1
+            if batch >= 50 or j == count - 1:
+                head = repo.commit([head], "liu.yang", "liu.yang@example.com",
+                                   _stamp(start + timedelta(days=span_days + 1)), f"{kind}: batch")
                 commits += 1
-                files = []
-    out.append(b"done\n")
-    proc.stdin.write(b"".join(out))
-    proc.stdin.close()
-    if proc.wait() != 0:
-        raise RuntimeError("git fast-import failed")
+                batch = 0
+    pack.finish()
+    (root / ".git" / "refs" / "heads" / "main").write_text(head.hex() + "\n", encoding="ascii")
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root, check=True)
-    subprocess.run(["git", "branch", "-q", "-D", "pr"], cwd=root, check=False)
     return {"complaints": complaints, "customers": n_customers, "callbacks": complaints // 2, "notes": complaints // 5,
             "commits": commits, "seconds": time.perf_counter() - started}
