@@ -9,6 +9,7 @@ The result maps a record path to its entries, newest first, as plain dicts for t
 from __future__ import annotations
 
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -62,6 +63,7 @@ class _Blobs:
         self.proc.wait()
 
 
+@lru_cache(maxsize=65536)
 def _label(kind: str, dotted: str, locale: str) -> str:
     """A changed field's label: the schema label of its top-level field plus the index path."""
     head = dotted.split("[", 1)[0].split(".", 1)[0]
@@ -152,7 +154,7 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
                 old, new = mask_text(str(old)), mask_text(str(new))
             changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
         name = author_name(ev.author, ev.email) if author_name else ev.author
-        entries.append({"at": ev.date.strftime("%Y-%m-%d %H:%M"), "author": name,
+        entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
                         "message": mask_text(ev.subject) if redact else ev.subject,
                         "commit": ev.sha, "changes": changes, "pr": ev.pr})
     entries.reverse()
