@@ -7,13 +7,15 @@ Two kinds of registration, both ending up as (snapshot, config) checks in CHECKS
 - `@register_record(kinds)` for a rule about one record at a time, `(record, config) -> problems`.
   `svcnotes validate` runs these where the record is read (on every core) and caches the result
   per file;
-- `@register` for a rule across records. `@register(fields=...)` declares the top-level fields it
-  reads (besides kind, id, path and the lines of those fields): validate then hands it slim
-  records holding only those. An undeclared cross-record check gets whole records.
+- `@register` for a rule across records. `@register(fields=...)` declares the fields it reads
+  (besides kind, id and path): 'name' for a whole field, 'name[].sub' for one sub-field of each
+  entry of a list of entries; validate then hands it slim records holding only those fields and
+  their lines. An undeclared cross-record check gets whole records.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from svcnotes.model.config import Config
@@ -71,8 +73,8 @@ def register_record(kinds: Iterable[str] | None = None) -> Callable[[RecordCheck
 
 def all_checks() -> list[Check]:
     """Every registered check, the store-level modules' included (workflow modules register on import)."""
-    from svcnotes.checks import consistency, identity, references  # noqa: F401  (registers)
-
+    if "svcnotes.checks.references" not in sys.modules:
+        from svcnotes.checks import consistency, identity, references  # noqa: F401  (registers)
     return CHECKS
 
 

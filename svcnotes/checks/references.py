@@ -44,10 +44,11 @@ def iter_refs(record: Record) -> Iterator[tuple[Field, str, Any]]:
                         yield sub, f"{f.name}[{i}].{sub.name}", entry[sub.name]
 
 
-@register(fields={f.name for refs in REF_FIELDS.values() for f, _subs in refs})
+@register(fields={f.name if f.type == "ref" else f"{f.name}[].{sub.name}"
+                 for refs in REF_FIELDS.values() for f, subs in refs for sub in (subs or (f,))})
 def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
     """Every reference names an existing record of the right kind, or a staff member."""
-    ids_by_kind = {k: {r.id for r in recs} for k, recs in snap.records.items()}
+    ids_by_kind: dict[str, list[str]] = {}  # sorted, so the 'allowed: ...' hint is the same on every run
     out = []
     for record in snap.all():
         for f, where, value in iter_refs(record):
@@ -59,6 +60,8 @@ def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
                 continue
             target = snap.find(value)
             if target is None or target.kind != f.ref:
+                if f.ref not in ids_by_kind:
+                    ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
                 out.append(Problem("E204", f"no {f.ref} '{value}'", record.path, line, where,
                                    did_you_mean(value, ids_by_kind[f.ref])))
             elif f.ref == "complaint" and where == "reopens" and value == record.id:

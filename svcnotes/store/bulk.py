@@ -5,11 +5,12 @@ Two speed-ups, neither of which can change a result:
   path, size and mtime (and by the config and svcnotes version); a file whose mtime is too recent
   to trust is re-read; a missing, stale or corrupt shard only costs time;
 - on a cold load of many files, the files are read, typed (and, for validate, checked) on every
-  core, one shard per task, each worker writing the shards it read in full.
+  core, one shard per task, each task writing the shard it read in full.
 
-`load_all` gives full Records (the site and every command need them). `load_derived` gives, per
-file, what a caller derives from the record where it is read (validate: the per-record problems
-and a slim record for the cross-record rules), so only that small value crosses processes.
+`load_all` gives full Records (the site and every command need them), cached as 'records'.
+`load_derived` gives, per file, what a caller derives from the record where it is read (validate:
+the per-record problems and a slim record for the cross-record rules), cached under the caller's
+name: only that small value crosses processes and is written.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".svcnotes-cache"
 RECORDS = "records"
-SHARDS = 8
+SHARDS = 16
 PARALLEL_MIN_FILES = 2000
 RACY_SECONDS = 2.0  # mtimes this close to a shard's own write time are not trusted
 
@@ -85,8 +86,8 @@ def _write_shard(path: str, key: str, entries: dict[str, tuple[int, int, Any]]) 
 
 
 def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive | None, shard: int,
-                name: str, key: str, records_key: str) -> list[tuple[str, Any]]:
-    """Read (and derive from) files; with keys given, write the shard(s) these items fill completely.
+                name: str, key: str) -> list[tuple[str, Any]]:
+    """Read (and derive from) files; with a key, write them as the `name` shard (all of its files).
 
     Runs in worker processes too. The stamps stored are the scanned ones, taken before the read:
     a file changed after the scan is re-read next time.
@@ -95,24 +96,34 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
     gc.disable()  # records hold no cycles; collecting while thousands are built only costs time
     try:
         out = []
-        records: dict[str, tuple[int, int, Any]] = {}
-        derived: dict[str, tuple[int, int, Any]] = {}
-        for rel, size, mtime in items:
+        for rel, _size, _mtime in items:
             read = read_file(root, rel, config)
-            value = derive(read[0], read[1], config) if derive is not None else read
-            out.append((rel, value))
-            if records_key:
-                records[rel] = (size, mtime, read)
-            if key and derive is not None:
-                derived[rel] = (size, mtime, value)
-        if records_key:
-            _write_shard(_shard_path(root, RECORDS, shard), records_key, records)
-        if key and derive is not None:
-            _write_shard(_shard_path(root, name, shard), key, derived)
+            out.append((rel, derive(read[0], read[1], config) if derive is not None else read))
+        if key:
+            _write_shard(_shard_path(root, name, shard), key,
+                         {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, out)})
         return out
     finally:
         if enabled:
             gc.enable()
+
+
+def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[str, Any]]]:
+    """Run the tasks on `workers` cores: worker processes take them from the front, this process
+    from the back for as long as no worker has claimed them, so only the workers' share of the
+    results crosses processes."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    results: list[list[tuple[str, Any]]] = []
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(tasks)), mp_context=ctx) as pool:
+        futures = [pool.submit(_read_files, *task) for task in tasks]
+        for task, future in zip(reversed(tasks), reversed(futures)):
+            if not future.cancel():
+                break
+            results.append(_read_files(*task))
+        results += [future.result() for future in futures if not future.cancelled()]
+    return results
 
 
 def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cache: bool,
@@ -137,18 +148,12 @@ def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cach
             else:
                 misses[shard].append(item)
     todo = [shard for shard in range(SHARDS) if misses[shard]]
-    # a task that reads a whole shard writes it (and, for a derived cache, the records shard too)
+    # a task that reads a whole shard writes it
     whole = {shard for shard in todo if len(misses[shard]) == len(by_shard[shard])} if use_cache else set()
-    records_key = _config_key(repo.root)
-    tasks = [(root, misses[shard], repo.config, derive, shard, name, key if shard in whole else "",
-              records_key if shard in whole else "") for shard in todo]
+    tasks = [(root, misses[shard], repo.config, derive, shard, name, key if shard in whole else "") for shard in todo]
     workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
-    if workers > 1 and sum(len(misses[shard]) for shard in todo) >= PARALLEL_MIN_FILES:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-            results = list(pool.map(_read_files, *zip(*tasks)))
+    if workers > 1 and len(tasks) > 1 and sum(len(misses[shard]) for shard in todo) >= PARALLEL_MIN_FILES:
+        results = _in_parallel(tasks, workers)
     else:
         results = [_read_files(*task) for task in tasks]
     for loaded in results:

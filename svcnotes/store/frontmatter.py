@@ -46,6 +46,11 @@ class Parsed:
 
 def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
     """Decode UTF-8 (BOM allowed); anything else is a located error telling how to convert."""
+    if not raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw.decode("utf-8"), None  # what utf-8-sig gives without a BOM, without its Python wrapper
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

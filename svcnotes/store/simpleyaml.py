@@ -21,7 +21,10 @@ NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*?))? *\Z")
 # First characters that make a scalar something other than plain text (quotes, blocks, flow, tags ...).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_PLAIN_KEYS: set[str] = set()  # keys _KEY has accepted: most lines then need no regex
+# keys _KEY has accepted, each mapped to one shared string: most lines then need no regex, and
+# records share their key strings (less memory, smaller caches)
+_PLAIN_KEYS: dict[str, str] = {}
+_PATHS: dict[str, str] = {}  # 'approvals[0].by' and the like, shared the same way
 _SINGLE = re.compile(r"'((?:[^']|'')*)'\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"\Z')
 
@@ -75,7 +78,9 @@ class _Reader:
         while i < n:
             row = rows[i]
             key, sep, value = row.partition(": ")
-            if sep and key in _PLAIN_KEYS:  # the common line, without a regex
+            known = _PLAIN_KEYS.get(key) if sep else None
+            if known is not None:  # the common line, without a regex
+                key = known
                 value = value.strip(" ")
             else:
                 if not row or row[0] == "#" or (row[0] == " " and _blank(row)):
@@ -86,7 +91,7 @@ class _Reader:
                     raise _NotSimple
                 key, value = m.group(1), m.group(2)
                 if len(_PLAIN_KEYS) < 10_000:
-                    _PLAIN_KEYS.add(key)
+                    key = _PLAIN_KEYS.setdefault(key, key)
             if key in data or key == "<<":
                 raise _NotSimple
             lines[key] = i + 2
@@ -167,7 +172,10 @@ class _Reader:
                 sub, value = m.group(1), m.group(2)
                 if sub in entry or sub == "<<":
                     raise _NotSimple
-                lines[where + sub] = i + 2
+                if len(_PLAIN_KEYS) < 10_000:
+                    sub = _PLAIN_KEYS.setdefault(sub, sub)
+                path = where + sub
+                lines[_PATHS.setdefault(path, path) if len(_PATHS) < 10_000 else path] = i + 2
                 entry[sub] = scalar(value) if value else None
                 i = _next_row(rows, i + 1)
                 if i >= n or not rows[i].startswith(inner):

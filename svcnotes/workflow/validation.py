@@ -47,10 +47,14 @@ def future_dates(snapshot: Snapshot, today: date) -> list[Problem]:
             value = record.data.get(name)
             day = value.date() if isinstance(value, datetime) else value
             if isinstance(day, date) and day > today:
-                out.append(Problem("W304", f"{name} {day} is in the future (today is {today})", record.path,
-                                   record.line(name), name, "check the date; pass --today to validate as of another day",
-                                   Severity.WARNING))
+                out.append(future_problem(name, day, today, record.path, record.line(name)))
     return out
+
+
+def future_problem(name: str, day: date, today: date, path: str, line: int | None) -> Problem:
+    """W304 for field `name` dated `day`, after `today`."""
+    return Problem("W304", f"{name} {day} is in the future (today is {today})", path, line, name,
+                   "check the date; pass --today to validate as of another day", Severity.WARNING)
 
 
 class _Plan:
@@ -61,7 +65,7 @@ class _Plan:
         self.per_record: list[tuple[int, RecordCheck, tuple[str, ...] | None]] = [
             (i, c.per_record, c.kinds) for i, c in enumerate(checks) if hasattr(c, "per_record")]  # type: ignore[attr-defined]
         self.cross = [(i, c) for i, c in enumerate(checks) if not hasattr(c, "per_record")]
-        fields: set[str] | None = {"aliases", *FUTURE_FIELDS}  # the snapshot's aliases; future_dates
+        fields: set[str] | None = {"aliases"}  # the snapshot finds records by former numbers too
         for _i, check in self.cross:
             reads = getattr(check, "reads", None)
             if reads is None:
@@ -78,8 +82,10 @@ _PLAN: _Plan | None = None
 
 
 def _plan() -> _Plan:
+    """The current plan (a per-file call only compares the registry with the plan's)."""
     global _PLAN
-    load_rules()
+    if _PLAN is None:
+        load_rules()
     checks = tuple(all_checks())
     if _PLAN is None or _PLAN.checks != checks:
         _PLAN = _Plan(checks)
@@ -90,29 +96,79 @@ def _slim(record: Record, fields: frozenset[str] | None) -> Record:
     """The record with only `fields` (and their lines): what the cross-record checks read."""
     if fields is None:
         return record
-    data = {k: v for k, v in record.data.items() if k in fields}
-    lines = {k: n for k, n in record.lines.items()
-             if k in fields or (("[" in k or "." in k) and k.split("[", 1)[0].split(".", 1)[0] in fields)}
-    return Record(record.kind, record.id, record.path, data, "", lines, record.digest)
+    whole, parts, keep_line = _split_fields(fields)
+    data: dict[str, Any] = {}
+    for key, value in record.data.items():
+        if key in whole:
+            data[key] = value
+        elif key in parts and isinstance(value, list):
+            keep = parts[key]
+            data[key] = [{k: v for k, v in entry.items() if k in keep} if isinstance(entry, dict) else entry
+                         for entry in value]
+    lines = {}
+    for key, line in record.lines.items():
+        kept = keep_line.get(key)
+        if kept is None:
+            kept = _keeps_line(key, whole, parts)
+            if len(keep_line) < 100_000:
+                keep_line[key] = kept
+        if kept:
+            lines[key] = line
+    return Record(record.kind, record.id, record.path, data, "", lines)
 
 
-def check_file(record: Record | None, problems: list[Problem], config: Config) -> tuple[list[tuple[int, Problem]], Record | None]:
+def _keeps_line(key: str, whole: frozenset[str], parts: dict[str, frozenset[str]]) -> bool:
+    """Whether a slim record keeps the line of `key` (a field, or a dotted path into one)."""
+    if key in whole or key in parts:
+        return True
+    top = key.split("[", 1)[0].split(".", 1)[0]
+    return top in whole or (top in parts and key.rsplit(".", 1)[-1] in parts[top])
+
+
+_SPLIT: dict[frozenset[str], tuple[frozenset[str], dict[str, frozenset[str]], dict[str, bool]]] = {}
+
+
+def _split_fields(fields: frozenset[str]) -> tuple[frozenset[str], dict[str, frozenset[str]], dict[str, bool]]:
+    """Declared fields -> (whole fields, {list-of-entries field: the sub-fields kept}, line decisions so far)."""
+    found = _SPLIT.get(fields)
+    if found is None:
+        whole = frozenset(f for f in fields if "[]." not in f)
+        parts: dict[str, set[str]] = {}
+        for f in fields:
+            if "[]." in f:
+                name, sub = f.split("[].", 1)
+                if name not in whole:
+                    parts.setdefault(name, set()).add(sub)
+        found = _SPLIT[fields] = (whole, {k: frozenset(v) for k, v in parts.items()}, {})
+    return found
+
+
+def check_file(record: Record | None, problems: list[Problem], config: Config) -> tuple[Any, ...]:
     """One file's part of validate: its reading problems (tagged -1) and per-record rule problems
-    (tagged with the check's registry index), and its slim record."""
+    (tagged with the check's registry index), its slim record, and its (field, day ordinal, line)
+    for future_dates (which depends on today, so is not decided here)."""
     plan = _plan()
     tagged = [(-1, p) for p in problems]
     if record is None:
-        return tagged, None
+        return tagged, None, ()
     kind = record.kind
     for index, check, kinds in plan.per_record:
         if kinds is None or kind in kinds:
             for p in check(record, config):
                 tagged.append((index, p))
-    return tagged, _slim(record, plan.fields)
+    days = []
+    data = record.data
+    for name in FUTURE_FIELDS:
+        value = data.get(name)
+        if isinstance(value, date):
+            days.append((name, (value.date() if isinstance(value, datetime) else value).toordinal(), record.line(name)))
+    return tagged, _slim(record, plan.fields), tuple(days)
 
 
-def check_repository(repo: Repository, use_cache: bool = True, workers: int | None = None) -> tuple[list[Problem], Snapshot]:
-    """run_checks over the whole repository, file by file where possible; (problems, slim snapshot)."""
+def check_repository(repo: Repository, today: date | None = None, use_cache: bool = True,
+                     workers: int | None = None) -> tuple[list[Problem], int]:
+    """run_checks (plus future_dates when `today` is given) over the repository, file by file where
+    possible: the same problems in the same order; and the number of records."""
     from svcnotes import __version__
     from svcnotes.store.bulk import load_derived
     from svcnotes.store.repository import Snapshot
@@ -120,19 +176,24 @@ def check_repository(repo: Repository, use_cache: bool = True, workers: int | No
     plan = _plan()
     buckets: list[list[Problem]] = [[] for _ in range(len(plan.checks) + 1)]
     snap = Snapshot()
-    for _rel, (tagged, slim) in load_derived(repo, "validation", f"{__version__}|{plan.version}", check_file,
-                                             use_cache, workers):
+    future = []
+    limit = today.toordinal() if today is not None else None
+    for _rel, (tagged, slim, days) in load_derived(repo, "validation", f"{__version__}|{plan.version}", check_file,
+                                                   use_cache, workers):
         for index, problem in tagged:
             buckets[index + 1].append(problem)
         if slim is not None:
             snap.add(slim)
+            if today is not None:
+                for name, ordinal, line in days:
+                    if ordinal > limit:  # type: ignore[operator]
+                        future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
     for index, check in plan.cross:
         buckets[index + 1] = check(snap, repo.config)
     problems = list(repo.config_problems)
     for bucket in buckets:
         problems += bucket
-    snap.problems = list(repo.config_problems) + buckets[0]
-    return sorted(problems, key=sort_key), snap
+    return sorted(problems + future, key=sort_key), sum(len(v) for v in snap.records.values())
 
 
 def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Problem], int]:
@@ -142,14 +203,13 @@ def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Prob
 
     def compute() -> tuple[list[Problem], int]:
         loaded: Any = getattr(repo, "_snapshot", None)
-        if loaded is not None:  # already read in this process: check it as it is
-            snap = loaded
-            problems = run_checks(snap, repo.config)
-        else:
-            problems, snap = check_repository(repo)
+        if loaded is None:
+            return check_repository(repo, today)
+        # already read in this process: check it as it is
+        problems = run_checks(loaded, repo.config)
         if today is not None:
-            problems = sorted(problems + future_dates(snap, today), key=sort_key)
-        return problems, sum(len(v) for v in snap.records.values())
+            problems = sorted(problems + future_dates(loaded, today), key=sort_key)
+        return problems, sum(len(v) for v in loaded.records.values())
 
     fingerprint, newest = stat_fingerprint(repo)
     key = f"{__version__}:{','.join(RULE_MODULES)}:{today}:{fingerprint}:{newest}"
