@@ -128,17 +128,31 @@ def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+_MADE_DIRS: set[str] = set()
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write atomically unless the file already holds exactly these bytes; True when written."""
+    name = str(path)
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+        if os.stat(name).st_size == len(data):
+            with open(name, "rb") as handle:
+                if handle.read() == data:
+                    return False
     except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+        folder = os.path.dirname(name)
+        if folder not in _MADE_DIRS:
+            os.makedirs(folder, exist_ok=True)
+            _MADE_DIRS.add(folder)
+    tmp = os.path.join(os.path.dirname(name), f".{os.path.basename(name)}.tmp")
+    try:
+        handle = open(tmp, "wb")
+    except FileNotFoundError:  # the folder was removed since this process made it
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+        handle = open(tmp, "wb")
+    with handle:
+        handle.write(data)
+    os.replace(tmp, name)
     return True
 
 

@@ -143,7 +143,9 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
     entries = []
     for ev in events:
         changes = []
-        for ch in ev.changes:
+        # A record's first commit lists every field as a change from nothing; the form above shows
+        # those values, so (as in `svcnotes history`) the created entry carries no change table.
+        for ch in ev.changes if getattr(ev, "action", "") != "created" else ():
             if ch.field == "body":
                 changes.append({"label": _label(kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
                 continue

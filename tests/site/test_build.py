@@ -174,3 +174,12 @@ def test_chinese_build_has_no_english_ui_labels(repo: Path) -> None:
 def test_locale_option_sets_the_page_language(repo: Path, locale: str) -> None:
     site, _ = build(repo, "--locale", locale)
     assert f'<html lang="{locale}">' in (site / "complaints/index.html").read_text(encoding="utf-8")
+
+
+def test_timeline_lists_changes_but_not_every_field_of_the_created_entry(site_repo: Path) -> None:
+    site, _ = build(site_repo)
+    html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
+    entries = html[html.index('<ol class="timeline">'):html.index("</ol>", html.index('<ol class="timeline">'))].split("<li>")[1:]
+    assert len(entries) == 2
+    assert "<del>registered</del>" in entries[0] and "<ins>investigating</ins>" in entries[0]
+    assert 'class="changes"' not in entries[1]  # the created entry: the form shows its values

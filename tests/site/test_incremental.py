@@ -108,3 +108,18 @@ def test_timelines_read_per_record_equal_the_whole_index(site_repo: Path, cache:
     timelines.prepare(len(records))
     assert timelines._reader is not None
     assert {r.path: timelines(r) for r in records if timelines(r)} == expected
+
+
+def test_output_folder_removed_between_builds_in_one_process_is_rebuilt(site_repo: Path, tmp_path: Path):
+    import shutil
+
+    out = tmp_path / "out"
+    build(site_repo, out)
+    shutil.rmtree(out)
+    build(site_repo, out)
+    assert tree(out) == tree(build_and_return(site_repo, tmp_path / "clean"))
+
+
+def build_and_return(repo: Path, out: Path) -> Path:
+    build(repo, out)
+    return out
