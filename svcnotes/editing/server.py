@@ -58,7 +58,10 @@ class RepoState:
         """The records on disk, read on first use and after `stale()`."""
         with self._lock:
             if self._snapshot is None:
-                self._snapshot = self.repo.snapshot(refresh=True)
+                from svcnotes.store.bulk import load_all
+
+                # one core: this process has threads, and forking worker processes from it can hang
+                self._snapshot = load_all(self.repo, workers=1)
             return self._snapshot
 
     def stale(self) -> None:
