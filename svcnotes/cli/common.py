@@ -93,18 +93,31 @@ def cell(value: Any) -> str:
 
 
 def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str, max_col: int = 40) -> None:
-    """Print rows as an aligned table (CJK-aware), CSV or JSON. columns = [(key, header)]."""
-    rows = list(rows)
+    """Print rows as an aligned table (CJK-aware), CSV or JSON. columns = [(key, header)].
+
+    JSON and CSV are written row by row as `rows` yields them (the same text as one json.dumps of
+    the whole list), so a long query never holds every row in memory."""
     if fmt == "json":
-        click.echo(json.dumps([{k: _jsonable(r.get(k)) for k, _ in columns} for r in rows], ensure_ascii=False, indent=2))
+        first = True
+        for r in rows:
+            item = json.dumps({k: _jsonable(r.get(k)) for k, _ in columns}, ensure_ascii=False, indent=2)
+            click.echo(("[\n  " if first else ",\n  ") + item.replace("\n", "\n  "), nl=False)
+            first = False
+        click.echo("[]" if first else "\n]")
         return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow([h for _, h in columns])
-        writer.writerows([[cell(r.get(k)) for k, _ in columns] for r in rows])
+        for r in rows:
+            writer.writerow([cell(r.get(k)) for k, _ in columns])
+            if buf.tell() > 1 << 16:
+                click.echo(buf.getvalue(), nl=False)
+                buf.seek(0)
+                buf.truncate()
         click.echo(buf.getvalue(), nl=False)
         return
+    rows = list(rows)
     texts = [[cell(r.get(k)) for k, _ in columns] for r in rows]
     widths = [min(max([display_width(h)] + [display_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
     click.echo("  ".join(fit(h, w) for (_, h), w in zip(columns, widths)).rstrip())

@@ -128,12 +128,12 @@ def log_command(ctx: click.Context, since: Any, until: Any, author: str, kind: s
     Example (every status change by zhang.wei in October):
     svcnotes log --author zhang.wei --field status --since 2026-10-01 --until 2026-10-31
     """
-    from svcnotes.history.log import load_index
+    from svcnotes.history.log import HistoryIndex, open_log
     from svcnotes.history.queries import LogFilter, query
 
     repo = open_repo(ctx)
-    index = load_index(repo.root, repo.config)
-    rows = query(index, LogFilter(since.date() if since else None, until.date() if until else None, author,
+    history = open_log(repo.root, repo.config) or HistoryIndex()
+    rows = query(history, LogFilter(since.date() if since else None, until.date() if until else None, author,
                                   kind or "", field_name, record), repo.config)
     columns = [("date", "date"), ("commit", "commit"), ("staff", "staff"), ("record", "record"),
                ("action", "action"), ("field", "field"), ("old", "old"), ("new", "new"), ("pr", "pr")]
@@ -157,13 +157,12 @@ def register_command(ctx: click.Context, as_of: Any, fmt: str) -> None:
 
     Example: svcnotes register --as-of 2026-09-30
     """
-    from svcnotes.history.log import load_index
     from svcnotes.history.queries import snapshot_as_of
     from svcnotes.reports.complaints import tracking_register
 
     repo = open_repo(ctx)
     day = as_of.date()
-    snap, sha = snapshot_as_of(repo.root, repo.config, load_index(repo.root, repo.config), day)
+    snap, sha = snapshot_as_of(repo.root, repo.config, day)
     if sha is None:
         fail(f"nothing was committed on main by the end of {day}", EXIT_USAGE)
     report = tracking_register(snap, repo.config, None, day)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable
 
 from svcnotes.history import rules
-from svcnotes.history.log import HistoryIndex, load_index
+from svcnotes.history.log import Event, first_parent_chain, open_log
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem
 
@@ -27,17 +28,15 @@ class Finding:
     direct: bool  # True when pushed to main without a merge
 
 
-def audit(index: HistoryIndex, config: Config) -> list[Finding]:
-    """Every breach in the history of HEAD's first-parent chain, oldest first."""
-    chain = index.first_parent_chain()
+def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], config: Config) -> list[Finding]:
+    """Every breach in the history of HEAD's first-parent chain (`chain`, oldest first), oldest first.
+
+    `events`: every event in commit order; `pr_of` maps a commit to the merge that brought it in."""
     on_chain = set(chain)
-    landed: dict[str, str] = {}
-    for event in index.events:
-        landed.setdefault(event.sha, event.sha if event.sha in on_chain else index.pr_of.get(event.sha, ""))
     status_of: dict[int, str | None] = {}
     out: list[Finding] = []
-    for event in index.events:
-        where = landed.get(event.sha, "")
+    for event in events:
+        where = event.sha if event.sha in on_chain else pr_of.get(event.sha, "")
         if not where:
             continue  # on a branch never merged into main
         before = status_of.get(event.lineage)
@@ -56,4 +55,8 @@ def audit(index: HistoryIndex, config: Config) -> list[Finding]:
 
 def audit_repository(root: Path, config: Config) -> list[Finding]:
     """Audit the repository at `root` (history index from the cache when fresh)."""
-    return audit(load_index(root, config), config)
+    store = open_log(root, config)
+    if store is None:
+        return []
+    with store:
+        return audit(store.iter_events(), first_parent_chain(store.commits(), store.head), store.pr_of(), config)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from svcnotes.history import rules
 from svcnotes.history.diff import parse_blob
 from svcnotes.history.gitread import GitError, diff_tree, head_sha, merge_base, paths_ever, read_blobs, read_log
-from svcnotes.history.log import Event, _Builder
+from svcnotes.history.events import Event, EventBuilder
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.workflow import approvals as appr
@@ -76,7 +76,7 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
         raise BadBase(f"HEAD and '{base_ref}' share no history") from None
     changes = [f for f in diff_tree(root, base, head) if f.path.endswith(".md") and _kind(f.path or f.old_path)]
     commits = read_log(root, head, [base], signatures=repo.config.signed_approvals)
-    builder = _Builder(root, repo.config)
+    builder = EventBuilder(root, repo.config)
     events = builder.events(commits)
     raw = read_blobs(root, [b for f in changes for b in (f.old_blob, f.new_blob)])
     lineage_at: dict[str, int] = {}

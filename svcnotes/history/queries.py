@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Protocol
 
 from svcnotes.history.diff import Change, parse_blob
 from svcnotes.history.gitread import read_blobs, tree_blobs
-from svcnotes.history.log import Event, HistoryIndex
+from svcnotes.history.log import Event, first_parent_chain, open_log
 from svcnotes.model.config import Config
 from svcnotes.store.repository import Snapshot
 
@@ -41,11 +41,24 @@ def _field_matches(change: Change, name: str) -> bool:
     return change.field == name or change.field.startswith((name + ".", name + "["))
 
 
-def query(index: HistoryIndex, flt: LogFilter, config: Config) -> list[dict[str, Any]]:
-    """One row per matching (commit, record, field change); with no field filter, one per commit and record."""
-    rows: list[dict[str, Any]] = []
-    wanted = index.ids.get(flt.record) if flt.record else None
-    for event in index.events:
+class History(Protocol):
+    """What queries read: a HistoryIndex in memory, or the history store (streamed)."""
+
+    def iter_events(self) -> Iterator[Event]: ...
+
+    def lineage_by_id(self, record_id: str) -> int | None: ...
+
+
+def query(history: History, flt: LogFilter, config: Config) -> Iterator[dict[str, Any]]:
+    """One row per matching (commit, record, field change); with no field filter, one per commit and record.
+
+    Rows are produced as the events are read, so a query over the whole history holds one row at a time.
+    """
+    wanted = history.lineage_by_id(flt.record) if flt.record else None
+    if flt.record and wanted is None:
+        return
+    staff: dict[str, str] = {}
+    for event in history.iter_events():
         day = event.date.date()
         if flt.since and day < flt.since or flt.until and day > flt.until:
             continue
@@ -55,25 +68,27 @@ def query(index: HistoryIndex, flt: LogFilter, config: Config) -> list[dict[str,
             continue
         if flt.author and not _author_matches(event, flt.author, config):
             continue
+        if event.email not in staff:
+            staff[event.email] = staff_of(event.email, config)
         base = {"date": event.date, "commit": event.sha[:10], "author": event.author, "email": event.email,
-                "staff": staff_of(event.email, config), "record": event.record_id, "kind": event.kind,
+                "staff": staff[event.email], "record": event.record_id, "kind": event.kind,
                 "action": event.action, "subject": event.subject, "pr": event.pr[:10], "path": event.path}
         if flt.field:
             for change in event.changes:
                 if _field_matches(change, flt.field):
-                    rows.append({**base, "field": change.field, "old": change.old, "new": change.new})
+                    yield {**base, "field": change.field, "old": change.old, "new": change.new}
         else:
-            rows.append({**base, "field": ", ".join(c.field for c in event.changes[:6])
-                         + (", ..." if len(event.changes) > 6 else ""), "old": None, "new": None})
-    return rows
+            yield {**base, "field": ", ".join(c.field for c in event.changes[:6])
+                   + (", ..." if len(event.changes) > 6 else ""), "old": None, "new": None}
 
 
-def commit_as_of(index: HistoryIndex, day: date) -> str | None:
-    """The last commit on HEAD's first-parent chain committed on or before the end of `day`."""
+def commit_as_of(commits: dict[str, tuple[str, tuple[str, ...], datetime]], head: str, day: date) -> str | None:
+    """The last commit on HEAD's first-parent chain committed on or before the end of `day`
+    (`commits`: sha -> subject, parents, committed)."""
     end = datetime.combine(day, time.max)
     found = None
-    for sha in index.first_parent_chain():
-        when = index.commits[sha][2]
+    for sha in first_parent_chain(commits, head):
+        when = commits[sha][2]
         local = when.replace(tzinfo=None)
         if local <= end:
             found = sha
@@ -96,9 +111,13 @@ def snapshot_at(root: Path, config: Config, rev: str, kinds: tuple[str, ...] = (
     return snap
 
 
-def snapshot_as_of(root: Path, config: Config, index: HistoryIndex, day: date) -> tuple[Snapshot, str | None]:
+def snapshot_as_of(root: Path, config: Config, day: date) -> tuple[Snapshot, str | None]:
     """The complaints and customers exactly as they stood on main at the end of `day`, and that commit."""
-    sha = commit_as_of(index, day)
+    store = open_log(root, config)
+    if store is None:
+        return Snapshot(), None
+    with store:
+        sha = commit_as_of(store.commits(), store.head, day)
     if sha is None:
         return Snapshot(), None
     return snapshot_at(root, config, sha), sha

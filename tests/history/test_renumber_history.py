@@ -166,20 +166,35 @@ def test_audit_ignores_branches_never_merged(repo: Path) -> None:
 
 
 def test_history_cache_is_refreshed_incrementally_and_survives_corruption(repo: Path) -> None:
-    assert run(repo, "log").exit_code == 0  # builds the index and its per-record shard
+    assert run(repo, "log").exit_code == 0  # builds the history store
     folder = repo / ".svcnotes-cache/history"
-    assert {p.name for p in folder.iterdir()} == {"records.sqlite", f"index-{git(repo, 'rev-parse', 'HEAD').strip()}.pickle"}
+    assert {p.name for p in folder.iterdir()} == {"history.sqlite"}
     assert "created" in run(repo, "history", "C-2611-001").output
+    before = sqlite3.connect(folder / "history.sqlite").execute("SELECT seq, data FROM events").fetchall()
+    inode = (folder / "history.sqlite").stat().st_ino
     run(repo, "investigate", "C-2611-001", "--today", "2026-11-03")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
-    shard = sqlite3.connect(folder / "records.sqlite")
-    assert shard.execute("SELECT v FROM meta WHERE k = 'head'").fetchone()[0] == git(repo, "rev-parse", "HEAD").strip()
-    shard.close()
+    store = sqlite3.connect(folder / "history.sqlite")
+    assert store.execute("SELECT v FROM meta WHERE k = 'head'").fetchone()[0] == git(repo, "rev-parse", "HEAD").strip()
+    after = store.execute("SELECT seq, data FROM events").fetchall()
+    store.close()
+    # extended in place by the new commit alone: the earlier events are untouched, one event is added
+    assert (folder / "history.sqlite").stat().st_ino == inode
+    assert after[:len(before)] == before and len(after) == len(before) + 1
+    warm = run(repo, "log", "--format", "json").output
     for cache in folder.iterdir():
         cache.write_bytes(b"garbage")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
+    assert run(repo, "log", "--format", "json").output == warm
     rows = json.loads(run(repo, "log", "--field", "status", "--format", "json").output)
     assert [(r["old"], r["new"]) for r in rows] == [(None, "registered"), ("registered", "investigating")]
+    subprocess.run(["rm", "-rf", str(repo / ".svcnotes-cache")], check=True)
+    assert run(repo, "log", "--format", "json").output == warm
+
+
+def test_log_of_an_unknown_record_is_empty(repo: Path) -> None:
+    assert json.loads(run(repo, "log", "--record", "C-2611-999", "--format", "json").output) == []
+    assert json.loads(run(repo, "log", "--record", "C-2611-001", "--format", "json").output)
 
 
 def _timelines(repo: Path, record_id: str) -> tuple[object, object, object]:
@@ -235,7 +250,7 @@ def test_history_without_a_cache_matches_history_from_the_index(repo: Path) -> N
     cold = {i: run(repo, "history", i, "--format", "json").output for i in ("C-2611-002", "C-2611-003")}
     assert not (repo / ".svcnotes-cache/history").exists()
     assert run(repo, "log").exit_code == 0
-    assert (repo / ".svcnotes-cache/history/records.sqlite").is_file()
+    assert (repo / ".svcnotes-cache/history/history.sqlite").is_file()
     for record_id, text in cold.items():
         assert run(repo, "history", record_id, "--format", "json").output == text
         assert run(repo, "history", record_id, "--format", "json", "--no-cache").output == text

@@ -1,0 +1,185 @@
+"""History events: one commit's change to one record, built from commits by `EventBuilder`.
+
+The builder follows a record across renames (`svcnotes renumber`) and re-creation under a new
+number that keeps the old one as an alias: each record's events share a *lineage* number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from svcnotes.history.diff import Change, diff_records
+from svcnotes.history.gitread import BlobReader, Commit
+from svcnotes.history.versions import MISSING, Version, VersionReader
+from svcnotes.model.config import Config
+
+
+@dataclass(slots=True)
+class Event:
+    """One commit's change to one record: what happened, who did it, and which fields changed."""
+
+    sha: str
+    author: str
+    email: str
+    date: datetime
+    subject: str
+    trailers: dict[str, str]
+    action: str  # created, changed, renamed, deleted
+    kind: str
+    record_id: str
+    old_id: str
+    path: str
+    old_path: str
+    blob: str
+    old_blob: str
+    lineage: int
+    changes: list[Change] = field(default_factory=list)
+    approvals_added: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # severity, proposed_by, imported of the new version
+    signature: str = ""  # git's %G? (only when read with signatures)
+    pr: str = ""
+    pr_subject: str = ""
+
+    @property
+    def status_change(self) -> tuple[Any, Any] | None:
+        """(old, new) status when this commit changed it."""
+        for change in self.changes:
+            if change.field == "status":
+                return change.old, change.new
+        return None
+
+
+def _kind(path: str) -> str:
+    parts = path.split("/")
+    return {"customers": "customer", "complaints": "complaint", "callbacks": "callback",
+            "notes": "note"}.get(parts[1] if len(parts) > 2 else "", "")
+
+
+class EventBuilder:
+    """Turns commits into events, keeping lineage state so it can continue incrementally."""
+
+    def __init__(self, root: Path, config: Config, lineage_of: dict[tuple[str, str], int] | None = None,
+                 path_lineage: dict[str, int] | None = None, next_lineage: int = 0) -> None:
+        self.root = root
+        self.config = config
+        self.lineage_of = {} if lineage_of is None else lineage_of
+        self.path_lineage = {} if path_lineage is None else path_lineage
+        self.next_lineage = next_lineage
+        self.versions = VersionReader(config)
+
+    def events(self, commits: Iterable[Commit] | Iterable[list[Commit]], batched: bool = False) -> list[Event]:
+        """Events of `commits` (oldest first; or of batches of commits when `batched`), blobs read by one git process."""
+        out: list[Event] = []
+        with BlobReader(self.root) as blobs:
+            if batched:
+                for batch in commits:
+                    out.extend(self.batch(batch, blobs))  # type: ignore[arg-type]
+            else:
+                batch: list[Commit] = []
+                for commit in commits:  # type: ignore[assignment]
+                    batch.append(commit)  # type: ignore[arg-type]
+                    if len(batch) >= 1000:
+                        out.extend(self.batch(batch, blobs))
+                        batch = []
+                out.extend(self.batch(batch, blobs))
+        return out
+
+    def batch(self, commits: list[Commit], blobs: BlobReader) -> list[Event]:
+        """Events of some commits (oldest first), reading the blob versions not yet seen through `blobs`."""
+        changes = [(commit, f) for commit in commits if not commit.is_merge for f in commit.files
+                   if (f.path.endswith(".md") or f.old_path.endswith(".md")) and _kind(f.path or f.old_path)]
+        got: dict[tuple[str, str], Version | None] = {}
+        missing: list[tuple[str, str]] = []
+        for _, f in changes:
+            for blob, path in ((f.old_blob, f.old_path) if f.status != "A" else ("", ""),
+                               (f.new_blob, f.path) if f.status != "D" else ("", "")):
+                if path and (blob, path) not in got:
+                    found = self.versions.cached(blob, path)
+                    got[(blob, path)] = None if found is MISSING else found  # type: ignore[assignment]
+                    if found is MISSING:
+                        missing.append((blob, path))
+        if missing:
+            raw = blobs.read(blob for blob, _ in missing)
+            for blob, path in missing:
+                got[(blob, path)] = self.versions.read(raw[blob], blob, path) if blob in raw else None
+        out: list[Event] = []
+        told: dict[str, tuple[str, dict[str, str]]] = {}  # sha -> subject, trailers (computed once per commit)
+        for commit, f in changes:
+            said = told.get(commit.sha)
+            if said is None:
+                said = told[commit.sha] = (commit.subject, commit.trailers)
+            old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
+            new = got[(f.new_blob, f.path)] if f.status != "D" else None
+            lineage = self._lineage(f.status, f.old_path, f.old_blob, f.path, f.new_blob, new)
+            action = {"A": "created", "D": "deleted", "R": "renamed"}.get(f.status, "changed")
+            rid = (new.id if new else old.id if old else PurePosixPath(f.path).stem)
+            out.append(Event(
+                commit.sha, commit.author, commit.email, commit.date, said[0], said[1],
+                action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
+                f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
+                diff_records(old, new), _approvals_added(old, new), _facts(new or old), commit.signature))
+        return out
+
+    def _lineage(self, status: str, old_path: str, old_blob: str, path: str, new_blob: str,
+                 new: Version | None) -> int:
+        lineage = None
+        if status != "A":
+            lineage = self.lineage_of.get((old_path, old_blob), self.path_lineage.get(old_path))
+        elif new is not None:
+            for alias in new.data.get("aliases") or ():
+                # a record re-created under a new number that keeps the old one as an alias
+                cand = self.path_lineage.get(str(PurePosixPath(path).with_name(f"{alias}.md")))
+                if cand is not None:
+                    lineage = cand
+                    break
+        if lineage is None:
+            lineage = self.next_lineage
+            self.next_lineage += 1
+        if status != "D":
+            self.lineage_of[(path, new_blob)] = lineage
+            self.path_lineage[path] = lineage
+        return lineage
+
+
+def _facts(record: Version | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
+            "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
+
+
+def _approvals_added(old: Version | None, new: Version | None) -> list[dict[str, Any]]:
+    before = list(old.data.get("approvals") or ()) if old else []
+    after = list(new.data.get("approvals") or ()) if new else []
+    return [dict(a) for a in after if a not in before]
+
+
+def pr_merges(parents: dict[str, tuple[str, ...]], head: str, known: dict[str, str] | None = None,
+              seen: set[str] | None = None) -> dict[str, str]:
+    """commit -> the first merge on HEAD's first-parent chain that brought it in ('' = directly on it).
+
+    `parents` maps commits to their parents; the walk stops at commits outside it. `known`/`seen`
+    continue an earlier computation (every ancestor of the old HEAD is in `seen`).
+    """
+    pr_of = dict(known or {})
+    seen = set(seen or ())
+    chain: list[str] = []
+    sha: str | None = head
+    while sha and sha not in seen and sha in parents:
+        chain.append(sha)
+        sha = parents[sha][0] if parents[sha] else None
+    for sha in reversed(chain):
+        seen.add(sha)
+        pr_of[sha] = ""
+        stack = list(parents[sha][1:])
+        while stack:
+            other = stack.pop()
+            if other in seen or other not in parents:
+                continue
+            seen.add(other)
+            pr_of[other] = sha
+            stack.extend(parents[other])
+    return pr_of
