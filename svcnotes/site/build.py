@@ -355,13 +355,13 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)
-        if old and old[0] == plan.key and (out / plan.url).is_file():
+        if plan.keyed is None and old and old[0] == plan.key and (out / plan.url).is_file():
             manifest.new[plan.url] = old
         else:
             todo.append(plan)
     if isinstance(site.timeline, Timelines):
         site.timeline.prepare(sum(1 for p in todo if p.record_page))
-    job = _Job(env, site, repo.config.organisation, options, out, {u: v[1] for u, v in manifest.pages.items()})
+    job = _Job(env, site, repo.config.organisation, options, out, manifest.pages)
     for outcome in render_all(job, todo, options.workers, options.progress, len(planned) - len(todo), len(planned)):
         if outcome.failure is not None:
             result.failures.append(outcome.failure)
@@ -397,7 +397,7 @@ class _Job:
     org: str
     options: BuildOptions
     out: Path
-    old_digests: dict[str, str]
+    old: dict[str, list[str]]  # the previous build's url -> [key, output hash]
 
 
 @dataclass
@@ -415,8 +415,14 @@ class Outcome:
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
     """Make, render and write one planned file; a failure is returned, never raised."""
+    key, make = plan.key, plan.make
     try:
-        made = plan.make()
+        if plan.keyed is not None:
+            key, make = plan.keyed()
+            old = job.old.get(plan.url)
+            if old and old[0] == key and (job.out / plan.url).is_file():
+                return Outcome(plan.url, key, old[1])
+        made = make()
         if isinstance(made, Page):
             ctx = base_context(locale=job.site.locale, url=made.url, title=made.title, section=made.section,
                                site_title=job.org, generated=job.options.today.isoformat(), breadcrumbs=made.breadcrumbs,
@@ -429,9 +435,10 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
         return Outcome(plan.url, failure=Failure(plan.source, plan.url, f"{type(exc).__name__}: {exc}"))
     digest = _hash(data)
     written = False
-    if job.old_digests.get(plan.url) != digest or not (job.out / plan.url).is_file():
+    old = job.old.get(plan.url)
+    if not old or old[1] != digest or not (job.out / plan.url).is_file():
         written = write_if_changed(job.out / plan.url, data)
-    return Outcome(plan.url, plan.key, digest, written, rendered)
+    return Outcome(plan.url, key, digest, written, rendered)
 
 
 _JOB: tuple[_Job, list[Planned]] | None = None

@@ -46,6 +46,9 @@ class Planned:
     make: Callable[[], "Page | bytes"]
     source: str = ""
     record_page: bool = False
+    # For files whose key costs real work (reports): computes (key, make) in a render worker, so
+    # that work is spread over the cores; `key` and `make` above are then unused.
+    keyed: "Callable[[], tuple[str, Callable[[], Page | bytes]]] | None" = None
 
 
 def record_url(record: Record) -> str:

@@ -144,26 +144,31 @@ def report_periods(s: Site, spec: Any, months: list[tuple[int, int]], weeks: lis
 
 
 def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]],
-                     weeks: Iterable[date]) -> list[tuple[str, str, str, Any, Any]]:
-    """(url, title, period label, computed report, make page) for every report and period."""
+                     weeks: Iterable[date]) -> list[tuple[str, str, str, Any]]:
+    """(url, title, period label, compute) for every report and period; compute() runs the report
+    and returns (report, make page), so the work can be done where the page is built."""
     months, weeks = list(months), list(weeks)
     crumb = (s.t("page.reports"), "reports/index.html")
     out = []
     for name, spec in registry.items():
         for period in report_periods(s, spec, months, weeks):
-            report = spec.run(s.snapshot, s.config, period, s.today)
             slug = name + (f"-{period.label}" if period else "")
             label = getattr(period, "label", "") if period else ""
-            title = report.title(s.locale) + (f" {label}" if label else "")
+            title = spec.title(s.locale) + (f" {label}" if label else "")
+            url = f"reports/{slug}.html"
 
-            def make(report: Any = report, url: str = f"reports/{slug}.html", name: str = name) -> Page:
-                ctx = report_context(s, report, name)
-                return Page(url, "report.html", ctx["report"]["title"], "reports", ctx,
-                            breadcrumbs=(crumb, (ctx["report"]["title"], "")))
-            out.append((f"reports/{slug}.html", title, label, report, make))
+            def compute(spec: Any = spec, period: Any = period, url: str = url, name: str = name) -> tuple[Any, Any]:
+                report = spec.run(s.snapshot, s.config, period, s.today)
+
+                def make() -> Page:
+                    ctx = report_context(s, report, name)
+                    return Page(url, "report.html", ctx["report"]["title"], "reports", ctx,
+                                breadcrumbs=(crumb, (ctx["report"]["title"], "")))
+                return report, make
+            out.append((url, title, label, compute))
     return out
 
 
 def registry_pages(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]], weeks: Iterable[date]) -> list[Page]:
     """One page per report and period (see registry_reports)."""
-    return [make() for _, _, _, _, make in registry_reports(s, registry, months, weeks)]
+    return [compute()[1]() for _, _, _, compute in registry_reports(s, registry, months, weeks)]

@@ -145,8 +145,11 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
     if registry:
         from svcnotes.site.reportadapter import registry_reports
 
-        for url, title, period, report, make in registry_reports(s, registry, months, weeks):
-            planned.append(Planned(url, deps.digest(salt, url, deps.report_key(report)), make))
+        for url, title, period, compute in registry_reports(s, registry, months, weeks):
+            def keyed(url: str = url, compute: Any = compute) -> tuple[str, Any]:
+                report, make = compute()
+                return deps.digest(salt, url, deps.report_key(report)), make
+            planned.append(Planned(url, "", lambda: b"", keyed=keyed))
             entries.append({"title": title, "href": url, "period": period})
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:

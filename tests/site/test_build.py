@@ -183,3 +183,16 @@ def test_timeline_lists_changes_but_not_every_field_of_the_created_entry(site_re
     assert len(entries) == 2
     assert "<del>registered</del>" in entries[0] and "<ins>investigating</ins>" in entries[0]
     assert 'class="changes"' not in entries[1]  # the created entry: the form shows its values
+
+
+def test_report_index_titles_are_the_titles_the_report_pages_show(site_repo: Path) -> None:
+    import re
+
+    site, _ = build(site_repo)
+    index = (site / "reports/index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="(?:\.\./)?(?:reports/)?([A-Za-z0-9-]+\.html)">([^<]+)</a>', index)
+    reports = [(href, title) for href, title in links if (site / "reports" / href).is_file() and href != "index.html"]
+    assert len(reports) >= 7
+    for href, title in reports:
+        page = (site / "reports" / href).read_text(encoding="utf-8")
+        assert f"<title>{title} ·" in page, href
