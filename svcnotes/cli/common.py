@@ -67,8 +67,8 @@ def emit_problems(problems: Sequence[Problem], fmt: str, strict: bool = False, s
                                "warnings": len(problems) - len([p for p in problems if p.is_error])},
                               ensure_ascii=False, indent=2))
     else:
-        for p in problems:
-            click.echo(p.format() if p.is_error else "warning: " + p.format())
+        if problems:  # one write: echoing line by line flushes once per problem
+            click.echo("\n".join(p.format() if p.is_error else "warning: " + p.format() for p in problems))
         if summary:
             warnings = len([p for p in problems if not p.is_error])
             click.echo(f"{len([p for p in problems if p.is_error])} error(s), {warnings} warning(s)", err=True)

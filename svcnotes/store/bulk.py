@@ -21,7 +21,6 @@ import os
 import pickle
 import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -113,6 +112,7 @@ def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[
     from the back for as long as no worker has claimed them, so only the workers' share of the
     results crosses processes."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     results: list[list[tuple[str, Any]]] = []
@@ -191,13 +191,120 @@ def load_derived(repo: Repository, name: str, version: str, derive: Derive, use_
     return _load(repo, name, key, derive, use_cache, workers)
 
 
-def stat_fingerprint(repo: Repository) -> tuple[str, int]:
-    """A hash of every record file's path, size and mtime plus the config; and the newest mtime (ns)."""
+def stat_fingerprint(repo: Repository, workers: int | None = None) -> tuple[str, int]:
+    """A hash of every record file's path, size and mtime plus the config; and the newest mtime (ns).
+
+    The whole of a warm `validate`: one stat per file, so the files repo.scan lists are walked
+    without sorting folders, in parts (a kind folder's own files, each of its sub-folders), a
+    forked process taking about half of them in a large repository.
+    """
+    from svcnotes.model.schema import KINDS
+    from svcnotes.store.repository import RECORDS_DIR
+
+    root = str(repo.root)
+    parts: list[tuple[str, bool, int]] = []  # (folder, with sub-folders, size of the folder as a hint)
+    for kind in KINDS.values():
+        rel_dir = f"{RECORDS_DIR}/{kind.folder}"
+        try:
+            with os.scandir(f"{root}/{rel_dir}") as entries:
+                subs = [(f"{rel_dir}/{e.name}", True, e.stat().st_size) for e in entries
+                        if not e.name.startswith(".") and e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        parts.append((rel_dir, False, os.stat(f"{root}/{rel_dir}").st_size))
+        parts += subs
+    workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
+    hints = sum(size for _p, _s, size in parts)
+    if workers > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES:
+        mine, theirs = _halves(parts)
+        found = _forked(lambda: _digest_parts(root, theirs), lambda: _digest_parts(root, mine))
+    else:
+        found = _digest_parts(root, parts)
     digest = hashlib.blake2b(_config_key(repo.root).encode(), digest_size=16)
-    scanned = repo.scan()
-    newest = max((mtime for _r, _s, mtime in scanned), default=0)
-    digest.update("\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in scanned).encode())
-    return digest.hexdigest(), newest
+    for name, part_digest, _newest in sorted(found):
+        digest.update(f"{name}\0{part_digest}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest(), max((newest for _n, _d, newest in found), default=0)
+
+
+PARALLEL_MIN_FOLDER_BYTES = 1 << 20  # about 30,000 files on ext4: below that a fork costs more than it saves
+
+
+def _halves(parts: list[tuple[str, bool, int]]) -> tuple[list[tuple[str, bool, int]], list[tuple[str, bool, int]]]:
+    """Two groups of about equal folder size (largest first, each to the lighter group)."""
+    groups: tuple[list[tuple[str, bool, int]], list[tuple[str, bool, int]]] = ([], [])
+    weights = [0, 0]
+    for part in sorted(parts, key=lambda p: -p[2]):
+        lighter = 0 if weights[0] <= weights[1] else 1
+        groups[lighter].append(part)
+        weights[lighter] += part[2]
+    return groups
+
+
+def _digest_parts(root: str, parts: list[tuple[str, bool, int]]) -> list[tuple[str, str, int]]:
+    """(part, digest of its sorted 'path NUL size NUL mtime' lines, newest mtime) for each part."""
+    out = []
+    for rel_dir, deep, _size in parts:
+        lines: list[str] = []
+        newest = _stat_lines(root, rel_dir, deep, lines)
+        lines.sort()
+        digest = hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+        out.append((f"{rel_dir}/" if deep else rel_dir, digest, newest))
+    return out
+
+
+def _stat_lines(root: str, rel_dir: str, deep: bool, out: list[str]) -> int:
+    """Append 'path NUL size NUL mtime' of the *.md in rel_dir (and below, if deep); the newest mtime."""
+    newest = 0
+    try:
+        entries = os.scandir(f"{root}/{rel_dir}")
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():
+                if deep:
+                    newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", True, out))
+            elif name.endswith(".md"):
+                st = entry.stat()
+                out.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
+                if st.st_mtime_ns > newest:
+                    newest = st.st_mtime_ns
+    return newest
+
+
+def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:
+    """parent() + child(), the child's part computed in a forked process meanwhile (here if that fails)."""
+    if not hasattr(os, "fork"):
+        return parent() + child()
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return parent() + child()
+    if pid == 0:  # the child: compute, send, leave without running any cleanup of the parent's
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(child(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    mine = parent()
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    try:
+        theirs = pickle.loads(data) if status == 0 else None
+    except Exception:  # noqa: BLE001 - a child that failed only costs time
+        theirs = None
+    return mine + (theirs if isinstance(theirs, list) else child())
 
 
 def cached_result(repo: Repository, name: str, key: str, compute: Any) -> Any:

@@ -190,3 +190,25 @@ def test_the_command_prints_the_same_report_every_way(varied: Path, monkeypatch:
     for path in (varied / CACHE).glob("*"):
         path.unlink()
     assert run("2") == cold
+
+
+def test_the_stat_fingerprint_is_the_same_on_one_or_two_cores_and_sees_every_change(
+        varied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_FOLDER_BYTES", 0)
+    repo = Repository(varied)
+    first = bulk.stat_fingerprint(repo, workers=1)
+    assert bulk.stat_fingerprint(repo, workers=2) == first
+    path = varied / "records/callbacks/2026" / sorted(p.name for p in (varied / "records/callbacks/2026").iterdir())[0]
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    second = bulk.stat_fingerprint(repo, workers=2)
+    assert second != first and second == bulk.stat_fingerprint(repo, workers=1)
+    (varied / "records/notes/2026/N-2611-999.md").write_text("---\nid: N-2611-999\n---\n", encoding="utf-8")
+    third = bulk.stat_fingerprint(repo, workers=2)
+    assert third not in (first, second) and third == bulk.stat_fingerprint(repo, workers=1)
+
+    def no_fork() -> int:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert bulk.stat_fingerprint(repo, workers=2) == third
