@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from svcnotes.history.diff import Change, diff_records
-from svcnotes.history.gitread import BlobReader, Commit
+from svcnotes.history.gitread import BlobReader, Commit, FileChange
 from svcnotes.history.versions import MISSING, Version, VersionReader
 from svcnotes.model.config import Config
 
@@ -58,42 +58,34 @@ def _kind(path: str) -> str:
             "notes": "note"}.get(parts[1] if len(parts) > 2 else "", "")
 
 
-class EventBuilder:
-    """Turns commits into events, keeping lineage state so it can continue incrementally."""
+def record_changes(commits: Iterable[Commit]) -> list[tuple[Commit, FileChange]]:
+    """The record files each commit changed (merge commits carry none: each change is its own commit's)."""
+    return [(commit, f) for commit in commits if not commit.is_merge for f in commit.files
+            if (f.path.endswith(".md") or f.old_path.endswith(".md")) and _kind(f.path or f.old_path)]
 
-    def __init__(self, root: Path, config: Config, lineage_of: dict[tuple[str, str], int] | None = None,
-                 path_lineage: dict[str, int] | None = None, next_lineage: int = 0) -> None:
-        self.root = root
-        self.config = config
-        self.lineage_of = {} if lineage_of is None else lineage_of
-        self.path_lineage = {} if path_lineage is None else path_lineage
-        self.next_lineage = next_lineage
+
+class Content(NamedTuple):
+    """What a file change did to a record, from the file's two versions alone."""
+
+    record_id: str
+    old_id: str
+    aliases: tuple[str, ...]  # of a created record (re-created under a new number, keeping the old)
+    changes: list[Change]
+    approvals_added: list[dict[str, Any]]
+    facts: dict[str, Any]
+
+
+class ContentReader:
+    """Reads and types the versions file changes need (blobs through one `cat-file`), remembering them."""
+
+    def __init__(self, config: Config) -> None:
         self.versions = VersionReader(config)
 
-    def events(self, commits: Iterable[Commit] | Iterable[list[Commit]], batched: bool = False) -> list[Event]:
-        """Events of `commits` (oldest first; or of batches of commits when `batched`), blobs read by one git process."""
-        out: list[Event] = []
-        with BlobReader(self.root) as blobs:
-            if batched:
-                for batch in commits:
-                    out.extend(self.batch(batch, blobs))  # type: ignore[arg-type]
-            else:
-                batch: list[Commit] = []
-                for commit in commits:  # type: ignore[assignment]
-                    batch.append(commit)  # type: ignore[arg-type]
-                    if len(batch) >= 1000:
-                        out.extend(self.batch(batch, blobs))
-                        batch = []
-                out.extend(self.batch(batch, blobs))
-        return out
-
-    def batch(self, commits: list[Commit], blobs: BlobReader) -> list[Event]:
-        """Events of some commits (oldest first), reading the blob versions not yet seen through `blobs`."""
-        changes = [(commit, f) for commit in commits if not commit.is_merge for f in commit.files
-                   if (f.path.endswith(".md") or f.old_path.endswith(".md")) and _kind(f.path or f.old_path)]
+    def contents(self, changes: Sequence[FileChange], blobs: BlobReader) -> list[Content]:
+        """The content of each change, in order."""
         got: dict[tuple[str, str], Version | None] = {}
         missing: list[tuple[str, str]] = []
-        for _, f in changes:
+        for f in changes:
             for blob, path in ((f.old_blob, f.old_path) if f.status != "A" else ("", ""),
                                (f.new_blob, f.path) if f.status != "D" else ("", "")):
                 if path and (blob, path) not in got:
@@ -105,43 +97,81 @@ class EventBuilder:
             raw = blobs.read(blob for blob, _ in missing)
             for blob, path in missing:
                 got[(blob, path)] = self.versions.read(raw[blob], blob, path) if blob in raw else None
+        out = []
+        for f in changes:
+            old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
+            new = got[(f.new_blob, f.path)] if f.status != "D" else None
+            out.append(Content(new.id if new else old.id if old else PurePosixPath(f.path).stem, old.id if old else "",
+                               tuple(new.data.get("aliases") or ()) if new is not None and f.status == "A" else (),
+                               diff_records(old, new), _approvals_added(old, new), _facts(new or old)))
+        return out
+
+
+class EventBuilder:
+    """Turns commits into events, keeping lineage state so it can continue incrementally."""
+
+    def __init__(self, root: Path, config: Config, lineage_of: dict[tuple[str, str], int] | None = None,
+                 path_lineage: dict[str, int] | None = None, next_lineage: int = 0) -> None:
+        self.root = root
+        self.config = config
+        self.lineage_of = {} if lineage_of is None else lineage_of
+        self.path_lineage = {} if path_lineage is None else path_lineage
+        self.next_lineage = next_lineage
+        self.reader = ContentReader(config)
+
+    def events(self, commits: Iterable[Commit]) -> list[Event]:
+        """Events of `commits` (oldest first), blobs read by one git process."""
+        out: list[Event] = []
+        with BlobReader(self.root) as blobs:
+            batch: list[Commit] = []
+            for commit in commits:
+                batch.append(commit)
+                if len(batch) >= 1000:
+                    out.extend(self.batch(batch, blobs))
+                    batch = []
+            out.extend(self.batch(batch, blobs))
+        return out
+
+    def batch(self, commits: list[Commit], blobs: BlobReader) -> list[Event]:
+        """Events of some commits (oldest first), reading the blob versions not yet seen through `blobs`."""
+        changes = record_changes(commits)
+        contents = self.reader.contents([f for _, f in changes], blobs)
         out: list[Event] = []
         told: dict[str, tuple[str, dict[str, str]]] = {}  # sha -> subject, trailers (computed once per commit)
-        for commit, f in changes:
+        for (commit, f), c in zip(changes, contents):
             said = told.get(commit.sha)
             if said is None:
                 said = told[commit.sha] = (commit.subject, commit.trailers)
-            old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
-            new = got[(f.new_blob, f.path)] if f.status != "D" else None
-            lineage = self._lineage(f.status, f.old_path, f.old_blob, f.path, f.new_blob, new)
-            action = {"A": "created", "D": "deleted", "R": "renamed"}.get(f.status, "changed")
-            rid = (new.id if new else old.id if old else PurePosixPath(f.path).stem)
+            lineage = self.lineage(f, c.aliases)
             out.append(Event(
-                commit.sha, commit.author, commit.email, commit.date, said[0], said[1],
-                action, _kind(f.path), rid, old.id if old else "", f.path, f.old_path if f.status != "A" else "",
+                commit.sha, commit.author, commit.email, commit.date, said[0], said[1], ACTIONS.get(f.status, "changed"),
+                _kind(f.path), c.record_id, c.old_id, f.path, f.old_path if f.status != "A" else "",
                 f.new_blob if f.status != "D" else "", f.old_blob if f.status != "A" else "", lineage,
-                diff_records(old, new), _approvals_added(old, new), _facts(new or old), commit.signature))
+                c.changes, c.approvals_added, c.facts, commit.signature))
         return out
 
-    def _lineage(self, status: str, old_path: str, old_blob: str, path: str, new_blob: str,
-                 new: Version | None) -> int:
+    def lineage(self, f: FileChange, aliases: tuple[str, ...]) -> int:
+        """The lineage a change belongs to (a new one for a new record), remembered for later changes."""
         lineage = None
-        if status != "A":
-            lineage = self.lineage_of.get((old_path, old_blob), self.path_lineage.get(old_path))
-        elif new is not None:
-            for alias in new.data.get("aliases") or ():
+        if f.status != "A":
+            lineage = self.lineage_of.get((f.old_path, f.old_blob), self.path_lineage.get(f.old_path))
+        else:
+            for alias in aliases:
                 # a record re-created under a new number that keeps the old one as an alias
-                cand = self.path_lineage.get(str(PurePosixPath(path).with_name(f"{alias}.md")))
+                cand = self.path_lineage.get(str(PurePosixPath(f.path).with_name(f"{alias}.md")))
                 if cand is not None:
                     lineage = cand
                     break
         if lineage is None:
             lineage = self.next_lineage
             self.next_lineage += 1
-        if status != "D":
-            self.lineage_of[(path, new_blob)] = lineage
-            self.path_lineage[path] = lineage
+        if f.status != "D":
+            self.lineage_of[(f.path, f.new_blob)] = lineage
+            self.path_lineage[f.path] = lineage
         return lineage
+
+
+ACTIONS = {"A": "created", "D": "deleted", "R": "renamed"}
 
 
 def _facts(record: Version | None) -> dict[str, Any]:

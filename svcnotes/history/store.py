@@ -10,8 +10,12 @@ is rebuilt: it can only make a command slower, never wrong.
 from __future__ import annotations
 
 import hashlib
+import json
+import multiprocessing
 import os
 import pickle
+import queue
+import zlib
 import sqlite3
 import tempfile
 from datetime import datetime
@@ -19,25 +23,31 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from svcnotes.history.diff import Change
-from svcnotes.history.events import Event, EventBuilder, pr_merges
-from svcnotes.history.gitread import BlobReader, blob_sha, head_sha, is_ancestor, stream_log
+from svcnotes.history.events import (ACTIONS, Content, ContentReader, Event, EventBuilder, pr_merges, record_changes)
+from svcnotes.history.events import _kind as kind_of
+from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, head_sha, is_ancestor, stream_log
 from svcnotes.model.config import CONFIG_FILE, Config
 
 CACHE_DIR = ".svcnotes-cache/history"
 STORE_FILE = "history.sqlite"
-STORE_VERSION = "1"
+STORE_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE events (seq INTEGER PRIMARY KEY, lineage INTEGER NOT NULL, sha TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE commits (sha TEXT PRIMARY KEY, parents TEXT NOT NULL, subject TEXT NOT NULL, committed TEXT NOT NULL);
+CREATE TABLE events (seq INTEGER PRIMARY KEY, lineage INTEGER NOT NULL, sha TEXT NOT NULL, action TEXT NOT NULL,
+    kind TEXT NOT NULL, record_id TEXT NOT NULL, old_id TEXT NOT NULL, path TEXT NOT NULL, old_path TEXT NOT NULL,
+    blob TEXT NOT NULL, old_blob TEXT NOT NULL, content BLOB NOT NULL);
+CREATE TABLE commits (sha TEXT PRIMARY KEY, parents TEXT NOT NULL, subject TEXT NOT NULL, committed TEXT NOT NULL,
+    author TEXT NOT NULL, email TEXT NOT NULL, date TEXT NOT NULL, trailers TEXT NOT NULL, signature TEXT NOT NULL);
 CREATE TABLE prs (sha TEXT PRIMARY KEY, pr TEXT NOT NULL);
 CREATE TABLE ids (id TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
 CREATE TABLE blobs (path TEXT NOT NULL, blob TEXT NOT NULL, lineage INTEGER NOT NULL, PRIMARY KEY (path, blob));
 CREATE TABLE paths (path TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
 """
 _INDEX = "CREATE INDEX events_lineage ON events (lineage, seq)"
-_EVENTS = ("SELECT e.data, p.pr, m.subject FROM events e LEFT JOIN prs p ON p.sha = e.sha "
+_EVENTS = ("SELECT e.sha, c.author, c.email, c.date, c.subject, c.trailers, e.action, e.kind, e.record_id, e.old_id, "
+           "e.path, e.old_path, e.blob, e.old_blob, e.lineage, e.content, c.signature, p.pr, m.subject "
+           "FROM events e JOIN commits c ON c.sha = e.sha LEFT JOIN prs p ON p.sha = e.sha "
            "LEFT JOIN commits m ON m.sha = p.pr")
 
 
@@ -50,17 +60,21 @@ def config_key(root: Path) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def dump_event(e: Event) -> bytes:
-    """An event as stored (its PR is stored per commit, not per event)."""
-    return pickle.dumps((e.sha, e.author, e.email, e.date, e.subject, e.trailers, e.action, e.kind, e.record_id,
-                         e.old_id, e.path, e.old_path, e.blob, e.old_blob, e.lineage, [tuple(c) for c in e.changes],
-                         e.approvals_added, e.facts, e.signature), pickle.HIGHEST_PROTOCOL)
+def dump_content(c: Content) -> bytes:
+    """What an event's changes, approvals and facts are stored as."""
+    return pickle.dumps(([tuple(x) for x in c.changes], c.approvals_added, c.facts), pickle.HIGHEST_PROTOCOL)
 
 
-def load_event(data: bytes, pr: str | None, pr_subject: str | None) -> Event:
-    """An event as stored, with the PR merge that brought it in."""
-    t = pickle.loads(data)
-    return Event(*t[:15], [Change(*c) for c in t[15]], t[16], t[17], t[18], pr or "", pr_subject or "")
+def load_event(row: tuple[Any, ...]) -> Event:
+    """An event from a row of `_EVENTS`."""
+    changes, approvals, facts = pickle.loads(row[15])
+    return Event(row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], json.loads(row[5]), *row[6:15],
+                 [Change(*c) for c in changes], approvals, facts, row[16], row[17] or "", row[18] or "")
+
+
+def _commit_row(c: Commit) -> tuple[str, ...]:
+    return (c.sha, " ".join(c.parents), c.subject, c.committed.isoformat(), c.author, c.email, c.date.isoformat(),
+            json.dumps(c.trailers, ensure_ascii=False), c.signature)
 
 
 class _Lookup:
@@ -83,7 +97,11 @@ class _Lookup:
 
 
 def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old_head: str = "") -> None:
-    """Add the events of every commit reachable from `head` but not from `old_head` ('' = all)."""
+    """Add the events of every commit reachable from `head` but not from `old_head` ('' = all).
+
+    A whole history is read by worker processes too (`SVCNOTES_WORKERS`, else one per core): they
+    type and diff the versions of the files in their share of the paths while this process follows
+    git log, assigns lineages and writes, so the work overlaps git's own pass on every core."""
     meta = dict(conn.execute("SELECT k, v FROM meta").fetchall())
     fresh = not old_head
     if fresh:
@@ -95,20 +113,42 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         seq = (conn.execute("SELECT max(seq) FROM events").fetchone()[0] or -1) + 1
     parents: dict[str, tuple[str, ...]] = {}
     ids: dict[str, int] = {}
-    with BlobReader(root) as blobs:
-        for batch in stream_log(root, head, [old_head] if old_head else []):
-            events = builder.batch(batch, blobs)
-            conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?)",
-                             [(seq + i, e.lineage, e.sha, dump_event(e)) for i, e in enumerate(events)])
-            seq += len(events)
-            conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?)",
-                             [(c.sha, " ".join(c.parents), c.subject, c.committed.isoformat()) for c in batch])
-            for c in batch:
-                parents[c.sha] = c.parents
-            for e in events:
-                for rid in (e.old_id, e.record_id):
-                    if rid:
-                        ids[rid] = e.lineage
+    insert = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    def write(batch: list[Commit], changes: list[tuple[Commit, FileChange]], contents: Iterable[tuple[Content, bytes]]) -> None:
+        nonlocal seq
+        rows = []
+        for (commit, f), (c, stored) in zip(changes, contents):
+            lineage = builder.lineage(f, c.aliases)
+            rows.append((seq, lineage, commit.sha, ACTIONS.get(f.status, "changed"), kind_of(f.path), c.record_id,
+                         c.old_id, f.path, f.old_path if f.status != "A" else "", f.new_blob if f.status != "D" else "",
+                         f.old_blob if f.status != "A" else "", stored))
+            seq += 1
+            for rid in (c.old_id, c.record_id):
+                if rid:
+                    ids[rid] = lineage
+        conn.executemany(insert, rows)
+        conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", map(_commit_row, batch))
+        for commit in batch:
+            parents[commit.sha] = commit.parents
+
+    if fresh and _workers() > 1:
+        with _Pool(root, config, _workers()) as pool:  # forked before any pipe or thread of ours exists
+            pending: tuple[list[Commit], list[tuple[Commit, FileChange]]] | None = None
+            for batch in stream_log(root, head, [old_head] if old_head else []):
+                changes = record_changes(batch)
+                pool.send([f for _, f in changes])
+                if pending is not None:  # the previous batch is done while this one is being read
+                    write(*pending, pool.receive())
+                pending = (batch, changes)
+            if pending is not None:
+                write(*pending, pool.receive())
+    else:
+        with BlobReader(root) as blobs:
+            for batch in stream_log(root, head, [old_head] if old_head else []):
+                changes = record_changes(batch)
+                contents = builder.reader.contents([f for _, f in changes], blobs)
+                write(batch, changes, [(c, dump_content(c)) for c in contents])
     # every commit outside the new range was reachable before: its PR is already known
     conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)",
                      [(sha, pr) for sha, pr in pr_merges(parents, head).items() if pr])
@@ -122,6 +162,76 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                      [("head", head), ("next_lineage", str(builder.next_lineage))])
     if fresh:
         conn.execute(_INDEX)
+
+
+def _workers() -> int:
+    try:
+        return max(1, int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1))
+    except ValueError:
+        return 1
+
+
+def _work(root: Path, config: Config, tasks: Any, results: Any) -> None:
+    """A worker: the contents of the file changes it is sent, until it is sent None."""
+    reader = ContentReader(config)
+    with BlobReader(root) as blobs:
+        while True:
+            changes = tasks.get()
+            if changes is None:
+                return
+            results.put([(c._replace(changes=[], approvals_added=[], facts={}), dump_content(c))
+                         for c in reader.contents(changes, blobs)])
+
+
+class _Pool:
+    """Worker processes sharing the file changes by path (so each one sees a file's versions in order)."""
+
+    def __init__(self, root: Path, config: Config, count: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        # queues write from a thread: neither side ever waits on a full pipe while the other waits on it
+        self.tasks = [ctx.Queue() for _ in range(count)]
+        self.results = [ctx.Queue() for _ in range(count)]
+        self.procs = [ctx.Process(target=_work, args=(root, config, t, r), daemon=True)
+                      for t, r in zip(self.tasks, self.results)]
+        for proc in self.procs:
+            proc.start()
+        self.sent: list[list[int]] = []
+
+    def send(self, changes: list[FileChange]) -> None:
+        """Hand out one batch of changes (each to the worker that owns its path)."""
+        count = len(self.procs)
+        shares: list[list[FileChange]] = [[] for _ in range(count)]
+        owner = [zlib.crc32((f.old_path if f.status == "D" else f.path).encode()) % count for f in changes]
+        for f, n in zip(changes, owner):
+            shares[n].append(f)
+        for queue, share in zip(self.tasks, shares):
+            queue.put(share)
+        self.sent.append(owner)
+
+    def receive(self) -> list[tuple[Content, bytes]]:
+        """The contents of the oldest batch handed out, in its order."""
+        owner = self.sent.pop(0)
+        parts = [iter(self._get(n)) for n in range(len(self.procs))]
+        return [next(parts[n]) for n in owner]
+
+    def _get(self, n: int) -> Any:
+        while True:
+            try:
+                return self.results[n].get(timeout=1.0)
+            except queue.Empty:
+                if not self.procs[n].is_alive():
+                    raise RuntimeError("a history worker process died") from None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for queue in self.tasks:
+            queue.put(None)
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
 
 
 def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite3.Connection:
@@ -179,11 +289,11 @@ class HistoryStore:
     def iter_events(self, lineage: int | None = None) -> Iterator[Event]:
         """Every event in commit order (parents first), or one record's (lineage) events."""
         if lineage is None:
-            rows: Iterable[tuple[bytes, str, str]] = self._db().execute(_EVENTS + " ORDER BY e.seq")
+            rows: Iterable[tuple[Any, ...]] = self._db().execute(_EVENTS + " ORDER BY e.seq")
         else:
             rows = self._db().execute(_EVENTS + " WHERE e.lineage = ? ORDER BY e.seq", (lineage,))
-        for data, pr, subject in rows:
-            yield load_event(data, pr, subject)
+        for row in rows:
+            yield load_event(row)
 
     def lineage_by_id(self, record_id: str) -> int | None:
         """The lineage of the record that has (or had) this number."""

@@ -170,13 +170,13 @@ def test_history_cache_is_refreshed_incrementally_and_survives_corruption(repo: 
     folder = repo / ".svcnotes-cache/history"
     assert {p.name for p in folder.iterdir()} == {"history.sqlite"}
     assert "created" in run(repo, "history", "C-2611-001").output
-    before = sqlite3.connect(folder / "history.sqlite").execute("SELECT seq, data FROM events").fetchall()
+    before = sqlite3.connect(folder / "history.sqlite").execute("SELECT seq, content FROM events").fetchall()
     inode = (folder / "history.sqlite").stat().st_ino
     run(repo, "investigate", "C-2611-001", "--today", "2026-11-03")
     assert "status: registered -> investigating" in run(repo, "history", "C-2611-001").output
     store = sqlite3.connect(folder / "history.sqlite")
     assert store.execute("SELECT v FROM meta WHERE k = 'head'").fetchone()[0] == git(repo, "rev-parse", "HEAD").strip()
-    after = store.execute("SELECT seq, data FROM events").fetchall()
+    after = store.execute("SELECT seq, content FROM events").fetchall()
     store.close()
     # extended in place by the new commit alone: the earlier events are untouched, one event is added
     assert (folder / "history.sqlite").stat().st_ino == inode
