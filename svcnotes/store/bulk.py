@@ -21,8 +21,9 @@ import os
 import pickle
 import time
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from svcnotes import __version__
 from svcnotes.model.config import Config
@@ -84,6 +85,19 @@ def _write_shard(path: str, key: str, entries: dict[str, tuple[int, int, Any]]) 
         pass  # a read-only checkout still validates, just without a cache
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: records hold no cycles, and collecting again and again
+    while hundreds of thousands of objects are built or unpickled costs more than the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive | None, shard: int,
                 name: str, key: str) -> list[tuple[str, Any]]:
     """Read (and derive from) files; with a key, write them as the `name` shard (all of its files).
@@ -91,9 +105,7 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
     Runs in worker processes too. The stamps stored are the scanned ones, taken before the read:
     a file changed after the scan is re-read next time.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # records hold no cycles; collecting while thousands are built only costs time
-    try:
+    with paused_gc():
         out = []
         for rel, _size, _mtime in items:
             read = read_file(root, rel, config)
@@ -102,9 +114,6 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
             _write_shard(_shard_path(root, name, shard), key,
                          {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, out)})
         return out
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[str, Any]]]:
@@ -129,6 +138,12 @@ def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[
 def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cache: bool,
           workers: int | None) -> list[tuple[str, Any]]:
     """(path, value) for every record file in scan order, from the `name` cache where it is current."""
+    with paused_gc():
+        return _load_unpaused(repo, name, key, derive, use_cache, workers)
+
+
+def _load_unpaused(repo: Repository, name: str, key: str, derive: Derive | None, use_cache: bool,
+                   workers: int | None) -> list[tuple[str, Any]]:
     root = str(repo.root)
     scanned = repo.scan()
     by_shard: list[list[Stamped]] = [[] for _ in range(SHARDS)]
@@ -172,10 +187,11 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
 
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
-    for _rel, (record, problems) in _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers):
-        snap.problems.extend(problems)
-        if record is not None:
-            snap.add(record)
+    with paused_gc():
+        for _rel, (record, problems) in _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers):
+            snap.problems.extend(problems)
+            if record is not None:
+                snap.add(record)
     return snap
 
 

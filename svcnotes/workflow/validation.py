@@ -170,7 +170,7 @@ def check_repository(repo: Repository, today: date | None = None, use_cache: boo
     """run_checks (plus future_dates when `today` is given) over the repository, file by file where
     possible: the same problems in the same order; and the number of records."""
     from svcnotes import __version__
-    from svcnotes.store.bulk import load_derived
+    from svcnotes.store.bulk import load_derived, paused_gc
     from svcnotes.store.repository import Snapshot
 
     plan = _plan()
@@ -178,18 +178,19 @@ def check_repository(repo: Repository, today: date | None = None, use_cache: boo
     snap = Snapshot()
     future = []
     limit = today.toordinal() if today is not None else None
-    for _rel, (tagged, slim, days) in load_derived(repo, "validation", f"{__version__}|{plan.version}", check_file,
-                                                   use_cache, workers):
-        for index, problem in tagged:
-            buckets[index + 1].append(problem)
-        if slim is not None:
-            snap.add(slim)
-            if today is not None:
-                for name, ordinal, line in days:
-                    if ordinal > limit:  # type: ignore[operator]
-                        future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
-    for index, check in plan.cross:
-        buckets[index + 1] = check(snap, repo.config)
+    with paused_gc():
+        for _rel, (tagged, slim, days) in load_derived(repo, "validation", f"{__version__}|{plan.version}",
+                                                       check_file, use_cache, workers):
+            for index, problem in tagged:
+                buckets[index + 1].append(problem)
+            if slim is not None:
+                snap.add(slim)
+                if today is not None:
+                    for name, ordinal, line in days:
+                        if ordinal > limit:  # type: ignore[operator]
+                            future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
+        for index, check in plan.cross:
+            buckets[index + 1] = check(snap, repo.config)
     problems = list(repo.config_problems)
     for bucket in buckets:
         problems += bucket
