@@ -16,7 +16,8 @@ Two kinds of registration, both ending up as (snapshot, config) checks in CHECKS
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem, sort_key

@@ -21,9 +21,10 @@ import os
 import pickle
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from svcnotes import __version__
 from svcnotes.model.config import Config
@@ -112,7 +113,7 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
             out.append((rel, derive(read[0], read[1], config) if derive is not None else read))
         if key:
             _write_shard(_shard_path(root, name, shard), key,
-                         {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, out)})
+                         {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, out, strict=True)})
         return out
 
 
@@ -127,7 +128,7 @@ def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[
     results: list[list[tuple[str, Any]]] = []
     with ProcessPoolExecutor(max_workers=min(workers - 1, len(tasks)), mp_context=ctx) as pool:
         futures = [pool.submit(_read_files, *task) for task in tasks]
-        for task, future in zip(reversed(tasks), reversed(futures)):
+        for task, future in zip(reversed(tasks), reversed(futures), strict=True):
             if not future.cancel():
                 break
             results.append(_read_files(*task))

@@ -136,8 +136,8 @@ def _parse_lines(text: str, path: str) -> Parsed:
 def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None = None, try_simple: bool = True) -> None:
     """Fill `out` from the front-matter text (file line 2 on): the simple layout directly, else libyaml."""
     if "\t" in yaml_text:
-        for n, line in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
+        for n, row in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
+            indent = row[: len(row) - len(row.lstrip(" \t"))]
             if "\t" in indent:
                 out.problems.append(Problem("E008", "tab used for indentation", path, n,
                                             hint="YAML allows only spaces for indentation; replace the tab with spaces"))

@@ -15,7 +15,6 @@ from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, Kind
 from svcnotes.store.frontmatter import Parsed, decode, parse
 
-
 _TEXT_TYPES = frozenset({"str", "text", "id", "ref"})  # coerce_scalar returns these as read
 _SCALAR_TYPES = frozenset({"id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref"})
 
