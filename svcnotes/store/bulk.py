@@ -15,6 +15,7 @@ name: only that small value crosses processes and is written.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -47,12 +48,26 @@ Derive = Callable[[Record | None, list[Problem], Config], Any]
 
 
 def _config_key(root: Path) -> str:
-    """What the typed result depends on besides the file: svcnotes version and svcnotes.toml."""
+    """What a cached result depends on besides the file: svcnotes (version and code) and svcnotes.toml."""
     try:
         config_bytes = (root / "svcnotes.toml").read_bytes()
     except OSError:
         config_bytes = b""
-    return hashlib.blake2b(__version__.encode() + b"\0" + config_bytes, digest_size=16).hexdigest()
+    return hashlib.blake2b(f"{__version__}\0{_code_key()}\0".encode() + config_bytes, digest_size=16).hexdigest()
+
+
+@functools.cache
+def _code_key() -> str:
+    """A hash of svcnotes' own modules (path, size, mtime): an edited rule or loader, as in a
+    development install, invalidates the caches even when the version number stays the same."""
+    package = Path(__file__).resolve().parents[1]
+    lines = []
+    for folder, _dirs, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                lines.append(f"{os.path.relpath(os.path.join(folder, name), package)}\0{st.st_size}\0{st.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=16).hexdigest()
 
 
 def shard_of(rel: str) -> int:

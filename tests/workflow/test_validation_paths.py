@@ -212,3 +212,14 @@ def test_the_stat_fingerprint_is_the_same_on_one_or_two_cores_and_sees_every_cha
 
     monkeypatch.setattr(os, "fork", no_fork)
     assert bulk.stat_fingerprint(repo, workers=2) == third
+
+
+def test_changed_svcnotes_code_invalidates_the_caches(varied: Path, reads: list[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    validate(varied, workers=1)
+    reads.clear()
+    validate(varied, workers=1)
+    assert reads == []
+    monkeypatch.setattr(bulk, "_code_key", lambda: "an edited rule module")
+    assert validate(varied, workers=1) == reference(varied)
+    assert len(reads) > 100
