@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from svcnotes.history import rules
 from svcnotes.history.diff import parse_blob
-from svcnotes.history.gitread import GitError, diff_tree, head_sha, merge_base, paths_ever, read_blobs, read_log
+from svcnotes.history.gitread import (GitError, diff_tree, head_sha, is_ancestor, merge_base, paths_ever, read_blobs,
+                                     read_log)
 from svcnotes.history.events import Event, EventBuilder
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
@@ -106,7 +107,7 @@ def _collisions(repo: Repository, pr: PullRequest) -> list[Problem]:
     new = [r for r in pr.records if r.status == "A" and r.kind != "customer"]
     if not new:
         return []
-    ever = {PurePosixPath(p).stem for p in paths_ever(repo.root, pr.base_ref)}
+    ever = {PurePosixPath(p).stem for p in _paths_ever(repo, pr.base_ref)}
     out = []
     for rec in new:
         if rec.id in ever:
@@ -115,6 +116,22 @@ def _collisions(repo: Repository, pr: PullRequest) -> list[Problem]:
                                f"run: svcnotes renumber {rec.id}  (moves this record to the next free number and "
                                "updates every reference)"))
     return out
+
+
+def _paths_ever(repo: Repository, base_ref: str) -> set[str]:
+    """Every record file the base ever had: from the history store when it describes an ancestor of
+    the base (plus the commits since), else one `git log` over the base's whole history."""
+    from svcnotes.history.store import peek_store
+
+    store = peek_store(repo.root)
+    if store is not None:
+        with store:
+            stored = store.head
+            base = head_sha(repo.root, base_ref)
+            if base and (stored == base or is_ancestor(repo.root, stored, base)):
+                since = paths_ever(repo.root, base, exclude=[stored]) if stored != base else set()
+                return store.paths() | since
+    return paths_ever(repo.root, base_ref)
 
 
 def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:

@@ -107,9 +107,11 @@ def diff_tree(root: Path, old: str, new: str, prefix: str = "records/") -> list[
     return parse_raw(git(root, *LEAN, "diff", "--raw", "-z", "-M", "--no-abbrev", "--relative", old, new, "--"), prefix)
 
 
-def paths_ever(root: Path, rev: str, prefix: str = "records/") -> set[str]:
-    """Every path under `prefix` that existed in any commit reachable from `rev` (one subprocess)."""
-    out = git(root, *LEAN, "log", rev, "--format=", "--name-only", "--no-renames", "-z", "--relative", "--", prefix)
+def paths_ever(root: Path, rev: str, prefix: str = "records/", exclude: Iterable[str] = ()) -> set[str]:
+    """Every path under `prefix` that existed in any commit reachable from `rev` (and not from
+    `exclude`: paths only there are left out). One subprocess."""
+    out = git(root, *LEAN, "log", rev, *(f"^{x}" for x in exclude), "--format=", "--name-only", "--no-renames", "-z",
+              "--relative", "--", prefix)
     return {p.strip("\n") for p in out.split("\0") if p.strip("\n")}
 
 

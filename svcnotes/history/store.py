@@ -322,6 +322,10 @@ class HistoryStore:
         """commit -> the merge that brought it into HEAD's first-parent chain (only commits that came in one)."""
         return dict(self._db().execute("SELECT sha, pr FROM prs").fetchall())
 
+    def paths(self) -> set[str]:
+        """Every record file that existed in any commit reachable from the store's head."""
+        return {p for (p,) in self._db().execute("SELECT path FROM paths")}
+
     def lineage_maps(self) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int], int]:
         """(path, blob) -> lineage, path -> lineage, id -> lineage, and the next free lineage number."""
         db = self._db()
@@ -330,6 +334,23 @@ class HistoryStore:
         ids = dict(db.execute("SELECT id, lineage FROM ids").fetchall())
         nxt = int(db.execute("SELECT v FROM meta WHERE k = 'next_lineage'").fetchone()[0])
         return blobs, paths, ids, nxt
+
+
+def peek_store(root: Path) -> HistoryStore | None:
+    """The cached store as it is (not brought to HEAD), or None when there is none usable."""
+    root = Path(root)
+    file = root / CACHE_DIR / STORE_FILE
+    if not file.is_file():
+        return None
+    store = HistoryStore(root, file)
+    try:
+        meta = dict(store._db().execute("SELECT k, v FROM meta").fetchall())
+        if meta.get("version") == STORE_VERSION and meta.get("config") == config_key(root) and meta.get("head"):
+            return store
+    except sqlite3.Error:
+        pass
+    store.close()
+    return None
 
 
 def open_store(root: Path, config: Config, use_cache: bool = True, build: bool = True) -> HistoryStore | None:

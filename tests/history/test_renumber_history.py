@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git, write
 from tests.history.helpers import C1, commit_all, merge_pr, run, set_field
 
@@ -270,3 +272,21 @@ def test_audit_finds_a_forged_approval_that_landed_through_a_merge(repo: Path) -
     assert result.exit_code == 1
     assert [(f["code"], f["direct_push"]) for f in findings] == [("E611", False)]
     assert "merged in" in findings[0]["message"]
+
+
+@pytest.mark.parametrize("store", ["none", "behind the base", "at the base", "on the branch"])
+def test_a_taken_number_is_found_whatever_the_history_store_describes(repo: Path, store: str) -> None:
+    if store == "behind the base":
+        assert run(repo, "log").exit_code == 0  # the store describes main before the other branch merged
+    _two_branches_same_number(repo)
+    if store == "at the base":
+        git(repo, "checkout", "-q", "main")
+        assert run(repo, "log").exit_code == 0
+        git(repo, "checkout", "-q", "b")
+    if store == "on the branch":  # describes this branch's own C-2611-002: must not be taken as main's
+        assert run(repo, "log").exit_code == 0
+    failed = run(repo, "check", "--base", "main")
+    assert "E604 id: number C-2611-002 is already taken on main" in failed.output
+    assert run(repo, "renumber", "C-2611-002").exit_code == 0
+    passed = run(repo, "check", "--base", "main")
+    assert passed.exit_code == 0, passed.output
