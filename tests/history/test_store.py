@@ -1,0 +1,65 @@
+"""The history store: the same events however many worker processes build it, and when extended."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from svcnotes.history.log import load_index
+from svcnotes.history.store import CACHE_DIR, open_store
+from svcnotes.model.config import load_config
+from tests.history.helpers import C1, commit_all, merge_pr, run, set_field
+from tests.history.test_renumber_history import C3, _two_branches_same_number
+
+
+def _history(repo: Path) -> tuple[object, ...]:
+    config, _ = load_config(repo)
+    index = load_index(repo, config)
+    events = [(e.sha, e.author, e.email, e.date, e.subject, e.trailers, e.action, e.kind, e.record_id, e.old_id,
+               e.path, e.old_path, e.blob, e.old_blob, e.lineage, e.changes, e.approvals_added, e.facts, e.pr,
+               e.pr_subject) for e in index.events]
+    return index.head, events, index.ids, index.lineage_of, index.path_lineage, index.pr_of, index.commits
+
+
+def _busy_history(repo: Path) -> None:
+    _two_branches_same_number(repo)
+    run(repo, "renumber", "C-2611-002")
+    merge_pr(repo, "b")
+    set_field(repo, C3, "severity", "major")
+    set_field(repo, C1, "status", "investigating")
+    commit_all(repo, "two records at once")
+    (repo / C1).write_text("---\nid: C-2611-001\nstatus: [broken\n---\n", encoding="utf-8")
+    commit_all(repo, "a version that cannot be read")
+
+
+@pytest.mark.parametrize("workers", ["1", "2", "3"])
+def test_the_store_is_the_same_however_many_workers_build_it(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             workers: str) -> None:
+    _busy_history(repo)
+    monkeypatch.setenv("SVCNOTES_WORKERS", "1")
+    expected = _history(repo)
+    shutil.rmtree(repo / CACHE_DIR)
+    monkeypatch.setenv("SVCNOTES_WORKERS", workers)
+    assert _history(repo) == expected
+    assert len(expected[1]) >= 8  # type: ignore[arg-type]
+
+
+def test_a_store_extended_commit_by_commit_equals_one_built_at_once(repo: Path) -> None:
+    config, _ = load_config(repo)
+    assert open_store(repo, config) is not None  # at the fixture's commit
+    _busy_history(repo)  # several commits, merges and a renumber later
+    extended = _history(repo)
+    shutil.rmtree(repo / CACHE_DIR)
+    assert _history(repo) == extended
+
+
+def test_without_a_writable_cache_the_history_is_read_in_memory(repo: Path) -> None:
+    _busy_history(repo)
+    expected = _history(repo)
+    shutil.rmtree(repo / ".svcnotes-cache")
+    (repo / ".svcnotes-cache").write_text("not a folder", encoding="utf-8")
+    config, _ = load_config(repo)
+    assert _history(repo) == expected
+    assert load_index(repo, config, use_cache=False).events
