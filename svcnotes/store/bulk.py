@@ -328,10 +328,12 @@ def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> 
         finally:
             os._exit(status)
     os.close(write_end)
-    mine = parent()
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _pid, status = os.waitpid(pid, 0)
+    try:
+        mine = parent()
+    finally:  # reap the child whatever happens here
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _pid, status = os.waitpid(pid, 0)
     try:
         theirs = pickle.loads(data) if status == 0 else None
     except Exception:  # noqa: BLE001 - a child that failed only costs time
