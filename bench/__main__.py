@@ -14,10 +14,10 @@ SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 
 def table(rows: list[Row]) -> str:
     """A Markdown table of measured rows."""
-    out = ["| step | wall s | peak RSS MiB | ratio to floor | note |", "|---|---:|---:|---:|---|"]
+    out = ["| step | wall s | peak RSS MiB | ratio to floor | target | verdict | note |", "|---|---:|---:|---:|---:|---|---|"]
     for r in rows:
         ratio = f"{r.ratio:.2f}x {r.floor}" if r.ratio is not None else ""
-        out.append(f"| {r.step} | {r.seconds:.2f} | {r.rss_mb:.0f} | {ratio} | {r.note} |")
+        out.append(f"| {r.step} | {r.seconds:.2f} | {r.rss_mb:.0f} | {ratio} | {r.target} | {r.verdict()} | {r.note} |")
     return "\n".join(out)
 
 
@@ -42,6 +42,10 @@ def main() -> None:
         print(section)
         report.append(section)
     out = Path(__file__).parent / "results" / f"{date.today()}.md"
+    n = 2
+    while out.exists():  # an earlier run of the same day stays, so progress is visible
+        out = out.with_name(f"{date.today()}-{n}.md")
+        n += 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(report), encoding="utf-8")
     print(f"written {out}")
