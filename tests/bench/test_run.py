@@ -17,4 +17,5 @@ def test_verdict_against_a_ratio_target_uses_the_ratio_to_the_floor():
 
 def test_memory_over_the_limit_is_a_miss_even_when_fast():
     assert Row("check --base", 1.0, 2048, target="3 s").verdict() == "memory 2.00 GiB over 1.5 GiB"
-    assert Row("no target", 1.0, 2048).verdict() == ""
+    assert Row("no time target", 1.0, 2048).verdict() == "memory 2.00 GiB over 1.5 GiB"
+    assert Row("no time target", 1.0, 200).verdict() == ""
