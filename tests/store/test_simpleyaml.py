@@ -103,3 +103,24 @@ def test_parse_gives_the_same_record_with_and_without_the_direct_reader(monkeypa
     monkeypatch.setattr(frontmatter, "_parse_lf", lambda text, path: None)  # every text by splitlines
     slow = [parse(t, "p") for t in texts]
     assert fast == slow
+
+
+def test_real_corpora_read_directly_agree_with_libyaml(corpora) -> None:  # type: ignore[no-untyped-def]
+    """The YAML test suite's documents and the naughty strings as values: wherever the direct
+    reader answers, it answers as libyaml does."""
+    import json
+
+    texts = [case.read_text(encoding="utf-8", errors="surrogateescape")
+             for case in sorted((corpora / "yaml-test-suite" / "cases").glob("*/in.yaml"))]
+    naughty = json.loads((corpora / "blns" / "blns.json").read_text(encoding="utf-8"))
+    texts += [template.format(s) for s in naughty if "\n" not in s
+              for template in ("a: {}\n", "a:\n  - {}\n", "a:\n  - k: {}\n", "a: |\n  {}\n", "a: '{}'\n")]
+    accepted = 0
+    for text in texts:
+        if "\t" in text or frontmatter._NOT_SIMPLE.search(text) or frontmatter._ODD_BREAKS.search(text):
+            continue  # parse never hands these to the direct reader
+        fast = simple_yaml(text)
+        if fast is not None:
+            accepted += 1
+            assert fast == libyaml_result(text), text
+    assert accepted > 1000
