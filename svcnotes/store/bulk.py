@@ -20,6 +20,7 @@ import gc
 import hashlib
 import os
 import pickle
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -132,6 +133,12 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
         return out
 
 
+def _may_fork() -> bool:
+    """Whether worker processes may be forked: not from a process running other threads (a watcher,
+    a language server), where a child can inherit a lock held by one of them and hang."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def _in_parallel(tasks: list[tuple[Any, ...]], workers: int) -> list[list[tuple[str, Any]]]:
     """Run the tasks on `workers` cores: worker processes take them from the front, this process
     from the back for as long as no worker has claimed them, so only the workers' share of the
@@ -183,7 +190,8 @@ def _load_unpaused(repo: Repository, name: str, key: str, derive: Derive | None,
     whole = {shard for shard in todo if len(misses[shard]) == len(by_shard[shard])} if use_cache else set()
     tasks = [(root, misses[shard], repo.config, derive, shard, name, key if shard in whole else "") for shard in todo]
     workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
-    if workers > 1 and len(tasks) > 1 and sum(len(misses[shard]) for shard in todo) >= PARALLEL_MIN_FILES:
+    if (workers > 1 and len(tasks) > 1 and sum(len(misses[shard]) for shard in todo) >= PARALLEL_MIN_FILES
+            and _may_fork()):
         results = _in_parallel(tasks, workers)
     else:
         results = [_read_files(*task) for task in tasks]
@@ -247,7 +255,7 @@ def stat_fingerprint(repo: Repository, workers: int | None = None) -> tuple[str,
         parts += subs
     workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
     hints = sum(size for _p, _s, size in parts)
-    if workers > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES:
+    if workers > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES and _may_fork():
         mine, theirs = _halves(parts)
         found = _forked(lambda: _digest_parts(root, theirs), lambda: _digest_parts(root, mine))
     else:

@@ -223,3 +223,22 @@ def test_changed_svcnotes_code_invalidates_the_caches(varied: Path, reads: list[
     monkeypatch.setattr(bulk, "_code_key", lambda: "an edited rule module")
     assert validate(varied, workers=1) == reference(varied)
     assert len(reads) > 100
+
+
+def test_a_process_running_other_threads_validates_on_one_core(varied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_FOLDER_BYTES", 0)
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 1 / 0)
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        assert validate(varied, use_cache=False, workers=2) == reference(varied)
+        bulk.stat_fingerprint(Repository(varied), workers=2)
+    finally:
+        stop.set()
+        watcher.join()
+    assert forks == []
