@@ -98,12 +98,17 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
     JSON and CSV are written row by row as `rows` yields them (the same text as one json.dumps of
     the whole list), so a long query never holds every row in memory."""
     if fmt == "json":
-        first = True
+        keys = [(k, "    " + _json_str(k) + ": ") for k, _ in columns]
+        out: list[str] = []
+        size = 0
         for r in rows:
-            item = json.dumps({k: _jsonable(r.get(k)) for k, _ in columns}, ensure_ascii=False, indent=2)
-            click.echo(("[\n  " if first else ",\n  ") + item.replace("\n", "\n  "), nl=False)
-            first = False
-        click.echo("[]" if first else "\n]")
+            item = _json_row([(head, _jsonable(r.get(k))) for k, head in keys])
+            out.append(("[\n  " if not out and not size else ",\n  ") + item)
+            if len(out) >= 512:
+                size += len(out)
+                click.echo("".join(out), nl=False)
+                out.clear()
+        click.echo("".join(out) + ("[]" if not out and not size else "\n]"))
         return
     if fmt == "csv":
         buf = io.StringIO()
@@ -126,6 +131,30 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
         click.echo("  ".join(fit(v, w) for v, w in zip(t, widths)).rstrip())
     if not rows:
         click.echo("(none)", err=True)
+
+
+_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
+
+
+def _json_row(items: list[tuple[str, Any]]) -> str:
+    """One row as json.dumps(row, ensure_ascii=False, indent=2) writes it inside a list (indented
+    by 2); flat rows of text, whole numbers, booleans and nulls without the general encoder."""
+    parts = []
+    for head, v in items:
+        if v is None:
+            parts.append(head + "null")
+        elif v is True:
+            parts.append(head + "true")
+        elif v is False:
+            parts.append(head + "false")
+        elif type(v) is str:
+            parts.append(head + _json_str(v))
+        elif type(v) is int:
+            parts.append(head + int.__repr__(v))
+        else:
+            text = json.dumps(v, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            parts.append(head + text)
+    return "{\n" + ",\n".join(parts) + "\n  }" if parts else "{}"
 
 
 def _jsonable(value: Any) -> Any:
