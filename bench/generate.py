@@ -118,6 +118,8 @@ def generate(root: Path, complaints: int, seed: int = 7) -> dict[str, float]:
         cid = f"C-{yymm}-{serial[yymm]:03d}"
         ids.append((cid, received, rng.choice(customers)))
         last = rng.choice([0, 1, 2, 3, 4, 5, 5, 5])
+        if received < start + timedelta(days=span_days - 45):
+            last = 5  # as in a real department, all but the last weeks' complaints are closed
         for step in range(last + 1):
             events.append((received + timedelta(days=step * 2, minutes=i % 50), i, step))
     events.sort()
