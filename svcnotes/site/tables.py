@@ -14,14 +14,20 @@ from markupsafe import Markup
 EMPTY: dict[str, Any] = {"text": ""}
 
 
+try:  # markupsafe's own C escaper for plain text (what markupsafe.escape calls inside)
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - markupsafe without its C extension
+    from markupsafe._native import _escape_inner  # type: ignore[no-redef]
+
+
 def esc(value: Any) -> str:
     """HTML-escape like markupsafe.escape (same entities), without building Markup objects: the
     hot loops of a build escape millions of short strings. Markup (anything with __html__) passes."""
+    if value.__class__ is str:
+        return _escape_inner(value)  # type: ignore[no-any-return]
     if hasattr(value, "__html__"):
         return str(value.__html__())
-    text = value if value.__class__ is str else str(value)
-    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace("'", "&#39;").replace('"', "&#34;"))
+    return _escape_inner(str(value))  # type: ignore[no-any-return]
 
 
 def cell_html(c: Mapping[str, Any], root: str) -> str:
@@ -36,28 +42,33 @@ def cell_html(c: Mapping[str, Any], root: str) -> str:
 
 def tbody_html(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str, Any]], root: str) -> Markup:
     """The <tr> rows of a register table (see the `register` macro for the contract)."""
-    columns = list(columns)
+    cols = [(c["key"], f'class="col-{esc(c["type"])}"', bool(c.get("filter")), f" data-f-{esc(c['key'])}=\"")
+            for c in columns]
+    root_e = esc(root)
     out: list[str] = []
     for r in rows:
         cells = r["cells"]
         attrs = ""
         if r.get("flags"):
             attrs += ' class="' + " ".join(f"is-{esc(f)}" for f in r["flags"]) + '"'
-        for c in columns:
-            x = cells.get(c["key"])
-            if c.get("filter") and x:
-                attrs += f' data-f-{esc(c["key"])}="{esc(x["value"] if "value" in x else x.get("text", ""))}"'
+        for key, _, filtered, data_attr in cols:
+            if filtered:
+                x = cells.get(key)
+                if x:
+                    attrs += f'{data_attr}{esc(x["value"] if "value" in x else x.get("text", ""))}"'
         parts = [f"\n      <tr{attrs}>"]
-        for i, c in enumerate(columns):
-            x = cells.get(c["key"]) or EMPTY
+        first = True
+        for key, klass, _, _ in cols:
+            x = cells.get(key) or EMPTY
             sort = f' data-sort="{esc(x["sort"])}"' if "sort" in x else ""
-            if i == 0:
+            if first:
+                first = False
                 body = cell_html(x, root)
                 if r.get("url") and not x.get("href"):
-                    body = f'<a href="{esc(root)}{esc(r["url"])}">{body}</a>'
-                parts.append(f'<th scope="row" class="col-{esc(c["type"])}"{sort}>{body}</th>')
+                    body = f'<a href="{root_e}{esc(r["url"])}">{body}</a>'
+                parts.append(f'<th scope="row" {klass}{sort}>{body}</th>')
             else:
-                parts.append(f'<td class="col-{esc(c["type"])}"{sort}>{cell_html(x, root)}</td>')
+                parts.append(f"<td {klass}{sort}>{cell_html(x, root)}</td>")
         parts.append("\n      </tr>")
         out.append("".join(parts))
     return Markup("".join(out))

@@ -89,3 +89,37 @@ def test_esc_escapes_exactly_like_markupsafe(value):
 
     assert esc(value) == str(escape(value))
     assert esc(Markup("<b>ok</b>")) == "<b>ok</b>"
+
+
+REGISTER = '{% import "_macros.html" as m with context %}{{ m.register("t", columns, rows, "caption", filters=[]) }}'
+
+
+def _register_template(fast: bool):
+    from svcnotes.site.tables import tbody_html
+
+    env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(["html"], default_for_string=True))
+    if fast:
+        env.globals["tbody"] = tbody_html
+    return env.from_string(REGISTER)
+
+
+def test_fast_register_rows_match_the_macro_on_every_demo_register_and_hostile_cells():
+    from datetime import date
+
+    from svcnotes.site.context import cell, column, row
+    from svcnotes.site.pages import Site, register_parts, register_page
+
+    repo = Repository.open(ROOT / "records")
+    snapshot = repo.snapshot()
+    site = Site({k: list(v) for k, v in snapshot.records.items()}, repo.config, "zh-CN", date(2026, 11, 23), snapshot=snapshot)
+    fast, slow = _register_template(True), _register_template(False)
+    pages = [register_page(site, part) for part in register_parts(site, split=50)]
+    hostile = [column("a", HOSTILE, type="num", filter=True), column("b", "b", filter=True), column("c", "c")]
+    pages.append(type("P", (), {"context": {"columns": hostile, "rows": [
+        row({"a": cell(HOSTILE, sort=HOSTILE, value=HOSTILE, href=HOSTILE, badge=HOSTILE), "b": cell(3, sort=3)},
+            url=HOSTILE, flags=[HOSTILE, "overdue"]),
+        row({}, url=None)]}})())
+    for page in pages:
+        ctx = {"columns": page.context["columns"], "rows": page.context["rows"], "root": "../", "t": translator("zh-CN")}
+        assert fast.render(**ctx) == slow.render(**ctx)
+    assert len(pages) > 10
