@@ -228,10 +228,18 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         for queue in self.tasks:
             queue.put(None)
+        clean = True
         for proc in self.procs:
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
+                clean = False
+        for q in self.tasks + self.results:  # end the queues' feeder threads: no thread of ours outlives the build
+            q.close()
+            if clean:
+                q.join_thread()
+            else:
+                q.cancel_join_thread()
 
 
 def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite3.Connection:

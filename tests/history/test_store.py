@@ -63,3 +63,17 @@ def test_without_a_writable_cache_the_history_is_read_in_memory(repo: Path) -> N
     config, _ = load_config(repo)
     assert _history(repo) == expected
     assert load_index(repo, config, use_cache=False).events
+
+
+def test_a_build_leaves_no_thread_or_process_behind(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import threading
+
+    _busy_history(repo)
+    monkeypatch.setenv("SVCNOTES_WORKERS", "2")
+    config, _ = load_config(repo)
+    store = open_store(repo, config)  # a fresh build, by worker processes
+    assert store is not None
+    store.close()
+    assert threading.active_count() == 1  # later forks (validate's workers) stay possible
+    assert multiprocessing.active_children() == []
