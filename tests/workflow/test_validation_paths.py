@@ -78,6 +78,9 @@ def test_file_by_file_validation_equals_run_checks_over_whole_records(varied: Pa
 
 def test_two_workers_give_the_same_problems_in_the_same_order(varied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "PARALLEL_MIN_FILES", 1)
+    # Earlier tests in the same run may leave threads behind (browser, servers), which makes
+    # validate stay on one core; this test is about the parallel path, so it is forced here.
+    monkeypatch.setattr(bulk, "_may_fork", lambda: hasattr(os, "fork"))
     ran: list[int] = []
     real = bulk._in_parallel
     monkeypatch.setattr(bulk, "_in_parallel", lambda tasks, workers: ran.append(workers) or real(tasks, workers))
