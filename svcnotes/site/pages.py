@@ -17,7 +17,7 @@ from svcnotes.model.schema import KINDS
 from svcnotes.site.context import cell, column, filters_for, row
 from svcnotes.site.forms import Formatter, record_sections
 from svcnotes.site.i18n import enum_label, normalise_locale, translator
-from svcnotes.workflow.deadlines import OPEN_END, Deadline, callback_overdue, complaint_deadline
+from svcnotes.workflow.deadlines import OPEN_END, Deadline, callback_overdue
 
 FOLDERS = {"customer": "customers", "complaint": "complaints", "callback": "callbacks", "note": "notes"}
 
@@ -351,11 +351,6 @@ def register_page(s: Site, part: RegisterPart) -> Page:
     }, sources=tuple(r.path for r in part.records), breadcrumbs=crumbs)
 
 
-def register_pages(s: Site, split: int = REGISTER_SPLIT) -> list[Page]:
-    """Every register page (see register_parts)."""
-    return [register_page(s, part) for part in register_parts(s, split)]
-
-
 # ---- record pages -----------------------------------------------------------------------------
 
 def _related_table(s: Site, rid: str, title: str, columns: list[dict[str, Any]],
@@ -367,7 +362,6 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
                 **extra: Any) -> Page:
     """The page of one record: form sections, body, related tables, history."""
     section = FOLDERS[r.kind]
-    kind = KINDS[r.kind]
     title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
     status = r.status
     enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(r.kind)

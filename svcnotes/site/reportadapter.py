@@ -168,7 +168,3 @@ def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[i
             out.append((url, title, label, compute))
     return out
 
-
-def registry_pages(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]], weeks: Iterable[date]) -> list[Page]:
-    """One page per report and period (see registry_reports)."""
-    return [compute()[1]() for _, _, _, compute in registry_reports(s, registry, months, weeks)]

@@ -111,26 +111,6 @@ def _registry() -> dict[str, Any] | None:
     return dict(REPORTS) if REPORTS else None
 
 
-def report_pages(s: Site) -> list[Page]:
-    """Every report page plus the report index (registry reports when present, else built-in)."""
-    months, weeks = periods(s)
-    pages: list[Page] = []
-    registry = _registry()
-    if registry:
-        from svcnotes.site.reportadapter import registry_pages
-
-        pages = registry_pages(s, registry, months, weeks)
-    else:
-        pages = [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]
-    entries = [{"title": p.title, "href": p.url, "period": p.context["report"].get("period", "")} for p in pages]
-    title = s.t("page.reports")
-    pages.append(Page("reports/index.html", "reports.html", title, "reports", {"reports": entries},
-                      breadcrumbs=((title, ""),)))
-    return pages
-
-
-
-
 def report_plans(s: Site, salt: str) -> list[Planned]:
     """Every report page as a planned file keyed by the computed report, plus the report index.
 

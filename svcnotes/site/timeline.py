@@ -1,9 +1,8 @@
-"""History timelines for record pages: one `git log` pass plus one `git cat-file --batch`.
+"""History timelines for record pages, from the history store (svcnotes.history: one `git log`
+pass, cached and extended incrementally, records followed across renumbering).
 
-The history package's index (svcnotes.history.log: one `git log` pass, cached and refreshed
-incrementally, records followed across renumbering) is the source; `git_timelines` is a fallback
-that reads the whole log once here (never one git call per record) when that index is absent.
-The result maps a record path to its entries, newest first, as plain dicts for the templates.
+Entries are plain dicts for the templates, newest first; `Timelines` reads them per record page
+being built, and `paths_changed_since` tells the build whose history changed since its last run.
 """
 
 from __future__ import annotations
@@ -19,50 +18,6 @@ from svcnotes.model.schema import KINDS
 Entry = dict[str, Any]
 
 
-def _log(root: Path) -> list[tuple[str, str, str, str, str, list[tuple[str, str]]]]:
-    """(commit, author, email, date, subject, [(status, path)]) oldest first, for records/ only."""
-    out = subprocess.run(
-        ["git", "log", "--reverse", "-z", "--no-renames", "--name-status",
-         "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", "records"],
-        cwd=root, capture_output=True, check=False)
-    if out.returncode != 0:
-        return []
-    commits = []
-    for chunk in out.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
-        header, _, rest = chunk.partition("\0")
-        parts = header.split("\x1f")
-        if len(parts) < 5:
-            continue
-        tokens = rest.lstrip("\n").split("\0")
-        files = [(tokens[i], tokens[i + 1]) for i in range(0, len(tokens) - 1, 2) if tokens[i]]
-        commits.append((parts[0], parts[1], parts[2], parts[3], parts[4], files))
-    return commits
-
-
-class _Blobs:
-    """Reads many `commit:path` blobs through one `git cat-file --batch` process."""
-
-    def __init__(self, root: Path) -> None:
-        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE)
-
-    def get(self, spec: str) -> bytes | None:
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(spec.encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            return None
-        data = self.proc.stdout.read(int(header[2]))
-        self.proc.stdout.read(1)
-        return data
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait()
-
-
 @lru_cache(maxsize=65536)
 def _label(kind: str, dotted: str, locale: str) -> str:
     """A changed field's label: the schema label of its top-level field plus the index path."""
@@ -71,50 +26,6 @@ def _label(kind: str, dotted: str, locale: str) -> str:
         return "正文" if not locale.startswith("en") else "Body"
     f = KINDS[kind].by_name.get(head) if kind in KINDS else None
     return (f.label(locale) if f else head) + dotted[len(head):]
-
-
-def git_timelines(root: Path, config: Config, locale: str, paths: Iterable[str] | None = None,
-                  author_name: Callable[[str, str], str] | None = None) -> dict[str, list[Entry]]:
-    """Per-record-path timelines (newest first) with field-level changes, from one pass over git."""
-    from svcnotes.history.diff import diff_records, parse_blob, show
-
-    wanted = set(paths) if paths is not None else None
-    commits = _log(root)
-    if not commits:
-        return {}
-    blobs = _Blobs(root)
-    previous: dict[str, Any] = {}
-    out: dict[str, list[Entry]] = {}
-    try:
-        for commit, author, email, at, subject, files in commits:
-            for status, path in files:
-                if not path.endswith(".md") or (wanted is not None and path not in wanted):
-                    continue
-                new = None
-                if not status.startswith("D"):
-                    raw = blobs.get(f"{commit}:{path}")
-                    new = parse_blob(raw, path, config) if raw is not None else None
-                old = previous.get(path)
-                kind = (new or old).kind if (new or old) else ""
-                changes = []
-                if old is not None or new is not None:
-                    for ch in diff_records(old, new) if old is not None else []:
-                        if ch.field == "body":
-                            changes.append({"label": _label(kind, "body", locale),
-                                            "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
-                        else:
-                            changes.append({"label": _label(kind, ch.field, locale),
-                                            "old": "" if ch.old is None else show(ch.old),
-                                            "new": "" if ch.new is None else show(ch.new)})
-                previous[path] = new
-                name = author_name(author, email) if author_name else author
-                out.setdefault(path, []).append({"at": at.replace("T", " ")[:16], "author": name, "message": subject,
-                                                 "commit": commit, "changes": changes})
-    finally:
-        blobs.close()
-    for entries in out.values():
-        entries.reverse()
-    return out
 
 
 def _is_personal(kind: str, dotted: str) -> bool:
@@ -241,9 +152,5 @@ def paths_changed_since(root: Path, old: str, new: str) -> set[str] | None:
 
 def timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
               author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
-    """Per-record timelines, newest first: the history index when available, else one git pass here."""
-    records = list(records)
-    try:
-        return index_timelines(root, config, locale, records, author_name, redact)
-    except ImportError:
-        return git_timelines(root, config, locale, [r.path for r in records], author_name)
+    """Per-record timelines (record path -> entries, newest first) from the history store."""
+    return index_timelines(root, config, locale, list(records), author_name, redact)
