@@ -460,7 +460,7 @@ PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would c
 
 
 def workers_for(requested: int | None) -> int:
-    """How many render processes: --workers / SVCNOTES_WORKERS, else one per core."""
+    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
     if requested:
         return max(1, requested)
     env = os.environ.get("SVCNOTES_WORKERS", "")
