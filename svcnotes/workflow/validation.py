@@ -11,6 +11,7 @@ order, records in snapshot order) before the final sort, so the report is byte-i
 from __future__ import annotations
 
 import importlib
+import pickle
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,9 @@ from svcnotes.model.problems import Problem, Severity, sort_key
 from svcnotes.model.record import Record
 
 if TYPE_CHECKING:
+    from svcnotes.store.bulk import Loaded
     from svcnotes.store.repository import Repository, Snapshot
+    from svcnotes.store.stamps import Part, Scan
 
 # Workflow modules that register checks when imported.
 RULE_MODULES = ("svcnotes.workflow.rules", "svcnotes.workflow.callback_rules")
@@ -145,76 +148,210 @@ def _split_fields(fields: frozenset[str]) -> tuple[frozenset[str], dict[str, fro
 
 def check_file(record: Record | None, problems: list[Problem], config: Config) -> tuple[Any, ...]:
     """One file's part of validate: its reading problems (tagged -1) and per-record rule problems
-    (tagged with the check's registry index), its slim record, and its (field, day ordinal, line)
-    for future_dates (which depends on today, so is not decided here)."""
+    (tagged with the check's registry index), its slim record, its (field, day ordinal, line) for
+    future_dates (which depends on today, so is not decided here) and the latest of those days."""
     plan = _plan()
     tagged = [(-1, p) for p in problems]
     if record is None:
-        return tagged, None, ()
+        return tuple(tagged), None, (), 0
     kind = record.kind
     for index, check, kinds in plan.per_record:
         if kinds is None or kind in kinds:
             for p in check(record, config):
                 tagged.append((index, p))
     days = []
+    last = 0
     data = record.data
     for name in FUTURE_FIELDS:
         value = data.get(name)
         if isinstance(value, date):
-            days.append((name, (value.date() if isinstance(value, datetime) else value).toordinal(), record.line(name)))
-    return tagged, _slim(record, plan.fields), tuple(days)
+            ordinal = (value.date() if isinstance(value, datetime) else value).toordinal()
+            days.append((name, ordinal, record.line(name)))
+            last = max(last, ordinal)
+    return tuple(tagged), _slim(record, plan.fields), tuple(days), last
+
+
+# Per part of the record files (store.stamps.Part), what the last run found, in the index file:
+# (part digest, token of the part's cache file, trusted, records, ((path, tagged problems), ...), latest day).
+# A part whose digest is unchanged (and was settled when read) is not opened at all; the results of
+# the cross-record rules are reused while no slim record changed, was added or removed.
+NAME = "validation"
+INDEX = "validation-index"
+Summary = tuple[str, str, bool, int, tuple[tuple[str, tuple[tuple[int, Problem], ...]], ...], int]
 
 
 def check_repository(repo: Repository, today: date | None = None, use_cache: bool = True,
-                     workers: int | None = None) -> tuple[list[Problem], int]:
+                     workers: int | None = None, scan: Scan | None = None) -> tuple[list[Problem], int]:
     """run_checks (plus future_dates when `today` is given) over the repository, file by file where
-    possible: the same problems in the same order; and the number of records."""
+    possible: the same problems in the same order; and the number of records. `scan` is the stat
+    pass to use (one is made when not given)."""
     from svcnotes import __version__
-    from svcnotes.store.bulk import load_derived, paused_gc
-    from svcnotes.store.repository import Snapshot
+    from svcnotes.store.bulk import derived_key, load_parts, paused_gc, remove_stale
+    from svcnotes.store.stamps import scan_parts
 
     plan = _plan()
-    buckets: list[list[Problem]] = [[] for _ in range(len(plan.checks) + 1)]
-    snap = Snapshot()
-    future = []
-    limit = today.toordinal() if today is not None else None
+    key = derived_key(repo, f"{__version__}|{plan.version}")
+    scan = scan if scan is not None else scan_parts(repo, workers)
     with paused_gc():
-        for _rel, (tagged, slim, days) in load_derived(repo, "validation", f"{__version__}|{plan.version}",
-                                                       check_file, use_cache, workers):
-            for index, problem in tagged:
-                buckets[index + 1].append(problem)
-            if slim is not None:
-                snap.add(slim)
-                if today is not None:
-                    for name, ordinal, line in days:
-                        if ordinal > limit:  # type: ignore[operator]
-                            future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
-        for index, check in plan.cross:
-            buckets[index + 1] = check(snap, repo.config)
+        index = _read_index(repo, key) if use_cache else None
+        loaded: dict[str, Loaded] = {}
+        cross = _reusable_cross(repo, key, scan, index, loaded, workers) if index is not None else None
+        if cross is None:
+            rest = [part for part in scan.parts if part.name not in loaded]
+            loaded.update(load_parts(repo, NAME, key, check_file, scan, rest, use_cache, workers))
+            cross = _run_cross(repo, plan, scan, loaded)
+            if use_cache:
+                remove_stale(repo, NAME, scan)
+        known = index["parts"] if index is not None else {}
+        summaries = {part.name: _summary(part, loaded[part.name], scan) if part.name in loaded else known[part.name]
+                     for part in scan.parts}
+        if use_cache and (index is None or loaded):
+            from svcnotes.store.bulk import CACHE_DIR, write_pickle
+
+            write_pickle(repo.root / CACHE_DIR / f"{INDEX}.pickle", {"key": key, "parts": summaries, "cross": cross})
+        result = _assemble(repo, plan, scan, summaries, cross, loaded, today, key, use_cache, workers)
+        loaded.clear()  # freed here, not walked by the collector once it is back on
+    return result
+
+
+def _read_index(repo: Repository, key: str) -> dict[str, Any] | None:
+    from svcnotes.store.bulk import CACHE_DIR
+
+    try:
+        with open(repo.root / CACHE_DIR / f"{INDEX}.pickle", "rb") as handle:
+            data = pickle.load(handle)
+        if (isinstance(data, dict) and data.get("key") == key and isinstance(data.get("parts"), dict)
+                and isinstance(data.get("cross"), list) and len(data["cross"]) == len(_plan().cross)):
+            return data
+    except Exception:  # noqa: BLE001 - a missing or corrupt index only costs time
+        pass
+    return None
+
+
+def _reusable_cross(repo: Repository, key: str, scan: Scan, index: dict[str, Any], loaded: dict[str, Loaded],
+                    workers: int | None) -> list[list[Problem]] | None:
+    """The index's cross-record results when they still hold: every part that changed since is
+    loaded (into `loaded`) and compared file by file with the values the index was made from."""
+    from svcnotes.store.bulk import load_parts
+
+    known: dict[str, Summary] = index["parts"]
+    if set(known) != {part.name for part in scan.parts}:
+        return None
+    changed = [part for part in scan.parts if known[part.name][0] != part.digest or not known[part.name][2]]
+    loaded.update(load_parts(repo, NAME, key, check_file, scan, changed, True, workers))
+    for part in changed:
+        found = loaded[part.name]
+        if found.previous is None or found.previous_token != known[part.name][1] or _slims_changed(found):
+            return None
+    cross: list[list[Problem]] = index["cross"]
+    return cross
+
+
+def _slims_changed(found: Loaded) -> bool:
+    """Whether a part's slim records differ from those its cache file held before (added and
+    removed records included): only then can a cross-record rule find something else."""
+    previous = found.previous
+    assert previous is not None
+    seen = 0
+    for rel, value in found.values:
+        old = previous.get(rel)
+        if old is None:
+            if value[1] is not None:
+                return True
+            continue
+        seen += 1
+        if old[2] is not value and old[2][1] != value[1]:
+            return True
+    if seen != len(previous):
+        now = {rel for rel, _value in found.values}
+        return any(entry[2][1] is not None for rel, entry in previous.items() if rel not in now)
+    return False
+
+
+def _run_cross(repo: Repository, plan: _Plan, scan: Scan, loaded: dict[str, Loaded]) -> list[list[Problem]]:
+    """Every cross-record rule over the slim records of every part, in scan order."""
+    from svcnotes.store.repository import Snapshot
+    from svcnotes.store.stamps import in_scan_order
+
+    snap = Snapshot()
+    add = snap.add
+    for _rel, value in in_scan_order(scan.parts, {name: found.values for name, found in loaded.items()}):
+        if value[1] is not None:
+            add(value[1])
+    return [check(snap, repo.config) for _index, check in plan.cross]
+
+
+def _summary(part: Part, found: Loaded, scan: Scan) -> Summary:
+    """What the index keeps of one part (see Summary)."""
+    from svcnotes.store.bulk import RACY_SECONDS
+
+    problems = []
+    records = last = 0
+    for rel, (tagged, slim, _days, last_day) in found.values:
+        if tagged:
+            problems.append((rel, tagged))
+        if slim is not None:
+            records += 1
+        if last_day > last:
+            last = last_day
+    trusted = bool(found.token) and scan.trusted(part.newest, RACY_SECONDS)
+    return part.digest, found.token, trusted, records, tuple(problems), last
+
+
+def _assemble(repo: Repository, plan: _Plan, scan: Scan, summaries: dict[str, Summary], cross: list[list[Problem]],
+              loaded: dict[str, Loaded], today: date | None, key: str, use_cache: bool,
+              workers: int | None) -> tuple[list[Problem], int]:
+    """The problems in exactly run_checks' order: config, reading and per-record problems check by
+    check (records in scan order), cross-record results, future dates; then sorted."""
+    from svcnotes.store.bulk import load_parts
+    from svcnotes.store.stamps import scan_key
+
+    buckets: list[list[Problem]] = [[] for _ in range(len(plan.checks) + 1)]
+    for _rel, tagged in sorted((item for s in summaries.values() for item in s[4]), key=lambda item: scan_key(item[0])):
+        for index, problem in tagged:
+            buckets[index + 1].append(problem)
+    for (index, _check), found in zip(plan.cross, cross, strict=True):
+        buckets[index + 1] = list(found)
+    future = []
+    if today is not None:
+        limit = today.toordinal()
+        late = [part for part in scan.parts if summaries[part.name][5] > limit]
+        need = [part for part in late if part.name not in loaded]
+        if need:
+            loaded.update(load_parts(repo, NAME, key, check_file, scan, need, use_cache, workers))
+        values = sorted(((rel, value) for part in late for rel, value in loaded[part.name].values if value[3] > limit),
+                        key=lambda item: scan_key(item[0]))
+        for _rel, (_tagged, slim, days, _last) in values:
+            for name, ordinal, line in days:
+                if ordinal > limit:
+                    future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
     problems = list(repo.config_problems)
     for bucket in buckets:
         problems += bucket
-    return sorted(problems + future, key=sort_key), sum(len(v) for v in snap.records.values())
+    return sorted(problems + future, key=sort_key), sum(s[3] for s in summaries.values())
 
 
 def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Problem], int]:
     """Every problem and the number of records; memoised on the files' stat fingerprint."""
     from svcnotes import __version__
     from svcnotes.store.bulk import cached_result, stat_fingerprint
+    from svcnotes.store.stamps import scan_parts
+
+    scan = scan_parts(repo)
 
     def compute() -> tuple[list[Problem], int]:
         loaded: Any = getattr(repo, "_snapshot", None)
         if loaded is None:
-            return check_repository(repo, today)
+            return check_repository(repo, today, scan=scan)
         # already read in this process: check it as it is
         problems = run_checks(loaded, repo.config)
         if today is not None:
             problems = sorted(problems + future_dates(loaded, today), key=sort_key)
         return problems, sum(len(v) for v in loaded.records.values())
 
-    fingerprint, newest = stat_fingerprint(repo)
+    fingerprint, newest = stat_fingerprint(repo, scan=scan)
     key = f"{__version__}:{','.join(RULE_MODULES)}:{today}:{fingerprint}:{newest}"
-    result: tuple[list[Problem], int] = cached_result(repo, "validate", key, compute)
+    result: tuple[list[Problem], int] = cached_result(repo, "validate", key, compute, scan.started)
     return result
 
 

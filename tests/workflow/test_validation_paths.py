@@ -17,7 +17,9 @@ from svcnotes.cli import cli
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.store import bulk
 from svcnotes.store.bulk import load_all
+from svcnotes.store import stamps
 from svcnotes.store.repository import Repository
+from svcnotes.store.stamps import scan_parts
 from svcnotes.workflow.validation import check_repository, future_dates, load_rules
 from tests.workflow.varied import build
 
@@ -111,15 +113,17 @@ def test_a_corrupt_or_foreign_cache_only_costs_time(varied: Path, reads: list[st
     expected = reference(varied)
     validate(varied, workers=1)
     shards = sorted((varied / CACHE).glob("validation.*.pickle"))
-    assert len(shards) == bulk.SHARDS
+    assert len(shards) == len(scan_parts(Repository(varied), workers=1).parts)  # one per part of the files
     bad = [b"", b"garbage", pickle.dumps([1, 2]), pickle.dumps({"key": "other", "entries": {}}),
            shards[0].read_bytes()[:50]]
     for i, shard in enumerate(shards):
         shard.write_bytes(bad[i % len(bad)])
+    (varied / CACHE / "validation-index.pickle").write_bytes(b"\x80\x05corrupt")
     reads.clear()
     assert validate(varied, workers=1) == expected
     assert len(reads) > 100
-    (varied / CACHE / "validation.0.pickle").unlink()
+    shards[0].unlink()
+    (varied / CACHE / "validation-index.pickle").unlink()
     assert validate(varied, workers=1) == expected
 
 
@@ -197,7 +201,7 @@ def test_the_command_prints_the_same_report_every_way(varied: Path, monkeypatch:
 
 def test_the_stat_fingerprint_is_the_same_on_one_or_two_cores_and_sees_every_change(
         varied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_FOLDER_BYTES", 0)
+    monkeypatch.setattr(stamps, "PARALLEL_MIN_FOLDER_BYTES", 0)
     repo = Repository(varied)
     first = bulk.stat_fingerprint(repo, workers=1)
     assert bulk.stat_fingerprint(repo, workers=2) == first
@@ -232,7 +236,7 @@ def test_a_process_running_other_threads_validates_on_one_core(varied: Path, mon
     import threading
 
     monkeypatch.setattr(bulk, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_FOLDER_BYTES", 0)
+    monkeypatch.setattr(stamps, "PARALLEL_MIN_FOLDER_BYTES", 0)
     forks: list[int] = []
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 1 / 0)
     stop = threading.Event()
