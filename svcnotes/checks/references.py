@@ -48,23 +48,57 @@ def iter_refs(record: Record) -> Iterator[tuple[Field, str, Any]]:
                  for refs in REF_FIELDS.values() for f, subs in refs for sub in (subs or (f,))})
 def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
     """Every reference names an existing record of the right kind, or a staff member."""
+    # iter_refs, unrolled: this runs over every record of the repository on each full validate
     ids_by_kind: dict[str, list[str]] = {}  # sorted, so the 'allowed: ...' hint is the same on every run
-    out = []
-    for record in snap.all():
-        for f, where, value in iter_refs(record):
-            line = record.lines.get(where) or record.line(where)
-            if f.ref == "staff":
-                if value not in config.staff:
-                    out.append(Problem("E205", f"'{value}' is not in the staff directory", record.path, line, where,
-                                       did_you_mean(value, config.staff) if config.staff else "add [[staff]] entries to svcnotes.toml"))
-                continue
-            target = snap.find(value)
-            if target is None or target.kind != f.ref:
-                if f.ref not in ids_by_kind:
-                    ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
-                out.append(Problem("E204", f"no {f.ref} '{value}'", record.path, line, where,
-                                   did_you_mean(value, ids_by_kind[f.ref])))
-            elif f.ref == "complaint" and where == "reopens" and value == record.id:
-                out.append(Problem("E204", "a complaint cannot reopen itself", record.path, line, where,
-                                   "name the original complaint"))
+    out: list[Problem] = []
+    staff = config.staff
+    by_id = snap.by_id
+    aliases = snap.aliases
+    for kind, records in snap.records.items():
+        refs = REF_FIELDS[kind]
+        if not refs:
+            continue
+        for record in records:
+            data = record.data
+            for f, subs in refs:
+                value = data.get(f.name)
+                if value is None:
+                    continue
+                if f.type == "ref":
+                    ref = f.ref
+                    if (value not in staff) if ref == "staff" else (
+                            (target := by_id.get(value) or by_id.get(aliases.get(value, ""))) is None
+                            or target.kind != ref or (ref == "complaint" and f.name == "reopens" and value == record.id)):
+                        out += _unresolved(snap, config, record, f, f.name, value, ids_by_kind)
+                    continue
+                for i, entry in enumerate(value):
+                    for sub in subs:
+                        found = entry.get(sub.name)
+                        if found is None:
+                            continue
+                        ref = sub.ref
+                        if (found not in staff) if ref == "staff" else (
+                                (target := by_id.get(found) or by_id.get(aliases.get(found, ""))) is None
+                                or target.kind != ref):
+                            out += _unresolved(snap, config, record, sub, f"{f.name}[{i}].{sub.name}", found,
+                                               ids_by_kind)
     return out
+
+
+def _unresolved(snap: Snapshot, config: Config, record: Record, f: Field, where: str, value: Any,
+                ids_by_kind: dict[str, list[str]]) -> list[Problem]:
+    """The problem with one reference the fast loop above found suspect (none if it resolves after all)."""
+    line = record.lines.get(where) or record.line(where)
+    if f.ref == "staff":
+        if value in config.staff:
+            return []
+        return [Problem("E205", f"'{value}' is not in the staff directory", record.path, line, where,
+                        did_you_mean(value, config.staff) if config.staff else "add [[staff]] entries to svcnotes.toml")]
+    target = snap.find(value)
+    if target is None or target.kind != f.ref:
+        if f.ref not in ids_by_kind:
+            ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
+        return [Problem("E204", f"no {f.ref} '{value}'", record.path, line, where, did_you_mean(value, ids_by_kind[f.ref]))]
+    if f.ref == "complaint" and where == "reopens" and value == record.id:
+        return [Problem("E204", "a complaint cannot reopen itself", record.path, line, where, "name the original complaint")]
+    return []

@@ -56,6 +56,20 @@ class Snapshot:
         for alias in record.data.get("aliases") or ():
             self.aliases.setdefault(alias, record.id)
 
+    def add_all(self, records: Iterable[Record]) -> None:
+        """add() each record in turn (one loop: validate adds every record of a large repository)."""
+        by_kind = self.records
+        by_id = self.by_id
+        aliases = self.aliases
+        for record in records:
+            by_kind[record.kind].append(record)
+            if record.id not in by_id:
+                by_id[record.id] = record
+            found = record.data.get("aliases")
+            if found:
+                for alias in found:
+                    aliases.setdefault(alias, record.id)
+
     def find(self, record_id: str) -> Record | None:
         """A record by id or by a former number (alias)."""
         return self.by_id.get(record_id) or self.by_id.get(self.aliases.get(record_id, ""))

@@ -274,10 +274,8 @@ def _run_cross(repo: Repository, plan: _Plan, scan: Scan, loaded: dict[str, Load
     from svcnotes.store.stamps import in_scan_order
 
     snap = Snapshot()
-    add = snap.add
-    for _rel, value in in_scan_order(scan.parts, {name: found.values for name, found in loaded.items()}):
-        if value[1] is not None:
-            add(value[1])
+    snap.add_all(value[1] for _rel, value in in_scan_order(scan.parts, {name: found.values for name, found in loaded.items()})
+                 if value[1] is not None)
     return [check(snap, repo.config) for _index, check in plan.cross]
 
 
