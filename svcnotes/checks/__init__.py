@@ -72,9 +72,12 @@ def register_record(kinds: Iterable[str] | None = None) -> Callable[[RecordCheck
     return add
 
 
+_STORE_LEVEL = ("svcnotes.checks.consistency", "svcnotes.checks.identity", "svcnotes.checks.references")
+
+
 def all_checks() -> list[Check]:
     """Every registered check, the store-level modules' included (workflow modules register on import)."""
-    if "svcnotes.checks.references" not in sys.modules:
+    if not all(name in sys.modules for name in _STORE_LEVEL):  # each of them: one may be imported alone
         from svcnotes.checks import consistency, identity, references  # noqa: F401  (registers)
     return CHECKS
 
