@@ -91,21 +91,74 @@ def diff_records(old: Versioned | None, new: Versioned | None) -> list[Change]:
 def diff_data(old_data: Mapping[str, Any], new_data: Mapping[str, Any], old_text: str, new_text: str) -> list[Change]:
     """The changed fields between two typed field maps, then the body's removed and added lines."""
     out: list[Change] = []
-    for key in [*old_data, *(k for k in new_data if k not in old_data)]:
-        before, after = old_data.get(key), new_data.get(key)
-        if before != after:  # most fields are unchanged (often the very same object): skip the call
-            diff_values(before, after, key, out)
+    if not old_data:  # created (or nothing typed before): every field is new
+        out = [Change(key, None, after) for key, after in new_data.items() if after is not None]
+    elif not new_data:
+        out = [Change(key, before, None) for key, before in old_data.items() if before is not None]
+    else:
+        for key in [*old_data, *(k for k in new_data if k not in old_data)]:
+            before, after = old_data.get(key), new_data.get(key)
+            if before != after:  # most fields are unchanged (often the very same object): skip the call
+                diff_values(before, after, key, out)
+    body = diff_body(old_text, new_text)
+    if body is not None:
+        out.append(body)
+    return out
+
+
+def diff_body(old_text: str, new_text: str) -> Change | None:
+    """The body's removed and added lines (as difflib's SequenceMatcher finds them), None when the lines are equal."""
     if old_text == new_text:
-        return out
+        return None
     old_body = old_text.splitlines()
     new_body = new_text.splitlines()
-    if old_body != new_body:
-        removed: list[str] = []
-        added: list[str] = []
-        matcher = difflib.SequenceMatcher(None, old_body, new_body, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag != "equal":
-                removed.extend(old_body[i1:i2])
-                added.extend(new_body[j1:j2])
-        out.append(Change("body", removed, added))
-    return out
+    if old_body == new_body:
+        return None
+    removed, added = _changed_lines(old_body, new_body)
+    return Change("body", removed, added)
+
+
+def _changed_lines(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
+    """What SequenceMatcher(None, old, new, autojunk=False) reports as removed and added lines."""
+    found = _one_run(old, new)
+    if found is not None:
+        return found
+    removed: list[str] = []
+    added: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed.extend(old[i1:i2])
+            added.extend(new[j1:j2])
+    return removed, added
+
+
+def _one_run(old: list[str], new: list[str]) -> tuple[list[str], list[str]] | None:
+    """The removed and added lines when the edit is one run between a common prefix P and suffix S and
+    SequenceMatcher provably matches exactly P and S; None when that is not certain.
+
+    SequenceMatcher takes the longest matching block (earliest in `old`, then in `new`) and recurses
+    on both sides of it. When no line of the removed run X occurs in `new` and no line of the added
+    run Y occurs in `old`, no block can touch X or Y, so every block lies in P or S on the side that
+    has a run, and the longest is P (when |P| >= |S|, found at the start of both) or S. With runs on
+    both sides that is exact. With a run on one side only, the other side is P+S in one piece and S
+    could also be found earlier, inside P: that is ruled out when S's first line is not in P. A pure
+    append or truncation (no S) is always exact: all of the shorter version is the longest block.
+    """
+    end = min(len(old), len(new))
+    start = 0
+    while start < end and old[start] == new[start]:
+        start += 1
+    tail = 0
+    while tail < end - start and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    removed, added = old[start:len(old) - tail], new[start:len(new) - tail]
+    if not removed and not added:
+        return None
+    if not tail and (not removed or not added):
+        return removed, added  # lines appended to, or cut from, the end
+    if removed and not set(removed).isdisjoint(new) or added and not set(added).isdisjoint(old):
+        return None
+    if removed and added or start >= tail:
+        return removed, added
+    whole = old if not removed else new  # the side that is P+S in one piece
+    return (removed, added) if whole[start] not in set(whole[:start]) else None

@@ -11,10 +11,11 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from svcnotes.history.diff import Change, diff_records
+from svcnotes.history.diff import Change
 from svcnotes.history.gitread import BlobReader, Commit, FileChange
-from svcnotes.history.versions import MISSING, Version, VersionReader
+from svcnotes.history.versions import MISSING, Version, VersionReader, diff_versions
 from svcnotes.model.config import Config
+from svcnotes.store.repository import kind_for_path
 
 
 @dataclass(slots=True)
@@ -84,26 +85,32 @@ class ContentReader:
     def contents(self, changes: Sequence[FileChange], blobs: BlobReader) -> list[Content]:
         """The content of each change, in order."""
         got: dict[tuple[str, str], Version | None] = {}
-        missing: list[tuple[str, str]] = []
+        missing: list[tuple[str, str, tuple[str, str] | None]] = []  # blob, path, the version it changed
         for f in changes:
+            base = None
             for blob, path in ((f.old_blob, f.old_path) if f.status != "A" else ("", ""),
                                (f.new_blob, f.path) if f.status != "D" else ("", "")):
                 if path and (blob, path) not in got:
                     found = self.versions.cached(blob, path)
                     got[(blob, path)] = None if found is MISSING else found  # type: ignore[assignment]
                     if found is MISSING:
-                        missing.append((blob, path))
+                        missing.append((blob, path, base))
+                # the new version is typed against the old one when both are of one kind
+                base = (blob, path) if path and (path == f.path or kind_for_path(path) is kind_for_path(f.path)) \
+                    else None
         if missing:
-            raw = blobs.read(blob for blob, _ in missing)
-            for blob, path in missing:
-                got[(blob, path)] = self.versions.read(raw[blob], blob, path) if blob in raw else None
+            raw = blobs.read(blob for blob, _, _ in missing)
+            for blob, path, base in missing:  # in order: a base is typed before the versions built on it
+                got[(blob, path)] = self.versions.read(raw[blob], blob, path, got[base] if base else None) \
+                    if blob in raw else None
         out = []
         for f in changes:
             old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
             new = got[(f.new_blob, f.path)] if f.status != "D" else None
             out.append(Content(new.id if new else old.id if old else PurePosixPath(f.path).stem, old.id if old else "",
                                tuple(new.data.get("aliases") or ()) if new is not None and f.status == "A" else (),
-                               diff_records(old, new), _approvals_added(old, new), _facts(new or old)))
+                               diff_versions(old, new, f.path == f.old_path or kind_for_path(f.path) is kind_for_path(f.old_path)),
+                               _approvals_added(old, new), _facts(new or old)))
         return out
 
 

@@ -12,10 +12,11 @@ import queue
 import re
 import subprocess
 import threading
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 from svcnotes.store.gitops import GitError, git
 
@@ -166,7 +167,7 @@ def _log_args(rev: str, exclude: Iterable[str], first_parent: bool, signatures: 
     return args + [rev, *(f"^{x}" for x in exclude), "--", *wanted]
 
 
-def _drain(stream: IO[bytes], out: "queue.SimpleQueue[bytes]") -> None:
+def _drain(stream: IO[bytes], out: queue.SimpleQueue[bytes]) -> None:
     """Read a pipe to its end into a queue (b"" last), so the writer never waits for the reader."""
     fd = stream.fileno()
     while True:
@@ -177,7 +178,7 @@ def _drain(stream: IO[bytes], out: "queue.SimpleQueue[bytes]") -> None:
 
 
 def stream_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix: str = "records/",
-               batch: int = 1000) -> Iterator[list[Commit]]:
+               batch: int = 1000) -> Generator[list[Commit], None, None]:
     """The commits of `read_log(root, rev, exclude)`, in batches as git produces them.
 
     git computes the diffs while the caller works on the batches already read: on two cores the
@@ -253,7 +254,7 @@ class BlobReader:
                 stream.close()
         self.proc.wait()
 
-    def __enter__(self) -> "BlobReader":
+    def __enter__(self) -> BlobReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
-import queue
-import zlib
 import sqlite3
 import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, closing
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from svcnotes.history.diff import Change
-from svcnotes.history.events import (ACTIONS, Content, ContentReader, Event, EventBuilder, pr_merges, record_changes)
-from svcnotes.history.events import _kind as kind_of
+from svcnotes.history.events import ContentReader, Event, EventBuilder, pr_merges, record_changes
 from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, head_sha, is_ancestor, stream_log
+from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows, workers
 from svcnotes.model.config import CONFIG_FILE, Config
 
 CACHE_DIR = ".svcnotes-cache/history"
@@ -60,11 +60,6 @@ def config_key(root: Path) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def dump_content(c: Content) -> bytes:
-    """What an event's changes, approvals and facts are stored as."""
-    return pickle.dumps(([tuple(x) for x in c.changes], c.approvals_added, c.facts), pickle.HIGHEST_PROTOCOL)
-
-
 def load_event(row: tuple[Any, ...]) -> Event:
     """An event from a row of `_EVENTS`."""
     changes, approvals, facts = pickle.loads(row[15])
@@ -72,9 +67,13 @@ def load_event(row: tuple[Any, ...]) -> Event:
                  [Change(*c) for c in changes], approvals, facts, row[16], row[17] or "", row[18] or "")
 
 
-def _commit_row(c: Commit) -> tuple[str, ...]:
+def _commit_row(c: Commit, trailers: dict[str, str]) -> tuple[str, ...]:
     return (c.sha, " ".join(c.parents), c.subject, c.committed.isoformat(), c.author, c.email, c.date.isoformat(),
-            json.dumps(c.trailers, ensure_ascii=False), c.signature)
+            json.dumps(trailers, ensure_ascii=False) if trailers else "{}", c.signature)
+
+
+def _trailers(c: Commit) -> dict[str, str]:
+    return c.trailers if "\n\n" in c.message else {}  # one paragraph has no trailers
 
 
 class _Lookup:
@@ -96,12 +95,13 @@ class _Lookup:
         self.new[key] = value
 
 
-def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old_head: str = "") -> None:
-    """Add the events of every commit reachable from `head` but not from `old_head` ('' = all).
+def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old_head: str = "",
+            emit: bool = False) -> Iterator[Event]:
+    """Add the events of every commit reachable from `head` but not from `old_head` ('' = all); with `emit`,
+    yield each event (PR merge included) as soon as it is written and its merge has been read.
 
-    A whole history is read by worker processes too (`SVCNOTES_WORKERS`, else one per core): they
-    type and diff the versions of the files in their share of the paths while this process follows
-    git log, assigns lineages and writes, so the work overlaps git's own pass on every core."""
+    A whole history is typed by worker processes (ingest.Pool) while this process follows git log,
+    assigns lineages and writes, so the work overlaps git's own pass on every core."""
     meta = dict(conn.execute("SELECT k, v FROM meta").fetchall())
     fresh = not old_head
     if fresh:
@@ -113,45 +113,79 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         seq = (conn.execute("SELECT max(seq) FROM events").fetchone()[0] or -1) + 1
     parents: dict[str, tuple[str, ...]] = {}
     ids: dict[str, int] = {}
+    waiting: deque[Event] = deque()  # events written whose PR merge is not known yet
     insert = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-    def write(batch: list[Commit], changes: list[tuple[Commit, FileChange]], contents: Iterable[tuple[Content, bytes]]) -> None:
+    def write(batch: list[Commit], changes: list[tuple[Commit, FileChange]], made: Iterable[Made]) -> None:
         nonlocal seq
+        told = {c.sha: _trailers(c) for c in batch}
         rows = []
-        for (commit, f), (c, stored) in zip(changes, contents):
-            lineage = builder.lineage(f, c.aliases)
-            rows.append((seq, lineage, commit.sha, ACTIONS.get(f.status, "changed"), kind_of(f.path), c.record_id,
-                         c.old_id, f.path, f.old_path if f.status != "A" else "", f.new_blob if f.status != "D" else "",
-                         f.old_blob if f.status != "A" else "", stored))
+        for (commit, f), m in zip(changes, made, strict=True):
+            lineage = builder.lineage(f, m[0])
+            rows.append((seq, lineage, commit.sha) + m[1:])
             seq += 1
-            for rid in (c.old_id, c.record_id):
-                if rid:
-                    ids[rid] = lineage
+            if m[4]:
+                ids[m[4]] = lineage
+            if m[3]:
+                ids[m[3]] = lineage
+            if emit:
+                done, approvals, facts = pickle.loads(m[9])
+                waiting.append(Event(commit.sha, commit.author, commit.email, commit.date, commit.subject,
+                                     told[commit.sha], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], lineage,
+                                     [Change(*c) for c in done], approvals, facts, commit.signature))
         conn.executemany(insert, rows)
-        conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", map(_commit_row, batch))
+        conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [_commit_row(c, told[c.sha]) for c in batch])
         for commit in batch:
             parents[commit.sha] = commit.parents
 
-    if fresh and _workers() > 1:
-        with _Pool(root, config, _workers()) as pool:  # forked before any pipe or thread of ours exists
+    def ready(batch: list[Commit]) -> Iterator[Event]:
+        """The waiting events whose merge is known, in order."""
+        if prs is None:
+            return
+        prs.read(batch)
+        while waiting and waiting[0].sha in prs.pr_of:
+            event = waiting.popleft()
+            event.pr = prs.pr_of[event.sha]
+            event.pr_subject = prs.subjects.get(event.pr, "")
+            yield event
+
+    prs: PullRequests | None = None
+    with ExitStack() as stack:
+        pool = stack.enter_context(Pool(root, config, workers())) if fresh and workers() > 1 else None  # forked first
+        chain = stack.enter_context(closing(FirstParents(root, head))) if emit else None
+        log = stack.enter_context(closing(stream_log(root, head, [old_head] if old_head else [])))
+        if pool is not None:
             pending: tuple[list[Commit], list[tuple[Commit, FileChange]]] | None = None
-            for batch in stream_log(root, head, [old_head] if old_head else []):
+            for batch in log:
                 changes = record_changes(batch)
                 pool.send([f for _, f in changes])
                 if pending is not None:  # the previous batch is done while this one is being read
                     write(*pending, pool.receive())
+                    if chain is not None and prs is None:
+                        prs = PullRequests(chain.chain())
+                    yield from ready(pending[0])
                 pending = (batch, changes)
             if pending is not None:
                 write(*pending, pool.receive())
-    else:
-        with BlobReader(root) as blobs:
-            for batch in stream_log(root, head, [old_head] if old_head else []):
+                if chain is not None and prs is None:
+                    prs = PullRequests(chain.chain())
+                yield from ready(pending[0])
+        else:
+            reader = ContentReader(config)
+            blobs = stack.enter_context(BlobReader(root))
+            for batch in log:
                 changes = record_changes(batch)
-                contents = builder.reader.contents([f for _, f in changes], blobs)
-                write(batch, changes, [(c, dump_content(c)) for c in contents])
+                write(batch, changes, made_rows(reader, [f for _, f in changes], blobs))
+                if chain is not None and prs is None:
+                    prs = PullRequests(chain.chain())
+                yield from ready(batch)
     # every commit outside the new range was reachable before: its PR is already known
-    conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)",
-                     [(sha, pr) for sha, pr in pr_merges(parents, head).items() if pr])
+    pr_of = pr_merges(parents, head)
+    for event in waiting:  # pragma: no cover - every commit's merge is read before the log ends
+        event.pr = pr_of.get(event.sha, "")
+    yield from waiting
+    conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)", [(sha, pr) for sha, pr in pr_of.items() if pr])
     conn.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", ids.items())
     lineage_of, path_lineage = builder.lineage_of, builder.path_lineage
     if not fresh:
@@ -164,84 +198,6 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         conn.execute(_INDEX)
 
 
-def _workers() -> int:
-    try:
-        return max(1, int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1))
-    except ValueError:
-        return 1
-
-
-def _work(root: Path, config: Config, tasks: Any, results: Any) -> None:
-    """A worker: the contents of the file changes it is sent, until it is sent None."""
-    reader = ContentReader(config)
-    with BlobReader(root) as blobs:
-        while True:
-            changes = tasks.get()
-            if changes is None:
-                return
-            results.put([(c._replace(changes=[], approvals_added=[], facts={}), dump_content(c))
-                         for c in reader.contents(changes, blobs)])
-
-
-class _Pool:
-    """Worker processes sharing the file changes by path (so each one sees a file's versions in order)."""
-
-    def __init__(self, root: Path, config: Config, count: int) -> None:
-        ctx = multiprocessing.get_context("fork")
-        # queues write from a thread: neither side ever waits on a full pipe while the other waits on it
-        self.tasks = [ctx.Queue() for _ in range(count)]
-        self.results = [ctx.Queue() for _ in range(count)]
-        self.procs = [ctx.Process(target=_work, args=(root, config, t, r), daemon=True)
-                      for t, r in zip(self.tasks, self.results)]
-        for proc in self.procs:
-            proc.start()
-        self.sent: list[list[int]] = []
-
-    def send(self, changes: list[FileChange]) -> None:
-        """Hand out one batch of changes (each to the worker that owns its path)."""
-        count = len(self.procs)
-        shares: list[list[FileChange]] = [[] for _ in range(count)]
-        owner = [zlib.crc32((f.old_path if f.status == "D" else f.path).encode()) % count for f in changes]
-        for f, n in zip(changes, owner):
-            shares[n].append(f)
-        for queue, share in zip(self.tasks, shares):
-            queue.put(share)
-        self.sent.append(owner)
-
-    def receive(self) -> list[tuple[Content, bytes]]:
-        """The contents of the oldest batch handed out, in its order."""
-        owner = self.sent.pop(0)
-        parts = [iter(self._get(n)) for n in range(len(self.procs))]
-        return [next(parts[n]) for n in owner]
-
-    def _get(self, n: int) -> Any:
-        while True:
-            try:
-                return self.results[n].get(timeout=1.0)
-            except queue.Empty:
-                if not self.procs[n].is_alive():
-                    raise RuntimeError("a history worker process died") from None
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for queue in self.tasks:
-            queue.put(None)
-        clean = True
-        for proc in self.procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                clean = False
-        for q in self.tasks + self.results:  # end the queues' feeder threads: no thread of ours outlives the build
-            q.close()
-            if clean:
-                q.join_thread()
-            else:
-                q.cancel_join_thread()
-
-
 def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite3.Connection:
     conn = sqlite3.connect(file, timeout=30)
     conn.execute("PRAGMA journal_mode = OFF")
@@ -249,7 +205,8 @@ def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite
     with conn:
         conn.executescript(_SCHEMA)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", STORE_VERSION), ("config", key)])
-        _extend(conn, root, config, head)
+        for _ in _extend(conn, root, config, head):
+            pass
     return conn
 
 
@@ -380,7 +337,8 @@ def open_store(root: Path, config: Config, use_cache: bool = True, build: bool =
                     conn.execute("BEGIN IMMEDIATE")  # one refresher at a time; the others wait, then see it done
                     old = _usable(conn, root, key, head)
                     if old is not None and old != head:
-                        _extend(conn, root, config, head, old)
+                        for _ in _extend(conn, root, config, head, old):
+                            pass
                     conn.commit()
             finally:
                 conn.close()

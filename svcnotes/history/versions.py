@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
+from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config
 from svcnotes.model.schema import Kind
 from svcnotes.store.frontmatter import decode, parse
@@ -89,20 +90,23 @@ class VersionReader:
         found = self.versions.get((blob, path))
         return MISSING if found is _ABSENT else found
 
-    def read(self, raw: bytes, blob: str, path: str) -> Version | None:
-        """Type one stored version (None when it is not a record file or cannot be read at all)."""
-        version = self._read(raw, path)
+    def read(self, raw: bytes, blob: str, path: str, base: Version | None = None) -> Version | None:
+        """Type one stored version (None when it is not a record file or cannot be read at all).
+
+        `base` is an earlier version of a record of the same kind (the version a commit changed):
+        its entries with the same text give their typed values without a look-up."""
+        version = self._read(raw, path, base)
         self.versions.put((blob, path), version)
         return version
 
-    def _read(self, raw: bytes, path: str) -> Version | None:
+    def _read(self, raw: bytes, path: str, base: Version | None = None) -> Version | None:
         kind = kind_for_path(path)
         if kind is None or not path.endswith(".md"):
             return None
         text, _ = decode(raw, path)
         if text is None:
             return None
-        fast = self._split(text, kind.name, path)
+        fast = self._split(text, kind.name, path, base)
         return fast if fast is not None else self._whole(text, path)
 
     def _whole(self, text: str, path: str) -> Version | None:
@@ -115,7 +119,7 @@ class VersionReader:
         record, _ = build_record(kind, path, parsed, self.config)
         return Version(record.id, record.data, None, record.body)
 
-    def _split(self, text: str, kind: str, path: str) -> Version | None:
+    def _split(self, text: str, kind: str, path: str, base: Version | None = None) -> Version | None:
         """The version by entries, or None when the front matter is not plain enough to split safely."""
         head = _OPEN.match(text)
         close = _CLOSE_LINE.search(text, head.end()) if head else None
@@ -129,13 +133,18 @@ class VersionReader:
         entries = {key: entry for entry, key in pairs}
         if len(entries) != len(pairs) or not entries:
             return None  # a duplicate key (the store's parser reports it), or no field at all
-        data = self._type(kind, path, entries)
+        data = self._type(kind, path, entries, base)
         if data is None:
             return None
         body = text[close.end():]
-        first = body.splitlines(keepends=True)[:1]
-        if first and not first[0].strip():
-            body = body[len(first[0]):]  # the conventional blank line after the fence
+        if body.startswith("\n"):  # the conventional blank line after the fence
+            body = body[1:]
+        elif body.startswith("\r\n"):
+            body = body[2:]
+        else:
+            first = body.splitlines(keepends=True)[:1]
+            if first and not first[0].strip():
+                body = body[len(first[0]):]
         record_id = str(data.get("id") or PurePosixPath(path).stem)
         return Version(record_id, data, entries, body)
 
@@ -148,15 +157,22 @@ class VersionReader:
                 replace(f, required=False, sub={}) for f in kind.fields))
         return self._kinds[kind.name]
 
-    def _type(self, kind: str, path: str, entries: dict[str, str]) -> dict[str, Any] | None:
-        """Typed fields of the entries: remembered ones reused, the others parsed together in one go."""
+    def _type(self, kind: str, path: str, entries: dict[str, str], base: Version | None = None) -> dict[str, Any] | None:
+        """Typed fields of the entries: those as in `base` and remembered ones reused, the others parsed
+        together in one go."""
         memo = self._entries
         if len(memo.new) >= memo.size:
             memo.old, memo.new = memo.new, {}
         new, old = memo.new, memo.old
         typed: dict[str, Any] = {}
         unknown: list[str] = []
+        same, known = (base.entries, base.data) if base is not None and base.entries is not None else ({}, {})
         for key, entry in entries.items():
+            if same.get(key) == entry:  # unchanged since the base version: its value (the same text types the same)
+                found = known.get(key, _ABSENT)
+                if found is not _ABSENT:
+                    typed[key] = found
+                continue
             found = new.get((kind, entry), _MISS)
             if found is _MISS:
                 found = old.get((kind, entry), _MISS)
@@ -178,6 +194,28 @@ class VersionReader:
             new[(kind, entries[key])] = value
             typed[key] = value
         return {k: v for k, v in typed.items() if v is not _ABSENT}
+
+
+def diff_versions(old: Version | None, new: Version | None, same_kind: bool = True) -> list[Change]:
+    """`diff_records(old, new)`, comparing only the fields whose entry text changed when both versions were
+    read by entries as one kind (the same text types to the same value)."""
+    if old is None or new is None or old.entries is None or new.entries is None or not same_kind \
+            or not old.data or not new.data:
+        return diff_records(old, new)
+    before_entries, after_entries = old.entries, new.entries
+    keys = {k for k, entry in after_entries.items() if before_entries.get(k) != entry}
+    keys.update(k for k in before_entries if k not in after_entries)
+    out: list[Change] = []
+    if keys:
+        before_data, after_data = old.data, new.data
+        for key in [*(k for k in before_data if k in keys), *(k for k in after_data if k in keys and k not in before_data)]:
+            before, after = before_data.get(key), after_data.get(key)
+            if before != after:
+                diff_values(before, after, key, out)
+    body = diff_body(old.body, new.body)
+    if body is not None:
+        out.append(body)
+    return out
 
 
 MISSING = object()
