@@ -1,10 +1,13 @@
 """One stat pass over the record files, in parts: what the caches and the validate fingerprint are keyed by.
 
-A part is a kind folder's own files, or one of its sub-folders with everything below it (a year of
-complaints). Each part carries a digest of its files' 'path NUL size NUL mtime' lines, its newest
-mtime and the lines themselves (in repo.scan order), so one walk serves both the fingerprint of a
-warm `validate` and the per-file caches of a cold or partial one. In a large repository a forked
-process walks about half of the parts.
+A folder is a kind folder's own files, or one of its sub-folders with everything below it (a year
+of complaints). A folder of more than PART_FILES entries is cut into parts by a common prefix of
+the entry names, as short as keeps each part within PART_FILES (a month of complaints: C-2611...),
+so a part holds a contiguous run of the folder in name order and an edit touches a small part.
+Each part carries a digest of its files' 'path NUL size NUL mtime' lines, its newest mtime and the
+lines themselves (in repo.scan order), so one walk serves both the fingerprint of a warm
+`validate` and the per-file caches of a cold or partial one. In a large repository a forked process
+walks about half of the folders.
 
 May import: svcnotes.model, svcnotes.store (no higher layer).
 """
@@ -28,18 +31,26 @@ if TYPE_CHECKING:
 RECORDS_DIR = "records"
 Stamped = tuple[str, int, int]  # relative path, size, mtime_ns (as scanned)
 PARALLEL_MIN_FOLDER_BYTES = 1 << 20  # about 30,000 files on ext4: below that a fork costs more than it saves
+PART_FILES = 1000  # entries a folder holds before it is cut into parts
 _NAME = attrgetter("name")
 _KIND_RANK = {kind.folder: i for i, kind in enumerate(KINDS.values())}
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One part of the record files: its name, digest, newest mtime (ns) and stat lines."""
+    """One part of the record files: where it is, its digest, newest mtime (ns) and stat lines."""
 
-    name: str  # 'records/customers' (the folder's own files) or 'records/complaints/2026/' (all below)
+    folder: str  # 'records/customers' or 'records/complaints/2026'
+    deep: bool  # a sub-folder of a kind folder with everything below it, or (False) a kind folder's own files
+    prefix: str  # the entries of the folder whose names start with this ('' when the folder is one part)
     digest: str
     newest: int
     lines: str  # 'path NUL size NUL mtime' per file, in scan order, joined by newlines
+
+    @property
+    def name(self) -> str:
+        """A name unique among the parts (the key of its cache file)."""
+        return f"{self.folder}{'/' if self.deep else ''}\0{self.prefix}"
 
     def stamps(self) -> list[Stamped]:
         """(path, size, mtime_ns) of the part's files, in scan order."""
@@ -84,8 +95,8 @@ def scan_parts(repo: Repository, workers: int | None = None) -> Scan:
     if workers > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES and _may_fork():
         mine, theirs = _halves(parts)
         found = _forked(lambda: _walk_parts(root, theirs), lambda: _walk_parts(root, mine))
-        order = {name: i for i, (name, _deep, _size) in enumerate(parts)}
-        found.sort(key=lambda p: order[p.name[:-1] if p.name.endswith("/") else p.name])
+        order = {(folder, deep): i for i, (folder, deep, _size) in enumerate(parts)}
+        found.sort(key=lambda p: order[p.folder, p.deep])  # stable: a folder's parts stay in name order
     else:
         found = _walk_parts(root, parts)
     return Scan(found, started)
@@ -103,14 +114,17 @@ def in_scan_order(parts: list[Part], values: dict[str, list[tuple[str, Any]]]) -
     """The parts' (path, value) lists joined in repo.scan order: a kind folder's own files fall
     between its sub-folders by name."""
     out: list[tuple[str, Any]] = []
-    own: list[tuple[str, Any]] = []
+    own: list[tuple[str, Any]] = []  # the kind folder's own files not placed yet, last name first
+    kind = ""
     for part in parts:
-        if not part.name.endswith("/"):  # a kind folder: its own files, then its sub-folders
-            out += reversed(own)
-            own = list(values[part.name])
-            own.reverse()
+        if not part.deep:  # a kind folder's own files: the first part of the kind (scan_parts' order)
+            if part.folder != kind:
+                out += reversed(own)
+                own = []
+                kind = part.folder
+            own[:0] = reversed(values[part.name])
             continue
-        folder = part.name[:-1].rsplit("/", 1)[1]
+        folder = part.folder.rsplit("/", 1)[1]
         while own and own[-1][0].rsplit("/", 1)[1] < folder:
             out.append(own.pop())
         out += values[part.name]
@@ -143,39 +157,71 @@ def _halves(parts: list[tuple[str, bool, int]]) -> tuple[list[tuple[str, bool, i
     return groups
 
 
-def _walk_parts(root: str, parts: list[tuple[str, bool, int]]) -> list[Part]:
-    """A Part for each (folder, deep) in `parts`, in the same order."""
+def _walk_parts(root: str, folders: list[tuple[str, bool, int]]) -> list[Part]:
+    """The Parts of each (folder, deep) in `folders`, in the same order (a folder's parts in name order)."""
     out = []
-    for rel_dir, deep, _size in parts:
-        lines: list[str] = []
-        newest = _stat_lines(root, rel_dir, deep, lines)
-        text = "\n".join(lines)
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-        out.append(Part(f"{rel_dir}/" if deep else rel_dir, digest, newest, text))
+    for rel_dir, deep, _size in folders:
+        try:
+            with os.scandir(f"{root}/{rel_dir}") as it:
+                entries = [e for e in it if not e.name.startswith(".") and (deep or not e.is_dir())]
+        except (FileNotFoundError, NotADirectoryError):
+            entries = []
+        entries.sort(key=_NAME)
+        for prefix, group in _cut(entries):
+            lines: list[str] = []
+            newest = _stat_entries(root, rel_dir, group, lines)
+            text = "\n".join(lines)
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+            out.append(Part(rel_dir, deep, prefix, digest, newest, text))
     return out
 
 
-def _stat_lines(root: str, rel_dir: str, deep: bool, out: list[str]) -> int:
-    """Append 'path NUL size NUL mtime' of the *.md in rel_dir (and below, if deep) in scan order
-    (entries by name, sub-folders where their name falls); the newest mtime."""
+def _cut(entries: list[os.DirEntry[str]]) -> list[tuple[str, list[os.DirEntry[str]]]]:
+    """(prefix, entries) runs of a folder's entries (sorted by name) sharing a prefix of the
+    shortest length that keeps every run within PART_FILES; one run when the folder is small."""
+    if len(entries) <= PART_FILES:
+        return [("", entries)]
+    names = [e.name for e in entries]
+    for size in range(1, max(len(n) for n in names) + 1):
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name[:size]] = counts.get(name[:size], 0) + 1
+        if max(counts.values()) <= PART_FILES:
+            break
+    runs: list[tuple[str, list[os.DirEntry[str]]]] = []
+    for entry in entries:
+        prefix = entry.name[:size]
+        if not runs or runs[-1][0] != prefix:
+            runs.append((prefix, []))
+        runs[-1][1].append(entry)
+    return runs
+
+
+def _stat_entries(root: str, rel_dir: str, entries: list[os.DirEntry[str]], out: list[str]) -> int:
+    """Append the stat lines of `entries` of rel_dir (sub-folders walked whole); the newest mtime."""
     newest = 0
-    try:
-        with os.scandir(f"{root}/{rel_dir}") as it:
-            entries = [e for e in it if not e.name.startswith(".")]
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    entries.sort(key=_NAME)
     for entry in entries:
         name = entry.name
         if entry.is_dir():
-            if deep:
-                newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", True, out))
+            newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", out))
         elif name.endswith(".md"):
             st = entry.stat()
             out.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
             if st.st_mtime_ns > newest:
                 newest = st.st_mtime_ns
     return newest
+
+
+def _stat_lines(root: str, rel_dir: str, out: list[str]) -> int:
+    """Append 'path NUL size NUL mtime' of the *.md in rel_dir and below in scan order (entries by
+    name, sub-folders where their name falls); the newest mtime."""
+    try:
+        with os.scandir(f"{root}/{rel_dir}") as it:
+            entries = [e for e in it if not e.name.startswith(".")]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    entries.sort(key=_NAME)
+    return _stat_entries(root, rel_dir, entries, out)
 
 
 def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:

@@ -235,13 +235,18 @@ def _reusable_cross(repo: Repository, key: str, scan: Scan, index: dict[str, Any
     from svcnotes.store.bulk import load_parts
 
     known: dict[str, Summary] = index["parts"]
-    if set(known) != {part.name for part in scan.parts}:
-        return None
-    changed = [part for part in scan.parts if known[part.name][0] != part.digest or not known[part.name][2]]
+    now = {part.name for part in scan.parts}
+    if any(summary[3] for name, summary in known.items() if name not in now):
+        return None  # records went with a part that is gone
+    changed = [part for part in scan.parts
+               if part.name not in known or known[part.name][0] != part.digest or not known[part.name][2]]
     loaded.update(load_parts(repo, NAME, key, check_file, scan, changed, True, workers))
     for part in changed:
         found = loaded[part.name]
-        if found.previous is None or found.previous_token != known[part.name][1] or _slims_changed(found):
+        if part.name not in known:  # a new part: its records are new
+            if any(value[1] is not None for _rel, value in found.values):
+                return None
+        elif found.previous is None or found.previous_token != known[part.name][1] or _slims_changed(found):
             return None
     cross: list[list[Problem]] = index["cross"]
     return cross

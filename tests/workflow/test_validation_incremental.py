@@ -12,13 +12,20 @@ from typing import Callable
 import pytest
 
 from svcnotes import __version__
-from svcnotes.store import bulk
+from svcnotes.store import bulk, stamps
 from svcnotes.store.repository import Repository
 from svcnotes.store.stamps import scan_parts
 from svcnotes.workflow import validation
 from tests.workflow.test_validation_paths import age, reads, reference, validate, varied  # noqa: F401  (fixtures)
 
 COMPLAINTS = "records/complaints/2026"
+
+
+@pytest.fixture(autouse=True, params=[1000, 3], ids=["whole folders", "folders cut in parts"])
+def part_files(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every test runs with folders as one part each, and with folders cut into parts of 3 entries."""
+    monkeypatch.setattr(stamps, "PART_FILES", request.param)
+    return int(request.param)
 
 
 @pytest.fixture
@@ -64,6 +71,10 @@ def test_a_body_edit_opens_one_part_and_reuses_the_cross_record_results(
     assert validate(varied, workers=1) == expected
     assert reads == [str(path.relative_to(varied))]
     assert cross_runs == [1]
+    (varied / COMPLAINTS / "Z-draft.md").write_bytes(b"\xff\xfe not a record")  # a part of its own when cut
+    settle(varied / COMPLAINTS / "Z-draft.md")
+    expected = reference(varied)
+    assert validate(varied, workers=1) == expected and cross_runs == [1]  # no record added: nothing to re-check
     reads.clear()
     assert validate(varied, workers=1) == expected  # nothing changed since: no part opened
     assert reads == [] and cross_runs == [1]
@@ -111,11 +122,21 @@ def _unreadable_file_added(root: Path) -> None:
     (root / COMPLAINTS / "C-2611-998.md").write_bytes(b"\xff\xfe not a record")
 
 
+def _unreadable_file_in_a_new_part(root: Path) -> None:
+    (root / COMPLAINTS / "Z-draft.md").write_bytes(b"\xff\xfe not a record")
+
+
+def _file_in_a_new_part(root: Path) -> None:
+    (root / COMPLAINTS / "zz").mkdir()
+    shutil.copy(first(root), root / COMPLAINTS / "zz" / "C-2611-997.md")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
     "a referenced customer removed": _remove_customer, "a reference to nothing": _dangling_reference,
     "a callback waiver removed": _waiver_removed, "a duplicate id added": _duplicate_id_added,
     "a status changed": _status_changed, "field lines moved": _lines_moved, "a folder added": _folder_added,
     "a folder removed": _folder_removed, "an unreadable file added": _unreadable_file_added,
+    "an unreadable file in a new part": _unreadable_file_in_a_new_part, "a record in a new part": _file_in_a_new_part,
 }
 
 
