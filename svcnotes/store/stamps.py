@@ -18,9 +18,11 @@ import hashlib
 import os
 import pickle
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.schema import KINDS
@@ -32,7 +34,6 @@ RECORDS_DIR = "records"
 Stamped = tuple[str, int, int]  # relative path, size, mtime_ns (as scanned)
 PARALLEL_MIN_FOLDER_BYTES = 1 << 20  # about 30,000 files on ext4: below that a fork costs more than it saves
 PART_FILES = 1000  # entries a folder holds before it is cut into parts
-_NAME = attrgetter("name")
 _KIND_RANK = {kind.folder: i for i, kind in enumerate(KINDS.values())}
 
 
@@ -45,7 +46,7 @@ class Part:
     prefix: str  # the entries of the folder whose names start with this ('' when the folder is one part)
     digest: str
     newest: int
-    lines: str  # 'path NUL size NUL mtime' per file, in scan order, joined by newlines
+    lines: str  # 'path NUL size NUL mtime' per file, in scan order, joined by NUL (no name holds one)
 
     @property
     def name(self) -> str:
@@ -54,12 +55,10 @@ class Part:
 
     def stamps(self) -> list[Stamped]:
         """(path, size, mtime_ns) of the part's files, in scan order."""
-        out = []
-        if self.lines:
-            for line in self.lines.split("\n"):
-                rel, size, mtime = line.split("\0")
-                out.append((rel, int(size), int(mtime)))
-        return out
+        if not self.lines:
+            return []
+        flat = self.lines.split("\0")
+        return [(rel, int(size), int(mtime)) for rel, size, mtime in zip(flat[::3], flat[1::3], flat[2::3])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,67 +160,64 @@ def _walk_parts(root: str, folders: list[tuple[str, bool, int]]) -> list[Part]:
     """The Parts of each (folder, deep) in `folders`, in the same order (a folder's parts in name order)."""
     out = []
     for rel_dir, deep, _size in folders:
-        try:
-            with os.scandir(f"{root}/{rel_dir}") as it:
-                entries = [e for e in it if not e.name.startswith(".") and (deep or not e.is_dir())]
-        except (FileNotFoundError, NotADirectoryError):
-            entries = []
-        entries.sort(key=_NAME)
-        for prefix, group in _cut(entries):
-            lines: list[str] = []
-            newest = _stat_entries(root, rel_dir, group, lines)
-            text = "\n".join(lines)
+        lines: list[str] = []
+        _stat_lines(root, rel_dir, lines, deep)
+        for prefix, group in _cut(lines, len(rel_dir) + 1):
+            text = "\0".join(group)
             digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+            newest = max((int(line[line.rindex("\0") + 1:]) for line in group), default=0)
             out.append(Part(rel_dir, deep, prefix, digest, newest, text))
     return out
 
 
-def _cut(entries: list[os.DirEntry[str]]) -> list[tuple[str, list[os.DirEntry[str]]]]:
-    """(prefix, entries) runs of a folder's entries (sorted by name) sharing a prefix of the
-    shortest length that keeps every run within PART_FILES; one run when the folder is small."""
-    if len(entries) <= PART_FILES:
-        return [("", entries)]
-    names = [e.name for e in entries]
-    for size in range(1, max(len(n) for n in names) + 1):
-        counts: dict[str, int] = {}
-        for name in names:
-            counts[name[:size]] = counts.get(name[:size], 0) + 1
-        if max(counts.values()) <= PART_FILES:
+def _cut(lines: list[str], base: int) -> list[tuple[str, list[str]]]:
+    """(prefix, lines) runs of a folder's stat lines (in scan order; the paths below the folder
+    start at `base`) sharing a prefix of the shortest length that keeps every run within
+    PART_FILES; one run when the folder is small. A run is contiguous in scan order: paths that
+    share a prefix lie between the first and the last of them."""
+    if len(lines) <= PART_FILES:
+        return [("", lines)]
+    size = base + len(os.path.commonprefix([lines[0][base:], lines[-1][base:]]))
+    while True:
+        size += 1
+        cut = itemgetter(slice(0, size))
+        if max(Counter(map(cut, lines)).values()) <= PART_FILES:
             break
-    runs: list[tuple[str, list[os.DirEntry[str]]]] = []
-    for entry in entries:
-        prefix = entry.name[:size]
-        if not runs or runs[-1][0] != prefix:
-            runs.append((prefix, []))
-        runs[-1][1].append(entry)
-    return runs
+    return [(prefix[base:].split("\0", 1)[0], list(group)) for prefix, group in groupby(lines, key=cut)]
 
 
-def _stat_entries(root: str, rel_dir: str, entries: list[os.DirEntry[str]], out: list[str]) -> int:
-    """Append the stat lines of `entries` of rel_dir (sub-folders walked whole); the newest mtime."""
-    newest = 0
-    for entry in entries:
-        name = entry.name
-        if entry.is_dir():
-            newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", out))
-        elif name.endswith(".md"):
-            st = entry.stat()
-            out.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
-            if st.st_mtime_ns > newest:
-                newest = st.st_mtime_ns
-    return newest
-
-
-def _stat_lines(root: str, rel_dir: str, out: list[str]) -> int:
-    """Append 'path NUL size NUL mtime' of the *.md in rel_dir and below in scan order (entries by
-    name, sub-folders where their name falls); the newest mtime."""
+def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> None:
+    """Append 'path NUL size NUL mtime' of the *.md in rel_dir (and below, if deep) in scan order:
+    entries by name, a sub-folder's files where its name falls."""
+    files: list[str] = []
+    folders: list[str] = []
     try:
-        with os.scandir(f"{root}/{rel_dir}") as it:
-            entries = [e for e in it if not e.name.startswith(".")]
+        with os.scandir(f"{root}/{rel_dir}") as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if deep:
+                        folders.append(name)
+                elif name.endswith(".md"):
+                    st = entry.stat()
+                    files.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
     except (FileNotFoundError, NotADirectoryError):
-        return 0
-    entries.sort(key=_NAME)
-    return _stat_entries(root, rel_dir, entries, out)
+        return
+    files.sort()  # by name: a name ends at its NUL, which sorts before any character
+    if not folders:
+        out += files
+        return
+    start = len(rel_dir) + 1
+    named: list[tuple[str, str | None]] = [(line[start:line.index("\0", start)], line) for line in files]
+    named += [(name, None) for name in folders]
+    named.sort(key=itemgetter(0))
+    for name, line in named:
+        if line is not None:
+            out.append(line)
+        else:
+            _stat_lines(root, f"{rel_dir}/{name}", out)
 
 
 def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:
