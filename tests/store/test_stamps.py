@@ -19,6 +19,7 @@ NAMES = [
     "records/complaints/2026/sub-b/C-2611-003.md", "records/complaints/2026/sub.md",
     "records/complaints/2026/sub.x/C-2611-004.md", "records/complaints/2025/C-2511-001.md",
     "records/complaints/loose.md", "records/notes/2026/N-2611-001.md", "records/callbacks/2026/CB-2611-001.md",
+    "records/notes/2026/new\nline.md",
 ]
 
 
