@@ -52,6 +52,7 @@ class Commit:
     message: str
     files: list[FileChange] = field(default_factory=list)
     signature: str = ""
+    iso: tuple[str, str] = ("", "")  # the author and committer dates as git wrote them (ISO 8601), when read so
 
     @property
     def subject(self) -> str:
@@ -129,7 +130,7 @@ def _parse_log(out: str, prefix: str, signatures: bool = False) -> list[Commit]:
         if signatures:
             signature, rest = rest.split("\x1f", 1)
         commit = Commit(sha, tuple(parents.split()), author, email, datetime.fromisoformat(adate),
-                        datetime.fromisoformat(cdate), message.strip("\n"), signature=signature)
+                        datetime.fromisoformat(cdate), message.strip("\n"), signature=signature, iso=(adate, cdate))
         commit.files = parse_raw(rest, prefix)
         commits.append(commit)
     return commits

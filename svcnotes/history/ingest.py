@@ -15,6 +15,7 @@ import pickle
 import queue
 import subprocess
 import threading
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from svcnotes.history.events import ACTIONS, Content, ContentReader
 from svcnotes.history.events import _kind as kind_of
 from svcnotes.history.gitread import LEAN, BlobReader, Commit, FileChange
 from svcnotes.model.config import Config
+from svcnotes.store.bulk import paused_gc
 
 # what a worker sends back for a file change: the aliases of a created record (for its lineage),
 # then the event row from its action on (without seq, lineage and commit)
@@ -54,13 +56,18 @@ def workers() -> int:
         return 1
 
 
+_HELD: list[Any] = []
+
+
 def _work(root: Path, config: Config, tasks: Any, results: Any) -> None:
     """A worker: the rows of the file changes it is sent, until it is sent None."""
     reader = ContentReader(config)
-    with BlobReader(root) as blobs:
+    with paused_gc(), BlobReader(root) as blobs:
         while True:
             changes = tasks.get()
             if changes is None:
+                # the process ends without freeing its memo object by object (a fork's worker exits at once)
+                _HELD.append(reader)
                 return
             results.put(made_rows(reader, [FileChange(*f) for f in changes], blobs))
 
@@ -78,6 +85,7 @@ class Pool:
         for proc in self.procs:
             proc.start()
         self.sent: list[list[int]] = []
+        self.closed = False
 
     def send(self, changes: list[FileChange]) -> None:
         """Hand out one batch of changes (each to the worker that owns its path)."""
@@ -107,15 +115,27 @@ class Pool:
     def __enter__(self) -> Pool:
         return self
 
+    def close(self) -> None:
+        """Nothing more will be sent: each worker ends once it has sent back what it was sent."""
+        if not self.closed:
+            self.closed = True
+            for tasks in self.tasks:
+                tasks.put(None)
+
     def __exit__(self, *exc: object) -> None:
-        for tasks in self.tasks:
-            tasks.put(None)
+        self.close()
         clean = True
-        for proc in self.procs:
-            proc.join(timeout=5)
+        deadline = time.monotonic() + 10
+        for proc, results in zip(self.procs, self.results, strict=True):
+            while proc.is_alive() and time.monotonic() < deadline:
+                try:  # a build given up leaves rows unread: a worker only ends once what it sent is taken
+                    results.get(timeout=0.05)
+                except queue.Empty:
+                    pass
             if proc.is_alive():
                 proc.kill()
                 clean = False
+            proc.join()
         for q in self.tasks + self.results:  # end the queues' feeder threads: no thread of ours outlives the build
             q.close()
             if clean:

@@ -33,8 +33,11 @@ __all__ = ["CACHE_DIR", "Event", "HistoryIndex", "HistoryStore", "RecordHistory"
 
 
 def open_log(root: Path, config: Config, use_cache: bool = True) -> HistoryStore | None:
-    """The history store at HEAD (None without commits): `iter_events()`, `lineage_by_id()`, ..."""
-    return open_store(root, config, use_cache)
+    """The history store at HEAD (None without commits): `iter_events()`, `lineage_by_id()`, ...
+
+    A store that has to be written from scratch is written when first read: a first `iter_events()`
+    streams the events as git log is read."""
+    return open_store(root, config, use_cache, stream=True)
 
 
 @dataclass

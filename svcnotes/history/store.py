@@ -27,24 +27,26 @@ from svcnotes.history.events import ContentReader, Event, EventBuilder, pr_merge
 from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, head_sha, is_ancestor, stream_log
 from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows, workers
 from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.store.bulk import paused_gc
 
 CACHE_DIR = ".svcnotes-cache/history"
 STORE_FILE = "history.sqlite"
-STORE_VERSION = "2"
+STORE_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE events (seq INTEGER PRIMARY KEY, lineage INTEGER NOT NULL, sha TEXT NOT NULL, action TEXT NOT NULL,
     kind TEXT NOT NULL, record_id TEXT NOT NULL, old_id TEXT NOT NULL, path TEXT NOT NULL, old_path TEXT NOT NULL,
     blob TEXT NOT NULL, old_blob TEXT NOT NULL, content BLOB NOT NULL);
-CREATE TABLE commits (sha TEXT PRIMARY KEY, parents TEXT NOT NULL, subject TEXT NOT NULL, committed TEXT NOT NULL,
+CREATE TABLE commits (sha TEXT NOT NULL, parents TEXT NOT NULL, subject TEXT NOT NULL, committed TEXT NOT NULL,
     author TEXT NOT NULL, email TEXT NOT NULL, date TEXT NOT NULL, trailers TEXT NOT NULL, signature TEXT NOT NULL);
-CREATE TABLE prs (sha TEXT PRIMARY KEY, pr TEXT NOT NULL);
-CREATE TABLE ids (id TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
-CREATE TABLE blobs (path TEXT NOT NULL, blob TEXT NOT NULL, lineage INTEGER NOT NULL, PRIMARY KEY (path, blob));
-CREATE TABLE paths (path TEXT PRIMARY KEY, lineage INTEGER NOT NULL);
+CREATE TABLE prs (sha TEXT PRIMARY KEY, pr TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ids (id TEXT PRIMARY KEY, lineage INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE blobs (path TEXT NOT NULL, blob TEXT NOT NULL, lineage INTEGER NOT NULL, PRIMARY KEY (path, blob)) WITHOUT ROWID;
+CREATE TABLE paths (path TEXT PRIMARY KEY, lineage INTEGER NOT NULL) WITHOUT ROWID;
 """
-_INDEX = "CREATE INDEX events_lineage ON events (lineage, seq)"
+# made once a new store is written (an index filled in key order, not row by row as rows come)
+_INDEXES = ("CREATE INDEX events_lineage ON events (lineage, seq)", "CREATE UNIQUE INDEX commits_sha ON commits (sha)")
 _EVENTS = ("SELECT e.sha, c.author, c.email, c.date, c.subject, c.trailers, e.action, e.kind, e.record_id, e.old_id, "
            "e.path, e.old_path, e.blob, e.old_blob, e.lineage, e.content, c.signature, p.pr, m.subject "
            "FROM events e JOIN commits c ON c.sha = e.sha LEFT JOIN prs p ON p.sha = e.sha "
@@ -67,13 +69,15 @@ def load_event(row: tuple[Any, ...]) -> Event:
                  [Change(*c) for c in changes], approvals, facts, row[16], row[17] or "", row[18] or "")
 
 
-def _commit_row(c: Commit, trailers: dict[str, str]) -> tuple[str, ...]:
-    return (c.sha, " ".join(c.parents), c.subject, c.committed.isoformat(), c.author, c.email, c.date.isoformat(),
+def _commit_row(c: Commit, subject: str, trailers: dict[str, str]) -> tuple[str, ...]:
+    date, committed = c.iso if c.iso[0] else (c.date.isoformat(), c.committed.isoformat())  # both read back alike
+    return (c.sha, " ".join(c.parents), subject, committed, c.author, c.email, date,
             json.dumps(trailers, ensure_ascii=False) if trailers else "{}", c.signature)
 
 
-def _trailers(c: Commit) -> dict[str, str]:
-    return c.trailers if "\n\n" in c.message else {}  # one paragraph has no trailers
+def _told(c: Commit) -> tuple[str, dict[str, str]]:
+    """A commit's subject and trailers."""
+    return c.subject, c.trailers if "\n\n" in c.message else {}  # one paragraph has no trailers
 
 
 class _Lookup:
@@ -118,7 +122,7 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
 
     def write(batch: list[Commit], changes: list[tuple[Commit, FileChange]], made: Iterable[Made]) -> None:
         nonlocal seq
-        told = {c.sha: _trailers(c) for c in batch}
+        told = {c.sha: _told(c) for c in batch}
         rows = []
         for (commit, f), m in zip(changes, made, strict=True):
             lineage = builder.lineage(f, m[0])
@@ -130,12 +134,13 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                 ids[m[3]] = lineage
             if emit:
                 done, approvals, facts = pickle.loads(m[9])
-                waiting.append(Event(commit.sha, commit.author, commit.email, commit.date, commit.subject,
-                                     told[commit.sha], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], lineage,
-                                     [Change(*c) for c in done], approvals, facts, commit.signature))
+                subject, trailers = told[commit.sha]
+                waiting.append(Event(commit.sha, commit.author, commit.email, commit.date, subject, trailers, m[1], m[2],
+                                     m[3], m[4], m[5], m[6], m[7], m[8], lineage, [Change(*c) for c in done], approvals,
+                                     facts, commit.signature))
         conn.executemany(insert, rows)
         conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [_commit_row(c, told[c.sha]) for c in batch])
+                         [_commit_row(c, *told[c.sha]) for c in batch])
         for commit in batch:
             parents[commit.sha] = commit.parents
 
@@ -152,6 +157,7 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
 
     prs: PullRequests | None = None
     with ExitStack() as stack:
+        stack.enter_context(paused_gc())  # events and versions hold no cycles: collecting is pure overhead here
         pool = stack.enter_context(Pool(root, config, workers())) if fresh and workers() > 1 else None  # forked first
         chain = stack.enter_context(closing(FirstParents(root, head))) if emit else None
         log = stack.enter_context(closing(stream_log(root, head, [old_head] if old_head else [])))
@@ -166,6 +172,7 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                         prs = PullRequests(chain.chain())
                     yield from ready(pending[0])
                 pending = (batch, changes)
+            pool.close()  # the workers end while the last batch is written
             if pending is not None:
                 write(*pending, pool.receive())
                 if chain is not None and prs is None:
@@ -181,33 +188,79 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                     prs = PullRequests(chain.chain())
                 yield from ready(batch)
     # every commit outside the new range was reachable before: its PR is already known
-    pr_of = pr_merges(parents, head)
+    pr_of = prs.pr_of if prs is not None else pr_merges(parents, head)
     for event in waiting:  # pragma: no cover - every commit's merge is read before the log ends
         event.pr = pr_of.get(event.sha, "")
     yield from waiting
-    conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)", [(sha, pr) for sha, pr in pr_of.items() if pr])
-    conn.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", ids.items())
+    # in key order: each table's index is appended to rather than split all over
+    conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)", sorted((sha, pr) for sha, pr in pr_of.items() if pr))
+    conn.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", sorted(ids.items()))
     lineage_of, path_lineage = builder.lineage_of, builder.path_lineage
     if not fresh:
         lineage_of, path_lineage = lineage_of.new, path_lineage.new  # type: ignore[attr-defined]
-    conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", ((p, b, n) for (p, b), n in lineage_of.items()))
-    conn.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?)", path_lineage.items())
+    conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", sorted((p, b, n) for (p, b), n in lineage_of.items()))
+    conn.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?)", sorted(path_lineage.items()))
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      [("head", head), ("next_lineage", str(builder.next_lineage))])
     if fresh:
-        conn.execute(_INDEX)
+        for index in _INDEXES:
+            conn.execute(index)
 
 
-def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite3.Connection:
+def _new(file: str, key: str) -> sqlite3.Connection:
     conn = sqlite3.connect(file, timeout=30)
-    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA journal_mode = OFF")  # a cache: a build that fails leaves nothing behind, and is redone
     conn.execute("PRAGMA synchronous = OFF")
     with conn:
         conn.executescript(_SCHEMA)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", STORE_VERSION), ("config", key)])
+    return conn
+
+
+def _build(file: str, root: Path, config: Config, head: str, key: str) -> sqlite3.Connection:
+    conn = _new(file, key)
+    with conn:
         for _ in _extend(conn, root, config, head):
             pass
     return conn
+
+
+class _Building:
+    """A store not written yet: written by `events()` (which yields each event as soon as it is known) or
+    `finish()`, into a temporary file that replaces the store's file once complete."""
+
+    def __init__(self, tmp: str, file: Path, root: Path, config: Config, head: str, key: str) -> None:
+        self.tmp, self.file, self.root, self.config, self.head, self.key = tmp, file, root, config, head, key
+
+    def events(self) -> Iterator[Event]:
+        """Every event in commit order, as it is written (stopping early leaves no store)."""
+        try:
+            conn = _new(self.tmp, self.key)
+            try:
+                with conn:
+                    yield from _extend(conn, self.root, self.config, self.head, emit=True)
+            finally:
+                conn.close()
+            os.replace(self.tmp, self.file)
+            _drop_others(self.file.parent)
+        finally:
+            self.abandon()
+
+    def finish(self) -> None:
+        """Write the whole store."""
+        for _ in self.events():
+            pass
+
+    def abandon(self) -> None:
+        """Remove what was written so far."""
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+
+def _drop_others(folder: Path) -> None:
+    for old_file in folder.iterdir():  # caches of earlier versions
+        if old_file.name != STORE_FILE and not old_file.name.endswith(".tmp"):
+            old_file.unlink(missing_ok=True)
 
 
 def _usable(conn: sqlite3.Connection, root: Path, key: str, head: str) -> str | None:
@@ -223,19 +276,27 @@ def _usable(conn: sqlite3.Connection, root: Path, key: str, head: str) -> str | 
 class HistoryStore:
     """An open store at HEAD. Each process opens its own connection (safe to use after a fork)."""
 
-    def __init__(self, root: Path, file: Path | None, conn: sqlite3.Connection | None = None) -> None:
+    def __init__(self, root: Path, file: Path | None, conn: sqlite3.Connection | None = None,
+                 building: _Building | None = None) -> None:
         self.root, self.file = Path(root), file
         self._conn, self._pid = conn, os.getpid()
         self._lineages: dict[str, int] | None = None
+        self._building = building
 
     def _db(self) -> sqlite3.Connection:
+        if self._building is not None:  # written when first read
+            building, self._building = self._building, None
+            building.finish()
         if self._conn is None or (self.file is not None and self._pid != os.getpid()):
             self._conn = sqlite3.connect(f"file:{self.file}?mode=ro", uri=True, timeout=30)
             self._pid = os.getpid()
         return self._conn
 
     def close(self) -> None:
-        """Close this process's connection."""
+        """Close this process's connection (a store never read is not written)."""
+        if self._building is not None:
+            self._building.abandon()
+            self._building = None
         if self._conn is not None and self._pid == os.getpid():
             self._conn.close()
         self._conn = None
@@ -252,7 +313,14 @@ class HistoryStore:
         return str(self._db().execute("SELECT v FROM meta WHERE k = 'head'").fetchone()[0])
 
     def iter_events(self, lineage: int | None = None) -> Iterator[Event]:
-        """Every event in commit order (parents first), or one record's (lineage) events."""
+        """Every event in commit order (parents first), or one record's (lineage) events.
+
+        A store opened with `stream` and not written yet is written now, each event yielded as soon as
+        git log and the workers have made it (and its PR merge has been read)."""
+        if lineage is None and self._building is not None:
+            building, self._building = self._building, None
+            yield from building.events()
+            return
         if lineage is None:
             rows: Iterable[tuple[Any, ...]] = self._db().execute(_EVENTS + " ORDER BY e.seq")
         else:
@@ -318,9 +386,13 @@ def peek_store(root: Path) -> HistoryStore | None:
     return None
 
 
-def open_store(root: Path, config: Config, use_cache: bool = True, build: bool = True) -> HistoryStore | None:
+def open_store(root: Path, config: Config, use_cache: bool = True, build: bool = True,
+               stream: bool = False) -> HistoryStore | None:
     """The history store at HEAD: the cached one (extended by the new commits when HEAD moved on), else
-    a new one (written to the cache when `use_cache`; without `build`, None instead). None without commits."""
+    a new one (written to the cache when `use_cache`; without `build`, None instead). None without commits.
+
+    With `stream`, a new store is written when first read: a first `iter_events()` yields the events
+    while git log is still being read (a whole-history command then overlaps git's pass)."""
     root = Path(root)
     head = head_sha(root)
     if not head:
@@ -353,15 +425,10 @@ def open_store(root: Path, config: Config, use_cache: bool = True, build: bool =
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".sqlite.tmp")
             os.close(fd)
-            try:
-                _build(tmp, root, config, head, key).close()
-                os.replace(tmp, file)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            for old_file in folder.iterdir():  # caches of earlier versions
-                if old_file.name != STORE_FILE and not old_file.name.endswith(".tmp"):
-                    old_file.unlink(missing_ok=True)
+            building = _Building(tmp, file, root, config, head, key)
+            if stream:
+                return HistoryStore(root, file, building=building)
+            building.finish()
             return HistoryStore(root, file)
         except OSError:
             pass  # a read-only work tree: keep it in memory

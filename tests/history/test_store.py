@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from svcnotes.history.log import load_index
+from svcnotes.history.log import load_index, open_log
 from svcnotes.history.store import CACHE_DIR, open_store
 from svcnotes.model.config import load_config
 from tests.history.helpers import C1, commit_all, merge_pr, run, set_field
@@ -77,3 +77,64 @@ def test_a_build_leaves_no_thread_or_process_behind(repo: Path, monkeypatch: pyt
     store.close()
     assert threading.active_count() == 1  # later forks (validate's workers) stay possible
     assert multiprocessing.active_children() == []
+
+
+def _fields(events: object) -> list[tuple[object, ...]]:
+    return [(e.sha, e.author, e.email, e.date, e.subject, e.trailers, e.action, e.kind, e.record_id, e.old_id,
+             e.path, e.old_path, e.blob, e.old_blob, e.lineage, e.changes, e.approvals_added, e.facts, e.pr,
+             e.pr_subject, e.signature) for e in events]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_new_store_streams_the_events_it_stores(repo: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    _busy_history(repo)
+    monkeypatch.setenv("SVCNOTES_WORKERS", workers)
+    config, _ = load_config(repo)
+    store = open_log(repo, config)  # nothing written yet: the first read writes it
+    assert store is not None
+    assert not (repo / CACHE_DIR / "history.sqlite").exists()
+    streamed = _fields(store.iter_events())
+    assert (repo / CACHE_DIR / "history.sqlite").is_file()
+    store.close()
+    reread = open_log(repo, config)
+    assert reread is not None
+    with reread:
+        assert streamed == _fields(reread.iter_events())
+    assert any(e[18] for e in streamed) and any(e[19] for e in streamed)  # events that came in a PR merge
+    assert [p for p in (repo / CACHE_DIR).iterdir()] == [repo / CACHE_DIR / "history.sqlite"]
+
+
+def test_a_streamed_build_stopped_early_leaves_nothing_behind(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import threading
+
+    _busy_history(repo)
+    monkeypatch.setenv("SVCNOTES_WORKERS", "2")
+    config, _ = load_config(repo)
+    store = open_log(repo, config)
+    assert store is not None
+    events = store.iter_events()
+    next(events)
+    events.close()  # e.g. `svcnotes log | head`
+    store.close()
+    assert list((repo / CACHE_DIR).iterdir()) == []
+    assert threading.active_count() == 1
+    assert multiprocessing.active_children() == []
+    unread = open_log(repo, config)  # opened, never read: not written
+    assert unread is not None
+    unread.close()
+    assert list((repo / CACHE_DIR).iterdir()) == []
+
+
+def test_a_store_opened_to_stream_is_written_whole_for_any_other_read(repo: Path) -> None:
+    _busy_history(repo)
+    expected = _history(repo)
+    shutil.rmtree(repo / CACHE_DIR)
+    config, _ = load_config(repo)
+    store = open_log(repo, config)
+    assert store is not None
+    with store:
+        commits = store.commits()  # written here, then read
+        assert store.lineage_by_id("C-2611-001") is not None
+        assert _fields(store.iter_events()) == _fields(load_index(repo, config).events)
+    assert commits == expected[-1]
