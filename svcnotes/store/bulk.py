@@ -242,7 +242,7 @@ def _load_parts(repo: Repository, name: str, key: str, derive: Derive | None, sc
         values = [(rel, hits[rel] if rel in hits else read[rel]) for rel, _size, _mtime in items]
         if part.name not in written and use_cache:
             token = _write_part(root, name, key, part, scan.started, token,
-                                {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, values)})
+                                {rel: (size, mtime, value) for (rel, size, mtime), (_rel, value) in zip(items, values, strict=True)})
         loaded[part.name] = Loaded(values, entries, old_token, token)
     return loaded
 

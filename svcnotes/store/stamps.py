@@ -45,7 +45,7 @@ class Part:
     deep: bool  # a sub-folder of a kind folder with everything below it, or (False) a kind folder's own files
     prefix: str  # the entries of the folder whose names start with this ('' when the folder is one part)
     digest: str
-    newest: int
+    folder_newest: int  # the newest mtime (ns) in the whole folder the part was cut from
     lines: str  # 'path NUL size NUL mtime' per file, in scan order, joined by NUL (no name holds one)
 
     @property
@@ -53,12 +53,19 @@ class Part:
         """A name unique among the parts (the key of its cache file)."""
         return f"{self.folder}{'/' if self.deep else ''}\0{self.prefix}"
 
+    @property
+    def newest(self) -> int:
+        """The newest mtime (ns) of the part's files (0 when it has none)."""
+        if not self.lines:
+            return 0
+        return max(map(int, self.lines.split("\0")[2::3]))
+
     def stamps(self) -> list[Stamped]:
         """(path, size, mtime_ns) of the part's files, in scan order."""
         if not self.lines:
             return []
         flat = self.lines.split("\0")
-        return [(rel, int(size), int(mtime)) for rel, size, mtime in zip(flat[::3], flat[1::3], flat[2::3])]
+        return [(rel, int(size), int(mtime)) for rel, size, mtime in zip(flat[::3], flat[1::3], flat[2::3], strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ def fingerprint(repo: Repository, scan: Scan, config_key: str) -> tuple[str, int
     digest = hashlib.blake2b(config_key.encode(), digest_size=16)
     for part in sorted(scan.parts, key=attrgetter("name")):
         digest.update(f"{part.name}\0{part.digest}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest(), max((part.newest for part in scan.parts), default=0)
+    return digest.hexdigest(), max((part.folder_newest for part in scan.parts), default=0)
 
 
 def in_scan_order(parts: list[Part], values: dict[str, list[tuple[str, Any]]]) -> list[tuple[str, Any]]:
@@ -161,11 +168,10 @@ def _walk_parts(root: str, folders: list[tuple[str, bool, int]]) -> list[Part]:
     out = []
     for rel_dir, deep, _size in folders:
         lines: list[str] = []
-        _stat_lines(root, rel_dir, lines, deep)
+        newest = _stat_lines(root, rel_dir, lines, deep)
         for prefix, group in _cut(lines, len(rel_dir) + 1):
             text = "\0".join(group)
             digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-            newest = max((int(line[line.rindex("\0") + 1:]) for line in group), default=0)
             out.append(Part(rel_dir, deep, prefix, digest, newest, text))
     return out
 
@@ -186,9 +192,10 @@ def _cut(lines: list[str], base: int) -> list[tuple[str, list[str]]]:
     return [(prefix[base:].split("\0", 1)[0], list(group)) for prefix, group in groupby(lines, key=cut)]
 
 
-def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> None:
+def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> int:
     """Append 'path NUL size NUL mtime' of the *.md in rel_dir (and below, if deep) in scan order:
-    entries by name, a sub-folder's files where its name falls."""
+    entries by name, a sub-folder's files where its name falls. The newest mtime (ns)."""
+    newest = 0
     files: list[str] = []
     folders: list[str] = []
     try:
@@ -203,12 +210,14 @@ def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> N
                 elif name.endswith(".md"):
                     st = entry.stat()
                     files.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
+                    if st.st_mtime_ns > newest:
+                        newest = st.st_mtime_ns
     except (FileNotFoundError, NotADirectoryError):
-        return
+        return 0
     files.sort()  # by name: a name ends at its NUL, which sorts before any character
     if not folders:
         out += files
-        return
+        return newest
     start = len(rel_dir) + 1
     named: list[tuple[str, str | None]] = [(line[start:line.index("\0", start)], line) for line in files]
     named += [(name, None) for name in folders]
@@ -217,7 +226,8 @@ def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> N
         if line is not None:
             out.append(line)
         else:
-            _stat_lines(root, f"{rel_dir}/{name}", out)
+            newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", out))
+    return newest
 
 
 def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:

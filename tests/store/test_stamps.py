@@ -74,4 +74,4 @@ def test_a_large_folder_is_cut_by_name_prefix_into_parts_within_the_limit(tricky
     assert [(p.prefix, len(p.stamps())) for p in parts] == [("C-2511", 1), ("C-2609", 3), ("C-2610", 3), ("C-2611", 3)]
     (tricky / "records/complaints/2025/C-2610-001.md").write_text("changed", encoding="utf-8")
     after = [p for p in scan_parts(Repository(tricky), workers=1).parts if p.folder == "records/complaints/2025"]
-    assert [p.prefix for p, q in zip(parts, after) if p.digest != q.digest] == ["C-2610"]
+    assert [p.prefix for p, q in zip(parts, after, strict=True) if p.digest != q.digest] == ["C-2610"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -16,7 +16,8 @@ from svcnotes.store import bulk, stamps
 from svcnotes.store.repository import Repository
 from svcnotes.store.stamps import scan_parts
 from svcnotes.workflow import validation
-from tests.workflow.test_validation_paths import age, reads, reference, validate, varied  # noqa: F401  (fixtures)
+from tests.workflow.conftest import age
+from tests.workflow.test_validation_paths import reference, validate
 
 COMPLAINTS = "records/complaints/2026"
 
@@ -197,8 +198,8 @@ def test_future_dates_in_parts_left_unopened_follow_today(varied: Path) -> None:
     from datetime import date
 
     from svcnotes.checks import run_checks
-    from svcnotes.store.bulk import load_all
     from svcnotes.model.problems import sort_key
+    from svcnotes.store.bulk import load_all
     from svcnotes.workflow.validation import check_repository, future_dates
 
     validate(varied, workers=1)

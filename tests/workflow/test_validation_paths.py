@@ -15,30 +15,15 @@ from click.testing import CliRunner
 from svcnotes.checks import CHECKS, register, run_checks
 from svcnotes.cli import cli
 from svcnotes.model.problems import Problem, sort_key
-from svcnotes.store import bulk
+from svcnotes.store import bulk, stamps
 from svcnotes.store.bulk import load_all
-from svcnotes.store import stamps
 from svcnotes.store.repository import Repository
 from svcnotes.store.stamps import scan_parts
 from svcnotes.workflow.validation import check_repository, future_dates, load_rules
-from tests.workflow.varied import build
+from tests.workflow.conftest import age
 
 TODAY = date(2026, 11, 23)
 CACHE = ".svcnotes-cache"
-
-
-def age(root: Path, seconds: int = 3600) -> None:
-    """Move every record file's mtime back, out of the caches' racy window."""
-    for path in (root / "records").rglob("*.md"):
-        st = path.stat()
-        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
-
-
-@pytest.fixture
-def varied(tmp_path: Path) -> Path:
-    root = build(tmp_path / "varied", copies=3)
-    age(root)
-    return root
 
 
 def reference(root: Path) -> list[Problem]:
@@ -51,20 +36,6 @@ def reference(root: Path) -> list[Problem]:
 
 def validate(root: Path, **kw: object) -> list[Problem]:
     return check_repository(Repository(root), TODAY, **kw)[0]  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the loader reads from disk from now on."""
-    seen: list[str] = []
-    real = bulk.read_file
-
-    def counting(root: str, rel: str, config: object) -> object:
-        seen.append(rel)
-        return real(root, rel, config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bulk, "read_file", counting)
-    return seen
 
 
 def test_the_varied_repository_has_every_kind_of_problem(varied: Path) -> None:
