@@ -98,18 +98,26 @@ class ContentReader:
                 # the new version is typed against the old one when both are of one kind
                 base = (blob, path) if path and (path == f.path or kind_for_path(path) is kind_for_path(f.path)) \
                     else None
+        against: dict[tuple[str, str], tuple[tuple[str, str], list[str]]] = {}  # version -> base, keys changed
         if missing:
             raw = blobs.read(blob for blob, _, _ in missing)
             for blob, path, base in missing:  # in order: a base is typed before the versions built on it
-                got[(blob, path)] = self.versions.read(raw[blob], blob, path, got[base] if base else None) \
-                    if blob in raw else None
+                if blob not in raw:
+                    got[(blob, path)] = None
+                    continue
+                got[(blob, path)], changed = self.versions.read_against(raw[blob], blob, path,
+                                                                        got[base] if base else None)
+                if changed is not None and base:
+                    against[(blob, path)] = base, changed
         out = []
         for f in changes:
             old = got[(f.old_blob, f.old_path)] if f.status != "A" else None
             new = got[(f.new_blob, f.path)] if f.status != "D" else None
+            same_kind = f.path == f.old_path or kind_for_path(f.path) is kind_for_path(f.old_path)
+            base, changed = against.get((f.new_blob, f.path), (None, None))
             out.append(Content(new.id if new else old.id if old else PurePosixPath(f.path).stem, old.id if old else "",
                                tuple(new.data.get("aliases") or ()) if new is not None and f.status == "A" else (),
-                               diff_versions(old, new, f.path == f.old_path or kind_for_path(f.path) is kind_for_path(f.old_path)),
+                               diff_versions(old, new, same_kind, changed if base == (f.old_blob, f.old_path) else None),
                                _approvals_added(old, new), _facts(new or old)))
         return out
 
@@ -189,6 +197,8 @@ def _facts(record: Version | None) -> dict[str, Any]:
 
 
 def _approvals_added(old: Version | None, new: Version | None) -> list[dict[str, Any]]:
+    if old is not None and new is not None and old.data.get("approvals") is new.data.get("approvals"):
+        return []  # the same entry (typed once): nothing added
     before = list(old.data.get("approvals") or ()) if old else []
     after = list(new.data.get("approvals") or ()) if new else []
     return [dict(a) for a in after if a not in before]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import compress, repeat
+from operator import is_, ne
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
@@ -30,10 +32,10 @@ from svcnotes.store.repository import kind_for_path
 _OPEN = re.compile(r"---[ \t]*(?:\r?\n|\Z)")
 _CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
 # one field: its `key:` line at column 0, then the lines that belong to it (indented, list items at
-# column 0, comments, blank lines); the front matter must be a run of these and nothing else
+# column 0, comments, blank lines); the front matter must be a run of these and nothing else (the
+# lines an entry may go on with never start the next, so there is one way to cut it into entries)
 _ENTRY_TEXT = r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ \r][^\n]*)?\n(?:[ #\r-][^\n]*\n|\n)*"
 _ENTRY = re.compile(f"({_ENTRY_TEXT})")  # findall: (entry text, key)
-_ENTRIES = re.compile(f"(?:{_ENTRY_TEXT})*")
 _LEADING = re.compile(r"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines before the first field
 # tabs, anchors/aliases (an entry's value would depend on another entry), and line breaks other than
 # \n and \r\n (YAML and str.splitlines disagree on some): such front matter is read whole
@@ -95,19 +97,24 @@ class VersionReader:
 
         `base` is an earlier version of a record of the same kind (the version a commit changed):
         its entries with the same text give their typed values without a look-up."""
-        version = self._read(raw, path, base)
-        self.versions.put((blob, path), version)
-        return version
+        return self.read_against(raw, blob, path, base)[0]
 
-    def _read(self, raw: bytes, path: str, base: Version | None = None) -> Version | None:
+    def read_against(self, raw: bytes, blob: str, path: str,
+                     base: Version | None) -> tuple[Version | None, list[str] | None]:
+        """`read`, and the keys whose entry text differs from `base` (None when not typed against it)."""
+        version, changed = self._read(raw, path, base)
+        self.versions.put((blob, path), version)
+        return version, changed
+
+    def _read(self, raw: bytes, path: str, base: Version | None = None) -> tuple[Version | None, list[str] | None]:
         kind = kind_for_path(path)
         if kind is None or not path.endswith(".md"):
-            return None
+            return None, None
         text, _ = decode(raw, path)
         if text is None:
-            return None
+            return None, None
         fast = self._split(text, kind.name, path, base)
-        return fast if fast is not None else self._whole(text, path)
+        return fast if fast is not None else (self._whole(text, path), None)
 
     def _whole(self, text: str, path: str) -> Version | None:
         self.whole += 1
@@ -119,21 +126,32 @@ class VersionReader:
         record, _ = build_record(kind, path, parsed, self.config)
         return Version(record.id, record.data, None, record.body)
 
-    def _split(self, text: str, kind: str, path: str, base: Version | None = None) -> Version | None:
-        """The version by entries, or None when the front matter is not plain enough to split safely."""
+    def _split(self, text: str, kind: str, path: str,
+               base: Version | None = None) -> tuple[Version, list[str] | None] | None:
+        """The version by entries (and the keys changed since `base`), or None when the front matter is not
+        plain enough to split safely."""
         head = _OPEN.match(text)
         close = _CLOSE_LINE.search(text, head.end()) if head else None
         if close is None:
             return None
         start, end = _LEADING.match(text, head.end()).end(), close.start()  # type: ignore[union-attr]
-        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, close.end()) or not _ENTRIES.fullmatch(text, start, end) \
+        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, close.end()) \
                 or "\r" in text and _BARE_CR.search(text, 0, close.end()):
             return None
         pairs = _ENTRY.findall(text, start, end)
-        entries = {key: entry for entry, key in pairs}
-        if len(entries) != len(pairs) or not entries:
-            return None  # a duplicate key (the store's parser reports it), or no field at all
-        data = self._type(kind, path, entries, base)
+        if not pairs:
+            return None  # no field at all
+        texts, keys = zip(*pairs)
+        if sum(map(len, texts)) != end - start:
+            return None  # not a run of entries and nothing else (the matches, in order, leave a gap)
+        entries = dict(zip(keys, texts))
+        if len(entries) != len(pairs):
+            return None  # a duplicate key (the store's parser reports it)
+        if base is not None and base.entries is not None:
+            typed = self._type_against(kind, path, entries, base)
+        else:
+            typed = self._type(kind, path, entries), None
+        data, changed = typed
         if data is None:
             return None
         body = text[close.end():]
@@ -146,7 +164,7 @@ class VersionReader:
             if first and not first[0].strip():
                 body = body[len(first[0]):]
         record_id = str(data.get("id") or PurePosixPath(path).stem)
-        return Version(record_id, data, entries, body)
+        return Version(record_id, data, entries, body), changed
 
     def _optional(self, path: str) -> Kind:
         """The path's kind with no field required: typing some fields of a record is not an error."""
@@ -157,22 +175,15 @@ class VersionReader:
                 replace(f, required=False, sub={}) for f in kind.fields))
         return self._kinds[kind.name]
 
-    def _type(self, kind: str, path: str, entries: dict[str, str], base: Version | None = None) -> dict[str, Any] | None:
-        """Typed fields of the entries: those as in `base` and remembered ones reused, the others parsed
-        together in one go."""
+    def _type(self, kind: str, path: str, entries: dict[str, str]) -> dict[str, Any] | None:
+        """Typed fields of the entries: remembered ones reused, the others parsed together in one go."""
         memo = self._entries
         if len(memo.new) >= memo.size:
             memo.old, memo.new = memo.new, {}
         new, old = memo.new, memo.old
         typed: dict[str, Any] = {}
         unknown: list[str] = []
-        same, known = (base.entries, base.data) if base is not None and base.entries is not None else ({}, {})
         for key, entry in entries.items():
-            if same.get(key) == entry:  # unchanged since the base version: its value (the same text types the same)
-                found = known.get(key, _ABSENT)
-                if found is not _ABSENT:
-                    typed[key] = found
-                continue
             found = new.get((kind, entry), _MISS)
             if found is _MISS:
                 found = old.get((kind, entry), _MISS)
@@ -185,30 +196,75 @@ class VersionReader:
                 typed[key] = found
         if not unknown:
             return typed
+        if not self._parse(kind, path, entries, unknown, typed):
+            return None
+        return {k: v for k, v in typed.items() if v is not _ABSENT}
+
+    def _type_against(self, kind: str, path: str, entries: dict[str, str],
+                      base: Version) -> tuple[dict[str, Any] | None, list[str]]:
+        """Typed fields of the entries, those written as in `base` taking its values (the same text types the
+        same), the others as `_type` does; and the keys whose text differs from `base`."""
+        same, known = base.entries, base.data
+        assert same is not None
+        keys = list(entries)
+        changed = list(compress(keys, map(ne, map(same.get, keys), entries.values())))
+        typed = dict(zip(keys, map(known.get, keys, repeat(_ABSENT))))  # in the entries' order
+        if changed:
+            memo = self._entries
+            if len(memo.new) >= memo.size:
+                memo.old, memo.new = memo.new, {}
+            new, old = memo.new, memo.old
+            unknown: list[str] = []
+            for key in changed:
+                entry = entries[key]
+                found = new.get((kind, entry), _MISS)
+                if found is _MISS:
+                    found = old.get((kind, entry), _MISS)
+                    if found is _MISS:
+                        unknown.append(key)
+                        typed[key] = _ABSENT
+                        continue
+                    new[(kind, entry)] = found
+                typed[key] = found
+            if unknown and not self._parse(kind, path, entries, unknown, typed):
+                return None, changed
+        if any(map(is_, typed.values(), repeat(_ABSENT))):
+            typed = {k: v for k, v in typed.items() if v is not _ABSENT}
+        return typed, changed
+
+    def _parse(self, kind: str, path: str, entries: dict[str, str], unknown: list[str], typed: dict[str, Any]) -> bool:
+        """Type the `unknown` entries in one parse into `typed` and the memo; False when they do not read alone."""
         parsed = parse("---\n" + "".join(entries[k] for k in unknown) + "---\n", path)
         if not parsed.ok or parsed.problems or list(parsed.data) != unknown:
-            return None
+            return False
         record, _ = build_record(self._optional(path), path, parsed, self.config)
+        new = self._entries.new
         for key in unknown:
             value = record.data.get(key, _ABSENT)
             new[(kind, entries[key])] = value
             typed[key] = value
-        return {k: v for k, v in typed.items() if v is not _ABSENT}
+        return True
 
 
-def diff_versions(old: Version | None, new: Version | None, same_kind: bool = True) -> list[Change]:
+def diff_versions(old: Version | None, new: Version | None, same_kind: bool = True,
+                  changed: list[str] | None = None) -> list[Change]:
     """`diff_records(old, new)`, comparing only the fields whose entry text changed when both versions were
-    read by entries as one kind (the same text types to the same value)."""
+    read by entries as one kind (the same text types to the same value). `changed`: the keys whose text
+    differs in `new` from `old`, when known (from `VersionReader.read_against`)."""
     if old is None or new is None or old.entries is None or new.entries is None or not same_kind \
             or not old.data or not new.data:
         return diff_records(old, new)
     before_entries, after_entries = old.entries, new.entries
-    keys = {k for k, entry in after_entries.items() if before_entries.get(k) != entry}
-    keys.update(k for k in before_entries if k not in after_entries)
+    if changed is None:
+        keys = list(after_entries)
+        changed = list(compress(keys, map(ne, map(before_entries.get, keys), after_entries.values())))
     out: list[Change] = []
-    if keys:
+    gone = before_entries.keys() - after_entries.keys()
+    if changed or gone:
+        wanted = gone.union(changed)
         before_data, after_data = old.data, new.data
-        for key in [*(k for k in before_data if k in keys), *(k for k in after_data if k in keys and k not in before_data)]:
+        for key in [*filter(wanted.__contains__, before_data),
+                    *(k for k in filter(wanted.__contains__, after_data) if k not in before_data)]:
             before, after = before_data.get(key), after_data.get(key)
             if before != after:
                 diff_values(before, after, key, out)
