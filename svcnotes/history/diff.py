@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Any, NamedTuple, Protocol
 
 from svcnotes.model.config import Config
@@ -92,9 +93,13 @@ def diff_data(old_data: Mapping[str, Any], new_data: Mapping[str, Any], old_text
     """The changed fields between two typed field maps, then the body's removed and added lines."""
     out: list[Change] = []
     if not old_data:  # created (or nothing typed before): every field is new
-        out = [Change(key, None, after) for key, after in new_data.items() if after is not None]
+        out = list(map(Change._make, zip(new_data, repeat(None), new_data.values())))
+        if None in new_data.values():
+            out = [c for c in out if c.new is not None]
     elif not new_data:
-        out = [Change(key, before, None) for key, before in old_data.items() if before is not None]
+        out = list(map(Change._make, zip(old_data, old_data.values(), repeat(None))))
+        if None in old_data.values():
+            out = [c for c in out if c.old is not None]
     else:
         for key in [*old_data, *(k for k in new_data if k not in old_data)]:
             before, after = old_data.get(key), new_data.get(key)

@@ -180,7 +180,8 @@ def _drain(stream: IO[bytes], out: queue.SimpleQueue[bytes]) -> None:
 
 def stream_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefix: str = "records/",
                batch: int = 1000) -> Generator[list[Commit], None, None]:
-    """The commits of `read_log(root, rev, exclude)`, in batches as git produces them.
+    """The commits of `read_log(root, rev, exclude)`, in batches as git produces them (about `batch` file
+    changes each, a commit counting at least one).
 
     git computes the diffs while the caller works on the batches already read: on two cores the
     history costs about as much as git's own pass.
@@ -193,9 +194,16 @@ def stream_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefi
     reader.start()
     pending = b""
     commits: list[Commit] = []
+    size = 0
     try:
         while True:
             chunk = chunks.get()
+            while chunk and not chunks.empty():  # whatever else git has written meanwhile, parsed in one go
+                more = chunks.get()
+                chunk += more
+                if not more:
+                    chunks.put(b"")
+                    break
             if chunk:
                 pending += chunk
                 cut = pending.rfind(b"\x1e")
@@ -204,11 +212,15 @@ def stream_log(root: Path, rev: str = "HEAD", exclude: Iterable[str] = (), prefi
                 text, pending = pending[:cut], pending[cut:]
             else:
                 text, pending = pending, b""
-            commits.extend(_parse_log(text.decode("utf-8", "replace"), prefix))
-            while len(commits) >= batch or (not chunk and commits):
-                yield commits[:batch]
-                commits = commits[batch:]
+            for commit in _parse_log(text.decode("utf-8", "replace"), prefix):
+                commits.append(commit)
+                size += len(commit.files) or 1
+                if size >= batch:
+                    yield commits
+                    commits, size = [], 0
             if not chunk:
+                if commits:
+                    yield commits
                 break
     finally:
         if proc.poll() is None:

@@ -58,28 +58,35 @@ def query(history: History, flt: LogFilter, config: Config) -> Iterator[dict[str
     if flt.record and wanted is None:
         return
     staff: dict[str, str] = {}
+    dated = flt.since is not None or flt.until is not None
     for event in history.iter_events():
-        day = event.date.date()
-        if flt.since and day < flt.since or flt.until and day > flt.until:
-            continue
+        if dated:
+            day = event.date.date()
+            if flt.since and day < flt.since or flt.until and day > flt.until:
+                continue
         if flt.kind and event.kind != flt.kind:
             continue
         if wanted is not None and event.lineage != wanted:
             continue
         if flt.author and not _author_matches(event, flt.author, config):
             continue
-        if event.email not in staff:
-            staff[event.email] = staff_of(event.email, config)
-        base = {"date": event.date, "commit": event.sha[:10], "author": event.author, "email": event.email,
-                "staff": staff[event.email], "record": event.record_id, "kind": event.kind,
-                "action": event.action, "subject": event.subject, "pr": event.pr[:10], "path": event.path}
+        who = staff.get(event.email)
+        if who is None:
+            who = staff[event.email] = staff_of(event.email, config)
         if flt.field:
+            base = {"date": event.date, "commit": event.sha[:10], "author": event.author, "email": event.email,
+                    "staff": who, "record": event.record_id, "kind": event.kind, "action": event.action,
+                    "subject": event.subject, "pr": event.pr[:10], "path": event.path}
             for change in event.changes:
                 if _field_matches(change, flt.field):
                     yield {**base, "field": change.field, "old": change.old, "new": change.new}
         else:
-            yield {**base, "field": ", ".join(c.field for c in event.changes[:6])
-                   + (", ..." if len(event.changes) > 6 else ""), "old": None, "new": None}
+            changes = event.changes
+            yield {"date": event.date, "commit": event.sha[:10], "author": event.author, "email": event.email,
+                   "staff": who, "record": event.record_id, "kind": event.kind, "action": event.action,
+                   "subject": event.subject, "pr": event.pr[:10], "path": event.path,
+                   "field": ", ".join([c[0] for c in changes[:6]]) + (", ..." if len(changes) > 6 else ""),
+                   "old": None, "new": None}
 
 
 def commit_as_of(commits: dict[str, tuple[str, tuple[str, ...], datetime]], head: str, day: date) -> str | None:

@@ -66,7 +66,7 @@ def load_event(row: tuple[Any, ...]) -> Event:
     """An event from a row of `_EVENTS`."""
     changes, approvals, facts = pickle.loads(row[15])
     return Event(row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], json.loads(row[5]), *row[6:15],
-                 [Change(*c) for c in changes], approvals, facts, row[16], row[17] or "", row[18] or "")
+                 list(map(Change._make, changes)), approvals, facts, row[16], row[17] or "", row[18] or "")
 
 
 def _commit_row(c: Commit, subject: str, trailers: dict[str, str]) -> tuple[str, ...]:
@@ -124,9 +124,12 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         nonlocal seq
         told = {c.sha: _told(c) for c in batch}
         rows = []
+        blobs = []  # (path, blob) -> lineage, as the builder records it: written as it grows, not all at the end
         for (commit, f), m in zip(changes, made, strict=True):
             lineage = builder.lineage(f, m[0])
             rows.append((seq, lineage, commit.sha) + m[1:])
+            if f.status != "D":
+                blobs.append((f.path, f.new_blob, lineage))
             seq += 1
             if m[4]:
                 ids[m[4]] = lineage
@@ -136,9 +139,10 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                 done, approvals, facts = pickle.loads(m[9])
                 subject, trailers = told[commit.sha]
                 waiting.append(Event(commit.sha, commit.author, commit.email, commit.date, subject, trailers, m[1], m[2],
-                                     m[3], m[4], m[5], m[6], m[7], m[8], lineage, [Change(*c) for c in done], approvals,
+                                     m[3], m[4], m[5], m[6], m[7], m[8], lineage, list(map(Change._make, done)), approvals,
                                      facts, commit.signature))
         conn.executemany(insert, rows)
+        conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", blobs)
         conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [_commit_row(c, *told[c.sha]) for c in batch])
         for commit in batch:
@@ -195,10 +199,7 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
     # in key order: each table's index is appended to rather than split all over
     conn.executemany("INSERT OR REPLACE INTO prs VALUES (?, ?)", sorted((sha, pr) for sha, pr in pr_of.items() if pr))
     conn.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", sorted(ids.items()))
-    lineage_of, path_lineage = builder.lineage_of, builder.path_lineage
-    if not fresh:
-        lineage_of, path_lineage = lineage_of.new, path_lineage.new  # type: ignore[attr-defined]
-    conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", sorted((p, b, n) for (p, b), n in lineage_of.items()))
+    path_lineage = builder.path_lineage if fresh else builder.path_lineage.new  # type: ignore[attr-defined]
     conn.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?)", sorted(path_lineage.items()))
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      [("head", head), ("next_lineage", str(builder.next_lineage))])
@@ -211,6 +212,7 @@ def _new(file: str, key: str) -> sqlite3.Connection:
     conn = sqlite3.connect(file, timeout=30)
     conn.execute("PRAGMA journal_mode = OFF")  # a cache: a build that fails leaves nothing behind, and is redone
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes written in any order stay in memory
     with conn:
         conn.executescript(_SCHEMA)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", STORE_VERSION), ("config", key)])
