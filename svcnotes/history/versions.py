@@ -141,10 +141,10 @@ class VersionReader:
         pairs = _ENTRY.findall(text, start, end)
         if not pairs:
             return None  # no field at all
-        texts, keys = zip(*pairs)
+        texts, keys = zip(*pairs, strict=True)
         if sum(map(len, texts)) != end - start:
             return None  # not a run of entries and nothing else (the matches, in order, leave a gap)
-        entries = dict(zip(keys, texts))
+        entries = dict(zip(keys, texts, strict=True))
         if len(entries) != len(pairs):
             return None  # a duplicate key (the store's parser reports it)
         if base is not None and base.entries is not None:
@@ -208,7 +208,7 @@ class VersionReader:
         assert same is not None
         keys = list(entries)
         changed = list(compress(keys, map(ne, map(same.get, keys), entries.values())))
-        typed = dict(zip(keys, map(known.get, keys, repeat(_ABSENT))))  # in the entries' order
+        typed = dict(zip(keys, map(known.get, keys, repeat(_ABSENT)), strict=True))  # in the entries' order
         if changed:
             memo = self._entries
             if len(memo.new) >= memo.size:
