@@ -30,11 +30,12 @@ from svcnotes.store.loader import build_record
 from svcnotes.store.repository import kind_for_path
 
 _OPEN = re.compile(r"---[ \t]*(?:\r?\n|\Z)")
-_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+# the closing fence: a line of '---' or '...' (searched from the newline before it: a literal to skip to)
+_CLOSE_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 # one field: its `key:` line at column 0, then the lines that belong to it (indented, list items at
 # column 0, comments, blank lines); the front matter must be a run of these and nothing else (the
 # lines an entry may go on with never start the next, so there is one way to cut it into entries)
-_ENTRY_TEXT = r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ \r][^\n]*)?\n(?:[ #\r-][^\n]*\n|\n)*"
+_ENTRY_TEXT = r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ \r][^\n]*)?\n(?:[ #\r-][^\n]*\n|\n)*+"  # possessive: never backtracks
 _ENTRY = re.compile(f"({_ENTRY_TEXT})")  # findall: (entry text, key)
 _LEADING = re.compile(r"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines before the first field
 # tabs, anchors/aliases (an entry's value would depend on another entry), and line breaks other than
@@ -131,12 +132,14 @@ class VersionReader:
         """The version by entries (and the keys changed since `base`), or None when the front matter is not
         plain enough to split safely."""
         head = _OPEN.match(text)
-        close = _CLOSE_LINE.search(text, head.end()) if head else None
+        if head is None:
+            return None
+        opened = head.end()
+        close = _CLOSE_LINE.search(text, opened - 1 if text[opened - 1] == "\n" else opened)
         if close is None:
             return None
-        start, end = _LEADING.match(text, head.end()).end(), close.start()  # type: ignore[union-attr]
-        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, close.end()) \
-                or "\r" in text and _BARE_CR.search(text, 0, close.end()):
+        start, end, closed = _LEADING.match(text, opened).end(), close.start() + 1, close.end()  # type: ignore[union-attr]
+        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, closed) or "\r" in text and _BARE_CR.search(text, 0, closed):
             return None
         pairs = _ENTRY.findall(text, start, end)
         if not pairs:
@@ -154,7 +157,7 @@ class VersionReader:
         data, changed = typed
         if data is None:
             return None
-        body = text[close.end():]
+        body = text[closed:]
         if body.startswith("\n"):  # the conventional blank line after the fence
             body = body[1:]
         elif body.startswith("\r\n"):

@@ -71,6 +71,11 @@ CASES = {
     "no front matter": "客户来电。\n",
     "not closed": "---\nid: C-2611-001\n",
     "not utf-8": PLAIN.encode("gb18030").decode("latin-1"),
+    "empty front matter": "---\n---\n\n客户来电。\n",
+    "only an opening fence": "---",
+    "opening fence with trailing blanks": PLAIN.replace("---\nid:", "--- \t\nid:", 1),
+    "a line of four dashes": PLAIN.replace("channel: phone", "channel: phone\n----"),
+    "closing fence with trailing blanks, no newline": PLAIN.split("---\n\n")[0] + "--- ",
 }
 
 
