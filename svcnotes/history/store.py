@@ -145,8 +145,9 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", blobs)
         conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [_commit_row(c, *told[c.sha]) for c in batch])
-        for commit in batch:
-            parents[commit.sha] = commit.parents
+        if not emit:  # otherwise PullRequests keeps the graph
+            for commit in batch:
+                parents[commit.sha] = commit.parents
 
     def ready(batch: list[Commit]) -> Iterator[Event]:
         """The waiting events whose merge is known, in order."""
