@@ -9,8 +9,8 @@ from pathlib import Path
 from svcnotes.history.events import pr_merges
 from svcnotes.history.gitread import Commit, read_log, stream_log
 from svcnotes.history.ingest import PullRequests
-from tests.history.helpers import commit_all, merge_pr
 from tests.conftest import git
+from tests.history.helpers import commit_all, merge_pr
 
 EPOCH = datetime(2026, 1, 1)
 
@@ -77,7 +77,7 @@ def test_a_merge_is_known_once_read_and_not_before() -> None:
     prs = PullRequests(_chain(commits, head))
     for n, commit in enumerate(commits):
         prs.read([commit])
-        for sha, pr in prs.pr_of.items():  # only merges already read are named
+        for pr in prs.pr_of.values():  # only merges already read are named
             assert not pr or int(pr, 16) <= n
 
 
