@@ -120,8 +120,6 @@ def paths_ever(root: Path, rev: str, prefix: str = "records/", exclude: Iterable
 def _parse_log(out: str, prefix: str, signatures: bool = False) -> list[Commit]:
     commits: list[Commit] = []
     for chunk in out.split("\x1e"):
-        if not chunk.strip("\0\n"):
-            continue
         parts = chunk.split("\x1f", 7)
         if len(parts) < 8:
             continue
