@@ -1,10 +1,13 @@
 """The history store: every record's events at one HEAD, in `.svcnotes-cache/history/history.sqlite`.
 
 It is written during the one pass over `git log` (events are stored as they are made, so memory
-stays bounded at any repository size) and extended from the new commits only when HEAD moves
-forward. Readers stream every event in commit order (`svcnotes log`) or read one record's events
-through an index (`svcnotes history ID`, the site's timelines). A missing, corrupt or foreign store
-is rebuilt: it can only make a command slower, never wrong.
+stays bounded at any repository size; worker processes type the versions, see ingest.py) and
+extended from the new commits only when HEAD moves forward. Readers stream every event in commit
+order (`svcnotes log`) or read one record's events through an index (`svcnotes history ID`, the
+site's timelines). A store opened to stream (`open_store(..., stream=True)`) and not written yet is
+written by its first `iter_events()`, which yields each event as soon as it is made: a cold
+`svcnotes log` prints while git log is still running, and never reads its events back. A missing,
+corrupt or foreign store is rebuilt: it can only make a command slower, never wrong.
 """
 
 from __future__ import annotations
@@ -127,12 +130,12 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
         nonlocal seq
         told = {c.sha: _told(c) for c in batch}
         rows = []
-        blobs = []  # (path, blob) -> lineage, as the builder records it: written as it grows, not all at the end
+        versions = []  # (path, blob) -> lineage, as the builder records it: written as it grows, not all at the end
         for (commit, f), m in zip(changes, made, strict=True):
             lineage = builder.lineage(f, m[0])
             rows.append((seq, lineage, commit.sha) + m[1:])
             if f.status != "D":
-                blobs.append((f.path, f.new_blob, lineage))
+                versions.append((f.path, f.new_blob, lineage))
             seq += 1
             if m[4]:
                 ids[m[4]] = lineage
@@ -145,7 +148,7 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
                                      m[3], m[4], m[5], m[6], m[7], m[8], lineage, list(map(Change._make, done)), approvals,
                                      facts, commit.signature))
         conn.executemany(insert, rows)
-        conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", blobs)
+        conn.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", versions)
         conn.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [_commit_row(c, *told[c.sha]) for c in batch])
         if not emit:  # otherwise PullRequests keeps the graph
