@@ -14,7 +14,14 @@ large build. `ReportIndex.of(snapshot)` reads the snapshot once into:
 - memoised results that several reports share (deadlines per today, a month's KPIs, ...).
 
 Every lookup returns what a scan of the whole snapshot would return, in the same order (the
-tests compare the two for every month and week). A Period that is not a whole calendar month or
+tests compare the two for every month and week).
+
+Every lookup is also *traced*: while `index.trace` is a list, each read appends what was asked
+(`("registered", "month", "2026-10-01", "2026-10-31")`, `("open_at", "2026-10-04")`,
+`("complaints",)`...). A report is a pure function of config, today, its period, customer names
+and what its reads return, so the site keeps each report's reads and recomputes the report only
+when one of them now returns different records (`reads_digest`). Memoised results carry the
+reads that made them, so a report that hits the memo is traced as if it had computed the value. A Period that is not a whole calendar month or
 ISO week falls back to a scan. The index is rebuilt when the snapshot's record lists are replaced
 or change length; records are immutable, so nothing else can make it stale.
 """
@@ -25,7 +32,7 @@ import weakref
 from bisect import bisect_right
 from datetime import date
 from functools import cached_property
-from typing import Any, Callable, Hashable, Iterable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
@@ -49,14 +56,27 @@ def period_key(period: Period) -> tuple[str, int, int] | None:
     return ("month", period.start.year, period.start.month)
 
 
+Read = tuple[str, ...]  # one traced lookup: its name and arguments, as text (JSON-friendly)
+
+
+class _Tracer:
+    """Where lookups note what they read: `trace` is a list while a report is being traced."""
+
+    trace: list[Read] | None = None
+
+
 class Dated:
     """Records with a date, in a fixed order, bucketed by the calendar month and ISO week of that date.
 
     `sort_key` orders each period's records (applied on first use, exactly as `sorted()` over a
-    scan would); without it they keep the order they were given in.
+    scan would); without it they keep the order they were given in. With a `tracer`, each
+    `within()` notes `(name, kind, start, end)`.
     """
 
-    def __init__(self, pairs: Iterable[tuple[date, Record]], sort_key: Callable[[Record], Any] | None = None) -> None:
+    def __init__(self, pairs: Iterable[tuple[date, Record]], sort_key: Callable[[Record], Any] | None = None,
+                 name: str = "", tracer: _Tracer | None = None) -> None:
+        self._name = name
+        self._tracer = tracer
         self._pairs = list(pairs)
         self._sort_key = sort_key
         self._sorted: set[tuple[str, int, int]] = set()
@@ -68,6 +88,8 @@ class Dated:
 
     def within(self, period: Period) -> list[Record]:
         """The records whose date falls inside `period`, in order (a new list)."""
+        if self._tracer is not None and self._tracer.trace is not None:
+            self._tracer.trace.append((self._name, period.kind, period.start.isoformat(), period.end.isoformat()))
         key = period_key(period)
         if key is None:
             found = [record for day, record in self._pairs if day in period]
@@ -90,7 +112,8 @@ class OpenAt:
     interval covers, so a day's block holds only the complaints open around it.
     """
 
-    def __init__(self, complaints: Iterable[Record]) -> None:
+    def __init__(self, complaints: Iterable[Record], tracer: _Tracer | None = None) -> None:
+        self._tracer = tracer
         self._records = list(complaints)
         unending: list[tuple[date, int]] = []
         self._blocks: dict[int, list[tuple[int, date, date]]] = {}
@@ -118,11 +141,18 @@ class OpenAt:
 
     def ranks(self, day: date) -> list[int]:
         """The positions (in the order given) of the complaints open at the end of `day`, ascending."""
+        if self._tracer is not None and self._tracer.trace is not None:
+            self._tracer.trace.append(("open_at", day.isoformat()))
         found = self._unending_ranks[:bisect_right(self._unending_days, day)]
         for entries in (self._blocks.get(day.toordinal() // 7, ()), self._long):
             found.extend(rank for rank, registered, closed in entries if registered <= day < closed)
         found.sort()
         return found
+
+    def ranked(self, day: date) -> list[tuple[int, Record]]:
+        """(position, complaint) for the complaints open at the end of `day`, in the given order."""
+        records = self._records
+        return [(rank, records[rank]) for rank in self.ranks(day)]
 
     def at(self, day: date) -> list[Record]:
         """Complaints registered on or before `day` and not ended on or before it, in the given order."""
@@ -140,17 +170,19 @@ def _forget(key: int) -> Callable[[Any], None]:
     return forget
 
 
-class ReportIndex:
+class ReportIndex(_Tracer):
     """The snapshot's records arranged for the reports, plus shared memoised results.
 
-    Get it with `ReportIndex.of(snapshot)`; every part is built on first use.
+    Get it with `ReportIndex.of(snapshot)`; every part is built on first use. `traced(compute)`
+    runs a report and returns what it read besides its result; `read(entry)` answers one read again.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
+        self.trace = None
         self._snapshot = weakref.ref(snapshot, _forget(id(snapshot)))
         self._fingerprint = _fingerprint(snapshot)
         self._records = {kind: list(records) for kind, records in snapshot.records.items()}
-        self._memo: dict[Hashable, tuple[Any, Any]] = {}
+        self._memo: dict[Hashable, tuple[Any, Any, tuple[Read, ...]]] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
         self._deadlines: dict[tuple[int, date], tuple[Config, dict[int, Deadline]]] = {}
 
@@ -166,55 +198,111 @@ class ReportIndex:
     def _kind(self, kind: str) -> list[Record]:
         return self._records.get(kind, [])
 
-    @cached_property
-    def complaints(self) -> tuple[Record, ...]:
-        """Every complaint in number order."""
-        return tuple(sorted(self._kind("complaint"), key=lambda r: r.id))
+    def _note(self, entry: Read) -> None:
+        if self.trace is not None:
+            self.trace.append(entry)
 
     @cached_property
+    def _complaints(self) -> tuple[Record, ...]:
+        return tuple(sorted(self._kind("complaint"), key=lambda r: r.id))
+
+    @property
+    def complaints(self) -> tuple[Record, ...]:
+        """Every complaint in number order."""
+        self._note(("complaints",))
+        return self._complaints
+
+    @cached_property
+    def _open_complaints(self) -> tuple[Record, ...]:
+        return tuple(r for r in self._complaints if r.status not in ENDED)
+
+    @property
     def open_complaints(self) -> tuple[Record, ...]:
         """The complaints neither closed nor found not established, in number order."""
-        return tuple(r for r in self.complaints if r.status not in ENDED)
+        self._note(("open",))
+        return self._open_complaints
 
     @cached_property
     def registered(self) -> Dated:
         """Complaints by registration date (received date when missing), in number order."""
-        return Dated((d, r) for r in self.complaints if (d := registered_on(r)) is not None)
+        return Dated(((d, r) for r in self._complaints if (d := registered_on(r)) is not None),
+                     name="registered", tracer=self)
 
     @cached_property
     def ended(self) -> Dated:
         """Complaints closed or found not established, by `closed_at`, in number order."""
-        return Dated((d, r) for r in self.complaints if r.status in ENDED and (d := day_of(r.get("closed_at"))) is not None)
+        return Dated(((d, r) for r in self._complaints
+                      if r.status in ENDED and (d := day_of(r.get("closed_at"))) is not None), name="ended", tracer=self)
 
     @cached_property
     def callbacks_due(self) -> Dated:
         """Callbacks not cancelled, by due date, ordered by (due, number)."""
         return Dated(((d, r) for r in self._kind("callback")
                       if (d := day_of(r.get("due"))) is not None and r.status != "cancelled"),
-                     lambda r: (r.get("due"), r.id))
+                     lambda r: (r.get("due"), r.id), name="callbacks_due", tracer=self)
 
     @cached_property
     def callbacks_done(self) -> Dated:
         """Done callbacks, by `done_at`, in number order."""
-        return Dated((d, r) for r in sorted(self._kind("callback"), key=lambda c: c.id)
-                     if r.status == "done" and (d := day_of(r.get("done_at"))) is not None)
+        return Dated(((d, r) for r in sorted(self._kind("callback"), key=lambda c: c.id)
+                      if r.status == "done" and (d := day_of(r.get("done_at"))) is not None),
+                     name="callbacks_done", tracer=self)
 
     @cached_property
     def notes(self) -> Dated:
         """Service notes by `at`, ordered by (at, number)."""
         return Dated(((d, n) for n in self._kind("note") if (d := day_of(n.get("at"))) is not None),
-                     lambda n: (n.get("at"), n.id))
+                     lambda n: (n.get("at"), n.id), name="notes", tracer=self)
 
     @cached_property
     def open_at(self) -> OpenAt:
         """Complaints open at the end of a given day, in number order (ranks index `complaints`)."""
-        return OpenAt(self.complaints)
+        return OpenAt(self._complaints, tracer=self)
 
     @cached_property
+    def _capa_items(self) -> tuple[tuple[Record, int, Any, date | None], ...]:
+        return tuple((record, n, item, day_of(item.get("due")))
+                     for record in self._complaints for n, item in enumerate(record.get("capa", []), 1))
+
+    @property
     def capa_items(self) -> tuple[tuple[Record, int, Any, date | None], ...]:
         """Every CAPA item as (complaint, item number from 1, item, due date), in complaint-number order."""
-        return tuple((record, n, item, day_of(item.get("due")))
-                     for record in self.complaints for n, item in enumerate(record.get("capa", []), 1))
+        self._note(("complaints",))
+        return self._capa_items
+
+    def traced(self, compute: Callable[[], T]) -> tuple[T, list[Read]]:
+        """`compute()` and every read it made (in order, repeats kept once)."""
+        outer, self.trace = self.trace, []
+        try:
+            value = compute()
+            reads = list(dict.fromkeys(self.trace))
+        finally:
+            self.trace = outer
+        if outer is not None:
+            outer.extend(reads)
+        return value, reads
+
+    def read(self, entry: Sequence[str]) -> Sequence[Record]:
+        """What the traced read `entry` returns now (not itself traced); ValueError for an unknown read."""
+        outer, self.trace = self.trace, None
+        try:
+            name = entry[0]
+            if name == "complaints":
+                return self._complaints
+            if name == "open":
+                return self._open_complaints
+            if name == "open_at":
+                return self.open_at.at(date.fromisoformat(entry[1]))
+            if name in ("registered", "ended", "callbacks_due", "callbacks_done", "notes"):
+                dated: Dated = getattr(self, name)
+                kind, start, end = entry[1], date.fromisoformat(entry[2]), date.fromisoformat(entry[3])
+                whole = Period.containing(kind, start) if kind in ("month", "week") else None
+                return dated.within(whole if whole is not None and whole.end == end else Period(kind, start, end, ""))
+        except (IndexError, ValueError, TypeError) as exc:
+            raise ValueError(f"unreadable report read {entry!r}: {exc}") from exc
+        finally:
+            self.trace = outer
+        raise ValueError(f"unknown report read {entry!r}")
 
     def deadline(self, record: Record, config: Config, today: date) -> Deadline:
         """`complaint_deadline(record, config, today)`, computed once per record, config and today."""
@@ -237,7 +325,9 @@ class ReportIndex:
         key = (name, id(config), period, today)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is config:
+            if self.trace is not None:
+                self.trace.extend(hit[2])
             return hit[1]  # type: ignore[no-any-return]
-        value = compute()
-        self._memo[key] = (config, value)
+        value, reads = self.traced(compute)
+        self._memo[key] = (config, value, tuple(reads))
         return value

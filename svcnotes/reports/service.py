@@ -66,12 +66,11 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
     # A complaint is open in many weeks and its row is the same in each: one row object per complaint
     # and snapshot, shared by the weekly reports (rows are read-only; copying 300,000 of them for a
     # large site cost more than the rest of the reports together).
-    known, numbered = index.cache("weekly_open_complaint_rows"), index.complaints
+    known = index.cache("weekly_open_complaint_rows")
     opened = sections["open_complaint"]
-    for rank in index.open_at.ranks(cutoff):
+    for rank, r in index.open_at.ranked(cutoff):
         row = known.get(rank)
         if row is None:
-            r = numbered[rank]
             row = known[rank] = _row("open_complaint", r.id, registered_on(r), r.get("customer", ""), r.get("title", ""),
                                      r.status, snapshot)
         opened.append(row)

@@ -368,7 +368,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
             if options.strict:
                 raise BuildAborted(outcome.failure.format())
             continue
-        manifest.new[outcome.url] = [outcome.key, outcome.digest]
+        manifest.new[outcome.url] = [outcome.key, outcome.digest] + ([outcome.note] if outcome.note is not None else [])
         result.rendered += outcome.rendered
         if outcome.written:
             result.written += 1
@@ -411,17 +411,20 @@ class Outcome:
     rendered: int = 0
     failure: Failure | None = None
     markdown: dict[str, str] = field(default_factory=dict)
+    note: Any = None  # what a keyed plan wants back next build (kept in the manifest)
 
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
     """Make, render and write one planned file; a failure is returned, never raised."""
-    key, make = plan.key, plan.make
+    key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
-            key, make = plan.keyed()
             old = job.old.get(plan.url)
-            if old and old[0] == key and (job.out / plan.url).is_file():
-                return Outcome(plan.url, key, old[1])
+            exists = bool(old) and (job.out / plan.url).is_file()
+            key, fresh, note = plan.keyed(old[2] if exists and len(old) > 2 else None)
+            if fresh is None or (exists and old[0] == key):
+                return Outcome(plan.url, old[0] if fresh is None else key, old[1], note=note)
+            make = fresh
         made = make()
         if isinstance(made, Page):
             ctx = base_context(locale=job.site.locale, url=made.url, title=made.title, section=made.section,
@@ -438,7 +441,7 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
     old = job.old.get(plan.url)
     if not old or old[1] != digest or not (job.out / plan.url).is_file():
         written = write_if_changed(job.out / plan.url, data)
-    return Outcome(plan.url, key, digest, written, rendered)
+    return Outcome(plan.url, key, digest, written, rendered, note=note)
 
 
 _JOB: tuple[_Job, list[Planned]] | None = None

@@ -8,7 +8,8 @@ after editing one record decides in milliseconds which pages to rebuild:
   (a complaint's callbacks, notes and reopen chain; a customer's complaints, callbacks and notes)
   and what those point at, its reading problems, and the version of its git history;
 - a register page: the records it lists and the customer names it shows;
-- a report page: the computed report itself (reports are cheap; their pages are not);
+- a report page: the computed report itself; the report is recomputed only when a read it made
+  (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_key`);
 - a search shard: the records in it and the customer names.
 
 tests/site/test_incremental.py checks the contract: after any edit, an incremental build writes
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import secrets
 from typing import Any, Iterable
 
 from svcnotes.model.record import Record
@@ -98,3 +100,43 @@ def report_key(report: Any) -> str:
     except Exception:  # a report that cannot be pickled is always rebuilt
         return digest(id(report))
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_DATA: dict[int, tuple[Record, str]] = {}
+
+
+def data_token(record: Record) -> str:
+    """A record's id, path and front matter (not its body: reports never read bodies), memoised."""
+    hit = _DATA.get(id(record))
+    if hit is not None and hit[0] is record:
+        return hit[1]
+    try:
+        content = hashlib.blake2b(pickle.dumps(record.data, pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+    except Exception:  # unpicklable front matter: fall back to the whole file's token
+        content = token(record)
+    text = f"{record.id}\x1e{record.path}\x1e{content}"
+    if len(_DATA) > 1_000_000:
+        _DATA.clear()
+    _DATA[id(record)] = (record, text)
+    return text
+
+
+def reads_key(index: Any, reads: Iterable[Iterable[str]], *parts: str) -> str:
+    """The key of a traced report: `parts` plus what each of its reads returns now.
+
+    A read that can no longer be answered makes a key that matches nothing."""
+    known = index.cache("site.reads_key")
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
+    for read in reads:
+        entry = tuple(str(x) for x in read)
+        cached = known.get(entry)
+        if cached is None:
+            try:
+                found = index.read(entry)
+            except ValueError:
+                return "unreadable:" + secrets.token_hex(8)
+            cached = known[entry] = digest(*entry, "\x1d".join(data_token(r) for r in found))
+        h.update(cached.encode() + b"\x1e")
+    return h.hexdigest()

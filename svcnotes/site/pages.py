@@ -46,9 +46,11 @@ class Planned:
     make: Callable[[], "Page | bytes"]
     source: str = ""
     record_page: bool = False
-    # For files whose key costs real work (reports): computes (key, make) in a render worker, so
-    # that work is spread over the cores; `key` and `make` above are then unused.
-    keyed: "Callable[[], tuple[str, Callable[[], Page | bytes]]] | None" = None
+    # For files whose key costs real work (reports): run in a render worker, so that work is spread
+    # over the cores; `key` and `make` above are then unused. Given what it returned last build as
+    # `note` (None when there is no usable previous page), it returns (key, make, note); make None
+    # means "the previous page is still right" (see reportpages.report_plans).
+    keyed: "Callable[[Any], tuple[str, Callable[[], Page | bytes] | None, Any]] | None" = None
 
 
 def record_url(record: Record) -> str:

@@ -114,8 +114,9 @@ def _registry() -> dict[str, Any] | None:
 def report_plans(s: Site, salt: str) -> list[Planned]:
     """Every report page as a planned file keyed by the computed report, plus the report index.
 
-    Reports are computed here (cheap: each is O(its period)); their pages, which are not cheap,
-    are built only when the report changed."""
+    A report is recomputed only when one of the reads it made last build (ReportIndex tracing)
+    now returns different records, or the salt or customer names changed; its page is rendered
+    only when the recomputed report differs."""
     from svcnotes.site import deps
 
     months, weeks = periods(s)
@@ -125,10 +126,17 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
     if registry:
         from svcnotes.site.reportadapter import registry_reports
 
+        from svcnotes.reports.index import ReportIndex
+
+        names = deps.names_key(s)
         for url, title, period, compute in registry_reports(s, registry, months, weeks):
-            def keyed(url: str = url, compute: Any = compute) -> tuple[str, Any]:
-                report, make = compute()
-                return deps.digest(salt, url, deps.report_key(report)), make
+            def keyed(note: Any, url: str = url, compute: Any = compute) -> tuple[str, Any, Any]:
+                index = ReportIndex.of(s.snapshot)
+                if note and deps.reads_key(index, note[1], salt, url, names) == note[0]:
+                    return "", None, note  # every read returns what it did: the report is unchanged
+                (report, make), reads = index.traced(compute)
+                return (deps.digest(salt, url, deps.report_key(report)), make,
+                        [deps.reads_key(index, reads, salt, url, names), reads])
             planned.append(Planned(url, "", lambda: b"", keyed=keyed))
             entries.append({"title": title, "href": url, "period": period})
     else:

@@ -123,3 +123,27 @@ def test_output_folder_removed_between_builds_in_one_process_is_rebuilt(site_rep
 def build_and_return(repo: Path, out: Path) -> Path:
     build(repo, out)
     return out
+
+
+def test_reports_are_recomputed_only_when_what_they_read_changed(site_repo: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    from svcnotes.reports.registry import ReportSpec
+
+    live = tmp_path / "live"
+    runs: list[str] = []
+    original = ReportSpec.run
+    monkeypatch.setattr(ReportSpec, "run", lambda self, *a: (runs.append(self.name), original(self, *a))[1])
+    one = lambda: build_site(Repository.open(site_repo), BuildOptions(out=live, today=TODAY, workers=1))  # noqa: E731
+    one()
+    total = len(runs)
+    assert total >= 7  # every report, each period with records
+    runs.clear()
+    path = site_repo / "records/complaints/2026/C-2611-001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明：客户再次来电。\n", encoding="utf-8")
+    one()
+    assert runs == []  # a body edit: no report reads bodies
+    replace(site_repo, "records/complaints/2026/C-2611-001.md", "title:", "title: 再次")
+    one()
+    assert runs  # the reports that list it are recomputed
+    build_site(Repository.open(site_repo), BuildOptions(out=tmp_path / "clean", today=TODAY, workers=1))
+    assert tree(live) == tree(tmp_path / "clean")
