@@ -26,6 +26,7 @@ from svcnotes.history.events import _kind as kind_of
 from svcnotes.history.gitread import LEAN, BlobReader, Commit, FileChange
 from svcnotes.model.config import Config
 from svcnotes.store.bulk import paused_gc
+from svcnotes.store.gitops import GitError
 
 # what a worker sends back for a file change: the aliases of a created record (for its lineage),
 # then the event row from its action on (without seq, lineage and commit)
@@ -148,6 +149,7 @@ class FirstParents:
     """HEAD's first-parent chain, read by `git rev-list --first-parent` while the caller does other work."""
 
     def __init__(self, root: Path, head: str) -> None:
+        self.head = head
         self.proc = subprocess.Popen(["git", *LEAN, "rev-list", "--first-parent", head, "--"], cwd=root,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.out: list[bytes] = []
@@ -159,9 +161,12 @@ class FirstParents:
         self.out.append(self.proc.stdout.read())
 
     def chain(self) -> set[str]:
-        """The commits on the chain (waits for git)."""
+        """The commits on the chain (waits for git; GitError when it could not list them)."""
         self.close()
-        return set((self.out[0] if self.out else b"").decode().split())
+        chain = set((self.out[0] if self.out else b"").decode().split())
+        if self.head not in chain:
+            raise GitError(f"git rev-list --first-parent {self.head} failed (exit {self.proc.returncode})")
+        return chain
 
     def close(self) -> None:
         """Wait for git and the reading thread (or end them)."""

@@ -93,3 +93,16 @@ def test_log_batches_hold_about_as_many_file_changes_as_asked(repo: Path) -> Non
     batches = list(stream_log(repo, batch=3))
     assert [c.sha for b in batches for c in b] == [c.sha for c in read_log(repo)]
     assert [[len(c.files) for c in b] for b in batches] == [[2, 5], [1, 0]]  # the merge counts as one
+
+
+def test_a_first_parent_chain_that_cannot_be_read_stops_the_build(repo: Path) -> None:
+    import pytest
+
+    from svcnotes.history.ingest import FirstParents
+    from svcnotes.store.gitops import GitError
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert head in FirstParents(repo, head).chain()
+    chain = FirstParents(repo, "0" * 40)  # no such commit: never an empty chain taken for a real one
+    with pytest.raises(GitError, match="rev-list"):
+        chain.chain()
