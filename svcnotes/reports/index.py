@@ -267,8 +267,12 @@ class ReportIndex(_Tracer):
     @property
     def capa_items(self) -> tuple[tuple[Record, int, Any, date | None], ...]:
         """Every CAPA item as (complaint, item number from 1, item, due date), in complaint-number order."""
-        self._note(("complaints",))
+        self._note(("capa",))
         return self._capa_items
+
+    @cached_property
+    def _with_capa(self) -> tuple[Record, ...]:
+        return tuple({id(record): record for record, *_ in self._capa_items}.values())
 
     def traced(self, compute: Callable[[], T]) -> tuple[T, list[Read]]:
         """`compute()` and every read it made (in order, repeats kept once)."""
@@ -291,6 +295,8 @@ class ReportIndex(_Tracer):
                 return self._complaints
             if name == "open":
                 return self._open_complaints
+            if name == "capa":  # the complaints that have CAPA items: the items come from them alone
+                return self._with_capa
             if name == "open_at":
                 return self.open_at.at(date.fromisoformat(entry[1]))
             if name in ("registered", "ended", "callbacks_due", "callbacks_done", "notes"):

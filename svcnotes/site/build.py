@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 
 import svcnotes
 from svcnotes.model.record import Record
@@ -106,11 +106,21 @@ def template_dirs(repo_root: Path) -> list[Path]:
     return dirs + [default_templates()]
 
 
-def make_env(dirs: Iterable[Path]) -> Environment:
-    """The Jinja environment: autoescaped HTML, ChoiceLoader over the template folders."""
+def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
+    """The Jinja environment: autoescaped HTML, ChoiceLoader over the template folders.
+
+    With `cache`, compiled templates are kept there (Jinja checks each template's source checksum,
+    so an edited template is compiled again; a lost cache only costs the compile)."""
+    bytecode = None
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = FileSystemBytecodeCache(str(cache))
+        except OSError:
+            bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-                      trim_blocks=False, lstrip_blocks=False, auto_reload=False)
+                      trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
     env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
     return env
 
@@ -255,8 +265,12 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
             [page.context, page.breadcrumbs], default=str, sort_keys=True, ensure_ascii=False))
         return Planned(page.url, key, lambda: page)
 
+    def dashboard(_note: Any) -> tuple[str, Callable[[], Page], None]:
+        page = dashboard_page(site)  # reads every open complaint: made in a render worker, beside the others
+        return page_plan(page).key, lambda: page, None
+
     names = deps.names_key(site)
-    attempt("", "index.html", lambda: page_plan(dashboard_page(site)))
+    planned.append(Planned("index.html", "", lambda: b"", keyed=dashboard))
     customer_tokens = deps.tokens(site.records["complaint"])
     for part in register_parts(site, split):
         key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
@@ -267,8 +281,9 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     for kind, make in builders.items():
         for r in site.records[kind]:
             def plan(r: Record = r, make: Callable[..., Page] = make) -> Planned:
+                problems = site.problems.get(r.path)
                 key = deps.digest(salt, site.urls[r.id], deps.tokens(deps.shown_on_record_page(site, r)),
-                                  json.dumps(site.problems.get(r.path, []), ensure_ascii=False), history_version(r.path))
+                                  json.dumps(problems, ensure_ascii=False) if problems else "[]", history_version(r.path))
                 return Planned(site.urls[r.id], key, lambda: make(site, r), r.path, record_page=True)
             attempt(r.path, site.urls[r.id], plan)
     attempt("", "reports/", lambda: report_plans(site, salt))
@@ -345,7 +360,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     site.body_html = lambda r: renderer.render(r.body)
     site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
     dirs = template_dirs(Path(repo.root))
-    env = make_env(dirs)
+    env = make_env(dirs, cache / "templates")
     config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
     salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
                      str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
