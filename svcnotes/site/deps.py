@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import secrets
 from typing import Any, Iterable
 
 from svcnotes.model.record import Record
@@ -121,22 +120,45 @@ def data_token(record: Record) -> str:
     return text
 
 
-def reads_key(index: Any, reads: Iterable[Iterable[str]], *parts: str) -> str:
-    """The key of a traced report: `parts` plus what each of its reads returns now.
+def _read_digest(index: Any, read: Iterable[Any], level: str) -> str | None:
+    """What one traced read returns now, hashed by file (`token`) or by front matter (`data_token`)."""
+    entry = tuple(str(x) for x in read)
+    known = index.cache(f"site.read.{level}")
+    hit = known.get(entry)
+    if hit is None:
+        try:
+            found = index.read(entry)
+        except ValueError:
+            return None
+        of = token if level == "file" else data_token
+        hit = known[entry] = digest(*entry, "\x1d".join(of(r) for r in found))
+    return hit  # type: ignore[no-any-return]
 
-    A read that can no longer be answered makes a key that matches nothing."""
-    known = index.cache("site.reads_key")
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
-    for read in reads:
-        entry = tuple(str(x) for x in read)
-        cached = known.get(entry)
-        if cached is None:
-            try:
-                found = index.read(entry)
-            except ValueError:
-                return "unreadable:" + secrets.token_hex(8)
-            cached = known[entry] = digest(*entry, "\x1d".join(data_token(r) for r in found))
-        h.update(cached.encode() + b"\x1e")
-    return h.hexdigest()
+
+def reads_note(index: Any, reads: list[Any], head: str) -> list[Any]:
+    """What the site keeps of a traced report: `head` (salt, url, names), its reads, and what each
+    read returned, hashed by file and by front matter."""
+    return [head, reads, [_read_digest(index, r, "file") for r in reads], [_read_digest(index, r, "data") for r in reads]]
+
+
+def reads_unchanged(index: Any, note: Any, head: str) -> list[Any] | None:
+    """The note brought up to date if every read still returns the same front matter, else None.
+
+    A read whose files are byte-identical is not hashed again; one whose files changed (a body
+    edit, say) is compared by front matter, which is all a report reads."""
+    try:
+        old_head, reads, files, data = note
+        if old_head != head or len(reads) != len(files) or len(reads) != len(data):
+            return None
+        files = list(files)
+        for i, read in enumerate(reads):
+            now = _read_digest(index, read, "file")
+            if now is None:
+                return None
+            if now != files[i]:
+                if _read_digest(index, read, "data") != data[i]:
+                    return None
+                files[i] = now
+    except (TypeError, ValueError):  # a manifest from another version or damaged: recompute
+        return None
+    return [head, reads, files, data]

@@ -132,11 +132,12 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
         for url, title, period, compute in registry_reports(s, registry, months, weeks):
             def keyed(note: Any, url: str = url, compute: Any = compute) -> tuple[str, Any, Any]:
                 index = ReportIndex.of(s.snapshot)
-                if note and deps.reads_key(index, note[1], salt, url, names) == note[0]:
-                    return "", None, note  # every read returns what it did: the report is unchanged
+                head = deps.digest(salt, url, names)
+                same = deps.reads_unchanged(index, note, head) if note else None
+                if same is not None:
+                    return "", None, same  # every read returns what it did: the report is unchanged
                 (report, make), reads = index.traced(compute)
-                return (deps.digest(salt, url, deps.report_key(report)), make,
-                        [deps.reads_key(index, reads, salt, url, names), reads])
+                return deps.digest(salt, url, deps.report_key(report)), make, deps.reads_note(index, reads, head)
             planned.append(Planned(url, "", lambda: b"", keyed=keyed))
             entries.append({"title": title, "href": url, "period": period})
     else:

@@ -1,8 +1,8 @@
 """A report is skipped by the site only when it would come out the same.
 
-The site keeps, per report page, the reads the report made (ReportIndex tracing) and a key of what
-they returned (`deps.reads_key`). On the next build an unchanged key means "not recomputed". This
-is sound only if an unchanged key implies an unchanged report; the tests below change one record
+The site keeps, per report page, the reads the report made (ReportIndex tracing) and what they
+returned (`deps.reads_note`). On the next build, reads that still return the same front matter
+(`deps.reads_unchanged`) mean "not recomputed". This is sound only if it implies an unchanged report; the tests below change one record
 at a time in a deliberately untidy snapshot and check exactly that for every report and period,
 and that the keys are not simply always different (which would be sound but useless).
 """
@@ -86,13 +86,13 @@ def test_an_unchanged_reads_key_means_an_unchanged_report():
     snap = untidy_snapshot(seed=11, complaints=160, callbacks=90, notes=70)
     before = traced_run(snap)
     old_index = ReportIndex.of(snap)
-    old_keys = {k: deps.reads_key(old_index, reads, "salt") for k, (_report, reads) in before.items()}
+    notes = {k: deps.reads_note(old_index, reads, "salt") for k, (_report, reads) in before.items()}
     skipped: dict[str, int] = {}
     recomputed: dict[str, int] = {}
     for what, changed in mutations(snap, random.Random(3)):
         index = ReportIndex.of(changed)
         for (name, period), (report, reads) in before.items():
-            if deps.reads_key(index, reads, "salt") == old_keys[(name, period)]:
+            if deps.reads_unchanged(index, notes[(name, period)], "salt") is not None:
                 skipped[what] = skipped.get(what, 0) + 1
                 again = REPORTS[name].run(changed, CONFIG, period, TODAY)
                 assert again == report, f"{what}: {name} {period.label if period else '-'} skipped but it changed"
@@ -114,10 +114,15 @@ def test_memoised_results_pass_their_reads_on():
     assert ("ended", "month", "2026-03-01", "2026-03-31") in reads_again
 
 
-def test_an_unknown_read_never_matches():
+def test_an_unknown_read_or_a_damaged_note_never_matches():
     snap = untidy_snapshot(seed=5, complaints=10, callbacks=5, notes=5)
     index = ReportIndex.of(snap)
     reads = [("no-such-read", "x")]
-    assert deps.reads_key(index, reads, "s") != deps.reads_key(index, reads, "s")
+    assert deps.reads_unchanged(index, deps.reads_note(index, reads, "s"), "s") is None
     with pytest.raises(ValueError, match="unknown report read"):
         index.read(("no-such-read",))
+    good = deps.reads_note(index, [("complaints",)], "s")
+    assert deps.reads_unchanged(index, good, "s") == good
+    assert deps.reads_unchanged(index, good, "other salt") is None
+    for damaged in (None, [], "text", good[:3], [good[0], good[1], [], good[3]], [good[0], [["registered", "x"]], ["a"], ["b"]]):
+        assert deps.reads_unchanged(index, damaged, "s") is None, damaged
