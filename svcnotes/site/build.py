@@ -11,6 +11,7 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -354,6 +355,13 @@ def _history_versions(repo: Any, site: Site, manifest: _Manifest, enabled: bool)
 
 def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     """Build the whole site into options.out; see the module docstring."""
+    from svcnotes.store.bulk import paused_gc
+
+    with paused_gc():  # a build makes few reference cycles and very many objects
+        return _build_site(repo, options)
+
+
+def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     out = Path(options.out)
@@ -440,7 +448,7 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
     try:
         if plan.keyed is not None:
             old = job.old.get(plan.url)
-            exists = bool(old) and (job.out / plan.url).is_file()
+            exists = bool(old) and os.path.isfile(os.path.join(job.out, plan.url))
             key, fresh, note = plan.keyed(old[2] if exists and len(old) > 2 else None)
             if fresh is None or (exists and old[0] == key):
                 return Outcome(plan.url, old[0] if fresh is None else key, old[1], note=note)
@@ -509,11 +517,24 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
             job.env.get_template(name)  # compiled once here, before the fork
         except Exception:
             pass
-    size = max(8, min(256, len(plans) // (count * 8) or 1))
-    chunks = [list(range(i, min(i + size, len(plans)))) for i in range(0, len(plans), size)]
+    # Pages that are not record pages (dashboard, registers, reports, search shards) cost the most
+    # each: they go first, in a few tasks per worker, so no worker is left with a long tail of them.
+    heavy = [i for i, plan in enumerate(plans) if not plan.record_page]
+    light = [i for i, plan in enumerate(plans) if plan.record_page]
+    size = max(8, min(256, len(light) // (count * 8) or 1))
+    step = max(1, -(-len(heavy) // (count * 2)))
+    chunks = [heavy[i:i + step] for i in range(0, len(heavy), step)] + [light[i:i + size] for i in range(0, len(light), size)]
+    if job.site.snapshot is not None and any(plan.keyed is not None and not plan.record_page for plan in plans):
+        from svcnotes.reports.index import ReportIndex
+
+        index = ReportIndex.of(job.site.snapshot)  # built once here, shared by every worker through fork
+        for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
+            getattr(index, part)
     _JOB = (job, plans)
+    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=gc.enable) as pool:
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -522,6 +543,7 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
+        gc.unfreeze()
 
 
 def search_shard_js(entries: list[dict[str, str]]) -> str:
