@@ -39,4 +39,7 @@ for _area in AREAS:
 
 def main() -> None:
     """Console-script entry point."""
+    from svcnotes.cli import common
+
+    common.QUICK_EXIT = True  # a real process, not a test runner: commands may skip the interpreter's teardown
     cli(prog_name="svcnotes")

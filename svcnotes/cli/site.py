@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import open_repo, resolve_today, today_option
+from svcnotes.cli.common import open_repo, quick_exit, resolve_today, today_option
 
 _locale = click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
                        help="Site language (default: organisation.locale in svcnotes.toml).")
@@ -68,7 +68,7 @@ def build_command(out: str, locale: str | None, redact: bool, today: Any, strict
     """
     repo = open_repo()
     out_path = Path(out) if Path(out).is_absolute() else Path.cwd() / out
-    sys.exit(run_build(repo, _options(str(out_path), locale, redact, today, strict, no_history)))
+    quick_exit(run_build(repo, _options(str(out_path), locale, redact, today, strict, no_history)))
 
 
 @click.command("serve")
