@@ -35,6 +35,7 @@ from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site
 from svcnotes.site.timeline import Timelines
 from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.tables import tbody_html
+from svcnotes.store.bulk import paused_gc
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -355,13 +356,6 @@ def _history_versions(repo: Any, site: Site, manifest: _Manifest, enabled: bool)
 
 def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     """Build the whole site into options.out; see the module docstring."""
-    from svcnotes.store.bulk import paused_gc
-
-    with paused_gc():  # a build makes few reference cycles and very many objects
-        return _build_site(repo, options)
-
-
-def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     out = Path(options.out)
@@ -369,17 +363,18 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     cache = Path(repo.root) / CACHE_DIR
     key = _hash(str(out.resolve()).encode())[:12]
     renderer = MarkdownRenderer(cache / "markdown.json")
-    site, result.records = collect(repo, options)
-    site.body_html = lambda r: renderer.render(r.body)
-    site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
-    dirs = template_dirs(Path(repo.root))
-    env = make_env(dirs, cache / "templates")
-    config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
-    salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
-                     str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
-    manifest = _Manifest(cache / f"site-{key}.json")
-    versions = _history_versions(repo, site, manifest, options.history)
-    planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
+    with paused_gc():  # reading and planning make very many objects and almost no cycles
+        site, result.records = collect(repo, options)
+        site.body_html = lambda r: renderer.render(r.body)
+        site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
+        dirs = template_dirs(Path(repo.root))
+        env = make_env(dirs, cache / "templates")
+        config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
+        salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
+                         str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
+        manifest = _Manifest(cache / f"site-{key}.json")
+        versions = _history_versions(repo, site, manifest, options.history)
+        planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)
