@@ -20,7 +20,7 @@ from dataclasses import replace
 from itertools import compress, repeat
 from operator import is_, ne
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config
@@ -180,13 +180,24 @@ class VersionReader:
 
     def _type(self, kind: str, path: str, entries: dict[str, str]) -> dict[str, Any] | None:
         """Typed fields of the entries: remembered ones reused, the others parsed together in one go."""
+        typed: dict[str, Any] = {}
+        unknown = self._recall(kind, entries, entries, typed)
+        if unknown and not self._parse(kind, path, entries, unknown, typed):
+            return None
+        if unknown or any(v is _ABSENT for v in typed.values()):
+            return {k: v for k, v in typed.items() if v is not _ABSENT}
+        return typed
+
+    def _recall(self, kind: str, entries: dict[str, str], keys: Iterable[str], typed: dict[str, Any]) -> list[str]:
+        """typed[key] for each key whose entry text was typed before (or `_ABSENT` where it typed to
+        nothing or is unknown); returns the unknown keys, in order."""
         memo = self._entries
         if len(memo.new) >= memo.size:
             memo.old, memo.new = memo.new, {}
         new, old = memo.new, memo.old
-        typed: dict[str, Any] = {}
         unknown: list[str] = []
-        for key, entry in entries.items():
+        for key in keys:
+            entry = entries[key]
             found = new.get((kind, entry), _MISS)
             if found is _MISS:
                 found = old.get((kind, entry), _MISS)
@@ -195,13 +206,8 @@ class VersionReader:
                     typed[key] = _ABSENT
                     continue
                 new[(kind, entry)] = found
-            if found is not _ABSENT:
-                typed[key] = found
-        if not unknown:
-            return typed
-        if not self._parse(kind, path, entries, unknown, typed):
-            return None
-        return {k: v for k, v in typed.items() if v is not _ABSENT}
+            typed[key] = found
+        return unknown
 
     def _type_against(self, kind: str, path: str, entries: dict[str, str],
                       base: Version) -> tuple[dict[str, Any] | None, list[str]]:
@@ -213,22 +219,7 @@ class VersionReader:
         changed = list(compress(keys, map(ne, map(same.get, keys), entries.values())))
         typed = dict(zip(keys, map(known.get, keys, repeat(_ABSENT)), strict=True))  # in the entries' order
         if changed:
-            memo = self._entries
-            if len(memo.new) >= memo.size:
-                memo.old, memo.new = memo.new, {}
-            new, old = memo.new, memo.old
-            unknown: list[str] = []
-            for key in changed:
-                entry = entries[key]
-                found = new.get((kind, entry), _MISS)
-                if found is _MISS:
-                    found = old.get((kind, entry), _MISS)
-                    if found is _MISS:
-                        unknown.append(key)
-                        typed[key] = _ABSENT
-                        continue
-                    new[(kind, entry)] = found
-                typed[key] = found
+            unknown = self._recall(kind, entries, changed, typed)
             if unknown and not self._parse(kind, path, entries, unknown, typed):
                 return None, changed
         if any(map(is_, typed.values(), repeat(_ABSENT))):

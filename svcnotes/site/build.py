@@ -29,12 +29,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSyste
 import svcnotes
 from svcnotes.model.record import Record
 from svcnotes.site.context import base_context, search_entry, search_index_js
+from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site
-from svcnotes.site.timeline import Timelines
-from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.tables import tbody_html
+from svcnotes.site.timeline import Timelines
 from svcnotes.store.bulk import paused_gc
 
 CACHE_DIR = ".svcnotes-cache"

@@ -124,9 +124,8 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
     planned: list[Planned] = []
     entries = []
     if registry:
-        from svcnotes.site.reportadapter import registry_reports
-
         from svcnotes.reports.index import ReportIndex
+        from svcnotes.site.reportadapter import registry_reports
 
         names = deps.names_key(s)
         for url, title, period, compute in registry_reports(s, registry, months, weeks):

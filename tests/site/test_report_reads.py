@@ -91,7 +91,7 @@ def test_an_unchanged_reads_key_means_an_unchanged_report():
     recomputed: dict[str, int] = {}
     for what, changed in mutations(snap, random.Random(3)):
         index = ReportIndex.of(changed)
-        for (name, period), (report, reads) in before.items():
+        for (name, period), (report, _reads) in before.items():
             if deps.reads_unchanged(index, notes[(name, period)], "salt") is not None:
                 skipped[what] = skipped.get(what, 0) + 1
                 again = REPORTS[name].run(changed, CONFIG, period, TODAY)
