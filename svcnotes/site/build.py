@@ -18,11 +18,12 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 
@@ -32,7 +33,7 @@ from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
-from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site
+from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
 from svcnotes.site.tables import tbody_html
 from svcnotes.site.timeline import Timelines
 from svcnotes.store.bulk import paused_gc
@@ -241,10 +242,6 @@ def _shard_order(name: str) -> tuple[int, int, str]:
     return rank, -int(year) if year.isdigit() else 0, name
 
 
-def _unused() -> bytes:
-    raise AssertionError("a keyed plan is made through its keyed()")
-
-
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
                split: int = REGISTER_SPLIT) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
@@ -276,7 +273,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
         return page_plan(page).key, lambda: page, None
 
     names = deps.names_key(site)
-    planned.append(Planned("index.html", "", _unused, keyed=dashboard))
+    planned.append(Planned("index.html", "", keyed_only, keyed=dashboard))
     customer_tokens = deps.tokens(site.records["complaint"])
     for part in register_parts(site, split):
         key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
@@ -292,7 +289,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
                                   json.dumps(problems, ensure_ascii=False) if problems else "[]", history_version(r.path))
                 return key, lambda: make(site, r), None
             # keyed in the render workers: 17,000 keys cost about half a second, now spread over the cores
-            planned.append(Planned(site.urls[r.id], "", _unused, r.path, record_page=True, keyed=keyed))
+            planned.append(Planned(site.urls[r.id], "", keyed_only, r.path, record_page=True, keyed=keyed))
     attempt("", "reports/", lambda: report_plans(site, salt))
     shards: dict[str, list[tuple[str, Record]]] = {}
     for kind in ("complaint", "callback", "note", "customer"):

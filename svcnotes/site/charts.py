@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import math
 import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
-from typing import Callable, Mapping, Sequence
 
 Number = float | int
 Formatter = Callable[[float], str]
@@ -224,7 +224,7 @@ def line_chart(
                      f'stroke-width="2" stroke-dasharray="6 4"/></g>')
     for i, name in enumerate(names):
         colour = PALETTE[i % len(PALETTE)]
-        parts.append(f'<g class="chart-series">')
+        parts.append('<g class="chart-series">')
         run: list[str] = []
         runs: list[list[str]] = []
         for x, v in zip(xs, series[name]):

@@ -10,7 +10,8 @@ filters match (e.g. 'investigating' while text says '调查中'), `href` is root
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from svcnotes.site.i18n import normalise_locale, translator, value_labeller
 

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from svcnotes.site.charts import fmt_percent, stacked_bar
-from svcnotes.site.reportadapter import chart
 from svcnotes.site.pages import Page, Site, callback_columns, callback_row, complaint_columns, complaint_row, week_of
+from svcnotes.site.reportadapter import chart
 from svcnotes.workflow.deadlines import OPEN_END
 
 

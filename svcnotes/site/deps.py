@@ -9,7 +9,7 @@ after editing one record decides in milliseconds which pages to rebuild:
   and what those point at, its reading problems, and the version of its git history;
 - a register page: the records it lists and the customer names it shows;
 - a report page: the computed report itself; the report is recomputed only when a read it made
-  (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_key`);
+  (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_unchanged`);
 - a search shard: the records in it and the customer names.
 
 tests/site/test_incremental.py checks the contract: after any edit, an incremental build writes
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS

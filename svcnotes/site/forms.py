@@ -7,9 +7,10 @@ is plain dicts/lists for the templates; see docs in svcnotes/site/context.py for
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.fields import Field

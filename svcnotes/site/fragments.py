@@ -9,7 +9,8 @@ present (`{% if sections_html is defined %}`), so a theme that overrides the mac
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup
 

@@ -7,7 +7,8 @@ never mixes languages. Enum value labels live under `enum.<enum>.<value>`.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 LOCALES = ("zh-CN", "en")
 

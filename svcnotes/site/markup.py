@@ -12,9 +12,9 @@ import hashlib
 import json
 import os
 import re
-from urllib.parse import quote
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import markdown
 import nh3

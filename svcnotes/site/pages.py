@@ -7,9 +7,10 @@ Each page also names its source records, so a failing page can say which file br
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
@@ -43,14 +44,20 @@ class Planned:
 
     url: str
     key: str
-    make: Callable[[], "Page | bytes"]
+    make: Callable[[], Page | bytes]
     source: str = ""
     record_page: bool = False
-    # For files whose key costs real work (reports): run in a render worker, so that work is spread
-    # over the cores; `key` and `make` above are then unused. Given what it returned last build as
-    # `note` (None when there is no usable previous page), it returns (key, make, note); make None
-    # means "the previous page is still right" (see reportpages.report_plans).
-    keyed: "Callable[[Any], tuple[str, Callable[[], Page | bytes] | None, Any]] | None" = None
+    # For files whose key costs real work (record pages, the dashboard, reports): run in a render
+    # worker, so that work is spread over the cores; `key` and `make` above are then unused (pass
+    # keyed_only). Given what it returned last build as `note` (None when there is no usable
+    # previous page), it returns (key, make, note); make None means "the previous page is still
+    # right" (see reportpages.report_plans).
+    keyed: Callable[[Any], tuple[str, Callable[[], Page | bytes] | None, Any]] | None = None
+
+
+def keyed_only() -> bytes:
+    """Planned.make of a keyed plan: never called (the plan is made through its keyed())."""
+    raise AssertionError("a keyed plan is made through its keyed()")
 
 
 def record_url(record: Record) -> str:
@@ -71,7 +78,7 @@ def _day(value: Any) -> date | None:
 class _Deadlines(Mapping[str, Deadline]):
     """Complaint deadlines by id, computed on first use and shared with the reports (one calendar walk each)."""
 
-    def __init__(self, site: "Site") -> None:
+    def __init__(self, site: Site) -> None:
         from svcnotes.reports.index import ReportIndex
 
         self._site = site

@@ -7,9 +7,10 @@ SVG charts) in the site's locale.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent, line_chart, stacked_bar
 from svcnotes.site.context import cell, column, filters_for, row

@@ -17,7 +17,7 @@ from typing import Any
 from svcnotes.model.record import Record
 from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent
 from svcnotes.site.context import cell, column, row
-from svcnotes.site.pages import Page, Planned, Site, complaint_columns, complaint_row, week_of
+from svcnotes.site.pages import Page, Planned, Site, complaint_columns, complaint_row, keyed_only, week_of
 from svcnotes.workflow.deadlines import OPEN_END
 
 
@@ -137,7 +137,7 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
                     return "", None, same  # every read returns what it did: the report is unchanged
                 (report, make), reads = index.traced(compute)
                 return deps.digest(salt, url, deps.report_key(report)), make, deps.reads_note(index, reads, head)
-            planned.append(Planned(url, "", lambda: b"", keyed=keyed))
+            planned.append(Planned(url, "", keyed_only, keyed=keyed))
             entries.append({"title": title, "href": url, "period": period})
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:

@@ -12,9 +12,10 @@ import functools
 import json
 import os
 import threading
+from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 HOST = "127.0.0.1"
 

@@ -7,7 +7,8 @@ template as Markup (`{{ tbody(columns, rows) }}` in _macros.html). Every value i
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup
 

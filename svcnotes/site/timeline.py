@@ -8,9 +8,10 @@ being built, and `paths_changed_since` tells the build whose history changed sin
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.schema import KINDS

@@ -281,10 +281,10 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
     with paused_gc():
-        for _rel, (record, problems) in _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers):
+        loaded = _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers)
+        for _rel, (_record, problems) in loaded:
             snap.problems.extend(problems)
-            if record is not None:
-                snap.add(record)
+        snap.add_all(record for _rel, (record, _problems) in loaded if record is not None)
     return snap
 
 

@@ -11,9 +11,9 @@ import contextlib
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 
 class LockTimeout(Exception):

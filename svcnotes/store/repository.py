@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
 from svcnotes.model.problems import Problem
@@ -51,13 +52,10 @@ class Snapshot:
 
     def add(self, record: Record) -> None:
         """Add a record (first one wins the id; duplicates are reported by checks)."""
-        self.records[record.kind].append(record)
-        self.by_id.setdefault(record.id, record)
-        for alias in record.data.get("aliases") or ():
-            self.aliases.setdefault(alias, record.id)
+        self.add_all((record,))
 
     def add_all(self, records: Iterable[Record]) -> None:
-        """add() each record in turn (one loop: validate adds every record of a large repository)."""
+        """Add records in turn (first one wins each id); one loop for a whole repository."""
         by_kind = self.records
         by_id = self.by_id
         aliases = self.aliases
