@@ -61,7 +61,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
 
         watch_validate(ctx, list(paths) or None, fmt, strict, today)
         return
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, config_errors=True)
     all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
