@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from svcnotes.model.keys import BadKey, SigningKey, parse_key
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 CONFIG_FILE = "svcnotes.toml"
@@ -50,6 +51,7 @@ class Staff:
     department: str = ""
     roles: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+    signing_keys: tuple[SigningKey, ...] = ()  # SSH public keys / GPG fingerprints that sign as this person
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Config:
     target_valid_complaint_rate: float = 0.01
     forbidden_phrases: tuple[str, ...] = DEFAULT_FORBIDDEN
     signed_approvals: bool = False
+    admin_roles: tuple[str, ...] = ("gm",)
     path: Path | None = None
 
     def staff_by_email(self, email: str) -> Staff | None:
@@ -109,6 +112,14 @@ class Config:
         email = email.strip().lower()
         for person in self.staff.values():
             if email in (e.lower() for e in person.emails):
+                return person
+        return None
+
+    def staff_by_key(self, fingerprint: str) -> Staff | None:
+        """The staff member who lists the signing key with this fingerprint (SHA256:... or GPG hex)."""
+        wanted = fingerprint.strip().upper() if ":" not in fingerprint else fingerprint.strip()
+        for person in self.staff.values():
+            if any(k.fingerprint == wanted for k in person.signing_keys):
                 return person
         return None
 
@@ -130,7 +141,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "staff": ("staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
     "approval.levels": ("levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
     "approval.critical_role": ("str", "Role that must approve every critical complaint."),
-    "approval.signed": ("bool", "Require verified signatures on approval commits."),
+    "approval.signed": ("bool", "Every commit recording an approval, proposal, CAPA verification or closure must be "
+                                "signed by a key listed in the actor's [[staff]] signing_keys (see docs/security.md)."),
+    "approval.admin_roles": ("strings", "Roles whose signed commits may change svcnotes.toml's rules, CODEOWNERS or "
+                                        "the CI files (default [\"gm\"])."),
     "deadlines.target_days": ("int", "Days from registration to the closure target (all severities)."),
     "deadlines.limit_days": ("int", "Days from registration to the hard limit; past it a case is overdue."),
     "deadlines.severity": ("deadlines", "Per-severity {target_days, limit_days} overrides."),
@@ -220,6 +234,7 @@ def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
 
 def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dict[str, Staff]:
     out: dict[str, Staff] = {}
+    owners: dict[str, str] = {}  # key fingerprint -> staff id
     if not isinstance(raw, list):
         r.bad("staff", "must be an array of tables [[staff]]", "see docs/config.md")
         return out
@@ -230,8 +245,9 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         sid = entry["id"]
         if sid in out:
             r.bad("staff.id", f"staff id '{sid}' appears twice", "staff ids must be unique")
-        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email"}:
-            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'", did_you_mean(extra, ["name", "department", "roles", "emails"]), "C001", warn=True)
+        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email", "signing_keys"}:
+            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
+                  did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
         if dept and dept not in departments:
             r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
@@ -244,8 +260,34 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):
             r.bad("staff.roles", f"roles of '{sid}' must be a list of text", "write roles = [\"sales_manager\"]")
             roles = []
-        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails))
+        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails),
+                         _signing_keys(r, sid, entry.get("signing_keys", []), owners))
     return out
+
+
+def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tuple[SigningKey, ...]:
+    """The staff member's keys; every bad line (and a key listed for two people) reported with its fix."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        r.bad("staff.signing_keys", f"signing_keys of '{sid}' must be a list of text",
+              "write signing_keys = [\"ssh-ed25519 AAAA... name\"] (the line of your .pub file)")
+        return ()
+    keys = []
+    for n, line in enumerate(raw, 1):
+        try:
+            key = parse_key(line)
+        except BadKey as exc:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' {exc}",
+                  "paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add")
+            continue
+        other = owners.setdefault(key.fingerprint, sid)
+        if other != sid:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' ({key.fingerprint}) is also listed for '{other}'",
+                  "a key signs for one person only: remove it from one of them")
+            continue
+        keys.append(key)
+    return tuple(keys)
 
 
 def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
@@ -333,7 +375,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
         "callbacks.unreachable_after": "unreachable_after_attempts", "callbacks.annual_needs_month": "annual_needs_month",
         "targets.callback_completion": "target_callback_completion", "targets.satisfaction": "target_satisfaction",
         "targets.rework_rate": "target_rework_rate", "targets.valid_complaint_rate": "target_valid_complaint_rate",
-        "conduct.forbidden_phrases": "forbidden_phrases",
+        "conduct.forbidden_phrases": "forbidden_phrases", "approval.admin_roles": "admin_roles",
     }
     for dotted, attr in simple.items():
         if dotted in values:
