@@ -99,7 +99,7 @@ def is_shallow(root: Path) -> bool:
 
 def shallow_problem() -> Problem:
     """E621: the clone is shallow."""
-    return Problem("E621", "this is a shallow clone: the history the gate judges is cut off",
+    return Problem("E621", "this is a shallow clone: the history the gate judges is cut off", ".git/shallow",
                    hint="fetch the whole history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", "
                         "or run: git fetch --unshallow")
 
@@ -282,7 +282,7 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
                    for p in rules.actor_problems(event, config, _signature(pr, event.sha)))
     if added:
         proposer = story.proposer or str(head.data.get("proposed_by") or "")
-        for p in rules.authority_problems(entries, added, proposer, story.severity, config):
+        for p in rules.authority_problems(entries, added, proposer, story.severity, config, head.id):
             if p.code == "E405" and story.proposal is not None and proposer != head.data.get("proposed_by"):
                 p = replace(p, message=f"{p.message}: commit {story.proposal.sha[:10]} that moved it to proposed is "
                                        f"{proposer}'s, whatever proposed_by says ({head.data.get('proposed_by')})")

@@ -135,7 +135,8 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
                                hint=f"approval.signed = true: {claimed or 'the actor'} signs the commit with a key "
                                     "listed in their [[staff]] signing_keys (svcnotes keys setup)"))
         elif signature.status == "U":
-            out.append(Problem("E617", f"{commit} records {act} but its signer's key is listed for nobody: {said}",
+            out.append(Problem("E617", f"{commit} records {act} but is signed with a key no staff member lists "
+                                       f"({signature.key})",
                                event.path, field=field,
                                hint="list the key in the signer's [[staff]] signing_keys through an admin PR "
                                     "(svcnotes keys propose), or sign with a listed key"))
@@ -152,14 +153,14 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
 
 
 def authority_problems(approvals_list: list[dict[str, Any]], indexes: Iterable[int], proposer: str, severity: str,
-                       config: Config) -> list[Problem]:
+                       config: Config, record_id: str = "") -> list[Problem]:
     """E404/E405/E406 of the approvals at `indexes`, each judged alone by the rules `validate` uses, with the
     proposer taken from history and the highest severity since the proposal (no path/line yet)."""
     out: list[Problem] = []
     for i in indexes:
         entry = {**approvals_list[i], "digest": None}
         data = {"approvals": [entry], "proposed_by": proposer, "severity": severity,
-                "resolution": entry.get("resolution"), "amount": entry.get("amount"), "id": ""}
+                "resolution": entry.get("resolution"), "amount": entry.get("amount"), "id": record_id or "ID"}
         found = [p for p in approvals.approval_problems(data, config) if p.code != "E403"]
         if not found:
             cover = approvals.coverage_problem(data, config)

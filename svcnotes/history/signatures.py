@@ -42,6 +42,12 @@ class Signature:
     key: str = ""
     primary: str = ""  # a GPG subkey's primary key fingerprint
 
+    def under(self, config: Config) -> Signature:
+        """The verdict under one policy: a good signature from a key this policy does not list is U."""
+        if self.status == "G" and self.signer(config) is None:
+            return Signature("U", self.key, self.primary)
+        return self
+
     def signer(self, config: Config) -> Staff | None:
         """The staff member whose listed key made this good signature (None: unsigned, bad or unlisted)."""
         if self.status != "G":
