@@ -470,6 +470,18 @@ def recover_locked(root: Path, folder: Path, in_git: bool) -> str:
     return f"svcnotes: rolled back the interrupted {what}: {said}"
 
 
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def pending_journal(root: Path) -> Path | None:
     """The journal folder a killed command left, if any (cheap: a stat or two)."""
     state_dir, _in_git = _state_dir(Path(root))
@@ -489,7 +501,15 @@ def recover(root: Path, notify: Notify | None = None) -> str:
     state_dir, in_git = _state_dir(root)
     lock = RepoLock(state_dir / "svcnotes.lock")
     if not lock.try_acquire():
-        return ""  # its command is still running
+        entries = _read_journal(folder)
+        begin = entries[0][1] if entries and entries[0][0] == "begin" and isinstance(entries[0][1], dict) else {}
+        if _alive(begin.get("pid")):
+            return ""  # its command is still running
+        # the command was killed, but a git (or hook) it started still holds the lock: wait for it
+        try:
+            lock.acquire(notify)
+        except LockTimeout as exc:
+            raise _fail("G008", str(exc), _show(root, lock.path), "wait for it to finish") from None
     try:
         said = recover_locked(root, folder, in_git)
     finally:
