@@ -242,7 +242,8 @@ def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> i
 def stamp_entry(entry: os.DirEntry[str]) -> tuple[int, int] | tuple[()] | None:
     """What the scan does with a folder entry: None to walk into it (a real folder), () to skip it,
     else (size, mtime_ns) to list it as a record file. Anything named like a record that is not a
-    regular file (a link, a FIFO, a folder named X.md) and any link to a folder is listed, so that
+    regular file (a link, a FIFO, a folder named X.md), any link to a folder and any broken or looping
+    link is listed, so that
     reading it reports a located error (store.loader.read_bytes) instead of hiding it, following it
     out of the repository, or blocking on it. Never raises; never follows a link into a walk."""
     name = entry.name
@@ -250,9 +251,9 @@ def stamp_entry(entry: os.DirEntry[str]) -> tuple[int, int] | tuple[()] | None:
         if entry.is_symlink():
             try:
                 st = os.stat(entry.path)  # the target's stamps: an edited target is re-read
-            except OSError:
+            except OSError:  # broken, or a loop: whatever it was meant to be, say so
                 st = entry.stat(follow_symlinks=False)
-                return (st.st_size, st.st_mtime_ns) if name.endswith(".md") else ()
+                return st.st_size, st.st_mtime_ns
             if name.endswith(".md") or stat.S_ISDIR(st.st_mode):
                 return st.st_size, st.st_mtime_ns
             return ()
