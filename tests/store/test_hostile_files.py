@@ -99,3 +99,28 @@ def test_a_symlink_loop_among_folders_is_no_traceback(repo: Path) -> None:
     os.symlink("loop", repo / "records/complaints/loop")
     result = run(repo, "validate")
     assert "records/complaints/loop: E012 symbolic link loop" in result.stdout
+
+
+def test_huge_numbers_are_field_errors_not_tracebacks(repo: Path) -> None:
+    write(repo, f"{FOLDER}/C-2611-001.md", COMPLAINT.replace("severity: normal", "severity: normal\nquantity: "
+                                                             + "9" * 5000 + "\namount: 1e400"))
+    result = run(repo, "validate")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{FOLDER}/C-2611-001.md:13: E107 quantity: a whole number of 5,000 digits is outside the range svcnotes "
+        "accepts (use at most 15 digits)",
+        f"{FOLDER}/C-2611-001.md:14: E107 amount: '1e400' is outside the range svcnotes accepts (write a plain "
+        "number below 1e15, e.g. 12000 or 350.50)"]
+
+
+def test_a_title_of_a_megabyte_lists_in_well_under_a_second(repo: Path) -> None:
+    import time
+
+    write(repo, f"{FOLDER}/C-2611-001.md", COMPLAINT.replace("title: 支架尺寸超差", "title: " + "支架尺寸超差 " * 150_000))
+    Repository(repo).snapshot()  # reading the file is not what is measured
+    started = time.perf_counter()
+    result = run(repo, "list", "complaints")
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[2].endswith("zhang.wei   支架尺寸超差 支架尺寸超差 支架尺寸超差 …")
+    assert elapsed < 1.0, f"list took {elapsed:.2f} s"
