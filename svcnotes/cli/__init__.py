@@ -12,10 +12,26 @@ import click
 
 from svcnotes import __version__
 
+
+class SvcnotesGroup(click.Group):
+    """The root group: a git step that fails inside any command prints git's message and a hint, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from svcnotes.store.gitops import GitError
+
+        try:
+            return super().invoke(ctx)
+        except GitError as exc:
+            from svcnotes.cli.common import git_refused
+
+            git_refused(str(exc))
+            return None
+
+
 AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=SvcnotesGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="svcnotes")
 @click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
               help="Record repository (default: the current folder or a parent with svcnotes.toml).")
