@@ -52,10 +52,12 @@ def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> N
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--watch", is_flag=True, help="Keep running: check again whenever a record or svcnotes.toml changes (Ctrl-C stops).")
 @click.option("--staged", is_flag=True, help="Check what is staged for the next commit, not the working files (git hooks).")
+@click.option("--only", "only_codes", default=None, metavar="CODES",
+              help="Report only these problem codes or code prefixes, comma-separated (e.g. E409 for forbidden phrases).")
 @today_option
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, watch: bool, staged: bool,
-             today: Any) -> None:
+             only_codes: str | None, today: Any) -> None:
     """Check every record (or only PATHS) and report every problem with file, line, code and hint.
 
     Exit 0 when clean, 1 when errors were found, 2 on a usage or configuration error.
@@ -79,6 +81,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     else:
         all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
+    if only_codes:
+        wanted = tuple(code.strip() for code in only_codes.split(",") if code.strip())
+        problems = [p for p in problems if p.code.startswith(wanted) or p.code.startswith("C")]  # config errors always
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE

@@ -150,24 +150,90 @@ def test_init_writes_the_ci_files_and_lock_too(tmp_path: Path) -> None:
     assert "/svcnotes.toml zhang.wei@example.com" in lines  # the person who ran init is the admin
 
 
-def test_project_ships_a_pre_commit_hook_definition() -> None:
+def test_project_ships_pre_commit_hooks_for_validation_and_forbidden_phrases() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert [h["id"] for h in hooks] == ["svcnotes-validate"] and hooks[0]["entry"] == "svcnotes validate"
+    assert [(h["id"], h["entry"]) for h in hooks] == [("svcnotes-validate", "svcnotes validate --staged"),
+                                                      ("svcnotes-phrases", "svcnotes validate --staged --only E409")]
+
+
+def commit_with_hook(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`git commit` as a person at a terminal would run it: the installed hook runs svcnotes from PATH."""
+    env_path = f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin"
+    return subprocess.run(["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True,
+                          env={"PATH": env_path, "HOME": str(repo), "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x",
+                               "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"})
+
+
+CLOSD = f"{C1}:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
 
 
 def test_installed_git_hook_refuses_a_commit_with_an_invalid_record(repo: Path) -> None:
     result = run(repo, "hooks", "install")
     assert result.output.splitlines() == ["installed .git/hooks/pre-commit"]
-    hook = (repo / ".git/hooks/pre-commit").read_text()
-    assert "exec svcnotes validate" in hook
+    assert "exec svcnotes validate --staged" in (repo / ".git/hooks/pre-commit").read_text()
     set_field(repo, C1, "status", "closd")
     git(repo, "add", "-A")
-    env_path = f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin"
-    proc = subprocess.run(["git", "commit", "-q", "-m", "bad"], cwd=repo, capture_output=True, text=True,
-                          env={"PATH": env_path, "HOME": str(repo), "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x",
-                               "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"})
+    proc = commit_with_hook(repo, "-m", "bad")
     assert proc.returncode != 0
-    assert f"{C1}:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)" in proc.stderr.splitlines()
+    assert CLOSD in proc.stderr.splitlines()
+
+
+def test_hook_judges_the_staged_content_not_the_working_file(repo: Path) -> None:
+    run(repo, "hooks", "install")
+    set_field(repo, C1, "status", "closd")
+    git(repo, "add", "-A")
+    set_field(repo, C1, "status", "registered")  # the working file is fine again, the staged blob is not
+    proc = commit_with_hook(repo, "-m", "bad")
+    assert proc.returncode != 0
+    assert CLOSD in proc.stderr.splitlines()
+    assert git(repo, "log", "-1", "--format=%s").strip() != "bad"
+
+
+def test_hook_lets_a_valid_staged_change_through_while_the_working_file_is_invalid(repo: Path) -> None:
+    run(repo, "hooks", "install")
+    set_field(repo, C1, "title", "支架尺寸超差（复检）")
+    git(repo, "add", "-A")
+    set_field(repo, C1, "status", "closd")  # not staged: not part of this commit
+    proc = commit_with_hook(repo, "-m", "retitle")
+    assert proc.returncode == 0, proc.stderr
+    assert git(repo, "log", "-1", "--format=%s").strip() == "retitle"
+
+
+def test_hook_sees_what_git_commit_paths_commits(repo: Path) -> None:
+    run(repo, "hooks", "install")
+    set_field(repo, C1, "status", "closd")
+    proc = commit_with_hook(repo, "-m", "bad", "--", C1)  # a temporary index: GIT_INDEX_FILE
+    assert proc.returncode != 0
+    assert CLOSD in proc.stderr.splitlines()
+
+
+def test_a_verb_whose_commit_a_hook_refuses_prints_gits_message_and_what_to_do(repo: Path) -> None:
+    run(repo, "hooks", "install")
+    set_field(repo, C1, "status", "closd")
+    git(repo, "commit", "-q", "--no-verify", "-am", "slipped past the hook")
+    result = run(repo, "new", "customer", "--id", "acme", "--name", "Acme 公司")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: git refused the change:"
+    assert f"  {CLOSD}" in lines
+    assert lines[-1].startswith("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; ")
+    assert "Traceback" not in result.output
+
+
+def test_a_foreign_hooks_refusal_is_shown_as_git_said_it(repo: Path) -> None:
+    write(repo, ".git/hooks/pre-commit", "#!/bin/sh\necho 'commits are frozen until the audit ends' >&2\nexit 1\n")
+    (repo / ".git/hooks/pre-commit").chmod(0o755)
+    result = run(repo, "new", "customer", "--id", "acme", "--name", "Acme 公司")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == ["error: git refused the change:",
+                                              "  commits are frozen until the audit ends"]
+
+
+def test_validate_only_reports_the_codes_asked_for(repo: Path) -> None:
+    set_field(repo, C1, "status", "closd")
+    assert run(repo, "validate", "--only", "E409").exit_code == 0
+    only = run(repo, "validate", "--only", "E1")
+    assert (only.exit_code, only.stdout.splitlines()) == (1, [CLOSD])
 
 
 def test_hooks_install_does_not_replace_a_foreign_hook(repo: Path) -> None:
