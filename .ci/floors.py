@@ -26,6 +26,13 @@ def floors(pyproject: Path) -> list[str]:
     return out
 
 
+def _release(text: str) -> tuple[str, ...]:
+    parts = text.split(".")
+    while len(parts) > 1 and parts[-1] == "0":
+        parts.pop()
+    return tuple(parts)
+
+
 def check_installed(pins: list[str]) -> list[str]:
     """The pins whose installed version differs (the floors venv must really hold the floors)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -37,7 +44,7 @@ def check_installed(pins: list[str]) -> list[str]:
             have = version(name)
         except PackageNotFoundError:
             have = "(not installed)"
-        if have != want:
+        if _release(have) != _release(want):
             wrong.append(f"{name}: {have} installed, floor is {want}")
     return wrong
 

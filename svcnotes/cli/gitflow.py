@@ -10,8 +10,18 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_rows, fail, format_option, jsonable,
-                                 open_repo, resolve_today, today_option)
+from svcnotes.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    emit_rows,
+    fail,
+    format_option,
+    jsonable,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -334,8 +344,8 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
     repo = open_repo(ctx)
     if check_only:
         stale = stale_ci_files(repo.root, repo.config)
-        for item in stale:
-            click.echo(f"{item}: run svcnotes ci-setup and commit the result")
+        for what in stale:
+            click.echo(f"{what}: run svcnotes ci-setup and commit the result")
         ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
     written = write_ci_files(repo.root, repo.config, force)
     try:

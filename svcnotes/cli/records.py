@@ -9,8 +9,18 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_USAGE, complete_record_id, complete_staff_id, emit_problems, emit_rows, fail,
-                                 format_option, open_repo, resolve_today, today_option)
+from svcnotes.cli.common import (
+    EXIT_USAGE,
+    complete_record_id,
+    complete_staff_id,
+    emit_problems,
+    emit_rows,
+    fail,
+    format_option,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -23,9 +33,10 @@ PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "cal
 @click.option("--branch", default="main", show_default=True, help="Name of the default branch of a new git repository.")
 @click.option("--no-ci-lock", is_flag=True, help="Skip CI's install lock (needs pip's index); `svcnotes ci-setup` writes it later.")
 def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> None:
-    """Create a record repository ready for its first push: git repository on --branch, svcnotes.toml, records/
-    folders, .gitignore, editor schemas and settings, the pre-commit hook, CI files with their install lock, and
-    a first commit (when git knows who you are). `svcnotes doctor` then finds nothing to fix.
+    """Create a record repository ready for its first push, which `svcnotes doctor` calls healthy.
+
+    A git repository on --branch, svcnotes.toml, records/ folders, .gitignore, editor schemas and settings,
+    the pre-commit hook, CI files with their install lock, and a first commit (when git knows who you are).
 
     Example: svcnotes init ~/acme-service
     """
@@ -255,8 +266,8 @@ def show(ctx: click.Context, record_id: str, fmt: str) -> None:
 
     Example: svcnotes show C-2611-007
     """
-    from svcnotes.cli.render import render_record
     from svcnotes.cli.common import jsonable
+    from svcnotes.cli.render import render_record
 
     repo = open_repo(ctx)
     record = repo.snapshot().find(record_id)

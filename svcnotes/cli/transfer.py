@@ -9,8 +9,16 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_PROBLEMS, EXIT_USAGE, complete_staff_id, fail, format_option, open_repo, resolve_today,
-                                 today_option)
+from svcnotes.cli.common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    complete_staff_id,
+    fail,
+    format_option,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 

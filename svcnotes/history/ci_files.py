@@ -253,7 +253,7 @@ def untouched(text: str) -> bool:
     """True when `text` is a file svcnotes wrote (with_digest) and nobody has edited since."""
     body, _, last = text.rstrip("\n").rpartition("\n")
     match = DIGEST.match(last)
-    return bool(match) and hashlib.sha256((body + "\n").encode("utf-8")).hexdigest()[:16] == match.group(1)
+    return match is not None and hashlib.sha256((body + "\n").encode("utf-8")).hexdigest()[:16] == match.group(1)
 
 
 def ci_files(config: Config) -> dict[str, str]:
