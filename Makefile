@@ -7,7 +7,7 @@ DEMO_DIR ?= .demo-repo
 SVCNOTES_TODAY ?= 2026-11-23
 export SVCNOTES_TODAY
 
-.PHONY: demo test bench venv install install-test docs lint floors clean
+.PHONY: demo test bench venv install install-test docs lint floors messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ lint: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check svcnotes tests
 	$(BIN)/mypy
+
+# The CLI's message catalogues: extract every tr("...") with Babel, merge into each language's .po
+# (translate the new entries there), compile the .mo files that ship in the package.
+messages: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k tr --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/pybabel update --quiet -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
+	$(BIN)/pybabel compile --quiet -d svcnotes/locale -D svcnotes --statistics
 
 # The oldest dependency versions pyproject.toml allows (.ci/floors.py), in their own venv, and a smoke
 # subset of the tests that exercises every dependency: proves the lower bounds.
