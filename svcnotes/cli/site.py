@@ -85,7 +85,6 @@ def serve_command(port: int, out: str, no_build: bool, locale: str | None, redac
     Example: svcnotes serve --port 8000
     """
     from svcnotes.site.serve import serve
-
     from svcnotes.store.repository import Repository
 
     root = open_repo().root
