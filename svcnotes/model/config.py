@@ -100,6 +100,8 @@ class Config:
     target_satisfaction: float = 0.85
     target_rework_rate: float = 0.05
     target_valid_complaint_rate: float = 0.01
+    valid_complaint_base: str = "shipments"
+    quality_report_days: int = 3
     forbidden_phrases: tuple[str, ...] = DEFAULT_FORBIDDEN
     signed_approvals: bool = False
     path: Path | None = None
@@ -148,6 +150,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "targets.satisfaction": ("ratio", "Target satisfaction rate (share of scores 4-5)."),
     "targets.rework_rate": ("ratio", "Maximum after-sales rework rate."),
     "targets.valid_complaint_rate": ("ratio", "Maximum valid-complaint rate."),
+    "targets.valid_complaint_base": ("base", "Denominator of the valid-complaint rate: shipments or deliveries (records/volumes.csv)."),
+    "deadlines.quality_report_days": ("int", "The quality department reports this many days after investigation starts."),
     "conduct.forbidden_phrases": ("strings", "Phrases never to be written to customers (服务禁用语)."),
 }
 _TABLES = {k.split(".")[0] for k in OPTIONS} | {"complaints", "deadlines"}
@@ -279,6 +283,7 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
         "prefix": isinstance(raw, str) and re.fullmatch(r"[A-Z]{1,4}", raw or "") is not None,
         "strings": isinstance(raw, list) and all(isinstance(x, str) and x for x in raw),
         "weekdays": isinstance(raw, list) and all(isinstance(x, int) and 1 <= x <= 7 for x in raw),
+        "base": raw in ("shipments", "deliveries"),
     }[kind]
     if ok:
         return raw
@@ -286,6 +291,7 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
         "bool": "write true or false", "int": "write a whole number >= 0", "ratio": "write a number from 0 to 1, e.g. 0.85",
         "locale": "use zh-CN or en", "prefix": "use 1-4 capital letters, e.g. C", "strings": "write a list of text",
         "weekdays": "write ISO weekday numbers, e.g. [6, 7]", "str": "write non-empty text",
+        "base": "use shipments or deliveries",
     }
     r.bad(key, f"{raw!r} is not a valid value", hints[kind])
     return None
@@ -333,6 +339,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
         "callbacks.unreachable_after": "unreachable_after_attempts", "callbacks.annual_needs_month": "annual_needs_month",
         "targets.callback_completion": "target_callback_completion", "targets.satisfaction": "target_satisfaction",
         "targets.rework_rate": "target_rework_rate", "targets.valid_complaint_rate": "target_valid_complaint_rate",
+        "targets.valid_complaint_base": "valid_complaint_base", "deadlines.quality_report_days": "quality_report_days",
         "conduct.forbidden_phrases": "forbidden_phrases",
     }
     for dotted, attr in simple.items():
