@@ -147,6 +147,11 @@ VOLUMES = "month,shipments,deliveries,service_jobs\n2026-09,550,,\n2026-10,800,7
 @pytest.fixture
 def reports_repo(repo: Path) -> Path:
     """The shared `repo` fixture filled with the records above (the fixture's C-2611-001 is replaced)."""
+    return fill_reports_repo(repo)
+
+
+def fill_reports_repo(repo: Path) -> Path:
+    """Write the records above (and records/volumes.csv) into `repo`."""
     write(repo, "svcnotes.toml", CONFIG + "\n[targets]\nsatisfaction = 0.6\n")
     write(repo, "records/customers/xinghai.md", XINGHAI)
     for cid, text in COMPLAINTS.items():
