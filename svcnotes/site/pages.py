@@ -107,6 +107,7 @@ class Site:
     body_html: Callable[[Record], str] = lambda r: ""
     timeline: Callable[[Record], list[dict[str, Any]]] = lambda r: []
     snapshot: Any = None
+    redactor: Any = None  # a redacted build's svcnotes.site.redact.Redactor (None: not redacted)
 
     def __post_init__(self) -> None:
         self.locale = normalise_locale(self.locale)
