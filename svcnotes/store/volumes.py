@@ -208,5 +208,7 @@ def merge(old: Mapping[str, MonthVolume], new: Mapping[str, MonthVolume]) -> dic
         if before is None:
             out[key] = replace(entry, line=None)
             continue
-        out[key] = replace(before, line=None, **{b: entry.get(b) for b in BASES if entry.get(b) is not None})
+        def pick(base: str, now: MonthVolume = entry, was: MonthVolume = before) -> int | None:
+            return now.get(base) if now.get(base) is not None else was.get(base)
+        out[key] = MonthVolume(key, pick("shipments"), pick("deliveries"), pick("service_jobs"))
     return out
