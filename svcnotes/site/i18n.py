@@ -161,6 +161,11 @@ _UI: dict[str, tuple[str, str]] = {
     "kpi.on_target": ("目标期限内结案率", "Closed within the target"),
     "kpi.quality_report": ("质量报告及时率", "Quality reports on time"),
     "kpi.na": ("无法计算", "n/a"),
+    "record.quality_report_due": ("质量报告应交", "Quality report due"),
+    "quality.on_time": ("已按时提交", "In on time"),
+    "quality.late": ("迟交", "In late"),
+    "quality.outstanding": ("逾期未交", "Overdue"),
+    "quality.pending": ("待提交", "Not yet due"),
     "site.redacted": ("脱敏版：客户联系人姓名、电话、邮箱、地址等个人资料已隐去（•••）。",
                       "Redacted edition: customer contacts' names, phones, e-mails, addresses and other personal data are masked (•••)."),
     "site.redacted_short": ("脱敏版", "Redacted edition"),
@@ -229,6 +234,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "deadline_state": {
         "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
         "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
+        "past_target": ("超过目标期限", "Past the target"),
     },
     "kind": {
         "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),

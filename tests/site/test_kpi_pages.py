@@ -65,3 +65,15 @@ def test_supervision_page_lists_period_numerator_denominator_and_target_of_every
         assert f">{header}<" in page
     october = (build(reports_repo, "2026-11-05") / "reports/supervision-2026-10.html").read_text(encoding="utf-8")
     assert "有效客诉 6 / 出货批次 800" in html.unescape(october)
+
+
+def test_complaint_page_shows_when_the_quality_report_is_due_and_whether_it_is_in(reports_repo: Path) -> None:
+    site = build(reports_repo, "2026-11-05", "--locale", "en")
+    page = html.unescape((site / "complaints/2026/C-2610-006.html").read_text(encoding="utf-8"))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    # the 15-day target beside the 20-day limit: past the first, not yet the second
+    assert "Closure target 2026-11-04 Hard limit 2026-11-09 Days open 16 days" in text
+    assert "Status Past the target" in text
+    assert "Quality report due 2026-10-24 Overdue" in text  # investigation started 10-21, no report yet
+    late = html.unescape((site / "complaints/2026/C-2610-002.html").read_text(encoding="utf-8"))
+    assert "Quality report due" in late and "In late" in late
