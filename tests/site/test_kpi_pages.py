@@ -77,3 +77,8 @@ def test_complaint_page_shows_when_the_quality_report_is_due_and_whether_it_is_i
     assert "Quality report due 2026-10-24 Overdue" in text  # investigation started 10-21, no report yet
     late = html.unescape((site / "complaints/2026/C-2610-002.html").read_text(encoding="utf-8"))
     assert "Quality report due" in late and "In late" in late
+
+
+def test_a_redacted_dashboard_keeps_the_real_kpis(reports_repo: Path) -> None:
+    shown = cards(build(reports_repo, "2026-10-31", "--redact") / "index.html")
+    assert shown["有效客诉率"] == ("0.8%", "2026-10 · 有效客诉 6 / 出货批次 800 · 目标 ≤ 1%")

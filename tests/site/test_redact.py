@@ -79,6 +79,20 @@ open_issues:
 """
 
 
+BAD_CALLBACK = """\
+---
+id: CB-2611-002
+customer: xinghai
+complaint: C-2611-002
+kind: post_resolution
+due: 2026-11-25
+status: scheduled
+assigned_to: li.na
+satisfaction: 周慧敏
+---
+"""
+
+
 def declared(root: Path) -> set[str]:
     """The personal values the records declare (read independently of svcnotes.site.redact)."""
     out: set[str] = set()
@@ -108,6 +122,7 @@ def test_redacted_build_leaks_no_declared_name_or_contact_in_any_file(site_repo:
     write(site_repo, "records/customers/xinghai.md", CUSTOMER)
     write(site_repo, "records/complaints/2026/C-2611-002.md", COMPLAINT)
     write(site_repo, "records/notes/2026/N-2611-002.md", NOTE)
+    write(site_repo, "records/callbacks/2026/CB-2611-002.md", BAD_CALLBACK)  # its problem message quotes the name
     git(site_repo, "add", "-A")
     git(site_repo, "commit", "-q", "-m", "C-2611-002: 周慧敏来电登记")
     path = site_repo / "records/complaints/2026/C-2611-002.md"
@@ -129,6 +144,7 @@ def test_redacted_build_leaks_no_declared_name_or_contact_in_any_file(site_repo:
     assert leaks == {}
     complaint = (site / "complaints/2026/C-2611-002.html").read_text(encoding="utf-8")
     assert "船用泵密封渗漏" in complaint and "二车间" in complaint  # what is not personal stays readable
+    assert "E10" in (site / "callbacks/2026/CB-2611-002.html").read_text(encoding="utf-8")  # the problem is shown, masked
     note = (site / "notes/2026/N-2611-002.html").read_text(encoding="utf-8")
     assert "回电•••确认更换时间" in note  # the open issue keeps its sense, the name is masked
 
