@@ -268,10 +268,15 @@ def test_quality_reports_are_tracked_on_the_overdue_list_and_counted_monthly(rep
 
 def test_monthly_counts_closure_against_the_target_and_the_limit(reports_repo: Path) -> None:
     r = run(reports_repo, "monthly", "2026-10")
-    assert (r.value("closed_on_target"), r.value("closed_on_time")) == (3, 3)
+    assert (r.value("closed_on_target"), r.value("closed_on_time")) == (3, 3)  # -001, -004, -005 by both dates
     assert (r.figure("on_target_rate").target, r.figure("on_time_rate").target) == (1.0, 1.0)
-    late = run(reports_repo, "monthly", "2026-10", today=date(2026, 11, 5))
-    assert late.figure("on_target_rate").denominator.value == 5
+    path = reports_repo / "records/complaints/2026/C-2610-004.md"  # registered 10-12: target 10-27, limit 11-01
+    path.write_text(path.read_text(encoding="utf-8").replace("closed_at: 2026-10-20", "closed_at: 2026-10-30"), encoding="utf-8")
+    r = run(reports_repo, "monthly", "2026-10")
+    assert (r.value("closed_on_target"), r.value("closed_on_time")) == (2, 3)  # past its target, within its limit
+    assert (r.value("on_target_rate"), r.value("on_time_rate")) == (2 / 5, 3 / 5)
+    kpi = run(reports_repo, "supervision", "2026-10")
+    assert (kpi.value("on_target_closure"), kpi.value("on_time_closure")) == (2 / 5, 3 / 5)
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
