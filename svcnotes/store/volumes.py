@@ -155,7 +155,11 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str,
 def parse_volumes(text: str, source: str = VOLUMES_FILE) -> Volumes:
     """The volume table from its CSV text."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    records = [(n, cells) for n, cells in enumerate(reader, 1) if any(c.strip() for c in cells)]
+    try:
+        records = [(n, cells) for n, cells in enumerate(reader, 1) if any(c.strip() for c in cells)]
+    except csv.Error as exc:  # a NUL byte, a field past the csv module's limit
+        return Volumes(problems=(Problem("E703", f"not readable as CSV: {exc}", source, reader.line_num or None,
+                                         hint="save it as CSV UTF-8 from a spreadsheet"),))
     if not records:
         return Volumes()
     header_line, header = records[0]

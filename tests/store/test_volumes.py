@@ -76,3 +76,15 @@ def test_import_of_a_sheet_with_a_bad_cell_writes_nothing(repo: Path, tmp_path: 
     assert result.output.splitlines()[0] == ("volumes.csv:2: E702 shipments: '八百' is not a whole number "
                                              "(write a count >= 0, or leave the cell empty when it is not known)")
     assert not (repo / "records/volumes.csv").exists()
+
+
+def test_a_damaged_volume_table_is_a_located_error_not_a_traceback(repo: Path) -> None:
+    (repo / "records").mkdir(exist_ok=True)
+    (repo / "records/volumes.csv").write_bytes(b"month,shipments\n2026-10,8\x0000\n")
+    result = invoke(repo, "validate")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("records/volumes.csv:2: E702 shipments: '8\x0000' is not a whole number")
+    (repo / "records/volumes.csv").write_bytes("month,shipments\n2026-10,八百\n".encode("gb18030"))
+    assert invoke(repo, "validate").output.splitlines()[0] == (
+        "records/volumes.csv: E703 the file is not UTF-8 (save it as CSV UTF-8, or bring it in with "
+        "'svcnotes volumes import FILE')")
