@@ -14,10 +14,16 @@ SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 
 def table(rows: list[Row]) -> str:
     """A Markdown table of measured rows."""
-    out = ["| step | wall s | peak RSS MiB | ratio to floor | target | verdict | note |", "|---|---:|---:|---:|---:|---|---|"]
+    out = ["| step | wall s | CPU s | peak RSS MiB | ratio to floor (wall / CPU) | target (wall / CPU) | verdict | note |",
+           "|---|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
-        ratio = f"{r.ratio:.2f}x {r.floor}" if r.ratio is not None else ""
-        out.append(f"| {r.step} | {r.seconds:.2f} | {r.rss_mb:.0f} | {ratio} | {r.target} | {r.verdict()} | {r.note} |")
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else ""
+        if r.cpu_ratio is not None:
+            ratio += f" / {r.cpu_ratio:.2f}x"
+        ratio += f" {r.floor}" if ratio else ""
+        target = " / ".join(t for t in (r.target, r.cpu_target) if t)
+        cpu = f"{r.cpu:.2f}" if r.cpu is not None else ""
+        out.append(f"| {r.step} | {r.seconds:.2f} | {cpu} | {r.rss_mb:.0f} | {ratio} | {target} | {r.verdict()} | {r.note} |")
     return "\n".join(out)
 
 

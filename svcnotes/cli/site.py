@@ -29,6 +29,7 @@ def _options(out: str, locale: str | None, redact: bool, today: Any, strict: boo
 def run_build(repo: Any, options: Any) -> int:
     """Build with a progress bar on a terminal; print failures and the summary; return the exit code."""
     from svcnotes.site.build import BuildAborted, build_site
+    from svcnotes.store.lock import LockTimeout
 
     bar = None
     if sys.stdout.isatty():
@@ -42,14 +43,17 @@ def run_build(repo: Any, options: Any) -> int:
             state["done"] = done
 
         options.progress = progress
+    options.notify = lambda message: click.echo(message, err=True)
     try:
         result = build_site(repo, options)
-    except BuildAborted as exc:
+    except (BuildAborted, LockTimeout) as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for failure in result.failures:
         click.echo(f"error: {failure.format()}", err=True)
     click.echo(result.summary())

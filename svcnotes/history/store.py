@@ -30,6 +30,7 @@ from svcnotes.history.events import ContentReader, Event, EventBuilder, pr_merge
 from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, head_sha, is_ancestor, stream_log
 from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows, workers
 from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.store import cachefile
 from svcnotes.store.bulk import paused_gc
 
 CACHE_DIR = ".svcnotes-cache/history"
@@ -427,7 +428,7 @@ def open_store(root: Path, config: Config, use_cache: bool = True, build: bool =
             if old is not None:
                 return HistoryStore(root, file)
         except (sqlite3.Error, pickle.UnpicklingError, KeyError, ValueError, TypeError):
-            pass  # corrupt or foreign: rebuilt below
+            cachefile.ignored(file)  # corrupt or foreign: rebuilt below
     if not build:
         return None
     if use_cache:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
 import multiprocessing
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
+from jinja2.bccache import Bucket, bc_magic
 
 import svcnotes
 from svcnotes.model.record import Record
@@ -36,7 +39,9 @@ from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
 from svcnotes.site.tables import tbody_html
 from svcnotes.site.timeline import Timelines
+from svcnotes.store import cachefile
 from svcnotes.store.bulk import paused_gc
+from svcnotes.store.lock import RepoLock
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -59,6 +64,7 @@ class BuildOptions:
     history: bool = True
     live_reload: bool = False
     progress: Callable[[int, int], None] | None = None
+    notify: Callable[[str], None] | None = None  # told when this build waits for another one
     workers: int | None = None  # render processes (None: SVCNOTES_WORKERS, else one per core)
     register_split: int = REGISTER_SPLIT  # registers longer than this get one page per month
 
@@ -88,6 +94,7 @@ class BuildResult:
     seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
     written_urls: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a corrupt cache file that was ignored
 
     def summary(self) -> str:
         """The one-line summary printed at the end of a build."""
@@ -118,7 +125,7 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            bytecode = FileSystemBytecodeCache(str(cache))
+            bytecode = _Bytecode(str(cache))
         except OSError:
             bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
@@ -126,6 +133,26 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
                       trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
     env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
     return env
+
+
+class _Bytecode(FileSystemBytecodeCache):
+    """Jinja's compiled-template cache; a cache file it cannot read is noted and compiled again."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        filename = self._get_cache_filename(bucket)
+        try:
+            with open(filename, "rb") as handle:
+                if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
+                    cachefile.ignored(filename)
+                    return
+                if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
+                    return
+                bucket.code = marshal.load(handle)
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            return
+        except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
+            bucket.reset()
+            cachefile.ignored(filename)
 
 
 def _fingerprint(dirs: Iterable[Path]) -> str:
@@ -324,16 +351,44 @@ class _Manifest:
         self.path = path
         self.head = ""
         self.history: dict[str, str] = {}
+        self.pages: dict[str, list[str]] = {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            self.pages: dict[str, list[str]] = {k: v for k, v in data.get("pages", {}).items() if isinstance(v, list)}
+            if not isinstance(data.get("pages"), dict):
+                raise ValueError("no pages")
+            pages = {k: v for k, v in data.get("pages", {}).items()
+                     if isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v[:2])}
             self.head = str(data.get("head", ""))
             self.history = {k: str(v) for k, v in data.get("history", {}).items()}
-        except (OSError, ValueError, AttributeError):
-            self.pages = {}
+            self.pages = pages
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError, TypeError):
+            self.head, self.history = "", {}
+            cachefile.ignored(path)
         self.new: dict[str, list[str]] = {}
         self.new_history: dict[str, str] = {}
         self.new_head = ""
+
+    def distrust_changed(self, out: Path) -> None:
+        """After an interrupted build: files it wrote no longer match this manifest. Every entry whose
+        file's bytes differ from the recorded hash is made to match nothing (so it is built again),
+        and stray temporary files of the interrupted writes are removed."""
+        for url, entry in self.pages.items():
+            try:
+                with open(out / url, "rb") as handle:
+                    same = _hash(handle.read()) == entry[1]
+            except OSError:
+                same = False
+            if not same:
+                self.pages[url] = ["", "", *entry[2:]]
+        for folder, _, files in os.walk(out):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except OSError:
+                        pass
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -362,7 +417,29 @@ def _history_versions(repo: Any, site: Site, manifest: _Manifest, enabled: bool)
 
 
 def build_site(repo: Any, options: BuildOptions) -> BuildResult:
-    """Build the whole site into options.out; see the module docstring."""
+    """Build the whole site into options.out; see the module docstring.
+
+    One build at a time per record repository: a second one waits (told through options.notify)
+    for the build lock under .svcnotes-cache/, so two builds never write into one output folder
+    at once nor interleave their caches. Each output file is replaced atomically and the manifest
+    is written last; a build killed at any moment leaves every file whole (the previous version or
+    the new one), and the next build finds the marker the killed one left, re-checks the output
+    files against the manifest and rebuilds whatever differs."""
+    lock = RepoLock(Path(repo.root) / CACHE_DIR / "build.lock")
+    try:
+        lock.acquire(lambda m: options.notify(m.replace("another svcnotes command", "another build"))
+                     if options.notify else None)
+    except OSError:  # a read-only checkout: no cache folder, so nothing shared to protect
+        pass
+    try:
+        result = _build_site(repo, options)
+    finally:
+        lock.release()
+    result.warnings = cachefile.take_warnings(repo.root)
+    return result
+
+
+def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     out = Path(options.out)
@@ -380,6 +457,13 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
         salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
                          site.redactor.digest if site.redactor is not None else "", str(options.live_reload), options.today.isoformat(), str(options.history)])
         manifest = _Manifest(cache / f"site-{key}.json")
+        marker = cache / f"site-{key}.building"  # present while a build writes into out
+        if marker.exists():
+            manifest.distrust_changed(out)
+        try:
+            marker.touch()
+        except OSError:
+            pass
         versions = _history_versions(repo, site, manifest, options.history)
         planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
     todo = []
@@ -393,6 +477,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
         site.timeline.prepare(sum(1 for p in todo if p.record_page))
     job = _Job(env, site, repo.config.organisation, options, out, manifest.pages)
     for outcome in render_all(job, todo, options.workers, options.progress, len(planned) - len(todo), len(planned)):
+        cachefile.note_all(outcome.cache_ignored)
         if outcome.failure is not None:
             result.failures.append(outcome.failure)
             if options.strict:
@@ -412,6 +497,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
         except OSError:
             pass
     manifest.save()
+    marker.unlink(missing_ok=True)
     renderer.save()
     result.pages = sum(1 for u in manifest.new if u.endswith(".html"))
     result.seconds = time.perf_counter() - started
@@ -442,6 +528,7 @@ class Outcome:
     failure: Failure | None = None
     markdown: dict[str, str] = field(default_factory=dict)
     note: Any = None  # what a keyed plan wants back next build (kept in the manifest)
+    cache_ignored: dict[str, str] = field(default_factory=dict)  # cache files a worker could not use
 
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
@@ -486,6 +573,8 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     outcomes = [build_one(job, plans[i]) for i in indices]
     if renderer is not None and outcomes:
         outcomes[-1].markdown = {k: renderer.fresh[k] for k in renderer.fresh.keys() - before}
+    if outcomes:
+        outcomes[-1].cache_ignored = cachefile.take()
     return outcomes
 
 

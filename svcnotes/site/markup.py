@@ -19,6 +19,8 @@ from urllib.parse import quote
 import markdown
 import nh3
 
+from svcnotes.store import cachefile
+
 TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
@@ -123,8 +125,12 @@ def _load(path: Path) -> dict[str, str]:
     """The disk cache, or an empty one when it is missing or corrupt (the cache is never needed)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
     except (OSError, ValueError):
+        cachefile.ignored(path)
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+    kept = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+    if not isinstance(data, dict) or len(kept) != len(data):
+        cachefile.ignored(path)
+    return kept

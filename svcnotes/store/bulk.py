@@ -32,6 +32,7 @@ from svcnotes import __version__
 from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem
 from svcnotes.model.record import Record
+from svcnotes.store import cachefile
 from svcnotes.store import stamps as _stamps
 from svcnotes.store.loader import read_file
 from svcnotes.store.stamps import Part, Scan, Stamped, fingerprint, in_scan_order, scan_parts
@@ -87,11 +88,16 @@ def _read_part(path: str, key: str, part: str) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)
-        if (isinstance(data, dict) and data.get("key") == key and data.get("part") == part
-                and isinstance(data.get("entries"), dict)):
-            return data
-    except Exception:  # noqa: BLE001 - any unreadable cache is simply ignored
-        pass
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - any unreadable cache is ignored (and said so)
+        cachefile.ignored(path)
+        return None
+    if not (isinstance(data, dict) and isinstance(data.get("entries"), dict)):
+        cachefile.ignored(path)
+        return None
+    if data.get("key") == key and data.get("part") == part:
+        return data
     return None
 
 
@@ -321,10 +327,14 @@ def cached_result(repo: Repository, name: str, key: str, compute: Any, scanned: 
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)
-        if isinstance(data, dict) and data.get("key") == key:
+        if not (isinstance(data, dict) and "key" in data and "value" in data):
+            cachefile.ignored(path)
+        elif data["key"] == key:
             return data["value"]
-    except Exception:  # noqa: BLE001 - a missing or corrupt cache only costs time
+    except FileNotFoundError:
         pass
+    except Exception:  # noqa: BLE001 - a corrupt cache only costs time (and is said so)
+        cachefile.ignored(path)
     value = compute()
     fingerprint_newest = int(key.rsplit(":", 1)[-1]) if ":" in key else 0
     if fingerprint_newest < int(((scanned if scanned is not None else time.time()) - RACY_SECONDS) * 1e9):

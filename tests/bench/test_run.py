@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import Row
+from bench.run import Row, targets
 
 
 def test_verdict_against_a_time_target():
@@ -19,3 +19,20 @@ def test_memory_over_the_limit_is_a_miss_even_when_fast():
     assert Row("check --base", 1.0, 2048, target="3 s").verdict() == "memory 2.00 GiB over 1.5 GiB"
     assert Row("no time target", 1.0, 2048).verdict() == "memory 2.00 GiB over 1.5 GiB"
     assert Row("no time target", 1.0, 200).verdict() == ""
+
+
+def test_a_cpu_ratio_target_is_judged_beside_the_wall_ratio():
+    row = Row("build full, with history", 20.0, 150, "hugo", 1.2, target="1.5x", cpu=30.0, cpu_ratio=3.0, cpu_target="2.5x")
+    assert row.verdict() == "CPU missed by 20%"
+    assert Row("build full", 20.0, 150, "hugo", 1.6, target="1.5x", cpu_ratio=2.0, cpu_target="2.5x").verdict() == "missed by 7%"
+
+
+def test_a_ratio_target_without_its_floor_is_not_measured_rather_than_met():
+    assert Row("build full, with history", 20.0, 150, target="1.5x", cpu_target="2.5x").verdict() == "not measured (no floor)"
+
+
+def test_targets_are_the_speed_issue_s_for_the_size():
+    assert targets("10k", "build full, with history") == ("1.5x", "2.5x")
+    assert targets("1k", "rebuild, nothing changed") == ("0.5 s", "")
+    assert targets("100k", "check --base main (20-record PR)") == ("1 s", "")
+    assert targets("10k", "validate cold, 1 core") == ("1.25x", "")
