@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -578,6 +580,21 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
+def _worker_start(parent: int) -> None:
+    """A render worker collects garbage again, and dies with the build: a killed build must leave no
+    worker behind that writes into the output folder (or holds the build lock) after it."""
+    gc.enable()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before the line above took effect
+        os._exit(1)
+
+
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
 
 
@@ -625,7 +642,7 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
     gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
         with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=gc.enable) as pool:
+                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
