@@ -43,7 +43,7 @@ from svcnotes.site.tables import tbody_html
 from svcnotes.site.timeline import Timelines
 from svcnotes.store import cachefile
 from svcnotes.store.bulk import paused_gc
-from svcnotes.store.lock import RepoLock
+from svcnotes.store.lock import LockTimeout, RepoLock
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -433,6 +433,9 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
                      if options.notify else None)
     except OSError:  # a read-only checkout: no cache folder, so nothing shared to protect
         pass
+    except LockTimeout as exc:
+        raise LockTimeout(str(exc).replace("another svcnotes command held the repository lock",
+                                           "another build held the build lock")) from None
     try:
         result = _build_site(repo, options)
     finally:

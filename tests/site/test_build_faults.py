@@ -86,7 +86,7 @@ def test_a_build_that_waits_too_long_is_one_error_line(site_repo: Path, tmp_path
     finally:
         lock.release()
     assert done.returncode == 1
-    assert done.stderr.splitlines()[-1].startswith("error: another svcnotes command held the repository lock for 2 s (pid ")
+    assert done.stderr.splitlines()[-1].startswith("error: another build held the build lock for 2 s (pid ")
     assert "Traceback" not in done.stderr
 
 
