@@ -188,13 +188,13 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             _MADE_DIRS.add(folder)
     tmp = os.path.join(os.path.dirname(name), f".{os.path.basename(name)}.tmp")
     try:
-        handle = open(tmp, "wb")
+        target = open(tmp, "wb")
     except FileNotFoundError:  # the folder was removed since this process made it
         os.makedirs(os.path.dirname(name), exist_ok=True)
-        handle = open(tmp, "wb")
-    with handle:
-        handle.write(data)
-    os.replace(tmp, name)
+        target = open(tmp, "wb")
+    with target:
+        target.write(data)
+    os.replace(tmp, name)  # a reader (or a build killed now) sees the old file or the new one, whole
     return True
 
 
