@@ -33,12 +33,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k,10k,100k")
     parser.add_argument("--steps", default="validate,build,history,check,import",
                         help="which steps to run (validate always runs)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run Hugo and our full build this many times in turn; the medians are shown")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
     report = [f"# svcnotes benchmarks, {date.today()}", "",
               f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
     for label in args.sizes.split(","):
-        rows, info = bench_size(label.strip(), SIZES[label.strip()], steps)
+        rows, info = bench_size(label.strip(), SIZES[label.strip()], steps, args.repeat)
         section = f"## {label} complaints\n\n{info}\n\n{table(rows)}\n"
         print(section, flush=True)
         report.append(section)
