@@ -106,7 +106,7 @@ def _parse_lf(text: str, path: str) -> Parsed | None:
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
     if rest < len(text):
         out.body = text[after:] if not text[rest:after].strip() else text[rest:]
-        out.body_start = out.fm_end + 1 if not text[rest:after].strip() else out.fm_end
+        out.body_start = text.count("\n", 0, len(text) - len(out.body)) + 1
     _parse_yaml(out, yaml_text, path, try_simple=odd is None)
     return out
 
@@ -133,6 +133,8 @@ def _parse_lines(text: str, path: str) -> Parsed:
         rest = rest[1:]  # the conventional blank line after the fence
         out.body_start += 1
     out.body = "".join(rest)
+    if not out.body:
+        out.body_start = 0
     _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close], try_simple=False)
     return out
 

@@ -47,11 +47,11 @@ def defaults(kind: str, values: Mapping[str, Any], config: Config, today: date, 
     if kind == "complaint":
         received = values.get("received_at") or now
         responder = values.get("first_responder") or actor
-        return {"status": "registered", "received_at": received,
+        return {"status": KINDS[kind].initial_status, "received_at": received,
                 "registered_at": today if today >= received.date() else received.date(),
                 "first_responder": responder, "owner": values.get("owner") or responder, "currency": config.currency}
     if kind == "callback":
-        return {"status": "scheduled", "assigned_to": actor}
+        return {"status": KINDS[kind].initial_status, "assigned_to": actor}
     if kind == "note":
         return {"at": now, "author": actor}
     return {"tier": "normal", "since": today}

@@ -17,7 +17,7 @@ from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem, Severity
-from svcnotes.model.schema import FINISHED, from_status
+from svcnotes.model.schema import FINISHED, PIPELINE, from_status
 from svcnotes.workflow import approvals, conduct
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Snapshot
 
 APPROVED_OR_LATER = from_status("approved")
-CLOSED = frozenset({"closed"})
+CLOSED = frozenset({PIPELINE[-1]})  # the end of the main pipeline (not not_established)
 
 
 def _located(record: Record, problems: Iterable[Problem]) -> list[Problem]:
