@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+from dataclasses import replace
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ FUTURE_FIELDS = ("received_at", "registered_at", "told_at", "closed_at", "done_a
 def future_dates(snapshot: Snapshot, today: date, config: Config | None = None) -> list[Problem]:
     """What depends on today: W304 for events dated after it (received, registered, told, closed,
     done, note time); E416 for a hold open longer than deadlines.max_hold_days by then."""
-    from svcnotes.workflow.holds import held_too_long, open_hold_expiries
+    from svcnotes.workflow.holds import open_hold_expiries
 
     config = config or Config()
     out = []
