@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib
 import pickle
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
