@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -255,12 +256,12 @@ class KindStore:
 
         return ids.Allocator(prefix, taken_names)
 
-    def _aliases(self) -> list[str]:
+    def _aliases(self) -> builtins.list[str]:
         # former numbers are taken even when no file ever had them; scan the files, not a cached snapshot
         prefix = self.repo.config.prefixes[self.kind.prefix_key]
         return ids.mentioned_ids(self.repo.root / RECORDS_DIR / self.kind.folder, prefix)
 
-    def create_many(self, items: Iterable[tuple[Mapping[str, Any], str]]) -> list[Record]:
+    def create_many(self, items: Iterable[tuple[Mapping[str, Any], str]]) -> builtins.list[Record]:
         """Write many new records (data, body) at once; numbered kinds are numbered in the given order.
 
         The fast path of imports: the taken numbers are read once per year (not per record) under
@@ -269,7 +270,7 @@ class KindStore:
         anything when an id already exists or repeats.
         """
         items = list(items)
-        records: list[Record] = []
+        records: builtins.list[Record] = []
         if not self.kind.year_folders:
             seen: set[str] = set()
             clashes = []
@@ -308,7 +309,7 @@ class KindStore:
                 self.repo.invalidate()
         return records
 
-    def _remove(self, records: list[Record]) -> None:
+    def _remove(self, records: builtins.list[Record]) -> None:
         """Delete files this batch wrote (rollback of a failed create_many)."""
         for record in records:
             try:
@@ -316,7 +317,7 @@ class KindStore:
             except OSError:
                 pass
 
-    def _render(self, data: Mapping[str, Any], body: str) -> tuple[str, Record, list[Problem]]:
+    def _render(self, data: Mapping[str, Any], body: str) -> tuple[str, Record, Sequence[Problem]]:
         """The text of a new record, and the record typed from it (with its reading problems)."""
         rel = self.path_for(str(data["id"]))
         text = render_new(self.kind, data, body)
@@ -324,7 +325,7 @@ class KindStore:
                                         content_digest(text.encode("utf-8")))
         return text, record, problems
 
-    def _check(self, typed: Sequence[tuple[Record, list[Problem]]]) -> None:
+    def _check(self, typed: Sequence[tuple[Record, Sequence[Problem]]]) -> None:
         """check_write over records typed from the text about to be written."""
         self.repo.check_write([record for record, _ in typed], [p for _, problems in typed for p in problems])
 
