@@ -72,6 +72,12 @@ def create_record(repo: Repository, kind: str, values: Mapping[str, Any], body: 
     if missing:
         raise InvalidRecord([Problem("E101", "is required", field=name, hint=f"pass --{name.replace('_', '-')}")
                              for name in missing])
+    from svcnotes.store.repository import Rejected
+    from svcnotes.workflow.states import creation_problems
+
+    late = creation_problems(kind, data)
+    if late:
+        raise Rejected(late)
     if kind == "complaint" and isinstance(data.get("received_at"), date) and not isinstance(data["received_at"], datetime):
         data["received_at"] = datetime.combine(data["received_at"], time(0, 0))
     record = repo.store(kind).create(data, body)

@@ -93,8 +93,9 @@ def test_new_complaint_cannot_start_closed(repo: Path) -> None:
     result = run(repo, "new", "complaint", "--title", "t", "--customer", "hengda-auto", "--channel", "phone",
                  "--category", "delivery", "--severity", "normal", "--status", "closed")
     assert result.exit_code == 1
-    assert f"error: {NEW}:4: E303 closed_at: a closed complaint needs closed_at (结案日期) " \
-           "(fill in 'closed_at:' or move the record back)" in result.stderr.splitlines()
+    assert "error: E605 status: a new complaint starts as 'registered', not 'closed' " \
+           "(create it registered and move it through the workflow (svcnotes transition ID STATUS))" \
+           in result.stderr.splitlines()
     assert "refused: validate would reject this record; nothing written or committed" in result.stderr
     assert state(repo) == before and not (repo / NEW).exists()
 
