@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -135,28 +134,15 @@ class Repository:
         self.callbacks = KindStore(self, KINDS["callback"])
         self.notes = KindStore(self, KINDS["note"])
         self._snapshot: Snapshot | None = None
-        self._unchecked = 0
 
     def check_write(self, records: Sequence[Record], reading: Sequence[Problem] = (), removed: Sequence[str] = ()) -> None:
         """Refuse (Rejected, with every located error) to write records validate would reject;
         `reading` are the problems found typing them, `removed` the paths the write deletes."""
-        if self._unchecked:
-            return
         problems = [p for p in reading if p.is_error]
         for check in WRITE_CHECKS:
             problems += [p for p in check(self, records, removed) if p.is_error]
         if problems:
             raise Rejected(sorted(dict.fromkeys(problems), key=sort_key))
-
-    @contextmanager
-    def unchecked(self) -> Iterator[None]:
-        """Writes inside skip check_write: for a multi-step writer (the demo replay) whose in-between
-        states are not records anyone commits; it validates the outcome itself."""
-        self._unchecked += 1
-        try:
-            yield
-        finally:
-            self._unchecked -= 1
 
     @classmethod
     def open(cls, start: Path | str = ".") -> Repository:
