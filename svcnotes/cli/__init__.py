@@ -35,9 +35,14 @@ AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "rep
 @click.version_option(__version__, prog_name="svcnotes")
 @click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
               help="Record repository (default: the current folder or a parent with svcnotes.toml).")
+@click.option("--lang", type=click.Choice(["zh-CN", "en"]), default=None, envvar="SVCNOTES_LANG",
+              help="Language of messages (default: LANG when it names zh or en, else organisation.locale).")
 @click.pass_context
-def cli(ctx: click.Context, repo_path: str) -> None:
+def cli(ctx: click.Context, repo_path: str, lang: str | None) -> None:
     """svcnotes: customer-service records (customers, complaints, callbacks, notes) as Markdown in git."""
+    from svcnotes import i18n
+
+    i18n.choose(lang)
     ctx.ensure_object(dict)
     ctx.obj["repo_path"] = repo_path
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from svcnotes.i18n import tr, use_repository_locale
 from svcnotes.model.text import display_width, fit
 
 if TYPE_CHECKING:
@@ -30,9 +31,11 @@ def open_repo(ctx: click.Context | None = None) -> Repository:
     ctx = ctx or click.get_current_context()
     path = (ctx.find_root().obj or {}).get("repo_path", ".")
     try:
-        return Repository.open(path)
+        repo = Repository.open(path)
     except NotARepository as exc:
-        raise click.UsageError(f"{exc}; run 'svcnotes init DIR' or pass -C DIR") from None
+        raise click.UsageError(tr("{problem}; run 'svcnotes init DIR' or pass -C DIR").format(problem=exc)) from None
+    use_repository_locale(repo.config.locale)
+    return repo
 
 
 def today_option(func: Any) -> Any:
@@ -50,7 +53,7 @@ def resolve_today(value: Any) -> date:
         try:
             return date.fromisoformat(env)
         except ValueError:
-            raise click.UsageError(f"SVCNOTES_TODAY='{env}' is not a date; write YYYY-MM-DD") from None
+            raise click.UsageError(tr("SVCNOTES_TODAY='{value}' is not a date; write YYYY-MM-DD").format(value=env)) from None
     return date.today()
 
 
@@ -72,7 +75,8 @@ def emit_problems(problems: Sequence[Problem], fmt: str, strict: bool = False, s
             click.echo("\n".join(p.format() if p.is_error else "warning: " + p.format() for p in problems))
         if summary:
             warnings = len([p for p in problems if not p.is_error])
-            click.echo(f"{len([p for p in problems if p.is_error])} error(s), {warnings} warning(s)", err=True)
+            click.echo(tr("{errors} error(s), {warnings} warning(s)").format(
+                errors=len([p for p in problems if p.is_error]), warnings=warnings), err=True)
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
@@ -131,7 +135,7 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
     for t in texts:
         click.echo("  ".join(fit(v, w) for v, w in zip(t, widths, strict=True)).rstrip())
     if not rows:
-        click.echo("(none)", err=True)
+        click.echo(tr("(none)"), err=True)
 
 
 _json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
@@ -177,19 +181,18 @@ def jsonable(value: Any) -> Any:
 
 def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
     """Print an error to stderr and exit with `code`."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(tr("error: {message}").format(message=message), err=True)
     sys.exit(code)
 
 
-GIT_REFUSED_HINT = ("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
-                    "fix what git says above, then run the command again. See what is pending with: git status")
 
 
 def git_refused(message: str) -> None:
     """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
     lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
-    click.echo("\n".join(["error: git refused the change:", *(f"  {line}" for line in lines), GIT_REFUSED_HINT]),
-               err=True)
+    hint = tr("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
+              "fix what git says above, then run the command again. See what is pending with: git status")
+    click.echo("\n".join([tr("error: git refused the change:"), *(f"  {line}" for line in lines), hint]), err=True)
     sys.exit(EXIT_PROBLEMS)
 
 

@@ -22,6 +22,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -345,7 +346,7 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
     if check_only:
         stale = stale_ci_files(repo.root, repo.config)
         for what in stale:
-            click.echo(f"{what}: run svcnotes ci-setup and commit the result")
+            click.echo(tr("{what}: run svcnotes ci-setup and commit the result").format(what=what))
         ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
     written = write_ci_files(repo.root, repo.config, force)
     try:
@@ -384,7 +385,7 @@ def hooks_install(ctx: click.Context, force: bool) -> None:
         fail(str(exc), EXIT_USAGE)
         return
     for path in written:
-        click.echo(f"installed {path}")
+        click.echo(tr("installed {path}").format(path=path))
 
 
 COMMANDS = [history, log_command, register_command, check, pr_summary_command, renumber, audit, ci_setup, hooks]

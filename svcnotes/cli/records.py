@@ -21,6 +21,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -46,15 +47,16 @@ def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> N
     try:
         done = initialise(path, name, locale, branch, lock=not no_ci_lock)
     except AlreadyInitialised as exc:
-        fail(f"{exc}; nothing changed", EXIT_USAGE)
+        fail(tr("{error}; nothing changed").format(error=exc), EXIT_USAGE)
         return
     for item in done.created:
-        click.echo(f"created {item}")
+        click.echo(tr("created {path}").format(path=item))
     if done.commit:
-        click.echo(f"committed {done.commit[:10]} on {branch}")
+        click.echo(tr("committed {commit} on {branch}").format(commit=done.commit[:10], branch=branch))
     for warning in done.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Next: edit {path / 'svcnotes.toml'} (staff directory), then: svcnotes -C {path} new customer ...")
+        click.echo(tr("warning: {message}").format(message=warning), err=True)
+    click.echo(tr("Next: edit {config} (staff directory), then: svcnotes -C {path} new customer ...").format(
+        config=path / "svcnotes.toml", path=path))
 
 
 @click.command()
@@ -99,7 +101,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     if fmt == "text" and not problems:
-        click.echo(f"{count} records, no problems", err=True)
+        click.echo(tr("{count} records, no problems").format(count=count), err=True)
     ctx.exit(status)
 
 

@@ -19,6 +19,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -154,8 +155,8 @@ def doctor(ctx: click.Context, no_site: bool, fmt: str, today: Any) -> None:
     for check in checks:
         click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
         if check.failed and check.fix:
-            click.echo(f"      fix: {check.fix}")
-    click.echo(f"{failed} problem(s) found" if failed else "everything looks fine", err=True)
+            click.echo("      " + tr("fix: {fix}").format(fix=check.fix))
+    click.echo(tr("{count} problem(s) found").format(count=failed) if failed else tr("everything looks fine"), err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 
 
