@@ -90,7 +90,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         from svcnotes.store.staged import staged_tree
 
         with staged_tree(repo.root) as tree:
-            all_problems, count = validate_all(Repository(tree), resolve_today(today))
+            all_problems, count = validate_all(repo if tree == repo.root else Repository(tree), resolve_today(today))
     else:
         all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
