@@ -12,26 +12,32 @@ import click
 
 from svcnotes import __version__
 
+AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing", "keys")
 
-class SvcnotesGroup(click.Group):
-    """The root group: a git step that fails inside any command prints git's message and a hint, not a traceback."""
+
+class TransactionalGroup(click.Group):
+    """Each command runs in one write transaction (store.transaction): all of its writes and commits
+    happen, or none; a refused or failed write is one located error line, exit 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from svcnotes.store.gitops import GitError
+        from svcnotes.store import gitops, transaction
 
         try:
-            return super().invoke(ctx)
-        except GitError as exc:
+            with transaction.scope(notify=lambda message: click.echo(message, err=True)):
+                return super().invoke(ctx)
+        except transaction.TransactionError as exc:
+            from svcnotes.i18n import tr
+
+            click.echo(tr("error: {message}").format(message=exc.problem.format()), err=True)
+            raise click.exceptions.Exit(1) from None
+        except gitops.GitError as exc:  # a git step outside a write (e.g. reading the index): git's words and a hint
             from svcnotes.cli.common import git_refused
 
             git_refused(str(exc))
             return None
 
 
-AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing")
-
-
-@click.group(cls=SvcnotesGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=TransactionalGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="svcnotes")
 @click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
               help="Record repository (default: the current folder or a parent with svcnotes.toml).")

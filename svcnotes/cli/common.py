@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def open_repo(ctx: click.Context | None = None) -> Repository:
-    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none)."""
+def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> Repository:
+    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none).
+
+    An error in svcnotes.toml ends the command with exit 2, every bad key printed with its line
+    (`config_errors=True` leaves them to the caller, as `validate` reports them with the rest)."""
     from svcnotes.store.repository import NotARepository, Repository
 
     ctx = ctx or click.get_current_context()
@@ -35,7 +38,26 @@ def open_repo(ctx: click.Context | None = None) -> Repository:
     except NotARepository as exc:
         raise click.UsageError(tr("{problem}; run 'svcnotes init DIR' or pass -C DIR").format(problem=exc)) from None
     use_repository_locale(repo.config.locale)
+    errors = [p for p in repo.config_problems if p.is_error]
+    if errors and not config_errors:
+        click.echo("\n".join(tr("error: {message}").format(message=p.format()) for p in errors), err=True)
+        click.echo(tr("{count} error(s) in svcnotes.toml; fix them first (see docs/config.md)").format(count=len(errors)),
+                   err=True)
+        ctx.exit(EXIT_USAGE)
+    _settle_interrupted(repo)
     return repo
+
+
+def _settle_interrupted(repo: Repository) -> None:
+    """Complete or roll back what a killed write command left (store.transaction), saying which."""
+    from svcnotes.store import transaction
+
+    if transaction.pending_journal(repo.root) is None:
+        return
+    try:
+        transaction.recover(repo.root, notify=lambda message: click.echo(message, err=True))
+    except transaction.TransactionError as exc:
+        click.echo(tr("warning: {message}").format(message=exc.problem.format()), err=True)
 
 
 def today_option(func: Any) -> Any:
@@ -188,11 +210,12 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
 
 
 def git_refused(message: str) -> None:
-    """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
+    """A git step outside a write failed (a write's refusal is store.transaction's G006 line): print git's own
+    message and what to do, exit 1 (never a traceback)."""
     lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
     hint = tr("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
               "fix what git says above, then run the command again. See what is pending with: git status")
-    click.echo("\n".join([tr("error: git refused the change:"), *(f"  {line}" for line in lines), hint]), err=True)
+    click.echo("\n".join([tr("error: git failed:"), *(f"  {line}" for line in lines), hint]), err=True)
     sys.exit(EXIT_PROBLEMS)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import (
+    EXIT_PROBLEMS,
     EXIT_USAGE,
     complete_record_id,
     complete_staff_id,
@@ -84,7 +85,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
 
         watch_validate(ctx, list(paths) or None, fmt, strict, today)
         return
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, config_errors=True)
     if staged:
         from svcnotes.store.repository import Repository
         from svcnotes.store.staged import staged_tree
@@ -111,7 +112,7 @@ def _new_command(kind_name: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, edit: bool, body: str | None, no_commit: bool, today: Any, **values: Any) -> None:
         from svcnotes.model.problems import Problem
-        from svcnotes.store.repository import InvalidRecord
+        from svcnotes.store.repository import InvalidRecord, Rejected
         from svcnotes.workflow.commits import CommitOptions, UnknownActor, current_actor
         from svcnotes.workflow.intake import coerce_inputs, create_record, defaults, missing_required
 
@@ -134,7 +135,9 @@ def _new_command(kind_name: str) -> click.Command:
         except InvalidRecord as exc:
             for p in exc.problems:
                 click.echo(f"error: {Problem.format(p).replace('<repository>: ', '')}", err=True)
-            ctx.exit(EXIT_USAGE)
+            if isinstance(exc, Rejected):
+                click.echo("refused: validate would reject this record; nothing written or committed", err=True)
+            ctx.exit(EXIT_PROBLEMS if isinstance(exc, Rejected) else EXIT_USAGE)
             return
         click.echo(f"{record.id}  {record.path}")
         if edit:

@@ -24,6 +24,7 @@ STAGED_PATHS = (CONFIG_FILE, "records")
 def worktree_is_staged(root: Path) -> bool:
     """True when the working svcnotes.toml and records/ are exactly what is staged (no unstaged edit, no
     untracked record): then the working files, with their warm validation cache, can be judged instead."""
+    gitops.git(root, "rev-parse", "--git-dir")  # GitError ("not a git repository") where nothing can be staged
     unstaged = gitops.git(root, "diff", "--name-only", "-z", "--", *STAGED_PATHS, check=False)
     untracked = gitops.git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", *STAGED_PATHS, check=False)
     return not unstaged and not untracked

@@ -85,15 +85,22 @@ def test_errors_and_hints_in_chinese(repo: Path, tmp_path: Path) -> None:
                                                "请运行 'svcnotes init DIR'，或用 -C DIR 指定记录库")
 
 
-def test_a_refused_commit_is_explained_in_chinese(repo: Path) -> None:
+def test_a_failed_git_step_is_explained_in_chinese(tmp_path: Path) -> None:
+    write(tmp_path, "svcnotes.toml", "[organisation]\nname = \"x\"\n")  # not a git repository
+    result = run("--lang", "zh-CN", "-C", str(tmp_path), "validate", "--staged")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "错误：git 执行失败："
+    assert lines[-1] == ("提示：git（或 git 钩子，例如 svcnotes 的提交前校验）拦下了它；请按上面 git 的说明修正，然后重新运行该命令。"
+                         "查看待处理的内容：git status")
+
+
+def test_a_refused_write_says_error_in_chinese(repo: Path) -> None:
     write(repo, ".git/hooks/pre-commit", "#!/bin/sh\necho 'commits are frozen' >&2\nexit 1\n")
     (repo / ".git/hooks/pre-commit").chmod(0o755)
     result = run("--lang", "zh-CN", "-C", str(repo), "new", "customer", "--id", "acme", "--name", "Acme 公司")
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        "错误：git 拒绝了这次更改：", "  commits are frozen",
-        "提示：git（或 git 钩子，例如 svcnotes 的提交前校验）拦下了它；请按上面 git 的说明修正，然后重新运行该命令。"
-        "查看待处理的内容：git status"]
+    assert result.stderr.startswith("错误：<repository>: G006 git refused the commit: commits are frozen (")
 
 
 def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:

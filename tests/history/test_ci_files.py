@@ -213,11 +213,10 @@ def test_a_verb_whose_commit_a_hook_refuses_prints_gits_message_and_what_to_do(r
     git(repo, "commit", "-q", "--no-verify", "-am", "slipped past the hook")
     result = run(repo, "new", "customer", "--id", "acme", "--name", "Acme 公司")
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
-    assert lines[0] == "error: git refused the change:"
-    assert f"  {CLOSD}" in lines
-    assert lines[-1].startswith("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; ")
-    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: <repository>: G006 git refused the commit: {CLOSD}; 1 error(s), 0 warning(s) "
+        "(nothing was changed; fix what git says (a hook, the identity, free space) and run it again)"]
+    assert not (repo / "records/customers/acme.md").exists()  # the record is as it was before the verb
 
 
 def test_a_foreign_hooks_refusal_is_shown_as_git_said_it(repo: Path) -> None:
@@ -225,8 +224,17 @@ def test_a_foreign_hooks_refusal_is_shown_as_git_said_it(repo: Path) -> None:
     (repo / ".git/hooks/pre-commit").chmod(0o755)
     result = run(repo, "new", "customer", "--id", "acme", "--name", "Acme 公司")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[:2] == ["error: git refused the change:",
-                                              "  commits are frozen until the audit ends"]
+    assert "G006 git refused the commit: commits are frozen until the audit ends (" in result.stderr
+
+
+def test_a_git_step_outside_a_write_prints_gits_message_and_a_hint(tmp_path: Path) -> None:
+    write(tmp_path, "svcnotes.toml", "[organisation]\nname = \"x\"\n")  # a record repository that is no git repository
+    result = run(tmp_path, "validate", "--staged")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: git failed:"
+    assert any(line.startswith("  fatal: not a git repository") for line in lines)
+    assert lines[-1].startswith("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; ")
 
 
 def test_validate_only_reports_the_codes_asked_for(repo: Path) -> None:
