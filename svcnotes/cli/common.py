@@ -196,6 +196,35 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class Progress:
+    """A progress bar on stderr for a long command, only when stderr is a terminal (quiet in pipes, CI, logs).
+
+    Use as `with Progress(tr("Replaying")) as progress: core(..., progress=progress)`; the core calls
+    `progress(done, total)` as it goes."""
+
+    def __init__(self, label: str) -> None:
+        self.bar: Any = None
+        self.done = 0
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=1, label=label, file=sys.stderr)
+
+    def __enter__(self) -> Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.done)
+        self.done = done
+
+
 def jsonable(value: Any) -> Any:
     """Typed values (Decimal, dates) as JSON-ready data."""
     return _jsonable(value)
