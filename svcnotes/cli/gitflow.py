@@ -374,11 +374,18 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
         written += write_lock(repo.root, build_lock(wheelhouse))
     except LockFailed as exc:
         for item in written:
-            click.echo(f"{item.action} {item.path}")
+            click.echo(_written(item))
         fail(f"could not lock CI's dependencies: pip download said: {exc} "
              "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)")
     for item in written:
-        click.echo(f"{item.action} {item.path}")
+        click.echo(_written(item))
+
+
+def _written(item: Any) -> str:
+    """One line of ci-setup's report: what it did to a file."""
+    return {"created": tr("created {path}"), "updated": tr("updated {path}"), "replaced": tr("replaced {path}"),
+            "kept": tr("kept {path}"), "unchanged": tr("unchanged {path}"),
+            "removed": tr("removed {path}")}[item.action].format(path=item.path)
 
 
 @click.group()

@@ -160,3 +160,14 @@ def _fields(text: str) -> list[str]:
     import string
 
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def test_ci_setup_reports_in_chinese(repo: Path) -> None:
+    write(repo, "CODEOWNERS", "records/** @team\n")
+    result = run("--lang", "zh-CN", "-C", str(repo), "ci-setup")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "已创建 .github/workflows/svcnotes.yml" in lines
+    assert "保留 CODEOWNERS（有人改过；--force 会替换）" in lines
+    check = run("--lang", "zh-CN", "-C", str(repo), "ci-setup", "--check")
+    assert check.exit_code == 0
