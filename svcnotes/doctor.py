@@ -209,7 +209,7 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
 
 # Add a check: one function (repository -> Check) with a docstring, listed here.
 CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task,
-                                            check_ci, check_interrupted)
+                                            check_interrupted, check_ci)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

@@ -12,7 +12,7 @@ import click
 
 from svcnotes import __version__
 
-AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing", "keys")
+AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "volumes", "demo", "editing", "keys")
 
 
 class TransactionalGroup(click.Group):
