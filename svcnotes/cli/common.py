@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -230,7 +230,7 @@ def jsonable(value: Any) -> Any:
     return _jsonable(value)
 
 
-def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
+def fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
     """Print an error to stderr and exit with `code`."""
     click.echo(tr("error: {message}").format(message=message), err=True)
     sys.exit(code)
@@ -238,7 +238,7 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
 
 
 
-def git_refused(message: str) -> None:
+def git_refused(message: str) -> NoReturn:
     """A git step outside a write failed (a write's refusal is store.transaction's G006 line): print git's own
     message and what to do, exit 1 (never a traceback)."""
     lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,9 @@ def log_command(ctx: click.Context, since: Any, until: Any, author: str, kind: s
 
     repo = open_repo(ctx)
     history = open_log(repo.root, repo.config) or HistoryIndex()
-    rows = query(history, LogFilter(since.date() if since else None, until.date() if until else None, author,
-                                  kind or "", field_name, record), repo.config)
+    rows: Iterable[dict[str, Any]] = query(history, LogFilter(since.date() if since else None,
+                                                              until.date() if until else None, author,
+                                                              kind or "", field_name, record), repo.config)
     columns = [("date", "date"), ("commit", "commit"), ("staff", "staff"), ("record", "record"),
                ("action", "action"), ("field", "field"), ("old", "old"), ("new", "new"), ("pr", "pr")]
     if fmt == "text":

@@ -157,7 +157,7 @@ def _new_command(kind_name: str) -> click.Command:
         click.Option(["--no-commit"], is_flag=True, help="Write the file but do not commit it."),
     ]
     command = today_option(command)
-    return click.Command(kind_name, callback=command, params=params + command.__click_params__,
+    return click.Command(kind_name, callback=command, params=params + command.__click_params__,  # type: ignore[attr-defined]
                          help=f"Create a {kind.en.lower()} ({kind.zh}). Missing required fields are prompted for on a terminal.\n\n"
                               + _example(kind_name))
 
@@ -188,7 +188,7 @@ def _filters(record: Any, status: str | None, customer: str | None, category: st
              owner: str | None, since: Any, until: Any) -> bool:
     data = record.data
     day = next((data.get(k) for k in ("received_at", "due", "at", "since") if data.get(k)), None)
-    day = day.date() if hasattr(day, "hour") else day
+    day = day.date() if day is not None and hasattr(day, "hour") else day
     return ((not status or record.status in status.split(","))
             and (not customer or data.get("customer") == customer)
             and (not category or data.get("category") == category)

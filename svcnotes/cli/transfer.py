@@ -93,7 +93,8 @@ def _suggest(file: Path, kind: str, encoding: str | None) -> None:
     except (OSError, LookupError, ValueError) as exc:
         fail(f"{file}: cannot read the file: {exc}", EXIT_USAGE)
         return
-    click.echo(suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], file.stem), nl=False)
+    sample: list[dict[str, object]] = [dict(r.values) for r in table.rows[:200]]
+    click.echo(suggest_mapping(table.headers, kind, sample, file.stem), nl=False)
 
 
 @click.command()
