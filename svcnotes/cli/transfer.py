@@ -19,6 +19,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -92,7 +93,8 @@ def _suggest(file: Path, kind: str, encoding: str | None) -> None:
     except (OSError, LookupError, ValueError) as exc:
         fail(f"{file}: cannot read the file: {exc}", EXIT_USAGE)
         return
-    click.echo(suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], file.stem), nl=False)
+    sample: list[dict[str, object]] = [dict(r.values) for r in table.rows[:200]]
+    click.echo(suggest_mapping(table.headers, kind, sample, file.stem), nl=False)
 
 
 @click.command()
@@ -173,8 +175,8 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -
     for check in checks:
         click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
         if check.failed and check.fix:
-            click.echo(f"      fix: {check.fix}")
-    click.echo(f"{failed} problem(s) found" if failed else "everything looks fine", err=True)
+            click.echo("      " + tr("fix: {fix}").format(fix=check.fix))
+    click.echo(tr("{count} problem(s) found").format(count=failed) if failed else tr("everything looks fine"), err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 
 
