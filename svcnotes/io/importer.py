@@ -13,6 +13,7 @@ identity) stands in for the first responder when the mapping names none.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,8 +138,11 @@ def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
 
 def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | None, dry_run: bool = False,
                encoding: str | None = None, report_path: Path | None = None,
-               options: ImportOptions = ImportOptions()) -> ImportResult:
-    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal."""
+               options: ImportOptions = ImportOptions(),
+               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal.
+
+    `progress(done, total)` is called as rows are planned (the CLI draws it on a terminal)."""
     if kind not in IMPORT_KINDS:
         raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
     if not path.is_file():
@@ -152,7 +156,9 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
         # an unset or empty default (as --suggest-map writes it) means: the importing staff member
         mapping = dataclasses.replace(mapping, defaults={**mapping.defaults, actor_field: resolve_actor(repo, options.actor)})
     keys, customers = existing_state(repo)
-    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source)
+    total = table.total
+    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source,
+                       progress=(lambda n: progress(n, total)) if progress else None)
     result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
     if report_path is not None:
         report_path.write_text(plan.rejected_csv(), encoding="utf-8-sig", newline="")

@@ -17,14 +17,26 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
+from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping as TMapping
+from typing import Any
 
 from svcnotes.io.mapping import BODY, Mapping, check_headers, render_template
 from svcnotes.io.tabular import Row, Table
-from svcnotes.io.values import Cell, cell_text, is_na, parse_bool, parse_date, parse_datetime, parse_decimal, parse_int, split_list
+from svcnotes.io.values import (
+    Cell,
+    cell_text,
+    is_na,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_int,
+    split_list,
+)
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field
 from svcnotes.model.problems import Problem, Severity, did_you_mean
@@ -212,7 +224,8 @@ def _cells_of(row: Row, headers: list[str]) -> tuple[str, ...]:
 
 def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None = None,
                 existing_keys: Iterable[str] = (), *, customers: TMapping[str, str] | None = None,
-                config: Config | None = None, source: str | None = None) -> ImportPlan:
+                config: Config | None = None, source: str | None = None,
+                progress: Callable[[int], None] | None = None) -> ImportPlan:
     """Plan the import of `rows` (a Table, or Rows) as records of `kind` (default: the mapping's).
 
     `existing_keys` are provenance keys of earlier imports (re-running imports nothing new);
@@ -239,7 +252,9 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     records: list[PlannedRecord] = []
     for bad in table.bad_rows if table else ():
         results.append(RowResult(bad.number, REJECTED, "", bad.reason, bad.cells))
-    for row in row_list:
+    for done, row in enumerate(row_list, len(results) + 1):
+        if progress is not None:
+            progress(done)
         cells = _cells_of(row, headers)
         if missing_key:
             results.append(RowResult(row.number, REJECTED, "", f"key column(s) {', '.join(missing_key)} not in the file", cells))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from svcnotes.model.schema import KINDS
 
@@ -132,7 +132,7 @@ def suggest_mapping(headers: list[str], kind: str, rows: Iterable[dict[str, obje
     schema = KINDS[kind]
     found, keys = match_headers(headers, kind)
     samples = list(rows or [])
-    lines = [f"# svcnotes import mapping (suggested; check every line, then run svcnotes import --map)",
+    lines = ["# svcnotes import mapping (suggested; check every line, then run svcnotes import --map)",
              f"kind = {_q(kind)}", f"source = {_q(source or 'import')}"]
     lines.append(f"key = [{', '.join(_q(k) for k in keys)}]" if keys else "# key = [\"编号\"]   # the source id column(s)")
     lines += ['na = ["N/A", "n/a", "无", "-"]', "", "[columns]"]

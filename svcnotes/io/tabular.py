@@ -15,10 +15,10 @@ import codecs
 import csv
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Iterator
 
 from svcnotes.io.values import Cell
 
@@ -181,7 +181,7 @@ def read_csv_text(text: str, source: str = "<text>", header_row: int | None = No
         elif len(cleaned) > width:
             table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cleaned)))
         else:
-            table.rows.append(Row(number, dict(zip(table.headers, cleaned))))
+            table.rows.append(Row(number, dict(zip(table.headers, cleaned, strict=False))))
     if error:
         table.bad_rows.append(BadRow(start, error))
     return table
@@ -234,7 +234,7 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
                                          tuple(str(c) for c in cells)))
             continue
         cells = cells + [""] * (hw - len(cells))
-        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw]))))
+        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw], strict=False))))
     return table
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from svcnotes.io.mapping import load_mapping, suggest_mapping, parse_mapping
+from svcnotes.io.mapping import load_mapping, parse_mapping, suggest_mapping
 from svcnotes.io.plan import plan_import
 from svcnotes.io.tabular import read_table
 
