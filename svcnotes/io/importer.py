@@ -158,7 +158,7 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
     keys, customers = existing_state(repo)
     total = table.total
     plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source,
-                       progress=(lambda n: progress(n, total)) if progress else None)
+                       progress=(lambda n: progress(n, total)) if progress else None, ids=repo.snapshot().by_id)
     result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
     if report_path is not None:
         report_path.write_text(plan.rejected_csv(), encoding="utf-8-sig", newline="")

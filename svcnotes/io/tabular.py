@@ -3,7 +3,9 @@
 CSV bytes are decoded by a fixed strategy (UTF-16 BOM, then strict UTF-8 with or without BOM,
 then strict GB18030, then charset-normalizer, then Latin-1 which never fails); line endings may
 be LF, CRLF, CR or mixed; quoted fields may span lines. Preamble junk above the header (such as
-`unzip` output) is skipped. Every cell is trimmed of surrounding whitespace.
+`unzip` output) is skipped. Every value is trimmed of surrounding whitespace and loses stray
+byte-order marks and zero-width characters (`clean_cell`); each row also keeps its cells exactly
+as the file has them (`Row.raw`), for the rejects file.
 
 A row's number is the line of the file where the record starts (CSV) or the sheet row (XLSX), so
 a person can find it in an editor or in Excel.
@@ -29,10 +31,11 @@ csv.field_size_limit(16 * 1024 * 1024)  # long narratives (the CFPB sample has 2
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: header -> cell, and where it starts in the source."""
+    """One data row: header -> cell, where it starts in the source, and its cells as in the file."""
 
     number: int
     values: dict[str, Cell]
+    raw: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,25 @@ def _lines(text: str) -> Iterator[str]:
         yield m.group(0)
 
 
-def _clean(cell: str) -> str:
-    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+# Characters nobody types on purpose: byte-order marks anywhere (files glued together keep
+# theirs), and zero-width or direction marks at either end of a cell.
+_EDGE_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\u202e\u00ad"
+
+
+def clean_cell(cell: str) -> str:
+    """A cell as imported: line ends as LF, U+FEFF removed, whitespace and invisible marks trimmed."""
+    text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    return text.strip().strip(_EDGE_INVISIBLE).strip()
+
+
+_clean = clean_cell
 
 
 def _headers(cells: list[str], table: Table) -> list[str]:
     """Trimmed header names; blanks become col<N>, repeats get .2, .3 (each noted)."""
     names: list[str] = []
     for n, cell in enumerate(cells, 1):
-        name = _clean(cell).lstrip("\ufeff") or f"col{n}"
+        name = _clean(cell) or f"col{n}"
         if name in names:
             k = 2
             while f"{name}.{k}" in names:
@@ -175,13 +188,13 @@ def read_csv_text(text: str, source: str = "<text>", header_row: int | None = No
             continue  # blank line
         cleaned = [_clean(c) for c in cells]
         if len(cleaned) > width and not any(cleaned[width:]):
-            cleaned = cleaned[:width]  # trailing empty cells, as Excel writes them
+            cleaned, cells = cleaned[:width], cells[:width]  # trailing empty cells, as Excel writes them
         if len(cleaned) < width:
-            table.bad_rows.append(BadRow(number, f"missing fields: {len(cleaned)} of {width} columns", tuple(cleaned)))
+            table.bad_rows.append(BadRow(number, f"missing fields: {len(cleaned)} of {width} columns", tuple(cells)))
         elif len(cleaned) > width:
-            table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cleaned)))
+            table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cells)))
         else:
-            table.rows.append(Row(number, dict(zip(table.headers, cleaned, strict=False))))
+            table.rows.append(Row(number, dict(zip(table.headers, cleaned, strict=False)), tuple(cells)))
     if error:
         table.bad_rows.append(BadRow(start, error))
     return table
@@ -198,7 +211,15 @@ def _xlsx_cell(value: object) -> Cell:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 482028 as 482028.0
-    return str(value).replace("\r\n", "\n").strip()
+    return clean_cell(str(value))
+
+
+def _xlsx_raw(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
 def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None) -> Table:
@@ -208,7 +229,11 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
-        records = [(n, [_xlsx_cell(v) for v in values]) for n, values in enumerate(ws.iter_rows(values_only=True), 1)]
+        raws: dict[int, tuple[object, ...]] = {}
+        records = []
+        for n, values in enumerate(ws.iter_rows(values_only=True), 1):
+            raws[n] = values
+            records.append((n, [_xlsx_cell(v) for v in values]))
     finally:
         book.close()
     table = Table(path.name, [], encoding="xlsx")
@@ -231,10 +256,11 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
             continue
         if any(c != "" for c in cells[hw:]):
             table.bad_rows.append(BadRow(number, f"extra fields: cells beyond the {hw} headed columns",
-                                         tuple(str(c) for c in cells)))
+                                         tuple(_xlsx_raw(v) for v in raws[number][:width])))
             continue
         cells = cells + [""] * (hw - len(cells))
-        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw], strict=False))))
+        raw = tuple(_xlsx_raw(v) for v in raws[number][:hw])
+        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw], strict=False)), raw))
     return table
 
 

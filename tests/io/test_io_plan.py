@@ -50,9 +50,20 @@ def plan(existing: tuple[str, ...] = (), customers: dict[str, str] | None = None
 def test_every_row_gets_exactly_one_outcome() -> None:
     p = plan()
     assert [(r.row, r.outcome) for r in p.results] == [
-        (2, "imported"), (3, "imported"), (4, "duplicate"), (5, "rejected"), (6, "rejected"), (7, "rejected"), (8, "rejected")]
-    assert p.counts() == {"imported": 2, "duplicate": 1, "rejected": 4}
-    assert p.summary() == "legacy.csv: 7 rows: 2 imported, 1 duplicate, 4 rejected; 2 new customers"
+        (2, "imported"), (3, "imported"), (4, "duplicate"), (5, "rejected"), (6, "rejected"), (7, "rejected"), (8, "imported")]
+    assert p.counts() == {"imported": 3, "duplicate": 1, "rejected": 3}
+    assert p.summary() == "legacy.csv: 7 rows: 3 imported, 1 duplicate, 3 rejected; 3 new customers"
+
+
+def test_a_row_with_an_empty_key_is_keyed_by_its_content_not_rejected() -> None:
+    p = plan()
+    row = next(r for r in p.records if r.row == 8)
+    assert row.key.startswith("legacy:row-") and row.data["customer"] == customer_slug("无编号")
+    assert [x.format() for x in p.problems if x.code == "I002"] == [
+        "legacy.csv: I002 key: 1 row(s) have nothing in the key column(s) 编号: each is keyed by its whole content "
+        "instead (exact copies count as duplicates)"]
+    again = plan(tuple(r.key for r in p.records))
+    assert again.counts() == {"imported": 0, "duplicate": 4, "rejected": 3}
 
 
 def test_rows_are_typed_per_schema_with_provenance() -> None:
@@ -65,7 +76,7 @@ def test_rows_are_typed_per_schema_with_provenance() -> None:
     assert first.data["imported"] == [{"source": "legacy.csv", "row": 2, "key": "legacy:A1"}]
     assert first.body == "客户来电"
     assert list(first.data)[:3] == ["title", "status", "customer"]  # schema order
-    assert [r.row for r in p.records] == [3, 2]  # received order, for YYMM numbering
+    assert [r.row for r in p.records] == [3, 2, 8]  # received order, for YYMM numbering
 
 
 def test_reasons_name_the_field_and_the_fix() -> None:
@@ -73,19 +84,18 @@ def test_reasons_name_the_field_and_the_fix() -> None:
     assert reasons[5].startswith("received_at: '2020-06-31' is not a real calendar date")
     assert "status: '暂停' is not a status we know" in reasons[6] and "[values.status]" in reasons[6]
     assert reasons[7] == "missing fields: 2 of 7 columns"
-    assert reasons[8] == "the key column(s) 编号 are empty"
     assert plan().rejected_csv().splitlines()[0] == "row,outcome,reason,编号,投诉日期,客户名称,问题,状态,金额,描述"
 
 
 def test_running_again_with_earlier_keys_imports_nothing() -> None:
     first = plan()
     again = plan(tuple(r.key for r in first.records))
-    assert again.counts()["imported"] == 0 and again.counts()["duplicate"] == 3
+    assert again.counts()["imported"] == 0 and again.counts()["duplicate"] == 4
 
 
 def test_customers_are_matched_by_name_or_created_with_stable_slugs() -> None:
     p = plan(customers={"ACME CORP": "acme"})
-    assert [c.name for c in p.customers] == ["恒达汽车"]
+    assert [c.name for c in p.customers] == ["恒达汽车", "无编号"]
     assert p.customers[0].data == {"id": customer_slug("恒达汽车"), "name": "恒达汽车", "tier": "normal"}
     by_row = {r.row: r.data["customer"] for r in p.records}
     assert by_row[3] == "acme" and by_row[2] == customer_slug("恒达汽车")
