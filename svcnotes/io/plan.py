@@ -191,6 +191,10 @@ class _Converter:
         if t == "enum":
             allowed = self.choices(f)
             if text not in allowed:
+                from svcnotes.model.labels import code_for_label
+
+                text = code_for_label(f, text, self.config) or text  # a label svcnotes wrote (已结案, Closed)
+            if text not in allowed:
                 raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
             return text
         number = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)

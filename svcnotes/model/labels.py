@@ -79,17 +79,12 @@ FIELD_ENUMS: dict[tuple[str, str], str] = {
 }
 
 
-def _pairs(f: Field, config: Config | None) -> dict[str, tuple[str, str]]:
-    """code -> (zh, en) for the choices of one enum field."""
+def _pairs(f: Field, config: Config | None) -> list[tuple[str, tuple[str, str]]]:
+    """(code, (zh, en)) for the choices of one enum field; a code may have labels in several enums."""
     if f.choices_from:
         config = config or Config()
-        return dict({"categories": config.categories, "departments": config.departments}.get(f.choices_from, {}))
-    out: dict[str, tuple[str, str]] = {}
-    for values in ENUM_LABELS.values():
-        for code, pair in values.items():
-            if code in f.choices and code not in out:
-                out[code] = pair
-    return out
+        return list({"categories": config.categories, "departments": config.departments}.get(f.choices_from, {}).items())
+    return [(code, pair) for values in ENUM_LABELS.values() for code, pair in values.items() if code in f.choices]
 
 
 def label_for(owner: str, f: Field, code: Any, locale: str, config: Config | None = None) -> Any:
@@ -97,18 +92,15 @@ def label_for(owner: str, f: Field, code: Any, locale: str, config: Config | Non
     if not isinstance(code, str):
         return code
     col = 1 if locale.lower().startswith("en") else 0
-    if f.choices_from:
-        pair = _pairs(f, config).get(code)
-        return pair[col] if pair else code
     enum = FIELD_ENUMS.get((owner, f.name))
-    pair = ENUM_LABELS.get(enum, {}).get(code) if enum else None
+    pair = ENUM_LABELS.get(enum, {}).get(code) if enum and not f.choices_from else None
     if pair is None:
-        pair = _pairs(f, config).get(code)
+        pair = next((p for c, p in _pairs(f, config) if c == code), None)
     return pair[col] if pair else code
 
 
 def code_for_label(f: Field, text: str, config: Config | None = None) -> str | None:
     """The code whose zh or en label is `text` (case-insensitive) among the field's choices; None if none or several."""
     wanted = text.strip().casefold()
-    found = {code for code, pair in _pairs(f, config).items() if wanted in (pair[0].casefold(), pair[1].casefold())}
+    found = {code for code, pair in _pairs(f, config) if wanted in (pair[0].casefold(), pair[1].casefold())}
     return found.pop() if len(found) == 1 else None

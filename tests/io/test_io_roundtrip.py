@@ -187,3 +187,29 @@ def test_import_without_kind_of_a_plain_register_is_a_usage_error(repo: Path, tm
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == ("Error: --kind is needed: " + str(plain) + " is not a file written by "
                                               "`svcnotes export data` (then give --kind complaint/customer/callback)")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_record_lists_come_back_by_id_with_a_suggested_map_and_no_duplicate_customers(tmp_path: Path, locale: str) -> None:
+    src = demo_repository(tmp_path)
+    dst = empty_repository(tmp_path, src / "svcnotes.toml")
+    for kind in ("customer", "complaint"):
+        listed = run(src, "export", f"{kind}-list", "--include-personal", "--locale", locale)
+        (tmp_path / f"{kind}.csv").write_bytes(listed.stdout_bytes)
+        suggested = run(dst, "import", str(tmp_path / f"{kind}.csv"), "--kind", kind, "--suggest-map")
+        mapping = suggested.stdout
+        assert '= "id"' in mapping and "[defaults]\n\n" in mapping, mapping  # every required field has a column
+        (tmp_path / f"{kind}.toml").write_text(mapping, encoding="utf-8")
+        result = run(dst, "import", str(tmp_path / f"{kind}.csv"), "--kind", kind, "--map", str(tmp_path / f"{kind}.toml"))
+        assert result.exit_code == 0 and " 0 rejected" in result.stdout.splitlines()[0], result.output
+    a, b = Repository(src).snapshot(), Repository(dst).snapshot()
+    assert sorted(r.id for r in b.records["customer"]) == sorted(r.id for r in a.records["customer"])
+    assert sorted(r.id for r in b.records["complaint"]) == sorted(r.id for r in a.records["complaint"])
+    for mine in b.records["complaint"]:
+        theirs = a.by_id[mine.id]
+        for name in ("status", "customer", "channel", "severity", "category", "amount", "received_at", "request"):
+            assert mine.data.get(name) == theirs.data.get(name), (mine.id, name)
+    for mine in b.records["customer"]:
+        theirs = a.by_id[mine.id].data
+        assert {k: mine.data.get(k) for k in ("name", "tier", "account_owner", "confidentiality")} == \
+            {k: theirs.get(k) for k in ("name", "tier", "account_owner", "confidentiality")}
