@@ -333,7 +333,7 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     plan.problems += _shared_reasons(plan)
     if unkeyed:
         plan.problems.append(Problem(
-            "I002", f"{unkeyed} row(s) have nothing in the key column(s) {', '.join(mapping.key)}: each is keyed by its "
+            "I004", f"{unkeyed} row(s) have nothing in the key column(s) {', '.join(mapping.key)}: each is keyed by its "
             "whole content instead (exact copies count as duplicates)", src, field="key", severity=Severity.WARNING))
     return plan
 

@@ -134,6 +134,30 @@ def test_suggest_map_prints_a_mapping_for_the_header(repo: Path, source: tuple[P
     assert 'kind = "complaint"' in result.output.splitlines()
 
 
+def test_import_reports_progress_as_rows_are_planned_and_stays_quiet_off_a_terminal(
+        repo: Path, source: tuple[Path, Path]) -> None:
+    from svcnotes.io.importer import run_import
+
+    csv_path, mapping = source
+    calls: list[tuple[int, int]] = []
+    run_import(Repository(repo), csv_path, "complaint", mapping, dry_run=True, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (5, 5) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    quiet = run(repo, "import", str(csv_path), "--kind", "complaint", "--map", str(mapping), "--dry-run")
+    assert "\r" not in quiet.output and "reading rows" not in quiet.output
+
+
+def test_progress_redraws_one_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from svcnotes.cli.transfer import Progress
+
+    progress = Progress("reading rows", enabled=True)
+    for done in range(1, 1001):
+        progress(done, 1000)
+    progress.end()
+    err = capsys.readouterr().err
+    assert err.startswith("\rreading rows 1/1,000\rreading rows 10/1,000") and err.endswith("\rreading rows 1,000/1,000\n")
+    assert err.count("\r") == 101  # the first row at once, then every 1%
+
+
 # ---- acceptance on the real corpora ----------------------------------------------------------
 
 CAR_FILES = ("renqiang06_2020-06_utf8.csv", "renqiang06_2021-02_utf8.csv", "sodagreen-qf_2021-01_utf8.csv",

@@ -136,7 +136,7 @@ def test_example_mapping_reads_the_bom_file_with_misaligned_columns_and_no_ids(t
     assert plan.counts()["imported"] + plan.counts()["duplicate"] == 600
     assert all(r.reason.startswith("same key as row ") for r in plan.rows("duplicate"))
     assert not [r for r in plan.records if "\ufeff" in r.data["title"] or "\ufeff" in r.body]
-    assert [p.code for p in plan.problems] == ["I002"]  # keyed by content, said once
+    assert [p.code for p in plan.problems] == ["I004"]  # keyed by content, said once
 
 
 def test_rejects_file_keeps_cells_as_the_file_has_them(tmp_path: Path) -> None:

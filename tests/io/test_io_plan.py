@@ -59,8 +59,8 @@ def test_a_row_with_an_empty_key_is_keyed_by_its_content_not_rejected() -> None:
     p = plan()
     row = next(r for r in p.records if r.row == 8)
     assert row.key.startswith("legacy:row-") and row.data["customer"] == customer_slug("无编号")
-    assert [x.format() for x in p.problems if x.code == "I002"] == [
-        "legacy.csv: I002 key: 1 row(s) have nothing in the key column(s) 编号: each is keyed by its whole content "
+    assert [x.format() for x in p.problems if x.code == "I004"] == [
+        "legacy.csv: I004 key: 1 row(s) have nothing in the key column(s) 编号: each is keyed by its whole content "
         "instead (exact copies count as duplicates)"]
     again = plan(tuple(r.key for r in p.records))
     assert again.counts() == {"imported": 0, "duplicate": 4, "rejected": 3}
