@@ -225,7 +225,7 @@ def _refuse_invalid(ctx: click.Context, repo: Any, allow_invalid: bool) -> None:
 
 def _export_data(ctx: click.Context, repo: Any, out: Path | None, allow_invalid: bool) -> None:
     """`svcnotes export data OUT`: the lossless workbook (OUT.xlsx) or folder of CSVs (OUT/)."""
-    from svcnotes.io.data import data_tables, to_data_xlsx, too_long, write_data_csv
+    from svcnotes.io.data import data_tables, to_data_xlsx, unwritable, write_data_csv
     from svcnotes.io.export import write_file
 
     if out is None:
@@ -240,9 +240,9 @@ def _export_data(ctx: click.Context, repo: Any, out: Path | None, allow_invalid:
     tables = data_tables(repo.snapshot(), head if len(head) == 40 else "")
     records = sum(len(t.rows) for t in tables if "." not in t.name and not t.name.startswith("_"))
     if out.suffix.lower() in (".xlsx", ".xlsm"):
-        long_cells = too_long(tables)
-        if long_cells:
-            fail(f"{len(long_cells)} cell(s) are longer than Excel keeps (32,767 characters), e.g. {long_cells[0]}; "
+        bad_cells = unwritable(tables)
+        if bad_cells:
+            fail(f"{len(bad_cells)} cell(s) cannot be kept exactly in an .xlsx file, e.g. {bad_cells[0]}; "
                  f"export to a folder of CSV files instead: svcnotes export data {out.with_suffix('')}/")
         write_file(out, to_data_xlsx(tables))
     else:

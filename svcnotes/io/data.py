@@ -229,10 +229,23 @@ def to_data_xlsx(tables: list[Table]) -> bytes:
     return buf.getvalue()
 
 
-def too_long(tables: list[Table]) -> list[str]:
-    """Cells longer than Excel keeps (32,767 characters): 'table row N column' for each."""
-    return [f"{t.name} row {n} {t.columns[i]}" for t in tables for n, row in enumerate(t.rows, 2)
-            for i, v in enumerate(row) if isinstance(v, str) and len(v) > XLSX_TEXT_MAX]
+def unwritable(tables: list[Table]) -> list[str]:
+    """Cells an .xlsx cannot hold exactly: longer than 32,767 characters, or with control characters
+    (other than tab and newline) or carriage returns; 'table row N column: why' for each."""
+    import re
+
+    control = re.compile(r"[\x00-\x08\x0b-\x1f]")  # \r included: XML turns it into \n
+    out = []
+    for t in tables:
+        for n, row in enumerate(t.rows, 2):
+            for i, v in enumerate(row):
+                if not isinstance(v, str):
+                    continue
+                if len(v) > XLSX_TEXT_MAX:
+                    out.append(f"{t.name} row {n} {t.columns[i]}: longer than Excel keeps (32,767 characters)")
+                elif control.search(v):
+                    out.append(f"{t.name} row {n} {t.columns[i]}: a control character or carriage return")
+    return out
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -371,11 +384,11 @@ def read_data(path: Path, config: Config) -> DataSet:
     reader = _Reader(config)
     _, meta_rows = _rows(tables.get(META, []))
     for _, row in meta_rows:
-        kind, rid = _text(row.get("kind")), _text(row.get("id"))
-        if kind in KINDS:
-            out.meta[(kind, rid)] = {k: _text(row.get(k)) for k in META_COLUMNS}
-        elif kind:
-            out.info[kind] = rid
+        name, rid = _text(row.get("kind")), _text(row.get("id"))
+        if name in KINDS:
+            out.meta[(name, rid)] = {k: _text(row.get(k)) for k in META_COLUMNS}
+        elif name:
+            out.info[name] = rid
     for kind_name, sheet in SHEETS.items():
         if sheet not in tables:
             continue

@@ -185,7 +185,9 @@ def _xlsx_value(value: Any, column: SheetColumn, locale: str) -> Any:
         return int(value) if value == value.to_integral_value() and column.type in ("int", "count") else float(value)
     if isinstance(value, (date, datetime)):
         return value
-    return _text(value, locale)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", _text(value, locale))  # a report for reading: drop what Excel refuses
 
 
 def _sheet_title(title: str) -> str:

@@ -195,20 +195,20 @@ def suggest_mapping(headers: list[str], kind: str, rows: Iterable[dict[str, obje
             note = "   # a staff id from svcnotes.toml" if f.type == "ref" else ""
             lines.append(f"{f.name} = {_q(value or '')}{note}")
     for h, target in found.items():
-        f = schema.by_name.get(target)
-        if f is None or f.type != "enum" or not samples:
+        ef = schema.by_name.get(target)
+        if ef is None or ef.type != "enum" or not samples:
             continue
         distinct = Counter(str(r.get(h, "")).strip() for r in samples)
         distinct.pop("", None)
         if not distinct or len(distinct) > 40:
             continue
-        choices = f.choices or tuple(_config_choices(f.choices_from))
+        choices = ef.choices or tuple(_config_choices(ef.choices_from))
         lines += ["", f"[values.{target}]   # allowed: {', '.join(choices)}"]
         for value, count in distinct.most_common():
-            guess = _guess(f.item if f.type == "list" and f.item else f, value, choices)
-            off = "# " if f.choices_from and not guess else ""  # the "*" line below catches it
+            guess = _guess(ef.item if ef.type == "list" and ef.item else ef, value, choices)
+            off = "# " if ef.choices_from and not guess else ""  # the "*" line below catches it
             lines.append(f"{off}{_q(value)} = {_q(guess)}   # {count} rows")
-        if f.choices_from:
+        if ef.choices_from:
             lines.append(f'"*" = {_q("other" if "other" in choices else "")}   # any other value')
     return "\n".join(lines) + "\n"
 

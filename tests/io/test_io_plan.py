@@ -117,3 +117,14 @@ def test_customer_import_makes_ids_and_skips_known_names() -> None:
     assert [(r.data["id"], r.data["tier"]) for r in p.records] == [(customer_slug("恒达汽车"), "key"), ("acme", "normal")]
     assert p.rows("duplicate")[0].reason == "customer 'old' has this name"
     assert p.customers == []
+
+
+def test_a_mapped_id_is_kept_and_an_id_the_repository_has_is_a_duplicate() -> None:
+    mapping, _ = parse_mapping(MAP.replace('"编号" = []', '"编号" = "id"'))
+    rows = read_csv_text("编号,投诉日期,客户名称,问题,状态\nC-2006-007,2020/6/8,hengda-auto,支架,已结案\n"
+                         "C-2006-001,2020/6/8,恒达汽车,异响,已结案\n2006-9,2020/6/8,恒达汽车,异响,已结案\n", "legacy.csv")
+    p = plan_import(rows, mapping, "complaint", customers={"恒达汽车零部件有限公司": "hengda-auto"}, ids=["C-2006-001"])
+    assert [(r.row, r.outcome) for r in p.results] == [(2, "imported"), (3, "duplicate"), (4, "rejected")]
+    assert p.records[0].data["id"] == "C-2006-007" and p.records[0].data["customer"] == "hengda-auto"  # matched by id
+    assert p.results[1].reason == "C-2006-001 is already in the repository"
+    assert p.results[2].reason == "id: '2006-9' is not a complaint id (like C-2611-007)"

@@ -213,3 +213,17 @@ def test_record_lists_come_back_by_id_with_a_suggested_map_and_no_duplicate_cust
         theirs = a.by_id[mine.id].data
         assert {k: mine.data.get(k) for k in ("name", "tier", "account_owner", "confidentiality")} == \
             {k: theirs.get(k) for k in ("name", "tier", "account_owner", "confidentiality")}
+
+
+def test_a_value_an_xlsx_cannot_hold_exactly_sends_the_export_to_csv(repo: Path, tmp_path: Path) -> None:
+    path = repo / COMPLAINT
+    path.write_text(path.read_text(encoding="utf-8") + "bell\x07\n", encoding="utf-8")
+    result = run(repo, "export", "data", str(tmp_path / "data.xlsx"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: 1 cell(s) cannot be kept exactly in an .xlsx file, e.g. complaints row 2 body: a control character "
+        f"or carriage return; export to a folder of CSV files instead: svcnotes export data {tmp_path / 'data'}/")
+    assert run(repo, "export", "data", str(tmp_path / "data")).exit_code == 0
+    other = empty_repository(tmp_path, repo / "svcnotes.toml")
+    assert run(other, "import", str(tmp_path / "data")).exit_code == 0
+    assert (other / COMPLAINT).read_bytes() == path.read_bytes()
