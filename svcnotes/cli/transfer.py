@@ -106,6 +106,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     """`svcnotes import` of a data export: by id, with conflicts and rejected rows listed."""
     from svcnotes.io.data import DataError
     from svcnotes.io.sync import CONFLICT, import_data, report_csv
+    from svcnotes.store.repository import DirtyRecord, InvalidRecord
 
     repo = open_repo(ctx)
     progress = Progress("writing records")
@@ -114,6 +115,16 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     except (DataError, OSError, ValueError) as exc:
         progress.end()
         fail(f"{file}: cannot read the data export: {exc}", EXIT_USAGE)
+        return
+    except InvalidRecord as exc:
+        progress.end()
+        for p in exc.problems:
+            click.echo(f"error: {p.format()}", err=True)
+        fail("nothing imported: the records above would not be valid", EXIT_PROBLEMS)
+        return
+    except DirtyRecord as exc:
+        progress.end()
+        fail(f"nothing more imported: {exc}", EXIT_PROBLEMS)
         return
     progress.end()
     plan = result.plan
