@@ -129,8 +129,9 @@ def existing_state(repo: Repository) -> tuple[set[str], dict[str, str]]:
 
 def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
     try:
+        expect = [(c, *mapping.headers.get(c, ())) for c in sorted(mapping.used_columns())] if mapping else []
         return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
-                          mapping.header_row if mapping else None, mapping.delimiter if mapping else None)
+                          mapping.header_row if mapping else None, mapping.delimiter if mapping else None, expect)
     except (OSError, LookupError, ValueError) as exc:
         raise ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
                                      hint="check the path, or pass --encoding (utf-8, gb18030, ...)")]) from None

@@ -17,7 +17,7 @@ import codecs
 import csv
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -131,25 +131,42 @@ def _headers(cells: list[str], table: Table) -> list[str]:
     return names
 
 
-def _find_header(records: list[tuple[int, list[str]]], header_row: int | None) -> int:
-    """Index of the header record: given as a line number, else the first of the usual width."""
+def _width(cells: list[str]) -> int:
+    """Cells up to the last non-empty one (a trailing comma on one line is not another column)."""
+    n = len(cells)
+    while n and not cells[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _find_header(records: list[tuple[int, list[str]]], header_row: int | None, expect: Iterable[str | tuple[str, ...]] = ()) -> int:
+    """Index of the header record: given as a line number, else the first holding most of the
+    `expect`ed columns (each a name, or a tuple of names it goes by), else the first of the usual width."""
     if header_row is not None:
         for i, (line, _) in enumerate(records):
             if line >= header_row:
                 return i
         return 0
-    widths = Counter(len(cells) for _, cells in records if any(c.strip() for c in cells))
+    groups = [{clean_cell(n) for n in ((e,) if isinstance(e, str) else e)} for e in expect]
+    if groups:
+        for i, (_, cells) in enumerate(records):
+            have = {clean_cell(c) for c in cells}
+            if sum(1 for g in groups if g & have) * 2 >= len(groups):
+                return i
+    widths = Counter(_width(cells) for _, cells in records if any(c.strip() for c in cells))
     if not widths:
         return 0
     usual = widths.most_common(1)[0][0]
     for i, (_, cells) in enumerate(records):
-        if len(cells) == usual and sum(1 for c in cells if c.strip()) >= min(2, usual):
+        if _width(cells) == usual and sum(1 for c in cells if c.strip()) >= min(2, usual):
             return i
     return 0
 
 
-def read_csv_text(text: str, source: str = "<text>", header_row: int | None = None, delimiter: str | None = None) -> Table:
-    """Parse CSV text into a Table; `header_row` is the header's line number (auto when None)."""
+def read_csv_text(text: str, source: str = "<text>", header_row: int | None = None, delimiter: str | None = None,
+                  expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
+    """Parse CSV text into a Table; `header_row` is the header's line number (auto when None: the
+    line with most of the `expect`ed column names, else the first of the usual width)."""
     table = Table(source, [])
     lines = _lines(text)
     consumed = 0
@@ -176,12 +193,13 @@ def read_csv_text(text: str, source: str = "<text>", header_row: int | None = No
     if not records:
         table.notes.append("the file is empty")
         return table
-    at = _find_header(records[:_SCAN], header_row)
+    at = _find_header(records[:_SCAN], header_row, expect)
     table.header_row = records[at][0]
     table.skipped_lines = table.header_row - 1
     if at:
         table.notes.append(f"skipped {at} line(s) above the header on line {table.header_row}")
-    table.headers = _headers(records[at][1], table)
+    head = records[at][1]
+    table.headers = _headers(head[:max(_width(head), 1)], table)
     width = len(table.headers)
     for number, cells in records[at + 1:]:
         if not cells or not any(c.strip() for c in cells):
@@ -222,7 +240,7 @@ def _xlsx_raw(value: object) -> str:
     return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
-def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None) -> Table:
+def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None, expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
     """Read one sheet (the first unless named) of an .xlsx workbook; date cells stay datetimes."""
     from openpyxl import load_workbook
 
@@ -245,7 +263,7 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
     if not records:
         table.notes.append("the sheet is empty")
         return table
-    at = _find_header(text_records[:_SCAN], header_row)
+    at = _find_header(text_records[:_SCAN], header_row, expect)
     table.header_row = records[at][0]
     table.skipped_lines = table.header_row - 1
     table.headers = _headers([str(c) if not isinstance(c, str) else c for c in records[at][1][:width]], table)
@@ -265,12 +283,12 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
 
 
 def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
-               header_row: int | None = None, delimiter: str | None = None) -> Table:
+               header_row: int | None = None, delimiter: str | None = None, expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
     """Read a .csv (any other suffix is read as CSV too) or .xlsx file into a Table."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, sheet, header_row)
+        return read_xlsx(path, sheet, header_row, expect)
     text, used = decode(path.read_bytes(), encoding)
-    table = read_csv_text(text, path.name, header_row, delimiter)
+    table = read_csv_text(text, path.name, header_row, delimiter, expect)
     table.encoding = used
     return table
