@@ -208,3 +208,17 @@ def test_the_suggested_mapping_imports_as_the_current_staff_member(repo: Path, t
     assert "1 rows: 1 imported" in result.output.replace("1 row:", "1 rows:"), result.output
     imported = [r for r in Repository(repo).complaints.list() if r.get("imported")]
     assert [r.get("first_responder") for r in imported] == ["zhang.wei"]
+
+
+def test_chinese_header_gbk_copy_imports_with_the_shipped_mapping(repo: Path, corpora: Path, tmp_path: Path) -> None:
+    lines = (corpora / "cn-car-complaints-12365auto" / "renqiang06_2020-06_utf8.csv").read_text(encoding="utf-8").splitlines()
+    header = "投诉编号,投诉品牌,投诉车系,投诉车型,问题简述,典型问题,投诉时间,投诉状态"
+    rows = lines[1:301]
+    path = tmp_path / "车质网投诉.csv"
+    path.write_bytes(("\r\n".join([header, *rows, *rows[:30], *rows]) + "\r\n").encode("gbk"))
+    result = run(repo, "import", str(path), "--kind", "complaint", "--map", str(EXAMPLES / "12365auto-complaints.toml"))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "车质网投诉.csv: 630 rows: 300 imported, 330 duplicate, 0 rejected"
+    assert "M011" not in result.output
+    again = run(repo, "import", str(path), "--kind", "complaint", "--map", str(EXAMPLES / "12365auto-complaints.toml"))
+    assert again.stdout.splitlines()[0] == "车质网投诉.csv: 630 rows: 0 imported, 630 duplicate, 0 rejected"
