@@ -76,6 +76,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     if file.is_dir():
         raise click.UsageError(f"{file} is a folder without {'_svcnotes.csv'}: give a CSV or XLSX file")
     from svcnotes.io.importer import ImportAborted, ImportOptions, run_import
+    from svcnotes.store.repository import Rejected
 
     if suggest_map:
         _suggest(file, kind, encoding)
@@ -90,6 +91,13 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         ctx.exit(EXIT_USAGE)
+        return
+    except Rejected as exc:
+        progress.end()
+        for p in exc.problems:
+            click.echo(f"error: {p.format()}", err=True)
+        click.echo("refused: validate would reject these records; nothing imported", err=True)
+        ctx.exit(EXIT_PROBLEMS)
         return
     progress.end()
     for p in result.problems:
@@ -275,7 +283,7 @@ def doctor(ctx: click.Context, no_site: bool, today: Any) -> None:
     """
     from svcnotes.doctor import run_doctor
 
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, config_errors=True)  # the doctor reports them as one of its checks
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
     marks = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}
     for check in checks:

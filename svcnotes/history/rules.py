@@ -8,18 +8,19 @@ edits of closed records, deletions, and approvals not made by the approver thems
 from __future__ import annotations
 
 from dataclasses import replace
+
 from svcnotes.history.log import Event
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem
-from svcnotes.model.schema import COMPLAINT_STATUSES, KINDS
+from svcnotes.model.schema import FINISHED, KINDS, PIPELINE
 from svcnotes.workflow import approvals
-from svcnotes.workflow.states import FINAL, allowed
+from svcnotes.workflow.states import allowed
 
 # Fields a closed (or not_established) complaint may still change: tags, former numbers, CAPA
 # verification by quality (often weeks after closure), the callback waiver, extension fields.
 AFTER_CLOSURE = frozenset({"tags", "aliases", "capa", "callback_waived"})
-_PIPELINE = COMPLAINT_STATUSES[:6]
+_PIPELINE = PIPELINE
 GOOD_SIGNATURES = frozenset({"G", "U"})
 
 
@@ -51,14 +52,14 @@ def transition_problems(event: Event) -> list[Problem]:
         what = f"moves backwards or out of a final state: {old} → {new}"
         targets = ", ".join(sorted(allowed(str(old)))) or "none: it is final"
         hint = f"from {old} a complaint may go to: {targets}"
-        if old == "closed":
+        if old in FINISHED:
             hint += "; if the customer did not accept, open a new complaint that reopens it (svcnotes reopen)"
     return [Problem("E601", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
 
 
 def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]:
     """E602: a closed or not-established complaint changes only the fields allowed after closure."""
-    if event.kind != "complaint" or base_status not in FINAL or event.action == "deleted":
+    if event.kind != "complaint" or base_status not in FINISHED or event.action == "deleted":
         return []
     bad = sorted({_top(c.field) for c in event.changes
                   if _top(c.field) not in AFTER_CLOSURE and not _top(c.field).startswith(("x_", "x-"))

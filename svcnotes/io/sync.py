@@ -154,27 +154,40 @@ class SyncResult:
 
 def apply_sync(repo: Any, plan: SyncPlan, commit: Callable[[list[str], str, dict[str, str]], str | None],
                progress: Callable[[int], None] | None = None) -> SyncResult:
-    """Create and update the planned records (creates in one batch per kind), then `commit` the paths."""
+    """Create and update the planned records, validate the outcome as one, then `commit` the paths.
+
+    The records of one export refer to each other (a closed complaint and its callback), so they are
+    written together and the store's write checks run once over all of them; when those refuse
+    (Rejected) or anything fails, created files are removed and updated ones restored: all or nothing.
+    """
     result = SyncResult(plan)
+    originals: dict[str, bytes] = {}
     done = 0
     try:
-        for kind in ORDER:
-            creates = [i.row for i in plan.of(CREATE) if i.row.kind == kind]
-            if creates:
-                result.created += repo.store(kind).create_many(
-                    ({k: v for k, v in r.data.items() if not (k == "id" and not v)}, r.body) for r in creates)
-                done += len(creates)
+        with repo.unchecked():
+            for kind in ORDER:
+                creates = [i.row for i in plan.of(CREATE) if i.row.kind == kind]
+                if creates:
+                    result.created += repo.store(kind).create_many(
+                        ({k: v for k, v in r.data.items() if not (k == "id" and not v)}, r.body) for r in creates)
+                    done += len(creates)
+                    if progress:
+                        progress(done)
+            for item in plan.of(UPDATE):
+                assert item.record is not None
+                originals[item.record.path] = (repo.root / item.record.path).read_bytes()
+                result.updated.append(repo.store(item.row.kind).update(item.record, item.changes, item.body))
+                done += 1
                 if progress:
                     progress(done)
-        for item in plan.of(UPDATE):
-            assert item.record is not None
-            result.updated.append(repo.store(item.row.kind).update(item.record, item.changes, item.body))
-            done += 1
-            if progress:
-                progress(done)
+        repo.invalidate()
+        repo.check_write([*result.created, *result.updated])
     except BaseException:
         for kind in KINDS:
             repo.store(kind)._remove([r for r in result.created if r.kind == kind])
+        for rel, raw in originals.items():
+            (repo.root / rel).write_bytes(raw)
+        repo.invalidate()
         raise
     paths = [r.path for r in (*result.created, *result.updated)]
     if paths:

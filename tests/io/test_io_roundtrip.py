@@ -227,3 +227,22 @@ def test_a_value_an_xlsx_cannot_hold_exactly_sends_the_export_to_csv(repo: Path,
     other = empty_repository(tmp_path, repo / "svcnotes.toml")
     assert run(other, "import", str(tmp_path / "data")).exit_code == 0
     assert (other / COMPLAINT).read_bytes() == path.read_bytes()
+
+
+def test_an_import_validate_would_reject_writes_and_commits_nothing(repo: Path, tmp_path: Path) -> None:
+    out = export(repo, tmp_path)
+    book = openpyxl.load_workbook(out)
+    book["customers"].append(["xinghe-tools", "星河工具有限公司", None, None, None, None, "normal"])
+    book.save(out)
+    edit(out, "complaints", 2, "first_responder", "no.one")
+    before = record_files(repo)
+    result = run(repo, "import", str(out))
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("error: records/complaints/2026/C-2611-001.md:") and "no.one" in errors[0]
+    assert errors[-1] == "error: nothing imported: the records above would not be valid"
+    assert record_files(repo) == before and commits_in(repo) == 1
+
+
+def commits_in(root: Path) -> int:
+    return int(git(root, "rev-list", "--count", "HEAD").strip())
