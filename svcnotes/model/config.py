@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from svcnotes.model.keys import BadKey, SigningKey, parse_key
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 CONFIG_FILE = "svcnotes.toml"
@@ -53,6 +54,7 @@ class Staff:
     department: str = ""
     roles: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+    signing_keys: tuple[SigningKey, ...] = ()  # SSH public keys / GPG fingerprints that sign as this person
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Config:
     rates: dict[str, Decimal] = field(default_factory=dict)
     max_hold_days: int = 30
     signed_approvals: bool = False
+    admin_roles: tuple[str, ...] = ("gm",)
     path: Path | None = None
 
     def staff_by_email(self, email: str) -> Staff | None:
@@ -115,6 +118,14 @@ class Config:
         email = email.strip().lower()
         for person in self.staff.values():
             if email in (e.lower() for e in person.emails):
+                return person
+        return None
+
+    def staff_by_key(self, fingerprint: str) -> Staff | None:
+        """The staff member who lists the signing key with this fingerprint (SHA256:... or GPG hex)."""
+        wanted = fingerprint.strip().upper() if ":" not in fingerprint else fingerprint.strip()
+        for person in self.staff.values():
+            if any(k.fingerprint == wanted for k in person.signing_keys):
                 return person
         return None
 
@@ -148,7 +159,11 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("staff", "staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
     Option("approval.levels", "levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
     Option("approval.critical_role", "str", "Role that must approve every critical complaint.", "critical_role"),
-    Option("approval.signed", "bool", "Require verified signatures on approval commits.", "signed_approvals"),
+    Option("approval.signed", "bool", "Every commit recording an approval, proposal, CAPA verification or closure must "
+                                      "be signed by a key listed in the actor's [[staff]] signing_keys (see "
+                                      "docs/security.md).", "signed_approvals"),
+    Option("approval.admin_roles", "strings", "Roles whose signed commits may change svcnotes.toml's rules, CODEOWNERS "
+                                              "or the CI files (default [\"gm\"]).", "admin_roles"),
     Option("approval.rates", "rates", "Currency -> units of complaints.currency per unit (USD = 7.1): "
                                       "how an amount in another currency is held against the limits."),
     Option("deadlines.target_days", "int", "Days from registration to the closure target (all severities)."),
@@ -249,6 +264,7 @@ def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
 
 def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dict[str, Staff]:
     out: dict[str, Staff] = {}
+    owners: dict[str, str] = {}  # key fingerprint -> staff id
     if not isinstance(raw, list):
         r.bad("staff", "must be an array of tables [[staff]]", "see docs/config.md")
         return out
@@ -259,8 +275,9 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         sid = entry["id"]
         if sid in out:
             r.bad("staff.id", f"staff id '{sid}' appears twice", "staff ids must be unique")
-        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email"}:
-            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'", did_you_mean(extra, ["name", "department", "roles", "emails"]), "C001", warn=True)
+        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email", "signing_keys"}:
+            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
+                  did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
         if dept and dept not in departments:
             r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
@@ -273,8 +290,34 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):
             r.bad("staff.roles", f"roles of '{sid}' must be a list of text", "write roles = [\"sales_manager\"]")
             roles = []
-        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails))
+        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails),
+                         _signing_keys(r, sid, entry.get("signing_keys", []), owners))
     return out
+
+
+def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tuple[SigningKey, ...]:
+    """The staff member's keys; every bad line (and a key listed for two people) reported with its fix."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        r.bad("staff.signing_keys", f"signing_keys of '{sid}' must be a list of text",
+              "write signing_keys = [\"ssh-ed25519 AAAA... name\"] (the line of your .pub file)")
+        return ()
+    keys = []
+    for n, line in enumerate(raw, 1):
+        try:
+            key = parse_key(line)
+        except BadKey as exc:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' {exc}",
+                  "paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add")
+            continue
+        other = owners.setdefault(key.fingerprint, sid)
+        if other != sid:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' ({key.fingerprint}) is also listed for '{other}'",
+                  "a key signs for one person only: remove it from one of them")
+            continue
+        keys.append(key)
+    return tuple(keys)
 
 
 def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
