@@ -60,6 +60,11 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
         "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
     },
+    "callback_outcome": {
+        "on_time": ("按期完成", "On time"), "late": ("逾期完成", "Late"), "unreachable": ("联系不上", "Unreachable"),
+        "missed": ("未回访", "Missed"), "pending": ("待回访", "Pending"),
+    },
+    "escalation": {"gm": ("总经理", "General manager"), "gm_office": ("总经理室生产管理组", "GM office")},
     "kind": {
         "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),
         "callback": ("回访", "Callback"), "note": ("服务记录", "Service note"),
