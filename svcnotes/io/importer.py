@@ -110,7 +110,7 @@ def load_or_suggest(mapping_path: Path | None, kind: str, table: Table | None = 
         mapping, problems = load_mapping(mapping_path, kind)
     else:
         assert table is not None
-        text = suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], Path(table.source).stem)
+        text = suggest_mapping(table.headers, kind, [dict(r.values) for r in table.rows[:200]], Path(table.source).stem)
         mapping, problems = parse_mapping(text, "<suggested mapping>", kind)
     errors = [p for p in problems if p.is_error]
     if errors:

@@ -216,15 +216,15 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
             allowed = (choices or {}).get(item.choices_from, ())
         vmap: dict[str, str] = {}
         for src, ours in table.items():
-            text = _cell(ours)
-            if not isinstance(text, str):
+            cell = _cell(ours)
+            if not isinstance(cell, str):
                 r.bad(src, f"value map of {target}: '{src}' must map to text, a number or true/false")
                 continue
-            if text == "":
+            if cell == "":
                 r.bad(src, f"value map of {target}: '{src}' has no target yet", "fill it in or delete the line", "M004", warn=True)
-            elif allowed and text not in allowed and text not in na_markers:
-                r.bad(src, f"value map of {target}: '{text}' is not a valid {target}", did_you_mean(text, allowed), "M005")
-            vmap[str(src)] = text
+            elif allowed and cell not in allowed and cell not in na_markers:
+                r.bad(src, f"value map of {target}: '{cell}' is not a valid {target}", did_you_mean(cell, allowed), "M005")
+            vmap[str(src)] = cell
         values[target] = vmap
     out["values"] = values
     defaults: dict[str, Cell] = {}

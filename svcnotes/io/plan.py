@@ -197,7 +197,7 @@ class _Converter:
             if text not in allowed:
                 raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
             return text
-        number = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
+        number: Any = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
         if t != "bool" and f.minimum is not None and number < f.minimum:
             raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
         if t != "bool" and f.maximum is not None and number > f.maximum:
@@ -220,9 +220,9 @@ class _Converter:
         if f.type == "text" and len(values) > 1:
             values = ["\n\n".join(cell_text(v) for v in values)]
         for v in values:
-            mapped = _lookup(vmap, v) if isinstance(v, str) else v
-            if not is_na(mapped, self.mapping.na):
-                return self.scalar(f, mapped)
+            cell: Cell = _lookup(vmap, v) if isinstance(v, str) else v
+            if not is_na(cell, self.mapping.na):
+                return self.scalar(f, cell)
         return None
 
 
@@ -252,7 +252,7 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     schema = KINDS[kind]
     config = config or Config()
     table = rows if isinstance(rows, Table) else None
-    row_list = list(table.rows if table else rows)  # type: ignore[union-attr]
+    row_list: list[Row] = list(table.rows) if table is not None else list(rows)  # type: ignore[arg-type]
     headers = table.headers if table else list(dict.fromkeys(h for r in row_list for h in r.values))
     src = source or (table.source if table else "<rows>")
     plan = ImportPlan(kind, src, headers)
