@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -169,8 +170,19 @@ def to_csv(sheet: Sheet) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.header for c in sheet.columns])
     for row in sheet.rows:
-        writer.writerow([_text(row.get(c.key), sheet.locale) for c in sheet.columns])
+        writer.writerow([_inert(_text(row.get(c.key), sheet.locale)) for c in sheet.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d[\d,]*)?\.?\d+([eE][+-]?\d+)?\Z")
+
+
+def _inert(text: str) -> str:
+    """Text Excel would run as a formula (=, +, -, @ first; customers' words can start so) gets a
+    leading apostrophe, Excel's own mark for 'this is text'; numbers such as -5 are left alone."""
+    if text[:1] in ("=", "+", "-", "@") and not _NUMBER_TEXT.match(text):
+        return "'" + text
+    return text
 
 
 def _xlsx_value(value: Any, column: SheetColumn, locale: str) -> Any:
@@ -217,6 +229,7 @@ def to_xlsx(sheet: Sheet) -> bytes:
         ws.append(values)
         for i, value in enumerate(values):
             if isinstance(value, str):
+                ws.cell(row=ws.max_row, column=i + 1).data_type = "s"  # '=...' stays text, never a formula
                 widths[i] = max(widths[i], min(display_width(value), 60))
     for i, column in enumerate(sheet.columns, start=1):
         fmt = _NUMBER_FORMATS.get(column.type)

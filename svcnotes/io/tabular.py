@@ -108,9 +108,11 @@ _EDGE_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\
 
 
 def clean_cell(cell: str) -> str:
-    """A cell as imported: line ends as LF, U+FEFF removed, whitespace and invisible marks trimmed."""
+    """A cell as imported: line ends as LF, U+FEFF removed, whitespace and invisible marks trimmed,
+    and the apostrophe svcnotes' exports put before text starting with = + - @ taken off again."""
     text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    return text.strip().strip(_EDGE_INVISIBLE).strip()
+    text = text.strip().strip(_EDGE_INVISIBLE).strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 _clean = clean_cell

@@ -153,3 +153,19 @@ def test_csv_cells_render_dates_and_booleans_as_text() -> None:
 
     sheet = Sheet("t", [SheetColumn("d", "D", "date"), SheetColumn("b", "B", "bool")], [{"d": date(2026, 1, 2), "b": True}], "en")
     assert to_csv(sheet) == "\ufeffD,B\r\n2026-01-02,yes\r\n".encode("utf-8")
+
+
+def test_text_that_looks_like_a_formula_stays_text(repo: Path, tmp_path: Path) -> None:
+    path = repo / "records/complaints/2026/C-2611-001.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: 支架尺寸超差", "title: '=HYPERLINK(\"http://x\",\"点我\")'"),
+                    encoding="utf-8")
+    lines = run(repo, "export", "complaint-list").stdout_bytes.decode("utf-8-sig").split("\r\n")
+    assert lines[1].startswith('C-2611-001,"\'=HYPERLINK(""http://x"",""点我"")",')
+    out = tmp_path / "list.xlsx"
+    assert run(repo, "export", "complaint-list", "--out", str(out)).exit_code == 0
+    cell = openpyxl.load_workbook(out).active["B2"]
+    assert cell.value == '=HYPERLINK("http://x","点我")' and cell.data_type == "s"
+    data = tmp_path / "data.xlsx"
+    assert run(repo, "export", "data", str(data)).exit_code == 0
+    cell = openpyxl.load_workbook(data)["complaints"]["B2"]
+    assert cell.value == '=HYPERLINK("http://x","点我")' and cell.data_type == "s"

@@ -95,3 +95,8 @@ def test_byte_order_marks_and_zero_width_marks_leave_values() -> None:
     assert t.headers == ["id", "title"]
     assert [r.values for r in t.rows] == [{"id": "1", "title": "标题"}, {"id": "2", "title": "a\u200db"}]
     assert t.rows[0].raw == ("1", "\ufeff\u200b标题\u200b")
+
+
+def test_the_apostrophe_exports_put_before_formula_like_text_comes_off() -> None:
+    t = read_csv_text("id,title\n1,'=SUM(A1)\n2,'-5\n3,'quoted'\n")
+    assert [r.values["title"] for r in t.rows] == ["=SUM(A1)", "-5", "'quoted'"]
