@@ -67,6 +67,8 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     """
     from svcnotes.io.data import is_data_export
 
+    if not file.exists():
+        raise click.UsageError(f"{file}: no such file or folder")
     if not suggest_map and is_data_export(file):
         _import_data(ctx, file, dry_run, report_path, no_commit)
         return

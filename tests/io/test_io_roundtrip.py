@@ -246,3 +246,9 @@ def test_an_import_validate_would_reject_writes_and_commits_nothing(repo: Path, 
 
 def commits_in(root: Path) -> int:
     return int(git(root, "rev-list", "--count", "HEAD").strip())
+
+
+def test_importing_a_file_that_is_not_there_says_so(repo: Path, tmp_path: Path) -> None:
+    result = run(repo, "import", str(tmp_path / "gone.xlsx"))
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: {tmp_path / 'gone.xlsx'}: no such file or folder"
