@@ -59,6 +59,7 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "deadline_state": {
         "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
         "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
+        "past_target": ("超过目标期限", "Past the target"),
     },
     "callback_outcome": {
         "on_time": ("按期完成", "On time"), "late": ("逾期完成", "Late"), "unreachable": ("联系不上", "Unreachable"),

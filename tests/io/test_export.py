@@ -55,9 +55,9 @@ def test_csv_export_starts_with_a_bom_and_speaks_one_language(repo: Path) -> Non
 
 def test_report_csv_values_are_labels_in_the_headers_language(repo: Path) -> None:
     zh = run(repo, "export", "register", "--today", "2026-11-10").stdout_bytes.decode("utf-8-sig").split("\r\n")
-    assert zh[1] == "C-2611-001,2026-11-02,2026-11-02,hengda-auto,恒达汽车零部件有限公司,支架尺寸超差,产品质量,一般,已登记,张伟,2026-11-22,8,否,,"
+    assert zh[1] == "C-2611-001,2026-11-02,2026-11-02,hengda-auto,恒达汽车零部件有限公司,支架尺寸超差,产品质量,一般,已登记,张伟,2026-11-17,2026-11-22,8,否,否,,"
     en = run(repo, "export", "register", "--today", "2026-11-10", "--locale", "en").stdout_bytes.decode("utf-8-sig")
-    assert en.split("\r\n")[1].endswith(",Product quality,Normal,Registered,张伟,2026-11-22,8,no,,")
+    assert en.split("\r\n")[1].endswith(",Product quality,Normal,Registered,张伟,2026-11-17,2026-11-22,8,no,no,,")
 
 
 def test_personal_fields_are_left_out_unless_asked_for(repo: Path) -> None:
@@ -126,7 +126,7 @@ def test_xlsx_report_has_autofilter_frozen_header_and_print_setup(repo: Path, tm
     assert run(repo, "export", "register", "--out", str(out), "--today", "2026-11-10").exit_code == 0
     ws = openpyxl.load_workbook(out).active
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:O2"
+    assert ws.auto_filter.ref == "A1:Q2"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.print_title_rows == "$1:$1"
