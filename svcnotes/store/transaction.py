@@ -86,7 +86,11 @@ def scope(notify: Notify | None = None) -> Iterator[None]:
         if getattr(exc, "exit_code", getattr(exc, "code", 1)) in (0, None):
             txn.finish()
             raise
-        txn.rollback(quiet=True)
+        try:
+            txn.rollback(quiet=True)
+        except TransactionError as failed:  # the journal stays for doctor --fix; the first error is the one to tell
+            if state.notify is not None:
+                state.notify(f"warning: {failed.problem.format()}")
         if isinstance(exc, OSError):
             where = _show(txn.root, Path(exc.filename)) if isinstance(exc.filename, str) else ""
             raise _fail("G007", f"cannot write: {exc.strerror or exc}", where,
