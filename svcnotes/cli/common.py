@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def open_repo(ctx: click.Context | None = None) -> Repository:
-    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none)."""
+def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> Repository:
+    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none).
+
+    An error in svcnotes.toml ends the command with exit 2, every bad key printed with its line
+    (`config_errors=True` leaves them to the caller, as `validate` reports them with the rest)."""
     from svcnotes.store.repository import NotARepository, Repository
 
     ctx = ctx or click.get_current_context()
@@ -33,6 +36,11 @@ def open_repo(ctx: click.Context | None = None) -> Repository:
         repo = Repository.open(path)
     except NotARepository as exc:
         raise click.UsageError(f"{exc}; run 'svcnotes init DIR' or pass -C DIR") from None
+    errors = [p for p in repo.config_problems if p.is_error]
+    if errors and not config_errors:
+        click.echo("\n".join(f"error: {p.format()}" for p in errors), err=True)
+        click.echo(f"{len(errors)} error(s) in svcnotes.toml; fix them first (see docs/config.md)", err=True)
+        ctx.exit(EXIT_USAGE)
     _settle_interrupted(repo)
     return repo
 
@@ -193,6 +201,18 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
     """Print an error to stderr and exit with `code`."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+GIT_REFUSED_HINT = ("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
+                    "fix what git says above, then run the command again. See what is pending with: git status")
+
+
+def git_refused(message: str) -> None:
+    """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
+    lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
+    click.echo("\n".join(["error: git refused the change:", *(f"  {line}" for line in lines), GIT_REFUSED_HINT]),
+               err=True)
+    sys.exit(EXIT_PROBLEMS)
 
 
 def _completion_repo(ctx: click.Context) -> Repository | None:

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_rows, fail, format_option, jsonable,
-                                 open_repo, resolve_today, today_option)
+from svcnotes.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    emit_rows,
+    fail,
+    format_option,
+    jsonable,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -183,9 +195,21 @@ def _annotation(problem: Any) -> str:
     return f"::{level} {where},title={problem.code}::{text}" if where else f"::{level} title={problem.code}::{text}"
 
 
+def _code_quality(problem: Any) -> dict[str, Any]:
+    """One problem as a GitLab Code Quality issue (the merge request widget shows it on the line)."""
+    import hashlib
+
+    path = problem.path or "svcnotes.toml"
+    text = problem.format()
+    return {"description": text, "check_name": problem.code,
+            "fingerprint": hashlib.sha256(f"{problem.code}|{path}|{problem.field}|{problem.message}".encode()).hexdigest(),
+            "severity": "major" if problem.is_error else "minor",
+            "location": {"path": path, "lines": {"begin": problem.line or 1}}}
+
+
 @click.command()
 @click.option("--base", "base_ref", required=True, help="The branch the PR merges into, e.g. origin/main.")
-@format_option("text", "json", "github")
+@format_option("text", "json", "github", "gitlab")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @today_option
 @click.pass_context
@@ -194,7 +218,8 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
 
     Fails on illegal transitions, edits of closed records, deleted records, numbers colliding with
     the base, approvals not committed by the approver (or lacking role or authority, or by the
-    proposer) and approvals the PR voids. Prints GitHub Actions annotations when GITHUB_ACTIONS=true.
+    proposer) and approvals the PR voids. Prints GitHub Actions annotations when GITHUB_ACTIONS=true;
+    --format gitlab prints a GitLab Code Quality report (JSON).
     Exit 0 when clean, 1 on errors, 2 on a usage or configuration error.
 
     Example: svcnotes check --base origin/main
@@ -214,11 +239,17 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
         for p in problems:
             click.echo(_annotation(p))
         status = EXIT_PROBLEMS if any(p.is_error or strict for p in problems) else EXIT_OK
+    elif fmt == "gitlab":
+        click.echo(json.dumps([_code_quality(p) for p in problems], ensure_ascii=False, indent=2))
+        status = EXIT_PROBLEMS if any(p.is_error or strict for p in problems) else EXIT_OK
     else:
         status = emit_problems(problems, fmt, strict)
-    if fmt != "json":
+    if fmt not in ("json", "gitlab"):
+        from svcnotes.history.policy import mode_statement
+
         click.echo(f"checked {len(pr.records)} changed record(s) against {base_ref} (merge base {pr.merge_base[:10]})",
                    err=True)
+        click.echo(mode_statement(pr.config or repo.config, pr.policy_source), err=True)
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     ctx.exit(status)
@@ -241,7 +272,7 @@ def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
     except BadBase as exc:
         fail(str(exc), EXIT_USAGE)
         return
-    click.echo(pr_summary(pr, problems, repo.config), nl=False)
+    click.echo(pr_summary(pr, problems, pr.config or repo.config), nl=False)
 
 
 @click.command()
@@ -257,12 +288,16 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
     """
     from svcnotes.history.renumber import CannotRenumber
     from svcnotes.history.renumber import renumber as do_renumber
+    from svcnotes.store.repository import Rejected
 
     repo = open_repo(ctx)
     try:
         done = do_renumber(repo, record_id, commit=not no_commit)
     except CannotRenumber as exc:
         fail(str(exc), EXIT_USAGE)
+        return
+    except Rejected as exc:
+        fail("; ".join(p.format() for p in exc.problems) + "; nothing renumbered", EXIT_PROBLEMS)
         return
     click.echo(f"{done.old_id} -> {done.new_id}  {done.path}")
     for path in done.references:
@@ -275,41 +310,74 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
 @format_option("text", "json")
 @click.pass_context
 def audit(ctx: click.Context, fmt: str) -> None:
-    """Replay main's history and report every illegal transition or forged approval that ever landed.
+    """Replay main's history and report every rule breach that ever landed, with commit, PR and actor.
 
-    Exit 1 when anything was found.
+    Each change is judged by the svcnotes.toml that held when it landed: illegal transitions, edits of
+    closed records, deletions, forged approvals (signed mode: by signature), what merge commits changed
+    beyond their parents, policy changes without an admin. Exit 1 when anything was found.
 
     Example: svcnotes audit
     """
     from svcnotes.history.audit import audit_repository
+    from svcnotes.history.policy import mode_statement
 
     repo = open_repo(ctx)
-    findings = audit_repository(repo.root, repo.config)
+    result = audit_repository(repo.root, repo.config)
+    findings = result.findings
     if fmt == "json":
-        click.echo(json.dumps([{**f.problem.to_dict(), "commit": f.commit, "landed_in": f.landed_in,
-                                "direct_push": f.direct} for f in findings], ensure_ascii=False, indent=2))
+        mode = "signed" if result.signed else "unsigned"
+        click.echo(json.dumps([{**p.to_dict(), "commit": None, "landed_in": None, "direct_push": None, "actor": None,
+                                "mode": mode} for p in result.problems]
+                              + [{**f.problem.to_dict(), "commit": f.commit, "landed_in": f.landed_in,
+                                  "direct_push": f.direct, "actor": f.actor, "mode": mode} for f in findings],
+                              ensure_ascii=False, indent=2))
     else:
+        for p in result.problems:
+            click.echo(p.format())
         for f in findings:
             click.echo(f.problem.format())
         click.echo(f"{len(findings)} finding(s) in the history of {repo.root.name}", err=True)
-    ctx.exit(EXIT_PROBLEMS if any(f.problem.is_error for f in findings) else EXIT_OK)
+        click.echo(mode_statement(replace(repo.config, signed_approvals=result.signed), "svcnotes.toml at HEAD"),
+                   err=True)
+    failed = any(f.problem.is_error for f in findings) or any(p.is_error for p in result.problems)
+    ctx.exit(EXIT_PROBLEMS if failed else EXIT_OK)
 
 
 @click.command("ci-setup")
-@click.option("--force", is_flag=True, help="Replace CI files that already exist.")
+@click.option("--force", is_flag=True, help="Replace CI files that a person edited, too.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 when a generated file (CODEOWNERS, workflows, the install lock) is out of date.")
+@click.option("--wheelhouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the dependency wheels pip downloads for hashing here (e.g. a local mirror).")
 @click.pass_context
-def ci_setup(ctx: click.Context, force: bool) -> None:
-    """Write the CI files: GitHub Actions and GitLab CI running the PR gate, CODEOWNERS, pre-commit config.
+def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path | None) -> None:
+    """Write the CI files: workflows running the PR gate, CODEOWNERS, pre-commit config, and CI's install lock.
 
-    Existing files are kept unless --force. See docs/ci.md for branch protection.
+    The lock is .svcnotes/ci/: a wheel of this svcnotes and a hash-locked requirements file (dependency
+    hashes via pip download). Files svcnotes wrote are regenerated (CODEOWNERS follows the staff
+    directory); files a person edited are kept unless --force. See docs/ci.md.
 
     Example: svcnotes ci-setup
     """
-    from svcnotes.history.ci_files import write_ci_files
+    from svcnotes.history.ci_files import stale_ci_files, write_ci_files, write_lock
+    from svcnotes.history.ci_lock import LockFailed, build_lock
 
     repo = open_repo(ctx)
-    for path, action in write_ci_files(repo.root, repo.config, force):
-        click.echo(f"{action} {path}")
+    if check_only:
+        stale = stale_ci_files(repo.root, repo.config)
+        for what in stale:
+            click.echo(f"{what}: run svcnotes ci-setup and commit the result")
+        ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
+    written = write_ci_files(repo.root, repo.config, force)
+    try:
+        written += write_lock(repo.root, build_lock(wheelhouse))
+    except LockFailed as exc:
+        for item in written:
+            click.echo(f"{item.action} {item.path}")
+        fail(f"could not lock CI's dependencies: pip download said: {exc} "
+             "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)")
+    for item in written:
+        click.echo(f"{item.action} {item.path}")
 
 
 @click.group()

@@ -69,6 +69,11 @@ def test_investigate_makes_one_commit_with_subject_and_trailers(repo: Path) -> N
     assert outcome.record.status == "investigating" and outcome.commit == git(repo, "rev-parse", "HEAD").strip()
 
 
+def test_investigate_stamps_the_day_the_quality_report_counts_from(repo: Path) -> None:
+    record = verbs.investigate(Repository(repo), ID, OPTS, DAY).record
+    assert record.get("investigation_started_at") == DAY  # the quality report falls due 3 days later
+
+
 def test_propose_stamps_the_proposer_and_defaults_tracking_by_cause(repo: Path) -> None:
     r = Repository(repo)
     verbs.investigate(r, ID, OPTS, DAY)
@@ -178,12 +183,12 @@ def test_close_needs_the_callback_or_a_waiver(repo: Path, monkeypatch: pytest.Mo
     r = to_resolved(repo, monkeypatch)
     with pytest.raises(InvalidTransition) as exc:
         verbs.close(r, ID, True, None, OPTS, DAY)
-    assert [p.code for p in exc.value.problems] == ["E408", "E407"]
+    assert [p.code for p in exc.value.problems] == ["E407", "E408"]
 
 
 def test_capa_add_done_verify_then_close(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r = to_resolved(repo, monkeypatch)
-    verbs.capa_add(r, ID, "模具点检纳入日检", "zhao.min", date(2026, 12, 1), OPTS, DAY)
+    verbs.capa_add(r, ID, "模具点检纳入日检", "zhang.wei", date(2026, 12, 1), OPTS, DAY)
     verbs.capa_done(r, ID, 1, OPTS, DAY)
     with pytest.raises(InvalidTransition) as exc:
         verbs.capa_verify(r, ID, 1, OPTS, DAY)
