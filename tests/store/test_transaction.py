@@ -284,6 +284,26 @@ def test_a_full_disk_changes_nothing(repo: Path, small_disk: Path, tmp_path: Pat
 # -- parallel and killed commands ------------------------------------------------------------------------
 
 
+def test_a_held_repository_lock_is_waited_for_then_a_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from svcnotes.store.lock import RepoLock
+
+    other = RepoLock(repo / ".git" / "svcnotes.lock")
+    assert other.try_acquire()
+    monkeypatch.setenv("SVCNOTES_LOCK_TIMEOUT", "1.5")
+    before = state(repo)
+    try:
+        result = run(repo, *NEW)
+    finally:
+        other.release()
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"waiting for another svcnotes command to finish (pid {os.getpid()}: ")
+    assert lines[-1].startswith("error: .git/svcnotes.lock: G008 another svcnotes command held the repository lock "
+                                f"for 2 s (pid {os.getpid()}: ")
+    assert lines[-1].endswith("(wait for it to finish; a killed command frees the lock by itself)")
+    assert state(repo) == before
+
+
 def test_ten_parallel_new_in_one_clone_never_collide_nor_fail(repo: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "svcnotes", "-C", str(repo), *NEW], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env={**os.environ, **identity_env()})
