@@ -114,7 +114,11 @@ def ensure(root: Path) -> Transaction | None:
         return None
     if state.txn is None:
         txn = Transaction(Path(root), state.notify)
-        txn.begin()
+        try:
+            txn.begin()
+        except OSError as exc:  # nothing written yet: the journal itself could not be
+            raise _fail("G007", f"cannot write: {exc.strerror or exc}", _show(txn.root, Path(str(exc.filename or txn.dir))),
+                        "nothing was changed; free some space or fix the permission, then run it again") from exc
         state.txn = txn
     return state.txn
 
