@@ -38,6 +38,7 @@ from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeou
 
 TXN_DIR = "svcnotes-txn"
 JOURNAL = "journal"
+PROGRESS_EVERY = 10_000  # files: a large import says how far it is on stderr
 STALE_INDEX_LOCK = 60.0  # seconds: an index.lock unchanged for this long belongs to no running git
 
 Notify = Callable[[str], None]
@@ -268,6 +269,8 @@ class Transaction:
             folder = folder.parent
         for created in reversed(missing):
             self._log("dir", _rel(self.root, created))
+        if len(self.seen) % PROGRESS_EVERY == 0 and self.notify is not None:
+            self.notify(f"written {len(self.seen):,} files ...")
         if os.path.lexists(path):
             self._saved += 1
             name = f"saved.{self._saved}"
@@ -284,7 +287,9 @@ class Transaction:
         wait_for_index_lock(self.root, self.state_dir, self.notify)
         number = len(self.committed_files) + 1
         paths_file = self.dir / f"paths.{number}"
-        gitops.write_paths(paths_file, paths)
+        count = gitops.write_paths(paths_file, paths)
+        if count >= PROGRESS_EVERY and self.notify is not None:
+            self.notify(f"committing {count:,} files ...")
         self.committed_files.append(paths_file)
 
         def before(parent: str, tree: str) -> None:
