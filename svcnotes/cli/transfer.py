@@ -12,6 +12,7 @@ import click
 from svcnotes.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    Progress,
     complete_staff_id,
     fail,
     format_option,
@@ -22,31 +23,6 @@ from svcnotes.cli.common import (
 from svcnotes.i18n import tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
-
-
-class Progress:
-    """`label 1,200/6,623` redrawn in place on a terminal; silent when stderr is not one (pipes, CI, tests)."""
-
-    def __init__(self, label: str, enabled: bool | None = None) -> None:
-        self.label = label
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.shown = -1
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        step = max(1, total // 100)
-        if done == total or done // step != self.shown:
-            self.shown = done // step
-            click.echo(f"\r{self.label} {done:,}/{total:,}", err=True, nl=False)
-            self.drawn = True
-
-    def end(self) -> None:
-        """Finish the line (if anything was drawn) so the summary starts on its own."""
-        if self.drawn:
-            click.echo("", err=True)
-            self.drawn = False
 
 
 @click.command("import")
