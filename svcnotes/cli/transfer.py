@@ -75,7 +75,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         _suggest(file, kind, encoding)
         return
     repo = open_repo(ctx)
-    progress = Progress("reading rows")
+    progress = Progress(tr("reading rows"))
     try:
         result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
                             ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
@@ -114,7 +114,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     from svcnotes.store.repository import DirtyRecord, InvalidRecord
 
     repo = open_repo(ctx)
-    progress = Progress("writing records")
+    progress = Progress(tr("writing records"))
     try:
         result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:
