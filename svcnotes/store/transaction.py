@@ -38,6 +38,7 @@ from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeou
 
 TXN_DIR = "svcnotes-txn"
 JOURNAL = "journal"
+PROGRESS_EVERY = 10_000  # files: a large import says how far it is on stderr
 STALE_INDEX_LOCK = 60.0  # seconds: an index.lock unchanged for this long belongs to no running git
 
 Notify = Callable[[str], None]
@@ -86,7 +87,11 @@ def scope(notify: Notify | None = None) -> Iterator[None]:
         if getattr(exc, "exit_code", getattr(exc, "code", 1)) in (0, None):
             txn.finish()
             raise
-        txn.rollback(quiet=True)
+        try:
+            txn.rollback(quiet=True)
+        except TransactionError as failed:  # the journal stays for doctor --fix; the first error is the one to tell
+            if state.notify is not None:
+                state.notify(f"warning: {failed.problem.format()}")
         if isinstance(exc, OSError):
             where = _show(txn.root, Path(exc.filename)) if isinstance(exc.filename, str) else ""
             raise _fail("G007", f"cannot write: {exc.strerror or exc}", where,
@@ -110,7 +115,11 @@ def ensure(root: Path) -> Transaction | None:
         return None
     if state.txn is None:
         txn = Transaction(Path(root), state.notify)
-        txn.begin()
+        try:
+            txn.begin()
+        except OSError as exc:  # nothing written yet: the journal itself could not be
+            raise _fail("G007", f"cannot write: {exc.strerror or exc}", _show(txn.root, Path(str(exc.filename or txn.dir))),
+                        "nothing was changed; free some space or fix the permission, then run it again") from exc
         state.txn = txn
     return state.txn
 
@@ -125,7 +134,7 @@ def will_write(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _state_dir(root: Path) -> tuple[Path, bool]:
+def state_dir(root: Path) -> tuple[Path, bool]:
     """Where the lock and journal live (the git dir, else the root) and whether git is in use."""
     if (root / ".git").exists() or gitops.is_repo(root):
         return gitops.git_dir(root), True
@@ -200,7 +209,7 @@ class Transaction:
     def __init__(self, root: Path, notify: Notify | None = None) -> None:
         self.root = Path(root).resolve()
         self.notify = notify
-        self.state_dir, self.in_git = _state_dir(self.root)
+        self.state_dir, self.in_git = state_dir(self.root)
         self.dir = self.state_dir / TXN_DIR
         self.lock = RepoLock(self.state_dir / "svcnotes.lock")
         self.start = ""
@@ -260,6 +269,8 @@ class Transaction:
             folder = folder.parent
         for created in reversed(missing):
             self._log("dir", _rel(self.root, created))
+        if len(self.seen) % PROGRESS_EVERY == 0 and self.notify is not None:
+            self.notify(f"written {len(self.seen):,} files ...")
         if os.path.lexists(path):
             self._saved += 1
             name = f"saved.{self._saved}"
@@ -276,7 +287,9 @@ class Transaction:
         wait_for_index_lock(self.root, self.state_dir, self.notify)
         number = len(self.committed_files) + 1
         paths_file = self.dir / f"paths.{number}"
-        gitops.write_paths(paths_file, paths)
+        count = gitops.write_paths(paths_file, paths)
+        if count >= PROGRESS_EVERY and self.notify is not None:
+            self.notify(f"committing {count:,} files ...")
         self.committed_files.append(paths_file)
 
         def before(parent: str, tree: str) -> None:
@@ -484,8 +497,8 @@ def _alive(pid: object) -> bool:
 
 def pending_journal(root: Path) -> Path | None:
     """The journal folder a killed command left, if any (cheap: a stat or two)."""
-    state_dir, _in_git = _state_dir(Path(root))
-    folder = state_dir / TXN_DIR
+    where, _in_git = state_dir(Path(root))
+    folder = where / TXN_DIR
     return folder if (folder / JOURNAL).exists() else None
 
 
@@ -498,8 +511,8 @@ def recover(root: Path, notify: Notify | None = None) -> str:
     folder = pending_journal(root)
     if folder is None:
         return ""
-    state_dir, in_git = _state_dir(root)
-    lock = RepoLock(state_dir / "svcnotes.lock")
+    where, in_git = state_dir(root)
+    lock = RepoLock(where / "svcnotes.lock")
     if not lock.try_acquire():
         entries = _read_journal(folder)
         begin = entries[0][1] if entries and entries[0][0] == "begin" and isinstance(entries[0][1], dict) else {}
