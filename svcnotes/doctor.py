@@ -158,7 +158,44 @@ def check_site(repo: Repository, today: date) -> Check:
     return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
 
 
-CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task)
+def check_signing(repo: Repository) -> Check:
+    """Which approval mode runs and what it does not prove; in signed mode, that your commits here are signed
+    with a key svcnotes.toml lists for you and that ssh-keygen/gpg can check signatures."""
+    from svcnotes.history.policy import mode_statement
+    from svcnotes.history.signatures import missing_tools
+
+    config = repo.config
+    said = mode_statement(config)
+    if not config.signed_approvals:
+        return Check("signing", OK, said)
+    missing = missing_tools([config])
+    if missing:
+        return Check("signing", FAIL, f"{' and '.join(missing)} not installed: no signature can be checked",
+                     "install OpenSSH (openssh-client) / GnuPG")
+    from svcnotes.history.keyring import CannotRegister, read_public
+    from svcnotes.workflow.commits import UnknownActor, current_actor
+
+    try:
+        person = current_actor(repo)
+    except UnknownActor:
+        return Check("signing", SKIP, said)
+    get = lambda name: gitops.git(repo.root, "config", "--get", name, check=False).strip()  # noqa: E731
+    if get("commit.gpgsign") != "true" or not get("user.signingkey"):
+        return Check("signing", FAIL, f"{said}; git does not sign your commits here", "svcnotes keys setup")
+    if get("gpg.format") == "ssh":
+        try:
+            key = read_public(Path(get("user.signingkey"))).key
+        except CannotRegister as exc:
+            return Check("signing", FAIL, str(exc), "svcnotes keys setup --key PATH")
+        owner = config.staff_by_key(key.fingerprint)
+        if owner is None or owner.id != person.id:
+            return Check("signing", FAIL, f"{said}; your signing key {key.fingerprint} is not listed for {person.id}",
+                         f"an admin runs: svcnotes keys propose --staff {person.id} --key <your .pub>")
+    return Check("signing", OK, said)
+
+
+CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_signing, check_hooks, check_schemas,
+                                            check_editor_task)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

@@ -43,8 +43,42 @@ def _is_personal(kind: str, dotted: str) -> bool:
     return f.personal
 
 
+def approval_proofs(root: Path, config: Config, events: Iterable[Any]) -> dict[str, tuple[str, str]]:
+    """commit -> (signer's staff id or '', how git judged the signature) for the commits that add approvals:
+    verified offline in signed mode (one git process for the record), ('', '') in unsigned mode."""
+    from svcnotes.history.signatures import NoVerifier, verify
+
+    shas = [ev.sha for ev in events if getattr(ev, "approvals_added", None)]
+    if not shas:
+        return {}
+    if not config.signed_approvals:
+        return dict.fromkeys(shas, ("", ""))
+    try:
+        found = verify(root, shas, [config])
+    except NoVerifier as exc:
+        return dict.fromkeys(shas, ("", f"{exc} missing: not checked"))
+    out = {}
+    for sha in shas:
+        sig = found.get(sha)
+        who = sig.signer(config) if sig is not None else None
+        out[sha] = (who.id if who is not None else "", sig.describe(config) if sig is not None else "not checked")
+    return out
+
+
+def proof_text(by: str, proof: tuple[str, str], locale: str) -> str:
+    """Whether an approval by `by` is proven: signed by them, signed by someone else, unsigned, unsigned mode."""
+    signer, said = proof
+    en = locale.startswith("en")
+    if not said:
+        return ("unsigned mode: only a git author e-mail, which proves nothing" if en
+                else "未签名模式：只有 git 作者邮箱，不能证明是谁审批的")
+    if signer == by:
+        return f"{said}" if en else f"已签名：{signer}（{said.split('(', 1)[-1].rstrip(')')}）"
+    return f"NOT PROVEN: {said}" if en else f"未证实：{said}"
+
+
 def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Callable[[str, str], str] | None = None,
-                  redact: bool = False) -> list[Entry]:
+                  redact: bool = False, proofs: dict[str, tuple[str, str]] | None = None) -> list[Entry]:
     """History events (oldest first) as timeline entries for the page, newest first.
 
     With `redact`, personal fields' values are masked and names, phones and e-mails in commit
@@ -67,6 +101,10 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
             if redact:
                 old, new = mask_text(str(old)), mask_text(str(new))
             changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
+        for approval in getattr(ev, "approvals_added", None) or () if proofs else ():
+            label = ("Approval by " if locale.startswith("en") else "审批人 ") + str(approval.get("by") or "")
+            proof = proofs.get(ev.sha, ("", ""))
+            changes.append({"label": label, "old": "", "new": proof_text(str(approval.get("by") or ""), proof, locale)})
         name = author_name(ev.author, ev.email) if author_name else ev.author
         entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
                         "message": mask_text(ev.subject) if redact else ev.subject,
@@ -85,7 +123,9 @@ def index_timelines(root: Path, config: Config, locale: str, records: Iterable[A
     for r in records:
         lineage = index.lineage_for(root, r.id, r.path)
         if lineage is not None:
-            out[r.path] = event_entries(r.kind, index.timeline(lineage), locale, author_name, redact)
+            events = index.timeline(lineage)
+            out[r.path] = event_entries(r.kind, events, locale, author_name, redact,
+                                        approval_proofs(root, config, events))
     return out
 
 
@@ -123,7 +163,8 @@ class Timelines:
 
             paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
             events = record_history(self.root, self.config, record.id, record.path, paths).events
-        return event_entries(record.kind, events, self.locale, self.author_name, self.redact)
+        return event_entries(record.kind, events, self.locale, self.author_name, self.redact,
+                             approval_proofs(self.root, self.config, events))
 
 
 def history_head(root: Path) -> str:
