@@ -4,6 +4,7 @@ ssh-keygen keys and real signed commits, asserting the exact error line; and the
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,45 @@ def test_a_shallow_clone_fails_with_the_fix(lab: Lab, tmp_path: Path) -> None:
     assert (".git/shallow: E621 this is a shallow clone: the history the gate judges is cut off (fetch the whole history: "
             "actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", or run: git fetch --unshallow)"
             ) in lines(result)
+
+
+# --- GPG keys -------------------------------------------------------------------------------------------------
+
+def _gpg_key(home: Path, who: str) -> str:
+    import subprocess
+
+    home.mkdir(mode=0o700, exist_ok=True)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", f"{who} <{who}@example.com>", "ed25519",
+                    "sign", "never"], check=True, capture_output=True, env=env)
+    out = subprocess.run(["gpg", "--list-keys", "--with-colons", f"{who}@example.com"], capture_output=True, text=True,
+                         env=env).stdout
+    return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr"))
+
+
+@pytest.mark.skipif(not shutil.which("gpg"), reason="gpg is not installed")
+def test_gpg_signed_approvals_are_judged_by_fingerprint(lab: Lab, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "gnupg"
+    mine, stranger = _gpg_key(home, "li.na"), _gpg_key(home, "stranger")
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    pub = (lab.keys / "li.na.pub").read_text().strip()
+    edit(lab.root, "svcnotes.toml", f'signing_keys = ["{pub}"]', f'signing_keys = ["{mine}"]')
+    lab.commit("li.na signs with GPG", who="chen.gang")
+    lab.propose("4800")
+    base = lab.sha()
+    add_approval(lab.root, C1, "li.na", "sales_manager", "4800")
+    lab.git("add", "-A")
+    for fpr in (mine, stranger):
+        lab.git("-c", "gpg.format=openpgp", "-c", f"user.signingkey={fpr}", "commit", "-q", "-m", "approved", who="li.na",
+                key=None)
+        lab.git("-c", "gpg.format=openpgp", "-c", f"user.signingkey={fpr}", "commit", "-q", "--amend", "-S",
+                "--no-edit", who="li.na", key=None)
+        result = lab.run("check", "--base", "main")
+        if fpr == mine:
+            assert result.exit_code == 0, result.output
+            lab.git("reset", "-q", "--soft", base)
+        else:
+            assert result.exit_code == 1
+            assert (f"C-2611-001 claimed by li.na but is signed with a key no staff member lists ({fpr[-16:]})"
+                    in result.output)
