@@ -19,13 +19,18 @@ GITHUB_WORKFLOW = """\
 # svcnotes: the PR gate on every pull request, the internal site on main.
 # Written by `svcnotes ci-setup`; see docs/ci.md for branch protection.
 name: svcnotes
+# The gate runs on pull_request_target: GitHub takes this file from the base branch, so a pull request
+# cannot edit the gate away (its own changes to CI files fail the gate, E622). It only reads the PR's
+# files; svcnotes never runs code from them, and the token is read-only.
 on:
-  pull_request:
+  pull_request_target:
   push:
     branches: [main]
+permissions:
+  contents: read
 jobs:
   check:
-    if: github.event_name == 'pull_request'
+    if: github.event_name == 'pull_request_target'
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
@@ -63,6 +68,9 @@ jobs:
 GITLAB_CI = """\
 # svcnotes: the PR gate on every merge request, the internal site on the default branch.
 # Written by `svcnotes ci-setup`; see docs/ci.md for protected branches and approval rules.
+# A merge request runs its own copy of this file: keep the gate out of its reach by pointing
+# Settings > CI/CD > General pipelines > CI/CD configuration file at a protected project
+# (e.g. .gitlab-ci.yml@acme/ci-config), see docs/security.md.
 stages: [check, build]
 
 variables:
@@ -127,12 +135,21 @@ def approvers(config: Config) -> list[str]:
     return out
 
 
+def admins(config: Config) -> list[str]:
+    """Git e-mails of staff holding an admin role (the reviewers of policy changes)."""
+    return [p.emails[0] for p in config.staff.values() if set(config.admin_roles) & set(p.roles) and p.emails]
+
+
 def codeowners(config: Config) -> str:
-    """CODEOWNERS routing complaint changes to the approvers (GitHub and GitLab read the same syntax)."""
+    """CODEOWNERS routing complaint changes to the approvers and policy files to the admins (GitHub and
+    GitLab read the same syntax)."""
     owners = " ".join(approvers(config)) or "@approvers  # add approvers' e-mails or team handles"
+    keepers = " ".join(admins(config)) or "@admins  # add the admins' e-mails or team handles"
     return ("# Written by `svcnotes ci-setup`: complaint changes need an approver's review.\n"
             "# The approval itself is the approver's own commit (`svcnotes approve`), checked by `svcnotes check`.\n"
-            f"records/complaints/** {owners}\n")
+            f"records/complaints/** {owners}\n"
+            "# The rules, the owners and the CI: an admin's own commit (E622) and review; see docs/security.md.\n"
+            f"/svcnotes.toml {keepers}\n/CODEOWNERS {keepers}\n/.github/ {keepers}\n/.gitlab-ci.yml {keepers}\n")
 
 
 def ci_files(config: Config) -> dict[str, str]:
