@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m svcnotes.model.docs > docs/records.md
+	$(BIN)/python -m svcnotes.model.config > docs/config.md
 	$(BIN)/python -m svcnotes.workflow.docs > docs/workflow.md
 	$(BIN)/python -m svcnotes.cli.reference > docs/cli.md
 

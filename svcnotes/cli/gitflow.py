@@ -271,12 +271,16 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
     """
     from svcnotes.history.renumber import CannotRenumber
     from svcnotes.history.renumber import renumber as do_renumber
+    from svcnotes.store.repository import Rejected
 
     repo = open_repo(ctx)
     try:
         done = do_renumber(repo, record_id, commit=not no_commit)
     except CannotRenumber as exc:
         fail(str(exc), EXIT_USAGE)
+        return
+    except Rejected as exc:
+        fail("; ".join(p.format() for p in exc.problems) + "; nothing renumbered", EXIT_PROBLEMS)
         return
     click.echo(f"{done.old_id} -> {done.new_id}  {done.path}")
     for path in done.references:

@@ -191,12 +191,13 @@ def _authority(event: Event, story: dict[str, object], config: Config, sig: Sign
         return []
     proposer = str(story.get("proposer") or event.facts.get("proposed_by") or "")
     worst = str(story.get("severity") or event.facts.get("severity") or "normal")
+    entry = event.approvals_added[-1]
+    data = {"approvals": event.approvals_added, "currency": event.facts.get("currency"), "id": event.record_id,
+            "amount": entry.get("amount"), "resolution": entry.get("resolution")}
     found = [replace(p, path=event.path, field="approvals")
-             for p in rules.authority_problems(event.approvals_added, range(len(event.approvals_added)), proposer,
-                                               worst, config, event.record_id)]
+             for p in rules.authority_problems(data, range(len(event.approvals_added)), proposer, worst, config)]
     lowered = story.get("lowered")
-    if isinstance(lowered, Event) and any(p.code == "E406" for p in found):
-        entry = event.approvals_added[-1]
+    if isinstance(lowered, Event) and any(p.code == "W417" for p in found):
         found.append(Problem("E623", f"severity was lowered after the proposal (commit {lowered.sha[:10]} by "
                                      f"{lowered.author}): the approval must still come from "
                                      f"'{appr.required_role(entry.get('amount'), worst, config)}', as for {worst}",

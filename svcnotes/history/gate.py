@@ -282,12 +282,15 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
                    for p in rules.actor_problems(event, config, _signature(pr, event.sha)))
     if added:
         proposer = story.proposer or str(head.data.get("proposed_by") or "")
-        for p in rules.authority_problems(entries, added, proposer, story.severity, config, head.id):
+        for p in rules.authority_problems(head.data, added, proposer, story.severity, config):
             if p.code == "E405" and story.proposal is not None and proposer != head.data.get("proposed_by"):
                 p = replace(p, message=f"{p.message}: commit {story.proposal.sha[:10]} that moved it to proposed is "
                                        f"{proposer}'s, whatever proposed_by says ({head.data.get('proposed_by')})")
-            out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.lines.get(f"{p.field}.by")
-                               or head.line("approvals")))
+            out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.line("approvals")))
+        if head.status in APPROVAL_NEEDED:
+            cover = appr.coverage_problem({**head.data, "proposed_by": proposer, "severity": story.severity}, config)
+            if cover is not None:
+                out.append(replace(cover, path=rec.path, line=head.line("approvals")))
     if story.lowered_by is not None and head.status in APPROVAL_NEEDED:
         data = {**head.data, "severity": story.severity, "proposed_by": story.proposer or head.data.get("proposed_by")}
         if appr.coverage_problem(data, config) is not None:

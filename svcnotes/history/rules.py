@@ -9,22 +9,22 @@ made by the person they name. Role, four-eyes and authority are judged by the fu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from svcnotes.history.events import Event
 from svcnotes.history.signatures import Signature
 from svcnotes.model.config import Config, Staff
-from svcnotes.model.problems import Problem
-from svcnotes.model.schema import COMPLAINT_STATUSES, KINDS
+from svcnotes.model.problems import Problem, Severity
+from svcnotes.model.schema import FINISHED, KINDS, PIPELINE
 from svcnotes.workflow import approvals
-from svcnotes.workflow.states import FINAL, allowed
+from svcnotes.workflow.states import allowed
 
 # Fields a closed (or not_established) complaint may still change: tags, former numbers, CAPA
 # verification by quality (often weeks after closure), the callback waiver, extension fields.
 AFTER_CLOSURE = frozenset({"tags", "aliases", "capa", "callback_waived"})
-_PIPELINE = COMPLAINT_STATUSES[:6]
+_PIPELINE = PIPELINE
 
 
 def _top(field: str) -> str:
@@ -55,14 +55,14 @@ def transition_problems(event: Event) -> list[Problem]:
         what = f"moves backwards or out of a final state: {old} → {new}"
         targets = ", ".join(sorted(allowed(str(old)))) or "none: it is final"
         hint = f"from {old} a complaint may go to: {targets}"
-        if old == "closed":
+        if old in FINISHED:
             hint += "; if the customer did not accept, open a new complaint that reopens it (svcnotes reopen)"
     return [Problem("E601", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
 
 
 def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]:
     """E602: a closed or not-established complaint changes only the fields allowed after closure."""
-    if event.kind != "complaint" or base_status not in FINAL or event.action == "deleted":
+    if event.kind != "complaint" or base_status not in FINISHED or event.action == "deleted":
         return []
     bad = sorted({_top(c.field) for c in event.changes
                   if _top(c.field) not in AFTER_CLOSURE and not _top(c.field).startswith(("x_", "x-"))
@@ -95,7 +95,7 @@ def claims(event: Event) -> list[tuple[str, str]]:
     if event.kind == "complaint" and change is not None:
         if change[1] == "proposed":
             out.append(("proposal", str(event.facts.get("proposed_by") or "")))
-        elif change[1] in FINAL:
+        elif change[1] in FINISHED:
             out.append(("closure", event.trailers.get("Svc-Actor", "")))
     out += [("CAPA verification", who) for who in event.facts.get("capa_verified") or ()]
     return out
@@ -152,22 +152,17 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
     return out
 
 
-def authority_problems(approvals_list: list[dict[str, Any]], indexes: Iterable[int], proposer: str, severity: str,
-                       config: Config, record_id: str = "") -> list[Problem]:
-    """E404/E405/E406 of the approvals at `indexes`, each judged alone by the rules `validate` uses, with the
-    proposer taken from history and the highest severity since the proposal (no path/line yet)."""
+def authority_problems(data: Mapping[str, Any], indexes: Iterable[int], proposer: str, severity: str,
+                       config: Config) -> list[Problem]:
+    """E404 / W417 / E405 of the approvals at `indexes` of `data` (a record's fields), by the rule `validate`
+    uses (approvals.entry_problems), with the proposer taken from history and the highest severity since
+    the proposal; W417 counts as an error here: an approval this history adds must have the authority."""
+    judged = {**data, "proposed_by": proposer, "severity": severity}
+    entries = list(data.get("approvals") or ())
     out: list[Problem] = []
     for i in indexes:
-        entry = {**approvals_list[i], "digest": None}
-        data = {"approvals": [entry], "proposed_by": proposer, "severity": severity,
-                "resolution": entry.get("resolution"), "amount": entry.get("amount"), "id": record_id or "ID"}
-        found = [p for p in approvals.approval_problems(data, config) if p.code != "E403"]
-        if not found:
-            cover = approvals.coverage_problem(data, config)
-            found = [cover] if cover is not None else []
-        out += [replace(p, message=p.message.replace("approval 1", f"approval {i + 1}"),
-                        field=f"approvals[{i}]" + (p.field.split("]", 1)[1] if "]" in p.field else ""))
-                for p in found]
+        out += [replace(p, severity=Severity.ERROR) if p.code == "W417" else p
+                for p in approvals.entry_problems(entries[i], i, judged, config)]
     return out
 
 

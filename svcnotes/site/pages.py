@@ -14,11 +14,11 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
-from svcnotes.model.schema import KINDS
+from svcnotes.model.schema import FINISHED, KINDS
 from svcnotes.site.context import cell, column, filters_for, row
 from svcnotes.site.forms import Formatter, record_sections
 from svcnotes.site.i18n import enum_label, normalise_locale, translator
-from svcnotes.workflow.deadlines import OPEN_END, Deadline, callback_overdue
+from svcnotes.workflow.deadlines import Deadline, callback_overdue
 
 FOLDERS = {"customer": "customers", "complaint": "complaints", "callback": "callbacks", "note": "notes"}
 
@@ -258,7 +258,7 @@ def customer_row(s: Site, r: Record) -> dict[str, Any]:
     """One register row of a customer."""
     inside = in_agreement(r, s.today)
     complaints = s.related("complaint.customer", r.id)
-    open_n = sum(1 for c in complaints if c.status not in OPEN_END)
+    open_n = sum(1 for c in complaints if c.status not in FINISHED)
     agreement = cell("") if inside is None else cell(
         s.t("customer.inside") if inside else s.t("customer.outside"), value="in" if inside else "out",
         badge="on_time" if inside else "due_soon")
@@ -306,7 +306,7 @@ def _month_of(r: Record, key: str) -> str:
 
 def _open(r: Record) -> bool:
     if r.kind == "complaint":
-        return r.status not in OPEN_END
+        return r.status not in FINISHED
     return r.kind == "callback" and r.status in ("scheduled", "unreachable")
 
 
@@ -394,7 +394,7 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
 def complaint_page(s: Site, r: Record) -> Page:
     """A complaint laid out like the 客户抱怨处理表, with deadline, callbacks, notes, reopen chain."""
     d = s.deadlines[r.id]
-    state = ("closed" if r.status in OPEN_END else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
+    state = ("closed" if r.status in FINISHED else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
     deadline = {"state": state, "target": s.fmt.scalar(d.target), "limit": s.fmt.scalar(d.limit), "days_open": d.days_open}
     chain = list(s.related("complaint.reopens", r.id))
     if r.get("reopens") in s.by_id:
