@@ -77,6 +77,7 @@ class PullRequest:
     records: list[RecordDiff]
     config: Config | None = None
     policy_source: str = ""
+    policy_text: str | None = None
     signatures: dict[str, Signature] | None = None  # None: unsigned mode
     merges: list[Event] = field(default_factory=list)  # what merge commits changed beyond their parents
     conflicted: list[list[list[Event]]] = field(default_factory=list)  # per merge, per parent: conflicted paths
@@ -151,7 +152,8 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
         records.append(RecordDiff(f.status, f.path, f.old_path if f.status != "A" else "", _kind(f.path or f.old_path),
                                   base_rec, head_rec, by_lineage.get(lineage, []) if lineage is not None else []))
     merge_events = [e for e in events if e.sha in merged]
-    return PullRequest(base_ref, base, head, records, config, policy.source, signatures, merge_events, conflicted,
+    return PullRequest(base_ref, base, head, records, config, policy.source, policy.text, signatures, merge_events,
+                       conflicted,
                        problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
                                    for p in policy.problems if p.is_error])
 
@@ -392,6 +394,13 @@ def check_pr(repo: Repository, base_ref: str, validate: bool = True,
         from svcnotes.workflow.validation import validate_repository
 
         repo.config = config  # the PR's own svcnotes.toml applies after it merges
+        try:
+            own = (repo.root / CONFIG_FILE).read_bytes()
+        except OSError:
+            own = b""
+        base_bytes = (pr.policy_text or "").encode("utf-8")
+        if base_bytes != own:  # cached results of the PR's own configuration must not be reused, nor ours kept for it
+            repo.config_bytes = b"base policy\0" + base_bytes  # type: ignore[attr-defined]
         repo.invalidate()
         problems.extend(validate_repository(repo, None, today))
     problems.extend(_collisions(repo, pr))

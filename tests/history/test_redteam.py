@@ -371,3 +371,17 @@ def test_gpg_signed_approvals_are_judged_by_fingerprint(lab: Lab, tmp_path: Path
             assert result.exit_code == 1
             assert (f"C-2611-001 claimed by li.na but is signed with a key no staff member lists ({fpr[-16:]})"
                     in result.output)
+
+
+def test_validation_caches_never_cross_between_the_prs_policy_and_the_bases(lab: Lab) -> None:
+    lab.git("checkout", "-q", "-b", "category")
+    edit(lab.root, "svcnotes.toml", "[approval]\n", "[complaints.categories]\npackaging = {zh = \"包装\", en = \"Packaging\"}\n\n[approval]\n")
+    set_field(lab.root, C1, "category", "packaging")
+    lab.commit("a new category, used at once")
+    for path in [*lab.root.rglob("*.md"), lab.root / "svcnotes.toml"]:  # out of the caches' racy window
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    assert lab.run("validate").exit_code == 0  # the PR's own configuration knows the category; results cached
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 1
+    assert any(f"{C1}:" in line and "packaging" in line and "category" in line for line in lines(result)), result.output
+    assert lab.run("validate").exit_code == 0  # and the gate's base-policy results are not reused by validate
