@@ -194,8 +194,41 @@ def check_signing(repo: Repository) -> Check:
     return Check("signing", OK, said)
 
 
+def check_interrupted(repo: Repository) -> Check:
+    """No write command was left half-done: no transaction journal, no imported records on disk but uncommitted."""
+    from svcnotes.io.importer import uncommitted_imports
+    from svcnotes.store import transaction
+
+    folder = transaction.pending_journal(repo.root)
+    if folder is not None:
+        return Check("interrupted writes", FAIL, f"a killed command left its journal in {folder}",
+                     "svcnotes doctor --fix (rolls it back, or completes it when its commit was made)")
+    waiting = uncommitted_imports(repo)
+    if waiting:
+        return Check("interrupted writes", FAIL, f"{len(waiting):,} imported record(s) written but not committed",
+                     "svcnotes doctor --fix (commits them), or svcnotes import FILE --kind KIND --resume")
+    return Check("interrupted writes", OK, "no half-done write")
+
+
+def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = None) -> list[str]:
+    """`doctor --fix`: settle a killed command's journal, then commit imported records left uncommitted (one commit)."""
+    from svcnotes.io.importer import uncommitted_imports, with_customers
+    from svcnotes.store import transaction
+    from svcnotes.workflow.commits import CommitOptions, commit_change
+
+    said = [line for line in [transaction.recover(repo.root, notify)] if line]
+    waiting = sorted(set(uncommitted_imports(repo).values()))
+    if waiting:
+        with transaction.scope(notify):
+            sha = commit_change(repo, with_customers(repo, waiting), f"import: commit {len(waiting)} record(s) written "
+                                "but not committed", {"Svc-Action": "import", "Svc-Import-Rows": "resumed"},
+                                CommitOptions())
+        said.append(f"committed {len(waiting):,} imported record(s) left uncommitted" + (f" [{sha[:10]}]" if sha else ""))
+    return said
+
+
 CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_signing, check_hooks, check_schemas,
-                                            check_editor_task)
+                                            check_editor_task, check_interrupted)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:
