@@ -27,8 +27,6 @@ from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import git
 from svcnotes.workflow import approvals as appr
 
-HOSTED = ("noreply@github.com", "noreply@gitlab.com")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -144,7 +142,7 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         judged = replace(event, approvals_added=[]) if event.sha in hosted else event
         problems = rules.event_problems(judged, policy, before, None if event.sha in hosted else sig)
         if event.sha in hosted and rules.claims(event):
-            problems.append(_hosted_problem(event))
+            problems.append(rules.hosted_problem(event))
         problems += _authority(event, stories.setdefault(event.lineage, {}), policy, sig)
         change = event.status_change
         if change is not None:
@@ -161,15 +159,6 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
             out.append(Finding(replace(p, message=f"{p.message} on {date}, {_how(event.sha, where, subjects)}, "
                                                   f"actor {actor}"), event.sha, where, where == event.sha, actor))
     return out
-
-
-def _hosted_problem(event: Event) -> Problem:
-    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in rules.claims(event))
-    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
-                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
-                   field="approvals" if event.approvals_added else "status",
-                   hint="merge pull requests with a merge commit or fast-forward (docs/security.md#merge-methods); "
-                        "the PR's own commits hold the signature")
 
 
 def _authority(event: Event, story: dict[str, object], config: Config, sig: Signature | None) -> list[Problem]:
@@ -265,8 +254,7 @@ def _hosted(root: Path, shas: list[str]) -> frozenset[str]:
     """The commits the hosting platform re-created (committed by its bot: squash and rebase merges)."""
     if not shas:
         return frozenset()
-    out = git(root, "log", "--no-walk=unsorted", "--format=%H %ce", *shas)
-    return frozenset(line.split()[0] for line in out.splitlines() if line.split()[1:] and line.split()[1] in HOSTED)
+    return rules.hosted_commits(git(root, "log", "--no-walk=unsorted", "--format=%H %ce", *shas))
 
 
 def audit_repository(root: Path, config: Config) -> AuditResult:

@@ -79,6 +79,7 @@ class PullRequest:
     policy_source: str = ""
     policy_text: str | None = None
     signatures: dict[str, Signature] | None = None  # None: unsigned mode
+    hosted: frozenset[str] = frozenset()  # commits the hosting platform re-created (rebased for the PR)
     merges: list[Event] = field(default_factory=list)  # what merge commits changed beyond their parents
     conflicted: list[list[list[Event]]] = field(default_factory=list)  # per merge, per parent: conflicted paths
     problems: list[Problem] = field(default_factory=list)  # set-up problems (tools, shallow clone, policy)
@@ -152,10 +153,11 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
         records.append(RecordDiff(f.status, f.path, f.old_path if f.status != "A" else "", _kind(f.path or f.old_path),
                                   base_rec, head_rec, by_lineage.get(lineage, []) if lineage is not None else []))
     merge_events = [e for e in events if e.sha in merged]
-    return PullRequest(base_ref, base, head, records, config, policy.source, policy.text, signatures, merge_events,
-                       conflicted,
-                       problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
-                                   for p in policy.problems if p.is_error])
+    hosted = rules.hosted_commits(git(root, "log", "--format=%H %ce", f"{base}..{head}")) if commits else frozenset()
+    return PullRequest(base_ref, base, head, records, config, policy_source=policy.source, policy_text=policy.text,
+                       signatures=signatures, hosted=hosted, merges=merge_events, conflicted=conflicted,
+                       problems=problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
+                                            for p in policy.problems if p.is_error])
 
 
 def _split(f: FileChange) -> list[FileChange]:
@@ -280,8 +282,10 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
                                f"{entry.get('by')} runs 'svcnotes approve {head.id}' and pushes it"))
             continue
         event = replace(introducing[-1], approvals_added=[entry])
-        out.extend(replace(p, line=line, field=where)
-                   for p in rules.actor_problems(event, config, _signature(pr, event.sha)))
+        found = rules.actor_problems(event, config, _signature(pr, event.sha))
+        if found and event.sha in pr.hosted:
+            found = [rules.hosted_problem(event, REBASED)]
+        out.extend(replace(p, line=line, field=where) for p in found)
     if added:
         proposer = story.proposer or str(head.data.get("proposed_by") or "")
         for p in rules.authority_problems(head.data, added, proposer, story.severity, config):
@@ -314,6 +318,9 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
 
 
 APPROVAL_NEEDED = frozenset({"approved", "resolved", "closed"})
+ACTOR_CODES = frozenset({"E611", "E616", "E617", "E618", "E619"})
+REBASED = ("the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
+           "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...)")
 
 
 def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
@@ -321,7 +328,10 @@ def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Prob
     status = rec.base.status if rec.base else None
     for event in rec.events:
         judged = replace(event, approvals_added=[])
-        out.extend(_locate(p, rec) for p in rules.event_problems(judged, config, status, _signature(pr, event.sha)))
+        found = rules.event_problems(judged, config, status, _signature(pr, event.sha))
+        if event.sha in pr.hosted and any(p.code in ACTOR_CODES for p in found):
+            found = [p for p in found if p.code not in ACTOR_CODES] + [rules.hosted_problem(judged, REBASED)]
+        out.extend(_locate(p, rec) for p in found)
         change = event.status_change
         if change is not None:
             status = change[1]

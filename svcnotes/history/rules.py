@@ -84,7 +84,28 @@ def deletion_problems(event: Event) -> list[Problem]:
 
 
 SEVERITY_ORDER = ("minor", "normal", "major", "critical")
-HOSTED_COMMITTERS = frozenset({"noreply@github.com"})
+HOSTED_COMMITTERS = frozenset({"noreply@github.com", "noreply@gitlab.com"})  # the platforms' own commits
+
+
+def hosted_commits(log: str) -> frozenset[str]:
+    """The commits of `git log --format='%H %ce'` output that the hosting platform re-created (its committer:
+    a squash or rebase merge, GitHub's "Update branch" by rebase)."""
+    out = set()
+    for line in log.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lower() in HOSTED_COMMITTERS:
+            out.add(parts[0])
+    return frozenset(out)
+
+
+def hosted_problem(event: Event, hint: str = "") -> Problem:
+    """E624: an act recorded in a commit the hosting platform re-created, so the actor's signature is gone."""
+    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in claims(event))
+    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
+                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
+                   field="approvals" if event.approvals_added else "status",
+                   hint=hint or "merge pull requests with a merge commit or fast-forward "
+                                "(docs/security.md#merge-methods); the PR's own commits hold the signature")
 
 
 def claims(event: Event) -> list[tuple[str, str]]:
