@@ -262,7 +262,9 @@ def audit_repository(root: Path, config: Config) -> AuditResult:
     under the policy that held when it landed."""
     from svcnotes.history.gate import is_shallow, no_verifier_problem, shallow_problem
 
-    setup = [shallow_problem()] if is_shallow(root) else []
+    if is_shallow(root):  # a cut-off history cannot be audited: say so rather than judge part of it
+        return AuditResult([], config.signed_approvals, [shallow_problem()])
+    setup: list[Problem] = []
     store = open_log(root, config)
     if store is None:
         return AuditResult([], config.signed_approvals, setup)

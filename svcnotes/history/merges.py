@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from svcnotes.history.gitread import LEAN, Commit, FileChange, _parse_log, diff_tree, tree_blobs
-from svcnotes.store.gitops import git
+from svcnotes.store.gitops import GitError, git
 
 
 @dataclass
@@ -42,6 +42,8 @@ def merge_changes(root: Path, commit: Commit, prefix: str = "records/") -> Merge
     proc = git(root, "merge-tree", "--write-tree", "--name-only", "--no-messages", *parents[:2], check=False)
     lines = proc.split("\n")
     remerged = lines[0].strip()
+    if not remerged:
+        raise GitError(f"git merge-tree could not redo merge {commit.sha[:10]} (are its parents fetched?)")
     conflicted = {line.strip() for line in lines[1:] if line.strip()}
     own = [f for f in diff_tree(root, remerged, commit.sha, prefix) if f.path not in conflicted]
     result = MergeChanges(commit.sha, parents, _pseudo(commit, own))

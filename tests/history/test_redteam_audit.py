@@ -154,3 +154,18 @@ def test_the_site_shows_whether_each_approval_was_signed_and_by_whom(lab: Lab, t
     site, _ = build(lab.root, out=tmp_path / "site2")
     html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
     assert f"未证实：signed by zhang.wei ({lab.fingerprint('zhang.wei')})" in html
+
+
+def test_audit_of_a_shallow_clone_fails_with_the_fix(lab: Lab, tmp_path: Path) -> None:
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    _merge(lab, "pr-1")
+    clone = tmp_path / "clone"
+    lab.git("clone", "-q", "--depth", "2", f"file://{lab.root}", str(clone))
+    other = Lab.__new__(Lab)
+    other.root, other.keys = clone, lab.keys
+    result = other.run("audit")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:1] == [(
+        ".git/shallow: E621 this is a shallow clone: the history the gate judges is cut off (fetch the whole "
+        "history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", or run: git fetch --unshallow)")], result.output
