@@ -12,6 +12,7 @@ index; git runs once for the signatures, once per policy version and twice per m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -104,6 +105,10 @@ def _by_admin(root: Path, sha: str, config: Config, signatures: dict[str, Signat
     return is_admin(config.staff_by_email(git(root, "log", "-1", "--format=%ae", sha).strip()), config)
 
 
+def _sig_of(signatures: dict[str, Signature] | None, config: Config, sha: str) -> Signature | None:
+    return _sig(signatures, sha, config)
+
+
 def _sig(signatures: dict[str, Signature] | None, sha: str, config: Config) -> Signature | None:
     if not config.signed_approvals or signatures is None:
         return None
@@ -153,7 +158,7 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         who = rules.actor(event, policy, known)
         actor = who.id if who is not None else f"{event.author} <{event.email}>"
         if known is not None and who is None:
-            actor += f" ({sig.describe(policy)})"
+            actor += f" ({known.describe(policy)})"
         for p in problems:
             date = f"{event.date:%Y-%m-%d}"
             out.append(Finding(replace(p, message=f"{p.message} on {date}, {_how(event.sha, where, subjects)}, "
@@ -208,10 +213,11 @@ def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, st
         config = policies.at(where)
         changes = merge_changes(root, merge)
         events = EventBuilder(root, config).events([changes.own])
-        problems = merge_problems(events, config, lambda sha, c=config: _sig(signatures, sha, c))
+        signed = functools.partial(_sig_of, signatures, config)
+        problems = merge_problems(events, config, signed)
         if changes.conflicted:
             per_parent = [EventBuilder(root, config).events([c]) for c in changes.conflicted]
-            problems += conflict_problems(per_parent, config, lambda sha, c=config: _sig(signatures, sha, c))
+            problems += conflict_problems(per_parent, config, signed)
         actor = f"{merge.author} <{merge.email}>"
         out += [Finding(replace(p, message=f"{p.message} on {merge.date:%Y-%m-%d}, {_how(merge.sha, where, subjects)}, "
                                            f"actor {actor}"), merge.sha, where, where == merge.sha, actor)

@@ -64,7 +64,8 @@ class RecordDiff:
     @property
     def id(self) -> str:
         """The record's number at the head (or at the base when deleted)."""
-        return (self.head or self.base).id if (self.head or self.base) else PurePosixPath(self.path).stem
+        record = self.head or self.base
+        return record.id if record is not None else PurePosixPath(self.path).stem
 
 
 @dataclass
@@ -324,7 +325,7 @@ REBASED = ("the platform rebased this PR's commits (\"Update branch\" by rebase,
 
 
 def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
     status = rec.base.status if rec.base else None
     for event in rec.events:
         judged = replace(event, approvals_added=[])

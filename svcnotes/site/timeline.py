@@ -101,10 +101,11 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
             if redact:
                 old, new = mask_text(str(old)), mask_text(str(new))
             changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
-        for approval in getattr(ev, "approvals_added", None) or () if proofs else ():
-            label = ("Approval by " if locale.startswith("en") else "审批人 ") + str(approval.get("by") or "")
-            proof = proofs.get(ev.sha, ("", ""))
-            changes.append({"label": label, "old": "", "new": proof_text(str(approval.get("by") or ""), proof, locale)})
+        if proofs is not None:
+            for approval in getattr(ev, "approvals_added", None) or ():
+                by = str(approval.get("by") or "")
+                label = ("Approval by " if locale.startswith("en") else "审批人 ") + by
+                changes.append({"label": label, "old": "", "new": proof_text(by, proofs.get(ev.sha, ("", "")), locale)})
         name = author_name(ev.author, ev.email) if author_name else ev.author
         entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
                         "message": mask_text(ev.subject) if redact else ev.subject,
