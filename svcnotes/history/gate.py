@@ -1,10 +1,14 @@
 """The PR gate (`svcnotes check --base REF`): validate the head, then judge what the PR changes.
 
-Every record the PR changes (git diff merge-base..HEAD) is compared with its version at the merge
-base, and every commit of the PR is judged by the history rules: illegal transitions, edits of
-closed records, deletions, numbers colliding with the base, approvals not committed by the
-approver (or lacking role/authority, or by the proposer), approvals the PR voided.
-A handful of git processes whatever the size of the repository or the PR.
+Every rule comes from svcnotes.toml at the merge base (policy.py), never from the PR. Every record
+the PR changes (git diff merge-base..HEAD) is compared with its version at the merge base, and
+every commit of the PR is judged by the history rules (rules.py): illegal transitions, edits of
+closed records, deletions and moves out of records/, numbers colliding with the base, acts not
+made by the person they name (signed mode: by signature, signatures.py), approvals lacking role,
+authority or four eyes (proposer and severity from the record's history), approvals the PR voided,
+what merge commits add beyond their parents (merges.py), policy files changed without an admin.
+A handful of git processes whatever the size of the repository, plus a few per merge commit of the
+PR and per complaint whose approvals or severity it changes.
 """
 
 from __future__ import annotations
