@@ -19,8 +19,9 @@ from pathlib import Path
 
 from svcnotes.history import rules
 from svcnotes.history.events import Event, EventBuilder
+from svcnotes.history.gitread import LEAN
 from svcnotes.history.log import first_parent_chain, open_log
-from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import CI_PATHS, CODEOWNERS, Policy, is_admin, policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
@@ -206,12 +207,12 @@ def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, st
 
     on_chain = set(chain)
     out = []
-    for merge in merges_in(root, head):
+    merges = [m for m in merges_in(root, head) if m.sha in on_chain or pr_of.get(m.sha)]
+    for merge, changes in zip(merges, merges_changes(root, merges), strict=True):
+        if not changes.own.files and not changes.conflicted:
+            continue  # a plain merge: nothing of its own (most of them)
         where = merge.sha if merge.sha in on_chain else pr_of.get(merge.sha, "")
-        if not where:
-            continue
         config = policies.at(where)
-        changes = merge_changes(root, merge)
         events = EventBuilder(root, config).events([changes.own])
         signed = functools.partial(_sig_of, signatures, config)
         problems = merge_problems(events, config, signed)
@@ -256,13 +257,6 @@ def _policy_findings(root: Path, chain: list[str], parents: dict[str, tuple[str,
     return out
 
 
-def _hosted(root: Path, shas: list[str]) -> frozenset[str]:
-    """The commits the hosting platform re-created (committed by its bot: squash and rebase merges)."""
-    if not shas:
-        return frozenset()
-    return rules.hosted_commits(git(root, "log", "--no-walk=unsorted", "--format=%H %ce", *shas))
-
-
 def audit_repository(root: Path, config: Config) -> AuditResult:
     """Audit the repository at `root` (history index from the cache when fresh), each stretch of history
     under the policy that held when it landed."""
@@ -277,28 +271,26 @@ def audit_repository(root: Path, config: Config) -> AuditResult:
     with store:
         head = store.head
         commits = store.commits()
-        chain = first_parent_chain(commits, store.head)
+        chain = first_parent_chain(commits, head)
         parents = {sha: c[1] for sha, c in commits.items()}
         pr_of = store.pr_of()
         policies = Policies(root, chain, parents)
         candidates = policies.candidates()
         signed_any = any(c.signed_approvals for c in candidates)
-        events = list(store.iter_events())
-    signatures: dict[str, Signature] | None = None
-    acting = [e.sha for e in events if rules.claims(e)]
-    on_chain = set(chain)
-    direct = [sha for sha in acting if sha in on_chain]
-    if signed_any:
-        policy_commits = git(root, "log", "--format=%H", head, "--", CONFIG_FILE, *CODEOWNERS, *CI_PATHS).split()
-        merges = [sha for sha, c in commits.items() if len(c[1]) > 1]
-        try:
-            signatures = verify(root, [*acting, *policy_commits, *merges], candidates)
-        except NoVerifier as exc:
-            setup.append(no_verifier_problem(str(exc)))
-            signatures = {}
-    policies.settle(signatures)
-    subjects = {sha: c[0] for sha, c in commits.items()}
-    findings = audit(events, chain, pr_of, policies, signatures, _hosted(root, direct), subjects)
+        signatures: dict[str, Signature] | None = None
+        if signed_any:
+            acting = list(dict.fromkeys(e.sha for e in store.iter_events() if rules.claims(e)))  # a first pass
+            policy_commits = git(root, "log", "--format=%H", head, "--", CONFIG_FILE, *CODEOWNERS, *CI_PATHS).split()
+            merges = [sha for sha, c in commits.items() if len(c[1]) > 1]
+            try:
+                signatures = verify(root, [*acting, *policy_commits, *merges], candidates)
+            except NoVerifier as exc:
+                setup.append(no_verifier_problem(str(exc)))
+                signatures = {}
+        policies.settle(signatures)
+        subjects = {sha: c[0] for sha, c in commits.items()}
+        hosted = rules.hosted_commits(git(root, *LEAN, "log", "--first-parent", "--format=%H %ce", head))
+        findings = audit(store.iter_events(), chain, pr_of, policies, signatures, hosted, subjects)
     findings += _merge_findings(root, head, chain, pr_of, policies, signatures, subjects)
     findings += _policy_findings(root, chain, parents, policies, signatures, subjects)
     order = {sha: n for n, sha in enumerate(chain)}

@@ -36,7 +36,7 @@ from svcnotes.history.gitread import (
     read_blobs,
     read_log,
 )
-from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
@@ -131,7 +131,7 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
     changes = [f for f in diff_tree(root, base, head) if is_record_path(f.path) or is_record_path(f.old_path)]
     changes = [g for f in changes for g in _split(f)]
     commits = read_log(root, head, [base])
-    merged = {c.sha: merge_changes(root, c) for c in merges_in(root, head, [base])}
+    merged = {m.sha: m for m in merges_changes(root, merges_in(root, head, [base]))}
     stream = [merged[c.sha].own if c.sha in merged else c for c in commits]
     builder = EventBuilder(root, config)
     events = builder.events(stream)
