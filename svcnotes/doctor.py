@@ -40,6 +40,10 @@ class Check:
         """True when this check failed."""
         return self.status == FAIL
 
+    def to_dict(self) -> dict[str, str]:
+        """Plain data for --format json."""
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+
 
 def check_identity(repo: Repository) -> Check:
     """The git identity maps to a member of the staff directory (commits are attributed to a person)."""
@@ -85,7 +89,7 @@ def check_hooks(repo: Repository) -> Check:
         return Check("hooks", FAIL, f"no pre-commit hook at {path}", fix)
     text = path.read_text(encoding="utf-8", errors="replace")
     framework = repo.root / ".pre-commit-config.yaml"
-    via_framework = "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
+    via_framework = "svcnotes" not in text and "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
     if "svcnotes" not in text and not via_framework:
         return Check("hooks", FAIL, f"{path} does not run svcnotes", fix)
     if not os.access(path, os.X_OK):
@@ -136,6 +140,18 @@ def check_editor_task(repo: Repository) -> Check:
     if task != validate_task():
         return Check("editor task", FAIL, f"the '{TASK_LABEL}' task in {TASKS} is out of date", fix)
     return Check("editor task", OK, f"'{TASK_LABEL}' runs svcnotes validate --watch for VS Code's Problems panel")
+
+
+def check_ci(repo: Repository) -> Check:
+    """The CI files and CODEOWNERS are current (staff directory included) and CI installs this svcnotes, hash-locked."""
+    from svcnotes.history.ci_files import stale_ci_files
+
+    stale = stale_ci_files(repo.root, repo.config)
+    if stale:
+        return Check("ci", FAIL, "; ".join(stale), "svcnotes ci-setup (then commit what it wrote)")
+    from svcnotes.history.ci_lock import version
+
+    return Check("ci", OK, f"workflows and CODEOWNERS current; CI installs svcnotes {version()} hash-locked")
 
 
 def check_site(repo: Repository, today: date) -> Check:
@@ -227,8 +243,9 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
     return said
 
 
+# Add a check: one function (repository -> Check) with a docstring, listed here.
 CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_signing, check_hooks, check_schemas,
-                                            check_editor_task, check_interrupted)
+                                            check_editor_task, check_interrupted, check_ci)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

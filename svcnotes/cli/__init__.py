@@ -12,7 +12,7 @@ import click
 
 from svcnotes import __version__
 
-AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing", "keys")
+AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "volumes", "demo", "editing", "keys")
 
 
 class TransactionalGroup(click.Group):
@@ -29,8 +29,10 @@ class TransactionalGroup(click.Group):
             click.echo(f"error: {exc.problem.format()}", err=True)
             raise click.exceptions.Exit(1) from None
         except gitops.GitError as exc:
-            click.echo(f"error: git: {exc}", err=True)
-            raise click.exceptions.Exit(1) from None
+            from svcnotes.cli.common import git_refused
+
+            git_refused(str(exc))  # git's own message and what to do, exit 1
+            return None
 
 
 @click.group(cls=TransactionalGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

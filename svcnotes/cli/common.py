@@ -203,6 +203,18 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
     sys.exit(code)
 
 
+GIT_REFUSED_HINT = ("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
+                    "fix what git says above, then run the command again. See what is pending with: git status")
+
+
+def git_refused(message: str) -> None:
+    """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
+    lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
+    click.echo("\n".join(["error: git refused the change:", *(f"  {line}" for line in lines), GIT_REFUSED_HINT]),
+               err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
 def _completion_repo(ctx: click.Context) -> Repository | None:
     """The repository for shell completion, or None (completion must never fail or print)."""
     from svcnotes.store.repository import Repository

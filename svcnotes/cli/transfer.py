@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from svcnotes.cli.common import EXIT_PROBLEMS, EXIT_USAGE, complete_staff_id, fail, open_repo, resolve_today, today_option
+from svcnotes.cli.common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    complete_staff_id,
+    fail,
+    format_option,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -137,9 +147,10 @@ def export(ctx: click.Context, what: str, fmt: str | None, out: Path | None, loc
 @click.option("--no-site", is_flag=True, help="Skip the site build check (the slowest).")
 @click.option("--fix", is_flag=True, help="First settle half-done writes: roll back or complete a killed command, "
               "commit imported records left uncommitted.")
+@format_option("text", "json")
 @today_option
 @click.pass_context
-def doctor(ctx: click.Context, no_site: bool, fix: bool, today: Any) -> None:
+def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -> None:
     """Check the set-up: git identity is a staff member, config valid, hooks, editor schemas, site builds.
 
     Each failed check prints its fix. Exit 1 when any check fails.
@@ -154,12 +165,15 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, today: Any) -> None:
             click.echo(f"fixed: {line}")
         repo.invalidate()
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
+    failed = sum(c.failed for c in checks)
+    if fmt == "json":
+        click.echo(json.dumps({"checks": [c.to_dict() for c in checks], "failed": failed}, ensure_ascii=False, indent=2))
+        ctx.exit(EXIT_PROBLEMS if failed else 0)
     marks = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}
     for check in checks:
         click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
         if check.failed and check.fix:
             click.echo(f"      fix: {check.fix}")
-    failed = sum(c.failed for c in checks)
     click.echo(f"{failed} problem(s) found" if failed else "everything looks fine", err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 

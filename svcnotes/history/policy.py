@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from svcnotes.history.ci_files import POLICY_FILES
 from svcnotes.model.config import CONFIG_FILE, Config, parse_config
 from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import GitError, git
@@ -20,7 +21,9 @@ from svcnotes.store.gitops import GitError, git
 # Sections of svcnotes.toml that carry no rule: names and labels shown, report targets.
 NOT_RULES = frozenset({"organisation", "targets"})
 CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS")
-CI_PATHS = (".github/workflows/", ".github/actions/", ".gitlab-ci.yml", ".gitlab/ci/")
+# The CI files: those `svcnotes ci-setup` gives the admins in CODEOWNERS (workflows, the install lock
+# .svcnotes/ci/ with the svcnotes wheel CI runs, pre-commit), and GitLab's included CI files.
+CI_PATHS = tuple(p.lstrip("/") for p in POLICY_FILES if p not in ("/svcnotes.toml", "/CODEOWNERS")) + (".gitlab/ci/",)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from svcnotes.store import gitops, ids, transaction
 from svcnotes.store.frontmatter import decode, parse
 from svcnotes.store.loader import build_record, content_digest, read_bytes
 from svcnotes.store.stamps import stamp_entry
+from svcnotes.store.volumes import Volumes
 from svcnotes.store.writer import atomic_write, render_new, render_update, sync
 
 RECORDS_DIR = "records"
@@ -69,6 +70,7 @@ class Snapshot:
     problems: list[Problem] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    volumes: Volumes = field(default_factory=Volumes)  # records/volumes.csv: the KPIs' monthly denominators
 
     def add(self, record: Record) -> None:
         """Add a record (first one wins the id; duplicates are reported by checks)."""
