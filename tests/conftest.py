@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Messages in English whatever the machine's LANG, from the first fixture on (module- and session-scoped
+# ones run before any per-test setting); tests/cli/test_i18n.py changes it per test to check both languages.
+os.environ["SVCNOTES_LANG"] = "en"
 CORPORA = ROOT.parent / "shared" / "corpora"
 
 CONFIG = """\
@@ -125,6 +128,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in identity_env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SVCNOTES_TODAY", raising=False)
+    monkeypatch.setenv("SVCNOTES_LANG", "en")  # messages in English whatever the machine's LANG (tests/cli/test_i18n.py: both)
 
 
 @pytest.fixture

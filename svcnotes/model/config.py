@@ -112,7 +112,7 @@ class Config:
     rates: dict[str, Decimal] = field(default_factory=dict)
     max_hold_days: int = 30
     signed_approvals: bool = False
-    admin_roles: tuple[str, ...] = ("gm", "admin")
+    admin_roles: tuple[str, ...] = ("gm",)
     path: Path | None = None
 
     def staff_by_email(self, email: str) -> Staff | None:
@@ -167,8 +167,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
                                       "be signed by a key listed in the actor's [[staff]] signing_keys (see "
                                       "docs/security.md).", "signed_approvals"),
     Option("approval.admin_roles", "strings", "Roles whose own (signed) commits may change svcnotes.toml's rules, "
-                                              "CODEOWNERS or the CI files in a PR (E622); default gm and admin (the "
-                                              "role svcnotes init gives whoever sets the repository up). The gate "
+                                              "CODEOWNERS or the CI files in a PR (E622); default gm (svcnotes init "
+                                              "writes [\"admin\"] and gives that role to whoever sets it up). The gate "
                                               "reads every option from svcnotes.toml at the merge base: a PR's "
                                               "change applies after it merges.", "admin_roles"),
     Option("approval.rates", "rates", "Currency -> units of complaints.currency per unit (USD = 7.1): "
@@ -291,12 +291,18 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
             r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
                   did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
+        if not isinstance(dept, str):
+            r.bad("staff.department", f"department of '{sid}' must be a department id", "write department = \"sales\"")
+            dept = ""
         if dept and dept not in departments:
             r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
         emails = entry.get("emails", [])
         if isinstance(emails, str):
             emails = [emails]
-        if entry.get("email"):
+        if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+            r.bad("staff.emails", f"emails of '{sid}' must be a list of e-mail addresses", "write emails = [\"a@example.com\"]")
+            emails = []
+        if isinstance(entry.get("email"), str) and entry["email"]:
             emails = [*emails, entry["email"]]
         roles = entry.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):

@@ -59,7 +59,7 @@ def test_a_rep_cannot_propose_a_key_change(repo: Path, tmp_path: Path) -> None:
     key = _setup(repo, tmp_path, "zhang.wei")
     result = run(repo, "keys", "propose", "--staff", "zhang.wei", "--key", f"{key}.pub")
     assert result.exit_code == 2
-    assert ("error: zhang.wei holds no admin role (gm, admin): the gate accepts svcnotes.toml changes only in an admin's "
+    assert ("error: zhang.wei holds no admin role (gm): the gate accepts svcnotes.toml changes only in an admin's "
             "signed commit. Send your public key line (svcnotes keys show) to an admin, who runs: svcnotes keys "
             "propose --staff zhang.wei --key 'ssh-ed25519 AAAA...'") in result.output
 

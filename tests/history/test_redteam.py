@@ -147,7 +147,7 @@ def test_pr_giving_the_rep_the_gm_role_fails_and_is_judged_by_the_base(lab: Lab)
     result = lab.run("check", "--base", "main")
     assert result.exit_code == 1
     assert (f"svcnotes.toml: E622 commit {toml} changes svcnotes.toml's rules but is signed by zhang.wei, who holds "
-            "no admin role (gm, admin) (a staff member holding an admin role (gm, admin) makes this change in a commit signed as "
+            "no admin role (gm) (a staff member holding an admin role (gm) makes this change in a commit signed as "
             "themselves (svcnotes keys propose for keys); it applies after the merge)") in lines(result)
     assert "E404" in codes(result) and "E405" in codes(result)
 
@@ -187,7 +187,7 @@ def test_codeowners_and_ci_changes_need_an_admin(lab: Lab) -> None:
     result = lab.run("check", "--base", "main")
     assert result.exit_code == 1
     assert (f".github/workflows/svcnotes.yml: E622 commit {sha} changes .github/workflows/svcnotes.yml, CODEOWNERS "
-            "but is signed by zhang.wei, who holds no admin role (gm, admin) (a staff member holding an admin role (gm, admin) "
+            "but is signed by zhang.wei, who holds no admin role (gm) (a staff member holding an admin role (gm) "
             "makes this change in a commit signed as themselves (svcnotes keys propose for keys); it applies after "
             "the merge)") in lines(result)
 
