@@ -137,6 +137,21 @@ def _fingerprint(dirs: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
+_CODE: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """A hash of svcnotes' own Python source: a page made by other code is made again (the key
+    covers the code that made it, not only the templates and config). Computed once per process."""
+    if not _CODE:
+        package = Path(svcnotes.__file__).resolve().parent
+        h = hashlib.blake2b(digest_size=16)
+        for p in sorted(package.rglob("*.py")):
+            h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes())
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
 def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -198,6 +213,7 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
                 snapshot=None if options.redact else snapshot)
     if options.history:
         site.timeline = Timelines(Path(repo.root), config, locale, _author_namer(config), options.redact)
+        site.timeline.names = site.names
     return site, sum(len(v) for v in records.values())
 
 
@@ -367,7 +383,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
         dirs = template_dirs(Path(repo.root))
         env = make_env(dirs, cache / "templates")
         config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
-        salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
+        salt = "|".join([BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _fingerprint(dirs), _hash(config_bytes), site.locale,
                          str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
         manifest = _Manifest(cache / f"site-{key}.json")
         versions = _history_versions(repo, site, manifest, options.history)

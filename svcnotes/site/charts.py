@@ -17,12 +17,14 @@ from html import escape
 Number = float | int
 Formatter = Callable[[float], str]
 
-PALETTE = ("#2f6690", "#d1495b", "#3a7d44", "#edae49", "#6c4f9c", "#00798c", "#8c5e3c", "#5c6b73")
+PALETTE = ("#2f6690", "#d1495b", "#edae49", "#6c4f9c", "#00798c", "#8c5e3c", "#3a7d44", "#5c6b73")
+NEUTRAL = "#9aa3ae"  # the colour of a "not set" bucket, never a signal colour
+WIDTH = 560  # natural width of a chart in CSS pixels: site.css never scales a chart up, and little down
 TARGET_COLOUR = "#b23a48"
 AXIS_COLOUR = "#6b7280"
 GRID_COLOUR = "#e5e7eb"
 TEXT_COLOUR = "#1f2937"
-FONT = "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+FONT = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', system-ui, sans-serif"
 
 
 def _e(text: object) -> str:
@@ -72,6 +74,23 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
     return [round(i * step, 10) for i in range(n + 1)]
 
 
+def nice_range(low: float, high: float, count: int = 5) -> list[float]:
+    """Axis ticks for values between low and high: from 0 when the data is near it, else from a
+    round number just below the data, so a trend between 80% and 95% is not flattened."""
+    if low <= 0 or high <= 0 or low < high * 0.5:
+        return nice_ticks(high, count)
+    raw = (high - low) / count or high / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(low / step - 1e-9) * step
+    n = math.ceil((high - start) / step - 1e-9) or 1
+    return [round(start + i * step, 10) for i in range(n + 1)]
+
+
+def _colour(i: int, name: str, neutral: Sequence[str]) -> str:
+    return NEUTRAL if name in neutral else PALETTE[i % len(PALETTE)]
+
+
 def _chart_id(kind: str, title: str, payload: object) -> str:
     """A deterministic id, unique per chart content, so several charts can share a page."""
     digest = hashlib.sha1(f"{kind}\x00{title}\x00{payload!r}".encode()).hexdigest()[:10]
@@ -102,7 +121,7 @@ def bar_chart(
     title: str,
     desc: str = "",
     fmt: Formatter = fmt_number,
-    width: int = 640,
+    width: int = WIDTH,
     bar_height: int = 22,
     colour: str = PALETTE[0],
     no_data: str = "No data",
@@ -113,7 +132,7 @@ def bar_chart(
     """
     if len(labels) != len(values):
         raise ValueError("labels and values differ in length")
-    if not labels:
+    if not labels or not any(values):
         return _empty("bar", title, no_data, width)
     labels = [str(label) for label in labels]
     size = 12
@@ -138,11 +157,11 @@ def bar_chart(
     return "\n".join(parts + ["</svg>"])
 
 
-def _legend(names: Sequence[str], x: float, y: float, extra: str = "") -> list[str]:
+def _legend(names: Sequence[str], x: float, y: float, extra: str = "", neutral: Sequence[str] = ()) -> list[str]:
     """One row of colour keys with their names (and optionally a dashed target key)."""
     out, cx = ['<g class="chart-legend">'], x
     for i, name in enumerate(names):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = _colour(i, name, neutral)
         out.append(f'<rect x="{cx:g}" y="{y - 9:g}" width="10" height="10" fill="{colour}"/>')
         out.append(f'<text x="{cx + 14:g}" y="{y:g}">{_e(name)}</text>')
         cx += 14 + text_width(name, 12) + 16
@@ -181,13 +200,16 @@ def line_chart(
     target_label: str = "Target",
     desc: str = "",
     fmt: Formatter = fmt_number,
-    width: int = 720,
-    height: int = 280,
+    width: int = WIDTH,
+    height: int = 260,
     no_data: str = "No data",
+    neutral: Sequence[str] = (),
 ) -> str:
-    """Lines over ordered labels (e.g. 12 months), gaps where a value is None, optional target line."""
+    """Lines over ordered labels (e.g. 12 months), gaps where a value is None, optional target line.
+
+    The value axis is scaled to the data (see nice_range); a chart with no value at all is "no data"."""
     names = list(series)
-    if not labels or not names:
+    if not labels or not names or all(v is None for name in names for v in series[name]):
         return _empty("line", title, no_data, width)
     for name in names:
         if len(series[name]) != len(labels):
@@ -195,7 +217,7 @@ def line_chart(
     labels = [str(label) for label in labels]
     present = [v for name in names for v in series[name] if v is not None]
     high = max(present + ([target] if target is not None else []) + [0])
-    ticks = nice_ticks(high)
+    ticks = nice_range(min(present + ([target] if target is not None else [])), high)
     left = max(text_width(fmt(t), 11) for t in ticks) + 14
     right, top, bottom = 16, 28, 30
     x0, x1, y0, y1 = left, width - right, top, height - bottom
@@ -203,7 +225,7 @@ def line_chart(
     xs = [x0 + slot * (i + 0.5) for i in range(len(labels))]
 
     def y_of(v: float) -> float:
-        return y1 - (y1 - y0) * v / ticks[-1]
+        return y1 - (y1 - y0) * (v - ticks[0]) / ((ticks[-1] - ticks[0]) or 1)
 
     if not desc:
         desc = " ".join(f"{name}: " + ", ".join(f"{lab} {fmt(v) if v is not None else '—'}"
@@ -213,7 +235,7 @@ def line_chart(
             desc += f" {target_label}: {fmt(target)}."
     cid = _chart_id("line", title, (labels, {n: list(series[n]) for n in names}, target))
     parts = _open("line", cid, width, height, title, desc)
-    parts += _legend(names, x0, 14, target_label if target is not None else "")
+    parts += _legend(names, x0, 14, target_label if target is not None else "", neutral)
     parts += _axes(ticks, fmt, x0, x1, y_of)
     parts.append(f'<line x1="{x0:g}" y1="{y1:g}" x2="{x1:g}" y2="{y1:g}" stroke="{AXIS_COLOUR}"/>')
     parts += _x_labels(labels, xs, height - 10, slot)
@@ -223,7 +245,7 @@ def line_chart(
                      f'<line x1="{x0:g}" y1="{ty:.1f}" x2="{x1:g}" y2="{ty:.1f}" stroke="{TARGET_COLOUR}" '
                      f'stroke-width="2" stroke-dasharray="6 4"/></g>')
     for i, name in enumerate(names):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = _colour(i, name, neutral)
         parts.append('<g class="chart-series">')
         run: list[str] = []
         runs: list[list[str]] = []
@@ -254,13 +276,15 @@ def stacked_bar(
     title: str,
     desc: str = "",
     fmt: Formatter = fmt_number,
-    width: int = 720,
-    height: int = 300,
+    width: int = WIDTH,
+    height: int = 280,
     no_data: str = "No data",
+    neutral: Sequence[str] = (),
 ) -> str:
-    """Vertical columns per label, stacked by series (e.g. complaints per month by cause class)."""
+    """Vertical columns per label, stacked by series (e.g. complaints per month by cause class);
+    `neutral` names the series drawn grey (a "not set" bucket). All zeros is "no data"."""
     names = list(series)
-    if not labels or not names:
+    if not labels or not names or not any(v for name in names for v in series[name]):
         return _empty("stacked", title, no_data, width)
     for name in names:
         if len(series[name]) != len(labels):
@@ -282,7 +306,7 @@ def stacked_bar(
                         for i, lab in enumerate(labels))
     cid = _chart_id("stacked", title, (labels, {n: list(series[n]) for n in names}))
     parts = _open("stacked", cid, width, height, title, desc)
-    parts += _legend(names, x0, 14)
+    parts += _legend(names, x0, 14, neutral=neutral)
     parts += _axes(ticks, fmt, x0, x1, y_of)
     parts.append(f'<line x1="{x0:g}" y1="{y1:g}" x2="{x1:g}" y2="{y1:g}" stroke="{AXIS_COLOUR}"/>')
     xs = [x0 + slot * (i + 0.5) for i in range(len(labels))]
@@ -294,7 +318,7 @@ def stacked_bar(
             v = max(series[name][i], 0)
             if v:
                 parts.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{y_of(base + v):.1f}" width="{bar_w:.1f}" '
-                             f'height="{y_of(base) - y_of(base + v):.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
+                             f'height="{y_of(base) - y_of(base + v):.1f}" fill="{_colour(j, name, neutral)}">'
                              f'<title>{_e(lab)} {_e(name)}: {_e(fmt(v))}</title></rect>')
             base += v
         if totals[i]:

@@ -52,14 +52,25 @@ def cell(text: object, *, sort: object = None, value: object = None, href: str |
     return out
 
 
-def column(key: str, label: str, *, type: str = "text", filter: bool = False) -> dict[str, Any]:
-    """One table column; type 'text' | 'num' | 'date' sets sorting and alignment."""
-    return {"key": key, "label": label, "type": type, "filter": filter}
+def column(key: str, label: str, *, type: str = "text", filter: bool = False,
+           order: Iterable[str] | None = None) -> dict[str, Any]:
+    """One table column; type 'text' | 'num' | 'date' sets sorting and alignment; `order` lists a
+    coded column's values in their declared order (workflow, severity), which its filter follows."""
+    out: dict[str, Any] = {"key": key, "label": label, "type": type, "filter": filter}
+    if order is not None:
+        out["order"] = list(order)
+    return out
 
 
-def row(cells: Mapping[str, dict[str, Any]], *, url: str | None = None, flags: Iterable[str] = ()) -> dict[str, Any]:
-    """One table row: cells by column key, the record page URL, and CSS flags like 'overdue'."""
-    return {"cells": dict(cells), "url": url, "flags": list(flags)}
+def row(cells: Mapping[str, dict[str, Any]], *, url: str | None = None, flags: Iterable[str] = (),
+        queues: Iterable[str] = ()) -> dict[str, Any]:
+    """One table row: cells by column key, the record page URL, CSS flags like 'overdue', and the
+    work queues it belongs to ('open', 'due_soon', 'overdue', 'escalated'; see pages.queues_for)."""
+    out = {"cells": dict(cells), "url": url, "flags": list(flags)}
+    queues = list(queues)
+    if queues:
+        out["queues"] = queues
+    return out
 
 
 def filters_for(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -74,7 +85,9 @@ def filters_for(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str
             c = r["cells"].get(col["key"])
             if c and c.get("text"):
                 seen.setdefault(c.get("value", c["text"]), c["text"])
-        out.append({"key": col["key"], "label": col["label"], "options": sorted(seen.items(), key=lambda kv: kv[1])})
+        order = {v: i for i, v in enumerate(col.get("order") or ())}
+        out.append({"key": col["key"], "label": col["label"],
+                    "options": sorted(seen.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[1]))})
     return out
 
 

@@ -153,7 +153,23 @@ _UI: dict[str, tuple[str, str]] = {
     "dash.escalated": ("已升级", "Escalated"),
     "dash.callbacks_week": ("本周应回访", "Callbacks due this week"),
     "dash.chart_complaints": ("每月客诉（按原因类别）", "Complaints per month by cause class"),
-    "dash.unclassified": ("未分类", "Unclassified"),
+    "dash.unclassified": ("未填写", "Not set"),
+    "dash.period": ("{period} 本月至今", "{period}, month to date"),
+    "dash.all_open": ("全部未结客诉", "All open complaints"),
+    "queue.label": ("工作队列", "Work queue"),
+    "dash.open_queue": ("在登记表中处理{title}（{n} 件）→", "Work through the {n} in the register: {title} →"),
+    "queue.all": ("全部（含已结）", "All (incl. closed)"),
+    "history.item": ("第 {n} 项", "item {n}"),
+    "history.added": ("新增", "added"),
+    "history.removed": ("删除", "removed"),
+    "history.sentence": ("{who} 修改了 {n} 项", "{who} changed {n} fields"),
+    "signoff.handler": ("经办（业务部门）", "Handled by (sales)"),
+    "signoff.quality": ("质量管理部", "Quality department"),
+    "signoff.gm_office": ("总经理室生产管理组", "GM office, production control"),
+    "signoff.approver": ("核决", "Approved by"),
+    "signoff.name": ("签名", "Name"),
+    "signoff.date": ("日期", "Date"),
+    "print.page": ("第 {n}/{total} 页", "Page {n} of {total}"),
     "kpi.on_time": ("按期结案率", "On-time closure"),
     "kpi.callbacks": ("回访完成率", "Callback completion"),
     "kpi.satisfaction": ("满意度", "Satisfaction"),
@@ -223,6 +239,22 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
         "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
     },
+    "role": {
+        "rep": ("客服专员", "Service rep"), "sales_manager": ("业务经理", "Sales manager"),
+        "deputy_gm": ("副总经理", "Deputy general manager"), "gm": ("总经理", "General manager"),
+        "gm_office": ("总经理室", "GM office"), "quality": ("质量管理", "Quality"),
+    },
+    "callback_outcome": {
+        "on_time": ("按期完成", "Done on time"), "late": ("逾期完成", "Done late"), "unreachable": ("联系不上", "Unreachable"),
+        "missed": ("未回访", "Missed"), "pending": ("待回访", "Pending"),
+    },
+    "bucket": {"unset": ("未填写", "Not set")},
+    "escalation": {"gm": ("总经理", "General manager"), "gm_office": ("总经理室", "GM office")},
+    "queue": {
+        "open": ("未结", "Open"), "due_soon": ("即将到期", "Due soon"), "overdue": ("已逾期", "Overdue"),
+        "escalated": ("已升级", "Escalated"), "pending": ("待回访", "Pending"), "week": ("本周应回访", "Due this week"),
+        "open_capa": ("未完成", "Not done"),
+    },
     "kind": {
         "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),
         "callback": ("回访", "Callback"), "note": ("服务记录", "Service note"),
@@ -238,7 +270,7 @@ FIELD_ENUMS: dict[tuple[str, str], str] = {
     ("approvals", "resolution"): "resolution", ("customer", "tier"): "tier",
     ("customer", "confidentiality"): "confidentiality", ("callback", "status"): "callback_status",
     ("callback", "kind"): "callback_kind", ("callback", "channel"): "channel",
-    ("attempts", "result"): "attempt_result", ("note", "kind"): "note_kind",
+    ("attempts", "result"): "attempt_result", ("note", "kind"): "note_kind", ("approvals", "role"): "role",
 }
 
 
@@ -267,6 +299,25 @@ def enum_label(locale: str, enum: str, value: str) -> str:
     """The label of one enum value, or the raw value when it has none (e.g. a typo in a record)."""
     pair = _ENUMS.get(enum, {}).get(value)
     return pair[_column(locale)] if pair else value
+
+
+# Where a report column names no value set, a bare code is looked up in these enums, in this order.
+GUESS_ORDER = ("complaint_status", "callback_status", "callback_outcome", "callback_kind", "capa_status", "severity",
+               "cause_class", "role", "bucket", "resolution", "request", "channel", "note_kind", "attempt_result",
+               "tier", "confidentiality", "deadline_state", "kind")
+
+
+def code_label(locale: str, value: str, configured: dict[str, tuple[str, str]] | None = None) -> str | None:
+    """The label of a code whose value set is not known (a report cell, a chart bucket): the
+    configured labels (categories, departments) first, then the schema enums; None when it is no code."""
+    col = _column(locale)
+    if configured and value in configured:
+        return configured[value][col]
+    for enum in GUESS_ORDER:
+        pair = _ENUMS[enum].get(value)
+        if pair:
+            return pair[col]
+    return None
 
 
 def enum_labels(locale: str, enum: str) -> dict[str, str]:

@@ -14,11 +14,12 @@ from typing import Any
 
 from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent, line_chart, stacked_bar
 from svcnotes.site.context import cell, column, filters_for, row
-from svcnotes.site.i18n import enum_label
+from svcnotes.site.i18n import code_label, enum_label
 from svcnotes.site.pages import Page, Site
 
 NUMERIC = {"int", "ratio", "money", "days", "num", "count"}
-FILTERED = {"complaint_status", "callback_status", "severity", "category", "department", "staff", "label"}
+FILTERED = {"complaint_status", "callback_status", "severity", "category", "department", "staff", "label", "customer",
+            "capa_status", "escalation", "callback_outcome", "callback_kind"}
 LINKED = {"id", "complaint", "customer", "record", "callback", "note"}
 
 
@@ -45,6 +46,8 @@ def value_cell(s: Site, col: Any, value: Any) -> dict[str, Any]:
         return cell(text, sort=text)
     if enum == "staff":
         return s.staff(value)
+    if enum == "customer" and isinstance(value, str):
+        return cell(s.names.get(value, value), value=value, href=s.urls.get(value))
     if enum in ("category", "department") and isinstance(value, str):
         labels = (s.config.categories if enum == "category" else s.config.departments).get(value)
         return cell(labels[1] if labels and s.locale == "en" else labels[0] if labels else value, value=value)
@@ -54,7 +57,20 @@ def value_cell(s: Site, col: Any, value: Any) -> dict[str, Any]:
     href = s.urls.get(text) if key in LINKED or enum == "record" else None
     if key == "customer" and text in s.names:
         return cell(s.names[text], value=text, href=href)
+    if isinstance(value, str) and href is None and (label := code_label(s.locale, value, configured(s))) is not None:
+        return cell(label, value=value)  # a coded column the report did not name (e.g. a status among mixed items)
+    if isinstance(value, str) and value in s.config.staff:
+        return s.staff(value)
     return cell(text, sort=text if kind in ("date", "datetime") else None, href=href)
+
+
+def configured(s: Site) -> dict[str, tuple[str, str]]:
+    """Configured code labels (categories, then departments) of the site's config."""
+    cached = getattr(s, "_configured_labels", None)
+    if cached is None:
+        cached = {**s.config.departments, **s.config.categories}
+        s._configured_labels = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _figure_text(f: Any) -> str:
@@ -73,9 +89,12 @@ def _figure_text(f: Any) -> str:
 def report_context(s: Site, report: Any, tid: str) -> dict[str, Any]:
     """The context of report.html for one computed Report."""
     loc = s.locale
+    shown = [c for c in report.columns]
+    if any(getattr(c, "enum", "") == "customer" for c in shown):  # the customer column already shows the name
+        shown = [c for c in shown if c.key != "customer_name"]
     columns = [column(c.key, c.header(loc), type="num" if c.type in NUMERIC else "date" if c.type in ("date", "datetime") else "text",
-                      filter=c.enum in FILTERED and c.type != "label") for c in report.columns]
-    rows = [row({c.key: value_cell(s, c, r.get(c.key)) for c in report.columns},
+                      filter=(c.enum in FILTERED or c.type == "bool") and c.type != "label") for c in shown]
+    rows = [row({c.key: value_cell(s, c, r.get(c.key)) for c in shown},
                 url=s.urls.get(str(r.get("id", ""))) if r.get("id") else None) for r in report.rows]
     tables = [{"id": tid, "title": report.title(loc), "columns": columns, "rows": rows,
                "filters": filters_for(columns, rows) if len(rows) > 10 else []}]
@@ -107,13 +126,15 @@ def chart(s: Site, series: Any) -> dict[str, Any] | None:
     values = {_series_name(s, k): list(v) for k, v in series.values.items()}
     fmt = fmt_percent if series.unit == "ratio" else fmt_number
     no_data = s.t("chart.no_data")
+    neutral = [_series_name(s, "unset")]
     if not values:
         return None
     if series.kind == "line":
         svg = line_chart(labels, values, title=title, target=series.target, target_label=s.t("report.target"), fmt=fmt,
-                         no_data=no_data)
+                         no_data=no_data, neutral=neutral)
     elif series.kind == "stacked":
-        svg = stacked_bar(labels, {k: [x or 0 for x in v] for k, v in values.items()}, title=title, fmt=fmt, no_data=no_data)
+        svg = stacked_bar(labels, {k: [x or 0 for x in v] for k, v in values.items()}, title=title, fmt=fmt, no_data=no_data,
+                          neutral=neutral)
     else:
         first = next(iter(values.values()))
         svg = bar_chart(labels, [x or 0 for x in first], title=title, fmt=fmt, no_data=no_data)
@@ -125,11 +146,7 @@ def _series_name(s: Site, key: str) -> str:
               "rework_rate": "kpi.rework", "valid_complaint_rate": "kpi.valid"}
     if key in labels:
         return s.t(labels[key])
-    for enum in ("cause_class", "severity", "complaint_status", "callback_status"):
-        label = enum_label(s.locale, enum, key)
-        if label != key:
-            return label
-    return key
+    return code_label(s.locale, key, configured(s)) or key
 
 
 def report_periods(s: Site, spec: Any, months: list[tuple[int, int]], weeks: list[date]) -> list[Any]:

@@ -46,6 +46,8 @@
     this.headers = $all(this.table.tHead, "th");
     this.textInput = el.querySelector("[data-filter-text]");
     this.selects = $all(el, "select[data-filter]");
+    this.queue = el.querySelector("select[data-queue]");
+    this.queueLinks = $all(el, "[data-queue-link]");
     this.count = el.querySelector("[data-count]");
     this.empty = el.querySelector("[data-empty]");
     this.reset = el.querySelector("[data-filter-reset]");
@@ -103,28 +105,45 @@
     writeHash(state);
   };
 
-  Register.prototype.setupFilters = function () {
+  /* Filters and the work queue come from the URL hash (so a dashboard link opens exactly its list);
+     with no queue in the hash the register opens on its default queue (what needs doing). */
+  Register.prototype.load = function () {
     var self = this, state = readHash();
+    if (this.textInput) this.textInput.value = state[this.key("q")] || "";
+    this.selects.forEach(function (sel) {
+      var saved = state[self.key(sel.getAttribute("data-filter"))] || "";
+      sel.value = $all(sel, "option").some(function (o) { return o.value === saved; }) ? saved : "";
+    });
+    if (this.queue) {
+      var q = state[this.key("queue")] || this.queue.getAttribute("data-default") || "all";
+      this.queue.value = $all(this.queue, "option").some(function (o) { return o.value === q; }) ? q : "all";
+    }
+    this.filter();
+  };
+
+  Register.prototype.setupFilters = function () {
+    var self = this;
     if (this.textInput) {
-      this.textInput.value = state[this.key("q")] || "";
       this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.filter(); });
     }
     this.selects.forEach(function (sel) {
-      var saved = state[self.key(sel.getAttribute("data-filter"))];
-      if (saved && $all(sel, "option").some(function (o) { return o.value === saved; })) sel.value = saved;
       sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.filter(); });
     });
+    if (this.queue) {
+      this.queue.addEventListener("change", function () { self.remember("queue", self.queue.value); self.filter(); });
+    }
     if (this.reset) {
       this.reset.hidden = false;
       this.reset.addEventListener("click", function () {
         var st = readHash();
-        if (self.textInput) { self.textInput.value = ""; delete st[self.key("q")]; }
-        self.selects.forEach(function (sel) { sel.value = ""; delete st[self.key(sel.getAttribute("data-filter"))]; });
+        if (self.textInput) delete st[self.key("q")];
+        self.selects.forEach(function (sel) { delete st[self.key(sel.getAttribute("data-filter"))]; });
+        delete st[self.key("queue")];
         writeHash(st);
-        self.filter();
+        self.load();
       });
     }
-    this.filter();
+    this.load();
   };
 
   Register.prototype.filter = function () {
@@ -132,12 +151,19 @@
     var terms = q ? q.split(/\s+/) : [];
     var conds = this.selects.filter(function (s) { return s.value !== ""; })
       .map(function (s) { return ["data-f-" + s.getAttribute("data-filter"), s.value]; });
+    var queue = this.queue && this.queue.value !== "all" ? " " + this.queue.value + " " : "";
     var shown = 0;
     this.rows.forEach(function (tr) {
       var ok = conds.every(function (c) { return tr.getAttribute(c[0]) === c[1]; }) &&
+        (!queue || (" " + (tr.getAttribute("data-q") || "") + " ").indexOf(queue) !== -1) &&
         terms.every(function (term) { return tr._text.indexOf(term) !== -1; });
       tr.hidden = !ok;
       if (ok) shown++;
+    });
+    var current = this.queue ? this.queue.value : "";
+    this.queueLinks.forEach(function (a) {
+      if (a.getAttribute("data-queue-link") === current) a.setAttribute("aria-current", "true");
+      else a.removeAttribute("aria-current");
     });
     if (this.count) {
       this.count.textContent = (this.count.getAttribute("data-template") || "{shown}/{total}")
@@ -243,9 +269,23 @@
   }
 
   function init() {
-    $all(document, "[data-register]").forEach(function (el) {
-      if (el.id && el.querySelector("table.data")) new Register(el);
+    /* The running header of a printed page (see @page in site.css): the page's own print title. */
+    var printTitle = document.body.getAttribute("data-print-title");
+    if (printTitle) document.documentElement.style.setProperty("--print-title", JSON.stringify(printTitle));
+    /* The search box in every page's header opens the search page with the query (forms may not
+       submit under the CSP, so the script navigates). */
+    $all(document, "[data-site-search]").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var q = form.querySelector("input").value.trim();
+        location.href = form.getAttribute("data-action") + (q ? "#q=" + encodeURIComponent(q) : "");
+      });
     });
+    var registers = [];
+    $all(document, "[data-register]").forEach(function (el) {
+      if (el.id && el.querySelector("table.data")) registers.push(new Register(el));
+    });
+    window.addEventListener("hashchange", function () { registers.forEach(function (r) { r.load(); }); });
     var box = document.querySelector("[data-search]");
     if (box) setupSearch(box);
   }
