@@ -65,6 +65,9 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "sort";
+      /* Print shows the label from this attribute: Chromium leaves buttons blank in the header
+         row it repeats on every printed page. */
+      th.setAttribute("data-label", cellText(th));
       while (th.firstChild) button.appendChild(th.firstChild);
       th.appendChild(button);
       th.setAttribute("aria-sort", "none");
