@@ -27,6 +27,9 @@ def _tools() -> None:
     for tool in ("pdfinfo", "pdftotext"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is absent (Debian's poppler-utils installs it)")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    if fonts is None or not fonts.stdout.strip():
+        pytest.skip("no Chinese font: Chromium would print boxes (Debian's fonts-wqy-microhei has one)")
 
 
 def print_pdf(page: Path, out: Path, fragment: str = "") -> Path:
