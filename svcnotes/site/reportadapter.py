@@ -172,7 +172,7 @@ def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[i
         for period in report_periods(s, spec, months, weeks):
             slug = name + (f"-{period.label}" if period else "")
             label = getattr(period, "label", "") if period else ""
-            title = spec.title(s.locale) + (f" {label}" if label else "")
+            title = spec.title(s.locale) + (f" {period_text(s, period)}" if period else "")
             url = f"reports/{slug}.html"
 
             def compute(spec: Any = spec, period: Any = period, url: str = url, name: str = name) -> tuple[Any, Any]:
@@ -183,6 +183,43 @@ def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[i
                     return Page(url, "report.html", ctx["report"]["title"], "reports", ctx,
                                 breadcrumbs=(crumb, (ctx["report"]["title"], "")))
                 return report, make
-            out.append((url, title, label, compute))
+            out.append((url, title, label, compute, name, period))
     return out
+
+
+def period_text(s: Site, period: Any) -> str:
+    """A period as people read it: '2026-11', or for a week '2026-W47（11-16 至 11-22）'."""
+    if period is None:
+        return ""
+    if getattr(period, "kind", "") == "week":
+        return s.t("report.week_range", label=period.label, start=period.start.isoformat(), end=period.end.isoformat())
+    return str(period.label)
+
+
+def report_index(s: Site, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reports index as a grid: standing reports first, then report type × month, then weeks.
+
+    `entries` are {name, title, href, period (Period or None)} for every report page."""
+    from svcnotes.reports.registry import REPORTS
+
+    standing = [dict(e, description=s.t(f"report.desc.{e['name']}")) for e in entries if e["period"] is None]
+    monthly_names = [n for n in REPORTS if any(e["name"] == n and getattr(e["period"], "kind", "") == "month" for e in entries)]
+    months: dict[str, dict[str, str]] = {}
+    weeks = []
+    for e in entries:
+        p = e["period"]
+        if p is None:
+            continue
+        if p.kind == "month":
+            months.setdefault(p.label, {})[e["name"]] = e["href"]
+        else:
+            weeks.append({"label": p.label, "range": s.t("report.range", start=p.start.isoformat(), end=p.end.isoformat()),
+                          "href": e["href"], "title": e["title"], "name": e["name"]})
+    columns = [{"name": n, "title": REPORTS[n].title(s.locale), "description": s.t(f"report.desc.{n}")} for n in monthly_names]
+    rows = [{"period": label, "cells": [months[label].get(n) for n in monthly_names]}
+            for label in sorted(months, reverse=True)]
+    weeks.sort(key=lambda w: w["label"], reverse=True)
+    week_title = REPORTS["weekly"].title(s.locale) if "weekly" in REPORTS else ""
+    return {"standing": standing, "columns": columns, "months": rows, "weeks": weeks, "week_title": week_title,
+            "week_description": s.t("report.desc.weekly")}
 

@@ -112,13 +112,18 @@
      with no queue in the hash the register opens on its default queue (what needs doing). */
   Register.prototype.load = function () {
     var self = this, state = readHash();
-    if (this.textInput) this.textInput.value = state[this.key("q")] || "";
+    var text = state[this.key("q")] || "";
+    if (this.textInput && this.textInput.value !== text) this.textInput.value = text;
     this.selects.forEach(function (sel) {
       var saved = state[self.key(sel.getAttribute("data-filter"))] || "";
       sel.value = $all(sel, "option").some(function (o) { return o.value === saved; }) ? saved : "";
     });
     if (this.queue) {
-      var q = state[this.key("queue")] || this.queue.getAttribute("data-default") || "all";
+      /* The default queue is the landing view: a filter chosen without a queue looks at every row. */
+      var filtered = Object.keys(state).some(function (k) {
+        return k.indexOf(self.id + ".") === 0 && k !== self.key("sort") && k !== self.key("queue") && state[k] !== "";
+      });
+      var q = state[this.key("queue")] || (filtered ? "all" : this.queue.getAttribute("data-default")) || "all";
       this.queue.value = $all(this.queue, "option").some(function (o) { return o.value === q; }) ? q : "all";
     }
     this.filter();
@@ -127,10 +132,10 @@
   Register.prototype.setupFilters = function () {
     var self = this;
     if (this.textInput) {
-      this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.filter(); });
+      this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.load(); });
     }
     this.selects.forEach(function (sel) {
-      sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.filter(); });
+      sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.load(); });
     });
     if (this.queue) {
       this.queue.addEventListener("change", function () { self.remember("queue", self.queue.value); self.filter(); });
