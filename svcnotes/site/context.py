@@ -92,10 +92,20 @@ def filters_for(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str
 
 
 def search_entry(*, url: str, title: str, kind: str, kind_label: str, status: str = "",
-                 text: Iterable[str] = ()) -> dict[str, str]:
-    """One search-index entry: short keys keep search-index.js small for thousands of records."""
-    haystack = " ".join([title, *[s for s in text if s]])
-    return {"u": url, "t": title, "k": kind, "kl": kind_label, "s": status, "x": haystack.lower()}
+                 text: Iterable[str] = (), customer: str = "", date: str = "", owner: str = "",
+                 status_code: str = "", keys: Iterable[str] = ()) -> dict[str, str]:
+    """One search-index entry: short keys keep the shards small for thousands of records.
+
+    u url, t title, k kind, kl kind label, s status label, sv status code, c customer name,
+    d date (YYYY-MM-DD), o the person on it, x the searchable text (lowercased): the title, then
+    after U+0001 the `keys` a record is found by (ids, names), then after U+0001 its `text` (the
+    part a result quotes around the match)."""
+    haystack = "\x01".join([title, " ".join(k for k in keys if k), " ".join(s for s in text if s)])
+    out = {"u": url, "t": title, "k": kind, "kl": kind_label, "s": status, "x": haystack.lower()}
+    for key, value in (("sv", status_code), ("c", customer), ("d", date), ("o", owner)):
+        if value:
+            out[key] = value
+    return out
 
 
 def search_index_js(entries: Iterable[Mapping[str, str]]) -> str:

@@ -111,7 +111,7 @@ def report_context(s: Site, report: Any, tid: str) -> dict[str, Any]:
                               "target": cell(target), "basis": cell(f.basis)}))
         tables.insert(0, {"id": f"{tid}-summary", "title": s.t("report.summary"), "columns": fcols, "rows": frows})
     charts = [c for c in (chart(s, x) for x in report.series) if c]
-    period = getattr(report.period, "label", "") if report.period else ""
+    period = period_text(s, report.period) if report.period else ""
     notes = " ".join(_text(n, loc) for n in report.notes)
     title = report.title(loc) + (f" {period}" if period else "")
     return {"report": {"title": title, "period": period, "compiled": s.today.isoformat(), "description": notes},
@@ -211,7 +211,7 @@ def report_index(s: Site, entries: list[dict[str, Any]]) -> dict[str, Any]:
         if p is None:
             continue
         if p.kind == "month":
-            months.setdefault(p.label, {})[e["name"]] = e["href"]
+            months.setdefault(p.label, {})[e["name"]] = {"href": e["href"], "title": e["title"]}
         else:
             weeks.append({"label": p.label, "range": s.t("report.range", start=p.start.isoformat(), end=p.end.isoformat()),
                           "href": e["href"], "title": e["title"], "name": e["name"]})

@@ -216,62 +216,190 @@
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   };
 
-  /* ---- search over window.SVCNOTES_INDEX: substring match, works for Chinese ---- */
-  var LIMIT = 200;
+  /* ---- search over the index shards (each appends to window.SVCNOTES_INDEX) ----
+     Shards are loaded one at a time, newest first, and searched as they arrive: the first results
+     show after the first small shard, not after the whole index. Substring match (works for
+     Chinese), all terms must match; qualifiers customer: status: kind: owner: match those fields. */
+  var PAGE = 50;
+  var QUALIFIERS = { customer: ["c"], status: ["s", "sv"], kind: ["k", "kl"], owner: ["o"],
+                     "客户": ["c"], "状态": ["s", "sv"], "类型": ["k", "kl"], "负责人": ["o"] };
+
+  function parseQuery(text) {
+    var out = { terms: [], fields: [] };
+    text.trim().toLowerCase().split(/\s+/).forEach(function (word) {
+      if (!word) return;
+      var m = /^(customer|status|kind|owner|客户|状态|类型|负责人)[:：](.+)$/.exec(word);
+      if (m) out.fields.push([QUALIFIERS[m[1]], m[2]]);
+      else out.terms.push(word);
+    });
+    return out;
+  }
+
+  function matches(e, query, kind, status) {
+    if (kind && e.k !== kind) return false;
+    if (status && e.s !== status) return false;
+    var x = e.x || "";
+    for (var i = 0; i < query.terms.length; i++) if (x.indexOf(query.terms[i]) === -1) return false;
+    return query.fields.every(function (f) {
+      return f[0].some(function (key) { return String(e[key] || "").toLowerCase().indexOf(f[1]) !== -1; });
+    });
+  }
+
+  function snippet(e, terms) {
+    /* The matched text around the first term that is not in the title, with the terms marked. */
+    var x = e.x || "", body = x.indexOf("\u0001", x.indexOf("\u0001") + 1) + 1, at = -1, term = "";
+    if (body <= 0) return null;
+    x = x.slice(body);
+    for (var i = 0; i < terms.length && at === -1; i++) {
+      var from = x.indexOf(terms[i]);
+      if (from !== -1) { at = from; term = terms[i]; }
+    }
+    if (at === -1) return null;
+    var start = Math.max(0, at - 30), end = Math.min(x.length, at + term.length + 50);
+    var text = (start > 0 ? "…" : "") + x.slice(start, end) + (end < x.length ? "…" : "");
+    var p = document.createElement("p");
+    p.className = "search-snippet";
+    var rest = text;
+    while (rest) {
+      var best = -1, len = 0;
+      terms.forEach(function (t) { var k = rest.indexOf(t); if (k !== -1 && (best === -1 || k < best)) { best = k; len = t.length; } });
+      if (best === -1) { p.appendChild(document.createTextNode(rest)); break; }
+      p.appendChild(document.createTextNode(rest.slice(0, best)));
+      var mark = document.createElement("mark");
+      mark.textContent = rest.slice(best, best + len);
+      p.appendChild(mark);
+      rest = rest.slice(best + len);
+    }
+    return p;
+  }
 
   function setupSearch(box) {
     var input = box.querySelector("[data-search-input]");
     var list = box.querySelector("[data-search-results]");
     var count = box.querySelector("[data-search-count]");
-    var index = window.SVCNOTES_INDEX;
+    var more = box.querySelector("[data-search-more]");
+    var kindSel = box.querySelector("[data-search-kind]");
+    var statusSel = box.querySelector("[data-search-status]");
     var root = document.body.getAttribute("data-root") || "";
-    if (!Array.isArray(index)) { count.textContent = box.getAttribute("data-no-index"); return; }
+    var shards = [];
+    try { shards = JSON.parse(box.getAttribute("data-shards") || "[]"); } catch (e) { shards = []; }
+    var loaded = 0, loading = false, failed = false, shown = 0, hits = [], searched = 0, query = null;
+    window.SVCNOTES_INDEX = window.SVCNOTES_INDEX || [];
     input.disabled = false;
 
-    function run(remember) {
-      var q = input.value.trim().toLowerCase();
-      if (remember) writeHash(q ? { q: input.value.trim() } : {});
-      list.textContent = "";
-      if (!q) { count.textContent = ""; return; }
-      var terms = q.split(/\s+/);
-      var hits = index.filter(function (e) {
-        return terms.every(function (term) { return (e.x || "").indexOf(term) !== -1 || (e.u || "").toLowerCase().indexOf(term) !== -1; });
-      });
-      /* Exact id or title matches first, then the index order (newest first by the build). */
-      hits.sort(function (a, b) {
-        var ra = (a.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0, rb = (b.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0;
-        return ra - rb;
-      });
-      count.textContent = hits.length
-        ? box.getAttribute("data-results-template").replace("{n}", hits.length) +
-          (hits.length > LIMIT ? " · " + box.getAttribute("data-more-template").replace("{n}", LIMIT) : "")
-        : box.getAttribute("data-none");
-      var frag = document.createDocumentFragment();
-      hits.slice(0, LIMIT).forEach(function (e) {
-        var li = document.createElement("li");
-        var kind = document.createElement("span");
-        kind.className = "badge badge-kind-" + (e.k || "");
-        kind.textContent = e.kl || e.k || "";
-        var a = document.createElement("a");
-        a.href = root + e.u;
-        a.textContent = e.t;
-        li.appendChild(kind);
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(a);
-        if (e.s) {
-          var s = document.createElement("span");
-          s.className = "muted";
-          s.textContent = " · " + e.s;
-          li.appendChild(s);
-        }
-        frag.appendChild(li);
-      });
-      list.appendChild(frag);
+    function wanted(shard) {
+      var kind = kindSel && kindSel.value;
+      return !kind || shard.k === kind;
     }
 
+    var states = shards.map(function () { return 0; });  /* 0 not loaded, 1 loading, 2 loaded */
+
+    function pending() {
+      for (var i = 0; i < shards.length; i++) if (states[i] !== 2 && wanted(shards[i])) return i;
+      return -1;
+    }
+
+    function loadNext() {
+      if (loading || !query) return;
+      var i = pending();
+      if (i === -1) return;
+      loading = true;
+      states[i] = 1;
+      var s = document.createElement("script");
+      s.src = root + shards[i].u;
+      function next(ok) { loading = false; states[i] = 2; loaded++; if (!ok) failed = true; scan(); loadNext(); }
+      s.onload = function () { next(true); };
+      s.onerror = function () { next(false); };
+      document.head.appendChild(s);
+    }
+
+    function scan() {
+      var index = window.SVCNOTES_INDEX;
+      var kind = kindSel ? kindSel.value : "", status = statusSel ? statusSel.value : "";
+      for (; searched < index.length; searched++) {
+        if (matches(index[searched], query, kind, status)) hits.push(index[searched]);
+      }
+      render(false);
+    }
+
+    function item(e) {
+      var li = document.createElement("li");
+      var head = document.createElement("p");
+      head.className = "search-head";
+      var kind = document.createElement("span");
+      kind.className = "badge badge-kind-" + (e.k || "");
+      kind.textContent = e.kl || e.k || "";
+      var a = document.createElement("a");
+      a.href = root + e.u;
+      a.textContent = e.t;
+      head.appendChild(kind);
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(a);
+      li.appendChild(head);
+      var meta = [e.s, e.c, e.d, e.o].filter(function (v) { return v; });
+      if (meta.length) {
+        var m = document.createElement("p");
+        m.className = "search-meta muted";
+        if (e.s) {
+          var st = document.createElement("span");
+          st.className = "badge badge-" + (e.sv || "");
+          st.textContent = e.s;
+          m.appendChild(st);
+          meta.shift();
+          if (meta.length) m.appendChild(document.createTextNode(" · "));
+        }
+        m.appendChild(document.createTextNode(meta.join(" · ")));
+        li.appendChild(m);
+      }
+      var snip = snippet(e, query.terms);
+      if (snip) li.appendChild(snip);
+      return li;
+    }
+
+    function render(all) {
+      if (!query) return;
+      /* A record whose number starts with the query, then a customer file it names, then the
+         rest in index order (complaints, callbacks, notes, each newest first). */
+      var exact = query.terms.join(" ");
+      function rank(e) {
+        var t = (e.t || "").toLowerCase();
+        if (exact && t.indexOf(exact) === 0) return 0;
+        return exact && e.k === "customer" && (e.x || "").indexOf(exact) !== -1 ? 1 : 2;
+      }
+      hits.forEach(function (e, i) { e._r = rank(e); e._i = i; });
+      hits.sort(function (a, b) { return a._r - b._r || a._i - b._i; });
+      var limit = all ? shown + PAGE : Math.max(shown, PAGE);
+      list.textContent = "";
+      var frag = document.createDocumentFragment();
+      hits.slice(0, limit).forEach(function (e) { frag.appendChild(item(e)); });
+      list.appendChild(frag);
+      shown = Math.min(limit, hits.length);
+      var done = pending() === -1;
+      var text = hits.length ? box.getAttribute("data-results-template").replace("{n}", hits.length) : (done ? box.getAttribute("data-none") : "");
+      if (hits.length > shown) text += " · " + box.getAttribute("data-shown-template").replace("{shown}", shown);
+      if (!done) text += (text ? " · " : "") + box.getAttribute("data-loading-template").replace("{done}", loaded).replace("{total}", shards.length);
+      if (failed && !hits.length && done) text = box.getAttribute("data-no-index");
+      count.textContent = text;
+      more.hidden = hits.length <= shown;
+      if (!more.hidden) more.textContent = box.getAttribute("data-more-template").replace("{n}", Math.min(PAGE, hits.length - shown));
+    }
+
+    function run(remember) {
+      var raw = input.value.trim();
+      if (remember) writeHash(raw ? { q: raw } : {});
+      list.textContent = "";
+      hits = []; searched = 0; shown = 0;
+      query = parseQuery(raw);
+      if (!query.terms.length && !query.fields.length) { query = null; count.textContent = ""; more.hidden = true; return; }
+      scan();
+      loadNext();
+    }
+
+    more.addEventListener("click", function () { render(true); });
     var timer = null;
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 120); });
-    input.value = readHash().q || new URLSearchParams(location.search).get("q") || "";
+    [kindSel, statusSel].forEach(function (sel) { if (sel) sel.addEventListener("change", function () { run(false); }); });
+    input.value = readHash().q || "";
     run(false);
     input.focus();
   }
