@@ -59,6 +59,7 @@ _UI: dict[str, tuple[str, str]] = {
                              "{total} records, one page per month; this page lists the {shown} of the latest month ({month})."),
     "register.month_page": ("{month}：{shown} 条记录（共 {total} 条）。", "{month}: {shown} records (of {total})."),
     "register.months": ("按月份查看", "By month"),
+    "register.total": ("共 {total} 条记录。", "{total} records."),
     "register.open": ("未结", "Open"),
     "register.undated": ("无日期", "Undated"),
     "table.empty": ("没有记录", "No records"),

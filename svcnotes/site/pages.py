@@ -338,7 +338,7 @@ def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
         total = len(records)
         if kind == "customer" or total <= split:
             parts.append(RegisterPart(kind, section, f"{section}/index.html", title, records,
-                                      s.t("table.count", shown=total, total=total)))
+                                      s.t("register.total", total=total)))
             continue
         months: dict[str, list[Record]] = {}
         for r in records:

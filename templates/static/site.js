@@ -52,6 +52,21 @@
     this.empty = el.querySelector("[data-empty]");
     this.reset = el.querySelector("[data-filter-reset]");
     this.rows.forEach(function (tr) { tr._text = cellText(tr).toLowerCase(); });
+    /* On a phone each row is a card: every cell is labelled with its column (see site.css). */
+    var labels = this.headers.map(function (th) { return cellText(th); });
+    if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      this.rows.forEach(function (tr) {
+        for (var i = 1; i < tr.cells.length; i++) if (labels[i]) tr.cells[i].setAttribute("data-label", labels[i]);
+      });
+    }
+    /* On a phone the filters fold away behind their summary unless one is in use. */
+    var panel = el.querySelector("details.filter-panel");
+    if (panel && window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      var st = readHash(), id = this.id;
+      panel.open = Object.keys(st).some(function (k) {
+        return k.indexOf(id + ".") === 0 && !/\.(sort|queue)$/.test(k) && st[k] !== "";
+      });
+    }
     this.setupSort();
     this.setupFilters();
     this.setupActions();
