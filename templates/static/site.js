@@ -379,7 +379,9 @@
       function rank(e) {
         var t = (e.t || "").toLowerCase();
         if (exact && t.indexOf(exact) === 0) return 0;
-        return exact && e.k === "customer" && (e.x || "").indexOf(exact) !== -1 ? 1 : 2;
+        if (!exact || e.k !== "customer") return 2;
+        var x = e.x || "", keysEnd = x.indexOf("\u0001", x.indexOf("\u0001") + 1);
+        return x.slice(0, keysEnd === -1 ? x.length : keysEnd).indexOf(exact) !== -1 ? 1 : 2;  /* its name or id */
       }
       hits.forEach(function (e, i) { e._r = rank(e); e._i = i; });
       hits.sort(function (a, b) { return a._r - b._r || a._i - b._i; });
