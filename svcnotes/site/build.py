@@ -141,16 +141,19 @@ def _fingerprint(dirs: Iterable[Path]) -> str:
 _CODE: list[str] = []
 
 
-def code_fingerprint() -> str:
-    """A hash of svcnotes' own Python source: a page made by other code is made again (the key
-    covers the code that made it, not only the templates and config). Computed once per process."""
-    if not _CODE:
-        package = Path(svcnotes.__file__).resolve().parent
-        h = hashlib.blake2b(digest_size=16)
-        for p in sorted(package.rglob("*.py")):
-            h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes())
+def code_fingerprint(package: Path | None = None) -> str:
+    """A hash of svcnotes' own Python source (or of `package`): a page made by other code is made
+    again, since every key covers the code that made it, not only the templates and config.
+    svcnotes' own is computed once per process (about 100 files, a few milliseconds)."""
+    if package is None and _CODE:
+        return _CODE[0]
+    folder = package or Path(svcnotes.__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=16)
+    for p in sorted(folder.rglob("*.py")):
+        h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    if package is None:
         _CODE.append(h.hexdigest())
-    return _CODE[0]
+    return h.hexdigest()
 
 
 def _hash(data: bytes) -> str:
