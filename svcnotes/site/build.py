@@ -16,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -221,6 +222,7 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
     return site, sum(len(v) for v in records.values())
 
 
+_MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
 SEARCH_DATES = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
 SEARCH_KINDS = ("complaint", "callback", "note", "customer")
 SEARCH_PEOPLE = {"complaint": ("owner", "first_responder"), "callback": ("assigned_to", "conducted_by"),
@@ -273,7 +275,7 @@ def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = No
                     texts.append(value)
                 elif isinstance(value, list):
                     texts.extend(str(v) for v in value if isinstance(v, str))
-            texts.append(r.body[:SEARCH_TEXT_LIMIT])
+            texts.append(_MARKS.sub("", r.body[:SEARCH_TEXT_LIMIT]))  # the words, not the Markdown marks
             enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(kind, "")
             status = enum_label(site.locale, enum, r.status) if enum and r.status else ""
             when = r.get(key)
