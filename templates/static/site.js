@@ -236,6 +236,7 @@
      show after the first small shard, not after the whole index. Substring match (works for
      Chinese), all terms must match; qualifiers customer: status: kind: owner: match those fields. */
   var PAGE = 50;
+  var PREFETCH = 400;  /* entries loaded before the first key is typed (the newest shards: a few hundred KB) */
   var QUALIFIERS = { customer: ["c"], status: ["s", "sv"], kind: ["k", "kl"], owner: ["o"],
                      "客户": ["c"], "状态": ["s", "sv"], "类型": ["k", "kl"], "负责人": ["o"] };
 
@@ -298,7 +299,7 @@
     var root = document.body.getAttribute("data-root") || "";
     var shards = [];
     try { shards = JSON.parse(box.getAttribute("data-shards") || "[]"); } catch (e) { shards = []; }
-    var loaded = 0, loading = false, failed = false, shown = 0, hits = [], searched = 0, query = null;
+    var loaded = 0, prefetched = 0, loading = false, failed = false, shown = 0, hits = [], searched = 0, query = null;
     window.SVCNOTES_INDEX = window.SVCNOTES_INDEX || [];
     input.disabled = false;
 
@@ -314,15 +315,20 @@
       return -1;
     }
 
-    function loadNext() {
-      if (loading || !query) return;
+    function loadNext(prefetch) {
+      if (loading || !(query || prefetch)) return;
       var i = pending();
       if (i === -1) return;
       loading = true;
       states[i] = 1;
       var s = document.createElement("script");
       s.src = root + shards[i].u;
-      function next(ok) { loading = false; states[i] = 2; loaded++; if (!ok) failed = true; scan(); loadNext(); }
+      function next(ok) {
+        loading = false; states[i] = 2; loaded++; prefetched += shards[i].n || 0;
+        if (!ok) failed = true;
+        if (query) scan();
+        loadNext(prefetch && prefetched < PREFETCH);
+      }
       s.onload = function () { next(true); };
       s.onerror = function () { next(false); };
       document.head.appendChild(s);
@@ -414,10 +420,11 @@
 
     more.addEventListener("click", function () { render(true); });
     var timer = null;
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 120); });
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 60); });
     [kindSel, statusSel].forEach(function (sel) { if (sel) sel.addEventListener("change", function () { run(false); }); });
     input.value = readHash().q || "";
     run(false);
+    loadNext(true);  /* the newest shard is ready before the first key is typed */
     input.focus();
   }
 
