@@ -142,11 +142,11 @@ def bar_chart(
     plot_x, plot_w = label_w, width - label_w - value_w
     height = top * 2 + len(labels) * (bar_height + gap) - gap
     high = max(max(values), 0) or 1
-    desc = desc or "; ".join(f"{label}: {fmt(v)}" for label, v in zip(labels, values))
+    desc = desc or "; ".join(f"{label}: {fmt(v)}" for label, v in zip(labels, values, strict=False))
     cid = _chart_id("bar", title, (labels, list(values)))
     parts = _open("bar", cid, width, height, title, desc)
     parts.append(f'<line x1="{plot_x:g}" y1="{top - 4}" x2="{plot_x:g}" y2="{height - top + 4:g}" stroke="{AXIS_COLOUR}"/>')
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         y = top + i * (bar_height + gap)
         w = max(plot_w * max(value, 0) / high, 0)
         mid = y + bar_height / 2 + 4
@@ -185,7 +185,7 @@ def _axes(ticks: list[float], fmt: Formatter, x0: float, x1: float, y_of: Callab
 
 def _x_labels(labels: Sequence[str], xs: Sequence[float], y: float, slot: float) -> list[str]:
     out = ['<g class="chart-xlabels">']
-    for label, x in zip(labels, xs):
+    for label, x in zip(labels, xs, strict=False):
         out.append(f'<text x="{x:.1f}" y="{y:g}" text-anchor="middle">{_e(_clip(label, 11, max(slot, 24)))}</text>')
     out.append("</g>")
     return out
@@ -229,7 +229,7 @@ def line_chart(
 
     if not desc:
         desc = " ".join(f"{name}: " + ", ".join(f"{lab} {fmt(v) if v is not None else '—'}"
-                                                for lab, v in zip(labels, series[name])) + "."
+                                                for lab, v in zip(labels, series[name], strict=False)) + "."
                         for name in names)
         if target is not None:
             desc += f" {target_label}: {fmt(target)}."
@@ -249,7 +249,7 @@ def line_chart(
         parts.append('<g class="chart-series">')
         run: list[str] = []
         runs: list[list[str]] = []
-        for x, v in zip(xs, series[name]):
+        for x, v in zip(xs, series[name], strict=False):
             if v is None:
                 if run:
                     runs.append(run)
@@ -261,7 +261,7 @@ def line_chart(
         for points in runs:
             if len(points) > 1:
                 parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for lab, x, v in zip(labels, xs, series[name]):
+        for lab, x, v in zip(labels, xs, series[name], strict=False):
             if v is not None:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y_of(v):.1f}" r="3.5" fill="{colour}">'
                              f'<title>{_e(name)} {_e(lab)}: {_e(fmt(v))}</title></circle>')
@@ -311,7 +311,7 @@ def stacked_bar(
     parts.append(f'<line x1="{x0:g}" y1="{y1:g}" x2="{x1:g}" y2="{y1:g}" stroke="{AXIS_COLOUR}"/>')
     xs = [x0 + slot * (i + 0.5) for i in range(len(labels))]
     parts += _x_labels(labels, xs, height - 10, slot)
-    for i, (lab, cx) in enumerate(zip(labels, xs)):
+    for i, (lab, cx) in enumerate(zip(labels, xs, strict=False)):
         base = 0.0
         parts.append(f'<g class="chart-column"><title>{_e(lab)}: {_e(fmt(totals[i]))}</title>')
         for j, name in enumerate(names):

@@ -18,7 +18,7 @@ from svcnotes.model.config import load_config
 from svcnotes.model.schema import KINDS
 from svcnotes.store.repository import Repository
 from tests.site.conftest import ROOT
-from tests.site.helpers import CJK, build, pages
+from tests.site.helpers import build, pages
 
 
 def declared_codes(root: Path) -> dict[str, str]:
