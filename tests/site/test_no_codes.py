@@ -120,3 +120,14 @@ def test_the_code_list_is_derived_and_covers_what_people_saw() -> None:
 def test_no_internal_code_on_any_chinese_page(zh_site: Path) -> None:
     found = leaks(zh_site, declared_codes(ROOT))
     assert found == [], f"{len(found)} codes shown:\n" + "\n".join(found[:60])
+
+
+def test_no_internal_code_on_any_english_page(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """In English, plain codes ('closed', 'quality') are English words too: the codes no English
+    sentence contains (snake_case values, dotted staff ids, customer slugs) and field paths are checked."""
+    if not (ROOT / "svcnotes.toml").is_file():
+        pytest.skip("the bundled demo records are absent")
+    out, _ = build(ROOT, "--locale", "en", out=tmp_path_factory.mktemp("en") / "site")
+    codes = {k: v for k, v in declared_codes(ROOT).items() if any(c in k for c in "_.-")}
+    found = leaks(out, codes)
+    assert found == [], f"{len(found)} codes shown:\n" + "\n".join(found[:60])
