@@ -44,6 +44,7 @@ screenshots: $(VENV)/.installed-test  ## docs/screenshots/: every page type of t
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m svcnotes.model.docs > docs/records.md
+	$(BIN)/python -m svcnotes.model.config > docs/config.md
 	$(BIN)/python -m svcnotes.workflow.docs > docs/workflow.md
 	$(BIN)/python -m svcnotes.cli.reference > docs/cli.md
 

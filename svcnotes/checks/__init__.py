@@ -3,7 +3,7 @@
 May import: svcnotes.model, svcnotes.store. Higher layers (workflow) register their own checks
 here; `run_checks` runs every registered check and never stops at the first error.
 
-Two kinds of registration, both ending up as (snapshot, config) checks in CHECKS:
+Two kinds of registration, both ending up as `Check` values in CHECKS (callable as (snapshot, config)):
 - `@register_record(kinds)` for a rule about one record at a time, `(record, config) -> problems`.
   `svcnotes validate` runs these where the record is read (on every core) and caches the result
   per file;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.config import Config
@@ -26,48 +27,81 @@ if TYPE_CHECKING:
     from svcnotes.model.record import Record
     from svcnotes.store.repository import Snapshot
 
-Check = Callable[["Snapshot", Config], list[Problem]]
+SnapshotCheck = Callable[["Snapshot", Config], list[Problem]]
 RecordCheck = Callable[["Record", Config], list[Problem]]
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One registered rule, as a value: what it is called, the codes it reports, its scope
+    ('record': one record at a time; 'repository': across records), the kinds it looks at (None:
+    all), the fields a repository-scope rule reads (None: undeclared, it gets whole records), the
+    statuses in which it applies (None: every status; for the workflow docs), and the function."""
+
+    name: str
+    module: str
+    doc: str
+    codes: tuple[str, ...]
+    scope: str
+    kinds: tuple[str, ...] | None
+    reads: frozenset[str] | None
+    statuses: frozenset[str] | None
+    fn: Callable[..., list[Problem]]
+
+    @property
+    def per_record(self) -> RecordCheck | None:
+        """The (record, config) function of a record-scope rule (None for a repository-scope one)."""
+        return self.fn if self.scope == "record" else None
+
+    def __call__(self, snapshot: Snapshot, config: Config) -> list[Problem]:
+        """Run the rule over a snapshot (a record-scope rule over each of its records in turn)."""
+        if self.scope == "repository":
+            return self.fn(snapshot, config)
+        out: list[Problem] = []
+        wanted = self.kinds
+        records = snapshot.all() if wanted is None else (r for k in wanted for r in snapshot.records.get(k, []))
+        for record in records:
+            out += self.fn(record, config)
+        return out
+
+
 CHECKS: list[Check] = []
 
 
-def register(check: Check | None = None, *, fields: Iterable[str] | None = None) -> Any:
-    """Add a cross-record check to the registry (idempotent); `fields` declares what it reads."""
-    def add(check: Check) -> Check:
-        if fields is not None:
-            check.reads = frozenset(fields)  # type: ignore[attr-defined]
-        if check not in CHECKS:
-            CHECKS.append(check)
-        return check
+def _add(check: Check) -> Check:
+    for i, known in enumerate(CHECKS):
+        if known.fn is check.fn:
+            return known
+        if (known.module, known.name) == (check.module, check.name):  # a module imported twice (reload)
+            CHECKS[i] = check
+            return check
+    CHECKS.append(check)
+    return check
+
+
+def _check(fn: Callable[..., list[Problem]], scope: str, codes: Iterable[str], kinds: Iterable[str] | None,
+           reads: Iterable[str] | None, statuses: Iterable[str] | None) -> Check:
+    return Check(fn.__name__, fn.__module__, (fn.__doc__ or "").strip(), tuple(codes), scope,
+                 tuple(kinds) if kinds is not None else None, frozenset(reads) if reads is not None else None,
+                 frozenset(statuses) if statuses is not None else None, fn)
+
+
+def register(check: SnapshotCheck | None = None, *, fields: Iterable[str] | None = None, codes: Iterable[str] = (),
+             statuses: Iterable[str] | None = None) -> Any:
+    """Register a cross-record rule `(snapshot, config) -> problems` (idempotent) as a Check;
+    `fields` declares what it reads (besides kind, id and path), `codes` what it reports."""
+    def add(fn: SnapshotCheck) -> Check:
+        return _add(_check(fn, "repository", codes, None, fields, statuses))
 
     return add(check) if check is not None else add
 
 
-def register_record(kinds: Iterable[str] | None = None) -> Callable[[RecordCheck], Check]:
-    """Register a per-record check `(record, config) -> problems` for records of `kinds` (None: all).
-
-    The registered entry is a whole-snapshot check running it over the records in snapshot order
-    (so run_checks and external callers see one kind of check); `per_record` and `kinds` on it let
-    validate run the rule file by file.
-    """
-    wanted = tuple(kinds) if kinds is not None else None
-
+def register_record(kinds: Iterable[str] | None = None, *, codes: Iterable[str] = (),
+                    statuses: Iterable[str] | None = None) -> Callable[[RecordCheck], Check]:
+    """Register a per-record rule `(record, config) -> problems` for records of `kinds` (None: all)
+    as a Check; validate runs it file by file where the record is read."""
     def add(fn: RecordCheck) -> Check:
-        def check(snapshot: Snapshot, config: Config) -> list[Problem]:
-            out: list[Problem] = []
-            records = snapshot.all() if wanted is None else (r for k in wanted for r in snapshot.records.get(k, []))
-            for record in records:
-                out += fn(record, config)
-            return out
-
-        check.__name__ = check.__qualname__ = fn.__name__
-        check.__module__ = fn.__module__
-        check.__doc__ = fn.__doc__
-        check.per_record = fn  # type: ignore[attr-defined]
-        check.kinds = wanted  # type: ignore[attr-defined]
-        if not any(getattr(c, "per_record", None) is fn for c in CHECKS):
-            CHECKS.append(check)
-        return check
+        return _add(_check(fn, "record", codes, kinds, None, statuses))
 
     return add
 

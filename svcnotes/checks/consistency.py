@@ -33,7 +33,7 @@ def is_imported(record: Record) -> bool:
     return bool(record.data.get("imported"))
 
 
-@register_record()
+@register_record(codes=("E301",))
 def check_date_order(record: Record, config: Config) -> list[Problem]:
     """Dates of a record run forwards (received <= registered <= proposed <= told <= closed)."""
     out = []
@@ -46,7 +46,7 @@ def check_date_order(record: Record, config: Config) -> list[Problem]:
     return out
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E302",))
 def check_quantities(record: Record, config: Config) -> list[Problem]:
     """The defective quantity is not larger than the quantity."""
     qty, bad = record.data.get("quantity"), record.data.get("defective_qty")
@@ -60,7 +60,8 @@ def check_quantities(record: Record, config: Config) -> list[Problem]:
 _REQUIRED_IN = {name: tuple(f for f in KINDS[name].fields if f.required_in) for name in ("complaint", "callback")}
 
 
-@register_record(["complaint", "callback"])
+@register_record(["complaint", "callback"], codes=("E303",), statuses=frozenset(s for k in _REQUIRED_IN.values()
+                                                                             for f in k for s in f.required_in))
 def check_state_requirements(record: Record, config: Config) -> list[Problem]:
     """Fields a status requires are present (e.g. approvals once approved, closed_at once closed)."""
     status = record.status
@@ -71,6 +72,6 @@ def check_state_requirements(record: Record, config: Config) -> list[Problem]:
     for f in _REQUIRED_IN[record.kind]:
         if status in f.required_in and record.data.get(f.name) in (None, "", []):
             out.append(Problem("E303", f"a {status} {kind.en.lower()} needs {f.name} ({f.zh})", record.path,
-                               record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
+                               record.lines.get(f.name) or record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
                                Severity.WARNING if is_imported(record) else Severity.ERROR))
     return out

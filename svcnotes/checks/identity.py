@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Snapshot
 
 
-@register_record()
+@register_record(codes=("E201", "E105", "E202"))
 def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     """A record's id is its file name, has its kind's prefix and shape, and sits in its year folder."""
     kind = KINDS[record.kind]
@@ -42,20 +42,29 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     return []
 
 
-@register(fields=("id", "aliases"))
+@register(fields=("id", "aliases"), codes=("E203",))
 def check_ids_unique(snap: Snapshot, config: Config) -> list[Problem]:
-    """No two records share an id, and no id is another record's former number."""
+    """No two records share an id; no record lists its own id as a former number; a former number
+    that is nobody's id belongs to one record only (so a reference by it finds one record).
+
+    A former number MAY be another record's id: `renumber` leaves it exactly when another branch
+    took the number, and references by that number mean the record that holds it now."""
     seen: dict[str, str] = {}
     out = []
+    claimed: dict[str, str] = {}
     for record in snap.all():
         if record.id in seen:
             out.append(Problem("E203", f"id '{record.id}' is also used by {seen[record.id]}", record.path,
                                record.line("id"), "id", "give one of them a new number (svcnotes renumber)"))
         else:
             seen[record.id] = record.path
-    for alias, owner in snap.aliases.items():
-        if alias in seen and seen[alias] != snap.by_id[owner].path:
-            rec = snap.by_id[owner]
-            out.append(Problem("E203", f"former number '{alias}' is the id of {seen[alias]}", rec.path,
-                               rec.line("aliases"), "aliases", "former numbers are never reused"))
+    for record in snap.all():
+        for alias in record.data.get("aliases") or ():
+            if alias == record.id:
+                out.append(Problem("E203", f"former number '{alias}' is the record's own id", record.path,
+                                   record.line("aliases"), "aliases", "remove it from aliases"))
+            elif alias not in seen and claimed.setdefault(alias, record.path) != record.path:
+                out.append(Problem("E203", f"former number '{alias}' is also a former number of {claimed[alias]}",
+                                   record.path, record.line("aliases"), "aliases",
+                                   "a former number belongs to one record; keep it on the record it was taken from"))
     return out

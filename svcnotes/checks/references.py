@@ -46,7 +46,7 @@ def iter_refs(record: Record) -> Iterator[tuple[Field, str, Any]]:
 
 
 @register(fields={f.name if f.type == "ref" else f"{f.name}[].{sub.name}"
-                 for refs in REF_FIELDS.values() for f, subs in refs for sub in (subs or (f,))})
+                 for refs in REF_FIELDS.values() for f, subs in refs for sub in (subs or (f,))}, codes=("E204", "E205"))
 def check_references_resolve(snap: Snapshot, config: Config) -> list[Problem]:
     """Every reference names an existing record of the right kind, or a staff member."""
     # iter_refs, unrolled: this runs over every record of the repository on each full validate

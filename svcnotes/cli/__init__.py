@@ -12,7 +12,7 @@ import click
 
 from svcnotes import __version__
 
-AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing")
+AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing", "keys")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -22,16 +22,25 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def open_repo(ctx: click.Context | None = None) -> Repository:
-    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none)."""
+def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> Repository:
+    """The Repository for the command's -C/--repo (exit 2 with a hint when there is none).
+
+    An error in svcnotes.toml ends the command with exit 2, every bad key printed with its line
+    (`config_errors=True` leaves them to the caller, as `validate` reports them with the rest)."""
     from svcnotes.store.repository import NotARepository, Repository
 
     ctx = ctx or click.get_current_context()
     path = (ctx.find_root().obj or {}).get("repo_path", ".")
     try:
-        return Repository.open(path)
+        repo = Repository.open(path)
     except NotARepository as exc:
         raise click.UsageError(f"{exc}; run 'svcnotes init DIR' or pass -C DIR") from None
+    errors = [p for p in repo.config_problems if p.is_error]
+    if errors and not config_errors:
+        click.echo("\n".join(f"error: {p.format()}" for p in errors), err=True)
+        click.echo(f"{len(errors)} error(s) in svcnotes.toml; fix them first (see docs/config.md)", err=True)
+        ctx.exit(EXIT_USAGE)
+    return repo
 
 
 def today_option(func: Any) -> Any:

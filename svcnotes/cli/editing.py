@@ -35,11 +35,11 @@ def watch_validate(ctx: click.Context, paths: list[str] | None, fmt: str, strict
     from svcnotes.store.editor import WATCH_BEGIN, WATCH_END
     from svcnotes.workflow.validation import only_paths, validate_all
 
-    batches = changes(open_repo(ctx).root)
+    batches = changes(open_repo(ctx, config_errors=True).root)
     next(batches, None)  # watching from now on: an edit saved during a run starts the next one
     while True:
         click.echo(WATCH_BEGIN)
-        repo = open_repo(ctx)  # svcnotes.toml may have changed
+        repo = open_repo(ctx, config_errors=True)  # svcnotes.toml may have changed
         all_problems, count = validate_all(repo, resolve_today(today))
         problems = only_paths(all_problems, paths)
         emit_problems(problems, fmt, strict, summary=False)

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_rows, fail, format_option, jsonable,
-                                 open_repo, resolve_today, today_option)
+from svcnotes.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    emit_rows,
+    fail,
+    format_option,
+    jsonable,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -217,8 +228,11 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
     else:
         status = emit_problems(problems, fmt, strict)
     if fmt != "json":
+        from svcnotes.history.policy import mode_statement
+
         click.echo(f"checked {len(pr.records)} changed record(s) against {base_ref} (merge base {pr.merge_base[:10]})",
                    err=True)
+        click.echo(mode_statement(pr.config or repo.config, pr.policy_source), err=True)
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     ctx.exit(status)
@@ -241,7 +255,7 @@ def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
     except BadBase as exc:
         fail(str(exc), EXIT_USAGE)
         return
-    click.echo(pr_summary(pr, problems, repo.config), nl=False)
+    click.echo(pr_summary(pr, problems, pr.config or repo.config), nl=False)
 
 
 @click.command()
@@ -257,12 +271,16 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
     """
     from svcnotes.history.renumber import CannotRenumber
     from svcnotes.history.renumber import renumber as do_renumber
+    from svcnotes.store.repository import Rejected
 
     repo = open_repo(ctx)
     try:
         done = do_renumber(repo, record_id, commit=not no_commit)
     except CannotRenumber as exc:
         fail(str(exc), EXIT_USAGE)
+        return
+    except Rejected as exc:
+        fail("; ".join(p.format() for p in exc.problems) + "; nothing renumbered", EXIT_PROBLEMS)
         return
     click.echo(f"{done.old_id} -> {done.new_id}  {done.path}")
     for path in done.references:
@@ -275,24 +293,37 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
 @format_option("text", "json")
 @click.pass_context
 def audit(ctx: click.Context, fmt: str) -> None:
-    """Replay main's history and report every illegal transition or forged approval that ever landed.
+    """Replay main's history and report every rule breach that ever landed, with commit, PR and actor.
 
-    Exit 1 when anything was found.
+    Each change is judged by the svcnotes.toml that held when it landed: illegal transitions, edits of
+    closed records, deletions, forged approvals (signed mode: by signature), what merge commits changed
+    beyond their parents, policy changes without an admin. Exit 1 when anything was found.
 
     Example: svcnotes audit
     """
     from svcnotes.history.audit import audit_repository
+    from svcnotes.history.policy import mode_statement
 
     repo = open_repo(ctx)
-    findings = audit_repository(repo.root, repo.config)
+    result = audit_repository(repo.root, repo.config)
+    findings = result.findings
     if fmt == "json":
-        click.echo(json.dumps([{**f.problem.to_dict(), "commit": f.commit, "landed_in": f.landed_in,
-                                "direct_push": f.direct} for f in findings], ensure_ascii=False, indent=2))
+        mode = "signed" if result.signed else "unsigned"
+        click.echo(json.dumps([{**p.to_dict(), "commit": None, "landed_in": None, "direct_push": None, "actor": None,
+                                "mode": mode} for p in result.problems]
+                              + [{**f.problem.to_dict(), "commit": f.commit, "landed_in": f.landed_in,
+                                  "direct_push": f.direct, "actor": f.actor, "mode": mode} for f in findings],
+                              ensure_ascii=False, indent=2))
     else:
+        for p in result.problems:
+            click.echo(p.format())
         for f in findings:
             click.echo(f.problem.format())
         click.echo(f"{len(findings)} finding(s) in the history of {repo.root.name}", err=True)
-    ctx.exit(EXIT_PROBLEMS if any(f.problem.is_error for f in findings) else EXIT_OK)
+        click.echo(mode_statement(replace(repo.config, signed_approvals=result.signed), "svcnotes.toml at HEAD"),
+                   err=True)
+    failed = any(f.problem.is_error for f in findings) or any(p.is_error for p in result.problems)
+    ctx.exit(EXIT_PROBLEMS if failed else EXIT_OK)
 
 
 @click.command("ci-setup")

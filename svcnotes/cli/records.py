@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_USAGE, complete_record_id, complete_staff_id, emit_problems, emit_rows, fail,
+from svcnotes.cli.common import (EXIT_PROBLEMS, EXIT_USAGE, complete_record_id, complete_staff_id, emit_problems, emit_rows, fail,
                                  format_option, open_repo, resolve_today, today_option)
 from svcnotes.model.schema import KINDS
 
@@ -61,7 +61,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
 
         watch_validate(ctx, list(paths) or None, fmt, strict, today)
         return
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, config_errors=True)
     all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
@@ -78,7 +78,7 @@ def _new_command(kind_name: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, edit: bool, body: str | None, no_commit: bool, today: Any, **values: Any) -> None:
         from svcnotes.model.problems import Problem
-        from svcnotes.store.repository import InvalidRecord
+        from svcnotes.store.repository import InvalidRecord, Rejected
         from svcnotes.workflow.commits import CommitOptions, UnknownActor, current_actor
         from svcnotes.workflow.intake import coerce_inputs, create_record, defaults, missing_required
 
@@ -101,7 +101,9 @@ def _new_command(kind_name: str) -> click.Command:
         except InvalidRecord as exc:
             for p in exc.problems:
                 click.echo(f"error: {Problem.format(p).replace('<repository>: ', '')}", err=True)
-            ctx.exit(EXIT_USAGE)
+            if isinstance(exc, Rejected):
+                click.echo("refused: validate would reject this record; nothing written or committed", err=True)
+            ctx.exit(EXIT_PROBLEMS if isinstance(exc, Rejected) else EXIT_USAGE)
             return
         click.echo(f"{record.id}  {record.path}")
         if edit:

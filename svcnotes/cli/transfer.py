@@ -37,6 +37,7 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
     Example: svcnotes import 客诉登记.xlsx --kind complaint --map complaints.toml --report rejected.csv
     """
     from svcnotes.io.importer import ImportAborted, ImportOptions, run_import
+    from svcnotes.store.repository import Rejected
 
     if suggest_map:
         _suggest(file, kind, encoding)
@@ -49,6 +50,12 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         ctx.exit(EXIT_USAGE)
+        return
+    except Rejected as exc:
+        for p in exc.problems:
+            click.echo(f"error: {p.format()}", err=True)
+        click.echo("refused: validate would reject these records; nothing imported", err=True)
+        ctx.exit(EXIT_PROBLEMS)
         return
     for p in result.problems:
         click.echo(("warning: " if not p.is_error else "error: ") + p.format(), err=True)
@@ -133,7 +140,7 @@ def doctor(ctx: click.Context, no_site: bool, today: Any) -> None:
     """
     from svcnotes.doctor import run_doctor
 
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, config_errors=True)  # the doctor reports them as one of its checks
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
     marks = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}
     for check in checks:

@@ -1,5 +1,5 @@
 """Workflow commands: transition, assign, investigate, propose, approve, resolve, close, reject,
-reopen, capa add|done|verify, handover. Each parses, makes one svcnotes.workflow.verbs call, prints.
+reopen, capa add|done|verify, handover, hold, resume. Each parses, makes one svcnotes.workflow.verbs call, prints.
 
 Exit 1 when the verb is refused (a guard failed, uncommitted edits, unknown git identity, no such
 record); exit 2 on bad option values.
@@ -26,13 +26,13 @@ def verb_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def refusals(ctx: click.Context, record_id: str = "") -> Iterator[None]:
     """Turn the verbs' domain errors into a clear message and exit status."""
     from svcnotes.store.gitops import GitError
-    from svcnotes.store.repository import DirtyRecord, InvalidRecord, NotFound
+    from svcnotes.store.repository import DirtyRecord, InvalidRecord, NotFound, Rejected
     from svcnotes.workflow.commits import UncommittedEdits, UnknownActor
     from svcnotes.workflow.states import InvalidTransition
 
     try:
         yield
-    except InvalidTransition as exc:
+    except (InvalidTransition, Rejected) as exc:
         click.echo(f"error: {record_id}: refused", err=True)
         for p in exc.problems:
             click.echo(p.format(), err=True)
@@ -196,7 +196,7 @@ def reject(ctx: click.Context, record_id: str, reason: str, **opts: Any) -> None
 @verb_options
 @click.pass_context
 def reopen(ctx: click.Context, record_id: str, note: str, **opts: Any) -> None:
-    """Open a NEW complaint that reopens a closed one (the original stays closed).
+    """Open a NEW complaint that reopens a closed or not_established one (the original stays as it is).
 
     Example: svcnotes reopen C-2611-007 --note '客户不接受折让金额'
     """
@@ -263,4 +263,32 @@ def capa_verify(ctx: click.Context, record_id: str, number: int, **opts: Any) ->
     _run(ctx, record_id, "capa_verify", number, **opts)
 
 
-COMMANDS = [transition_cmd, assign, investigate, propose, approve, resolve, close, reject, reopen, handover, capa]
+@click.command()
+@click.argument("record_id")
+@click.option("--reason", required=True, help="What the case waits for (e.g. 客户加工中未确定).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day of the hold (default today).")
+@verb_options
+@click.pass_context
+def hold(ctx: click.Context, record_id: str, reason: str, start: Any, **opts: Any) -> None:
+    """Put a complaint on hold while it waits on the customer: the deadline clock pauses (at most deadlines.max_hold_days).
+
+    Example: svcnotes hold C-2611-007 --reason '客户加工中未确定'
+    """
+    _run(ctx, record_id, "hold", reason, start=start.date() if start else None, **opts)
+
+
+@click.command()
+@click.argument("record_id")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of the hold (default today).")
+@verb_options
+@click.pass_context
+def resume(ctx: click.Context, record_id: str, end: Any, **opts: Any) -> None:
+    """End the running hold of a complaint: the deadline clock runs again.
+
+    Example: svcnotes resume C-2611-007
+    """
+    _run(ctx, record_id, "resume", end=end.date() if end else None, **opts)
+
+
+COMMANDS = [transition_cmd, assign, investigate, propose, approve, resolve, close, reject, reopen, handover, capa, hold,
+            resume]

@@ -1,62 +1,313 @@
 """`svcnotes audit`: replay main's first-parent history and report every rule breach that landed.
 
 Each commit on the first-parent chain brought in either its own changes (a direct push) or a
-PR's commits (a merge). Every change is judged by the same rules as the PR gate: illegal
-transitions, edits of closed records, deletions, forged approvals and approvals without the
-role or authority. Works from the history index: no git call per commit or record.
+PR's commits (a merge). Every change is judged by the same rules as the PR gate, under the policy
+that held when it landed (svcnotes.toml at the landing commit's first parent): illegal
+transitions, edits of closed records, deletions (moves out of records/ included), acts not made
+by the person they name (signed mode: by signature), role / four-eyes / authority with the proposer
+from history and the highest severity since the proposal, what merge commits changed beyond their
+parents, and policy files changed by someone without an admin role. Events come from the history
+index; git runs once for the signatures, once per policy version and twice per merge commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 from svcnotes.history import rules
-from svcnotes.history.log import Event, first_parent_chain, open_log
-from svcnotes.model.config import Config
+from svcnotes.history.events import Event, EventBuilder
+from svcnotes.history.log import first_parent_chain, open_log
+from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.policy import CI_PATHS, CODEOWNERS, Policy, is_admin, policy_at, policy_changes
+from svcnotes.history.signatures import NoVerifier, Signature, verify
+from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.problems import Problem
+from svcnotes.store.gitops import git
+from svcnotes.workflow import approvals as appr
+
+HOSTED = ("noreply@github.com", "noreply@gitlab.com")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One breach: the problem, the commit that made it, and how it landed on main."""
+    """One breach: the problem, the commit that made it, how it landed on main, and who made it."""
 
     problem: Problem
     commit: str
     landed_in: str  # the first-parent commit (merge or direct push) that brought it to main
     direct: bool  # True when pushed to main without a merge
+    actor: str = ""  # the signer (signed mode) or the author
 
 
-def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], config: Config) -> list[Finding]:
+@dataclass
+class AuditResult:
+    """Every finding, and the policy (mode) each stretch of history ran under."""
+
+    findings: list[Finding]
+    signed: bool  # the policy at HEAD
+    problems: list[Problem]  # set-up problems (no ssh-keygen, shallow clone)
+
+
+class Policies:
+    """The policy each landing commit was judged by: svcnotes.toml at its first parent (one read per version).
+
+    A rules change that landed without an admin's commit (E622) is not applied: later history stays judged
+    by the last policy an admin set, so a forged policy cannot bless what follows it."""
+
+    def __init__(self, root: Path, chain: list[str], parents: dict[str, tuple[str, ...]]) -> None:
+        self.root = root
+        self.chain = chain
+        self.parents = parents
+        self.changed = set(git(root, "log", "--first-parent", "--format=%H", chain[-1], "--", CONFIG_FILE).split()) \
+            if chain else set()
+        self.version: dict[str, str] = {}  # landing commit -> the commit whose svcnotes.toml applies
+        self.loaded: dict[str, Policy] = {}
+        self.refused: set[str] = set()  # landing commits whose rules change was not applied
+
+    def load(self, version: str) -> Config:
+        """svcnotes.toml's policy at one commit."""
+        if version not in self.loaded:
+            self.loaded[version] = policy_at(self.root, version)
+        return self.loaded[version].config
+
+    def candidates(self) -> list[Config]:
+        """Every policy version on the chain (whose keys the signatures are checked against)."""
+        return [self.load(sha) for sha in [*self.chain[:1], *(c for c in self.chain if c in self.changed)]]
+
+    def settle(self, signatures: dict[str, Signature] | None) -> None:
+        """Decide each landing commit's policy, applying only rules changes an admin committed."""
+        current = self.chain[0] if self.chain else ""
+        for sha in self.chain:
+            self.version[sha] = current if self.parents.get(sha) else sha
+            if sha not in self.changed or not self.parents.get(sha):
+                continue
+            config = self.load(current)
+            changes = [c for c, paths in policy_changes(self.root, self.parents[sha][0], sha) if CONFIG_FILE in paths]
+            if all(_by_admin(self.root, c, config, signatures) for c in changes):
+                current = sha
+            else:
+                self.refused.add(sha)
+
+    def at(self, landing: str) -> Config:
+        """The config that judged what `landing` brought to main."""
+        return self.load(self.version.get(landing, landing))
+
+    def all(self) -> list[Config]:
+        """Every policy version loaded."""
+        return [p.config for p in self.loaded.values()]
+
+
+def _by_admin(root: Path, sha: str, config: Config, signatures: dict[str, Signature] | None) -> bool:
+    sig = _sig(signatures, sha, config)
+    if sig is not None:
+        return is_admin(sig.signer(config), config)
+    return is_admin(config.staff_by_email(git(root, "log", "-1", "--format=%ae", sha).strip()), config)
+
+
+def _sig(signatures: dict[str, Signature] | None, sha: str, config: Config) -> Signature | None:
+    if not config.signed_approvals or signatures is None:
+        return None
+    sig = signatures.get(sha) or Signature("E")
+    return sig.under(config)
+
+
+def _how(sha: str, where: str, subjects: dict[str, str]) -> str:
+    """`pushed directly to main` or `merged in <sha> (<PR subject>)`."""
+    if where == sha:
+        return "pushed directly to main"
+    subject = subjects.get(where, "")
+    return f"merged in {where[:10]}" + (f" ({subject})" if subject else "")
+
+
+def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], config: Config | Policies,
+          signatures: dict[str, Signature] | None = None, hosted: frozenset[str] = frozenset(),
+          subjects: dict[str, str] | None = None) -> list[Finding]:
     """Every breach in the history of HEAD's first-parent chain (`chain`, oldest first), oldest first.
 
-    `events`: every event in commit order; `pr_of` maps a commit to the merge that brought it in."""
+    `events`: every event in commit order; `pr_of` maps a commit to the merge that brought it in;
+    `config` one policy for all, or each landing commit's; `signatures` the verdicts (signed mode);
+    `hosted`: commits the hosting platform re-created (squash or rebase merges)."""
     on_chain = set(chain)
+    subjects = subjects or {}
     status_of: dict[int, str | None] = {}
+    stories: dict[int, dict[str, object]] = {}
     out: list[Finding] = []
     for event in events:
         where = event.sha if event.sha in on_chain else pr_of.get(event.sha, "")
         if not where:
             continue  # on a branch never merged into main
+        policy = config.at(where) if isinstance(config, Policies) else config
+        sig = _sig(signatures, event.sha, policy)
         before = status_of.get(event.lineage)
-        problems = rules.event_problems(event, config, before)
+        judged = replace(event, approvals_added=[]) if event.sha in hosted else event
+        problems = rules.event_problems(judged, policy, before, None if event.sha in hosted else sig)
+        if event.sha in hosted and rules.claims(event):
+            problems.append(_hosted_problem(event))
+        problems += _authority(event, stories.setdefault(event.lineage, {}), policy, sig)
         change = event.status_change
         if change is not None:
             status_of[event.lineage] = change[1]
         elif event.lineage not in status_of:
             status_of[event.lineage] = event.facts.get("status")
+        known = sig if signatures is not None and event.sha in signatures else None  # read only for acts
+        who = rules.actor(event, policy, known)
+        actor = who.id if who is not None else f"{event.author} <{event.email}>"
+        if known is not None and who is None:
+            actor += f" ({sig.describe(policy)})"
         for p in problems:
             date = f"{event.date:%Y-%m-%d}"
-            how = "pushed directly to main" if where == event.sha else f"merged in {where[:10]}"
-            out.append(Finding(replace(p, message=f"{p.message} on {date}, {how}"), event.sha, where, where == event.sha))
+            out.append(Finding(replace(p, message=f"{p.message} on {date}, {_how(event.sha, where, subjects)}, "
+                                                  f"actor {actor}"), event.sha, where, where == event.sha, actor))
     return out
 
 
-def audit_repository(root: Path, config: Config) -> list[Finding]:
-    """Audit the repository at `root` (history index from the cache when fresh)."""
+def _hosted_problem(event: Event) -> Problem:
+    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in rules.claims(event))
+    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
+                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
+                   field="approvals" if event.approvals_added else "status",
+                   hint="merge pull requests with a merge commit or fast-forward (docs/security.md#merge-methods); "
+                        "the PR's own commits hold the signature")
+
+
+def _authority(event: Event, story: dict[str, object], config: Config, sig: Signature | None) -> list[Problem]:
+    """Role, four eyes and authority of the approvals an event adds (proposer and severity from history)."""
+    if event.kind != "complaint":
+        return []
+    change = event.status_change
+    severity = next((c for c in event.changes if c.field == "severity"), None)
+    if change is not None and change[1] == "proposed":
+        who = rules.actor(event, config, sig)
+        story.clear()
+        story.update(proposer=who.id if who else str(event.facts.get("proposed_by") or ""),
+                     severity=str(event.facts.get("severity") or "normal"))
+    elif "severity" in story and severity is not None:
+        if rules.lowered(severity.old, severity.new):
+            story["lowered"] = event
+        story["severity"] = rules.higher(story["severity"], severity.new)
+    if not event.approvals_added:
+        return []
+    proposer = str(story.get("proposer") or event.facts.get("proposed_by") or "")
+    worst = str(story.get("severity") or event.facts.get("severity") or "normal")
+    found = [replace(p, path=event.path, field="approvals")
+             for p in rules.authority_problems(event.approvals_added, range(len(event.approvals_added)), proposer,
+                                               worst, config, event.record_id)]
+    lowered = story.get("lowered")
+    if isinstance(lowered, Event) and any(p.code == "E406" for p in found):
+        entry = event.approvals_added[-1]
+        found.append(Problem("E623", f"severity was lowered after the proposal (commit {lowered.sha[:10]} by "
+                                     f"{lowered.author}): the approval must still come from "
+                                     f"'{appr.required_role(entry.get('amount'), worst, config)}', as for {worst}",
+                             event.path, field="severity",
+                             hint="lowering the severity voids the approvals given for it"))
+    return found
+
+
+def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, str], policies: Policies,
+                    signatures: dict[str, Signature] | None, subjects: dict[str, str]) -> list[Finding]:
+    from svcnotes.history.gate import conflict_problems, merge_problems
+
+    on_chain = set(chain)
+    out = []
+    for merge in merges_in(root, head):
+        where = merge.sha if merge.sha in on_chain else pr_of.get(merge.sha, "")
+        if not where:
+            continue
+        config = policies.at(where)
+        changes = merge_changes(root, merge)
+        events = EventBuilder(root, config).events([changes.own])
+        problems = merge_problems(events, config, lambda sha, c=config: _sig(signatures, sha, c))
+        if changes.conflicted:
+            per_parent = [EventBuilder(root, config).events([c]) for c in changes.conflicted]
+            problems += conflict_problems(per_parent, config, lambda sha, c=config: _sig(signatures, sha, c))
+        actor = f"{merge.author} <{merge.email}>"
+        out += [Finding(replace(p, message=f"{p.message} on {merge.date:%Y-%m-%d}, {_how(merge.sha, where, subjects)}, "
+                                           f"actor {actor}"), merge.sha, where, where == merge.sha, actor)
+                for p in problems]
+    return out
+
+
+def _policy_findings(root: Path, chain: list[str], parents: dict[str, tuple[str, ...]], policies: Policies,
+                     signatures: dict[str, Signature] | None, subjects: dict[str, str]) -> list[Finding]:
+    """E622 for every policy change that landed without an admin's commit."""
+    touched = set(git(root, "log", "--first-parent", "--format=%H", chain[-1], "--", CONFIG_FILE, *CODEOWNERS,
+                      *CI_PATHS).split()) if chain else set()
+    out = []
+    for landing in chain:
+        first = parents.get(landing, ())
+        if landing not in touched or not first:
+            continue
+        config = policies.at(landing)
+        for sha, paths in policy_changes(root, first[0], landing):
+            sig = _sig(signatures, sha, config)
+            email = git(root, "log", "-1", "--format=%ae", sha).strip()
+            who = sig.signer(config) if sig is not None else config.staff_by_email(email)
+            if is_admin(who, config):
+                continue
+            said = (f"signed by {who.id}" if who else sig.describe(config)) if sig is not None else \
+                f"committed by {who.id if who else email}"
+            what = ", ".join("svcnotes.toml's rules" if p == CONFIG_FILE else p for p in paths)
+            how = _how(sha, landing, subjects)
+            kept = " (audit keeps judging by the policy before it)" if landing in policies.refused \
+                and CONFIG_FILE in paths else ""
+            out.append(Finding(Problem("E622", f"commit {sha[:10]} changed {what} but is {said}, not an admin "
+                                               f"({', '.join(config.admin_roles)}), {how}{kept}", paths[0],
+                                       hint="an admin reviews the change; the next policy change comes from an "
+                                            "admin's own commit"), sha, landing, landing == sha,
+                               who.id if who else email))
+    return out
+
+
+def _hosted(root: Path, shas: list[str]) -> frozenset[str]:
+    """The commits the hosting platform re-created (committed by its bot: squash and rebase merges)."""
+    if not shas:
+        return frozenset()
+    out = git(root, "log", "--no-walk=unsorted", "--format=%H %ce", *shas)
+    return frozenset(line.split()[0] for line in out.splitlines() if line.split()[1:] and line.split()[1] in HOSTED)
+
+
+def audit_repository(root: Path, config: Config) -> AuditResult:
+    """Audit the repository at `root` (history index from the cache when fresh), each stretch of history
+    under the policy that held when it landed."""
+    from svcnotes.history.gate import is_shallow, no_verifier_problem, shallow_problem
+
+    setup = [shallow_problem()] if is_shallow(root) else []
     store = open_log(root, config)
     if store is None:
-        return []
+        return AuditResult([], config.signed_approvals, setup)
     with store:
-        return audit(store.iter_events(), first_parent_chain(store.commits(), store.head), store.pr_of(), config)
+        head = store.head
+        commits = store.commits()
+        chain = first_parent_chain(commits, store.head)
+        parents = {sha: c[1] for sha, c in commits.items()}
+        pr_of = store.pr_of()
+        policies = Policies(root, chain, parents)
+        candidates = policies.candidates()
+        signed_any = any(c.signed_approvals for c in candidates)
+        events = list(store.iter_events())
+    signatures: dict[str, Signature] | None = None
+    acting = [e.sha for e in events if rules.claims(e)]
+    on_chain = set(chain)
+    direct = [sha for sha in acting if sha in on_chain]
+    if signed_any:
+        policy_commits = git(root, "log", "--format=%H", head, "--", CONFIG_FILE, *CODEOWNERS, *CI_PATHS).split()
+        merges = [sha for sha, c in commits.items() if len(c[1]) > 1]
+        try:
+            signatures = verify(root, [*acting, *policy_commits, *merges], candidates)
+        except NoVerifier as exc:
+            setup.append(no_verifier_problem(str(exc)))
+            signatures = {}
+    policies.settle(signatures)
+    subjects = {sha: c[0] for sha, c in commits.items()}
+    findings = audit(events, chain, pr_of, policies, signatures, _hosted(root, direct), subjects)
+    findings += _merge_findings(root, head, chain, pr_of, policies, signatures, subjects)
+    findings += _policy_findings(root, chain, parents, policies, signatures, subjects)
+    order = {sha: n for n, sha in enumerate(chain)}
+    findings.sort(key=lambda f: order.get(f.landed_in, -1))
+    if not chain:
+        return AuditResult(findings, config.signed_approvals, setup)
+    last = chain[-1]
+    final = last if last in policies.changed and last not in policies.refused else policies.version.get(last, last)
+    return AuditResult(findings, policies.load(final).signed_approvals, setup)

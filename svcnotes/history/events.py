@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from svcnotes.history.diff import Change
-from svcnotes.history.gitread import BlobReader, Commit, FileChange
+from svcnotes.history.gitread import NULL_SHA, BlobReader, Commit, FileChange
 from svcnotes.history.versions import MISSING, Version, VersionReader, diff_versions
 from svcnotes.model.config import Config
 from svcnotes.store.repository import kind_for_path
@@ -59,10 +59,43 @@ def _kind(path: str) -> str:
             "notes": "note"}.get(parts[1] if len(parts) > 2 else "", "")
 
 
+def is_record_path(path: str) -> bool:
+    """True for a record file: records/<kind folder>/...*.md."""
+    return path.endswith(".md") and path.startswith("records/") and _kind(path) != ""
+
+
+def as_record_change(f: FileChange) -> FileChange | None:
+    """The change as it affects records: a record moved or renamed out of records/<kind>/*.md (to attic/,
+    to .md.bak, to another kind's folder) is deleted there; a file moved in is created. None: no record."""
+    new_is, old_is = is_record_path(f.path), is_record_path(f.old_path)
+    if f.status == "R" and old_is and not new_is:
+        return FileChange("D", f.old_path, f.old_path, f.old_blob, NULL_SHA)
+    if f.status == "R" and new_is and not old_is:
+        return FileChange("A", f.path, f.path, NULL_SHA, f.new_blob)
+    if f.status == "R" and new_is and _kind(f.path) != _kind(f.old_path):
+        return None  # a kind change is a deletion plus a creation: record_changes yields both
+    return f if new_is or old_is else None
+
+
 def record_changes(commits: Iterable[Commit]) -> list[tuple[Commit, FileChange]]:
-    """The record files each commit changed (merge commits carry none: each change is its own commit's)."""
-    return [(commit, f) for commit in commits if not commit.is_merge for f in commit.files
-            if (f.path.endswith(".md") or f.old_path.endswith(".md")) and _kind(f.path or f.old_path)]
+    """The record files each commit changed (merge commits carry none: each change is its own commit's).
+
+    A record that leaves records/<kind>/*.md by a move or rename is a deletion (E603); only a rename
+    between two files of one kind (`svcnotes renumber`) keeps the record."""
+    out = []
+    for commit in commits:
+        if commit.is_merge:
+            continue
+        for f in commit.files:
+            if f.status == "R" and is_record_path(f.path) and is_record_path(f.old_path) \
+                    and _kind(f.path) != _kind(f.old_path):
+                out.append((commit, FileChange("D", f.old_path, f.old_path, f.old_blob, NULL_SHA)))
+                out.append((commit, FileChange("A", f.path, f.path, NULL_SHA, f.new_blob)))
+                continue
+            g = as_record_change(f)
+            if g is not None:
+                out.append((commit, g))
+    return out
 
 
 class Content(NamedTuple):
@@ -118,7 +151,7 @@ class ContentReader:
             out.append(Content(new.id if new else old.id if old else PurePosixPath(f.path).stem, old.id if old else "",
                                tuple(new.data.get("aliases") or ()) if new is not None and f.status == "A" else (),
                                diff_versions(old, new, same_kind, changed if base == (f.old_blob, f.old_path) else None),
-                               _approvals_added(old, new), _facts(new or old)))
+                               _approvals_added(old, new), _facts(new or old, old)))
         return out
 
 
@@ -189,11 +222,30 @@ class EventBuilder:
 ACTIONS = {"A": "created", "D": "deleted", "R": "renamed"}
 
 
-def _facts(record: Version | None) -> dict[str, Any]:
+def _facts(record: Version | None, old: Version | None = None) -> dict[str, Any]:
     if record is None:
         return {}
-    return {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
-            "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
+    facts = {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
+             "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
+    verified = _capa_verified(old, record)
+    if verified:
+        facts["capa_verified"] = verified
+    return facts
+
+
+def _capa_verified(old: Version | None, new: Version | None) -> list[str]:
+    """verified_by of each CAPA entry this version marks verified (the claimed verifiers)."""
+    if new is None or old is new:
+        return []
+    before = list(old.data.get("capa") or ()) if old is not None else []
+    out = []
+    for i, entry in enumerate(new.data.get("capa") or ()):
+        if not isinstance(entry, dict) or entry.get("status") != "verified":
+            continue
+        prior = before[i] if i < len(before) and isinstance(before[i], dict) else {}
+        if prior.get("status") != "verified" or prior.get("verified_by") != entry.get("verified_by"):
+            out.append(str(entry.get("verified_by") or ""))
+    return out
 
 
 def _approvals_added(old: Version | None, new: Version | None) -> list[dict[str, Any]]:

@@ -9,18 +9,36 @@ A handful of git processes whatever the size of the repository or the PR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from svcnotes.history import rules
+from svcnotes.history import policy, rules
 from svcnotes.history.diff import parse_blob
-from svcnotes.history.gitread import (GitError, diff_tree, head_sha, is_ancestor, merge_base, paths_ever, read_blobs,
-                                     read_log)
-from svcnotes.history.events import Event, EventBuilder
+from svcnotes.history.events import Event, EventBuilder, as_record_change, is_record_path
+from svcnotes.history.events import _kind as event_kind
+from svcnotes.history.gitread import (
+    NULL_SHA,
+    Commit,
+    FileChange,
+    GitError,
+    diff_tree,
+    head_sha,
+    is_ancestor,
+    merge_base,
+    paths_ever,
+    read_blobs,
+    read_log,
+)
+from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.policy import policy_at, policy_changes
+from svcnotes.history.signatures import NoVerifier, Signature, verify
+from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
+from svcnotes.store.gitops import git
 from svcnotes.workflow import approvals as appr
 
 if TYPE_CHECKING:
@@ -51,34 +69,73 @@ class RecordDiff:
 
 @dataclass
 class PullRequest:
-    """What a PR changes: the merge base and every changed record with its events."""
+    """What a PR changes: the merge base, every changed record with its events, and the policy it is judged by."""
 
     base_ref: str
     merge_base: str
     head: str
     records: list[RecordDiff]
+    config: Config | None = None
+    policy_source: str = ""
+    signatures: dict[str, Signature] | None = None  # None: unsigned mode
+    merges: list[Event] = field(default_factory=list)  # what merge commits changed beyond their parents
+    conflicted: list[list[list[Event]]] = field(default_factory=list)  # per merge, per parent: conflicted paths
+    problems: list[Problem] = field(default_factory=list)  # set-up problems (tools, shallow clone, policy)
+
+    @property
+    def signed(self) -> bool:
+        """True when the base policy asks for signed approvals."""
+        return self.config is not None and self.config.signed_approvals
 
 
 def _kind(path: str) -> str:
-    parts = path.split("/")
-    return {"customers": "customer", "complaints": "complaint", "callbacks": "callback",
-            "notes": "note"}.get(parts[1] if len(parts) > 2 else "", "")
+    return event_kind(path) if is_record_path(path) else ""
+
+
+def is_shallow(root: Path) -> bool:
+    """True in a shallow clone (history cut off: the gate cannot judge it)."""
+    return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def shallow_problem() -> Problem:
+    """E621: the clone is shallow."""
+    return Problem("E621", "this is a shallow clone: the history the gate judges is cut off", ".git/shallow",
+                   hint="fetch the whole history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", "
+                        "or run: git fetch --unshallow")
 
 
 def pull_request(repo: Repository, base_ref: str) -> PullRequest:
-    """Read what HEAD changes relative to its merge base with `base_ref` (BadBase when impossible)."""
+    """Read what HEAD changes relative to its merge base with `base_ref` (BadBase when impossible), judged by
+    the policy (svcnotes.toml) of the merge base."""
     root = repo.root
     head = head_sha(root)
     if head is None or head_sha(root, base_ref) is None:
         raise BadBase(f"'{base_ref}' is not a commit here" if head else "the repository has no commits")
+    shallow = is_shallow(root)
     try:
         base = merge_base(root, base_ref, head)
     except GitError:
+        if shallow:
+            return PullRequest(base_ref, "", head, [], repo.config, problems=[shallow_problem()])
         raise BadBase(f"HEAD and '{base_ref}' share no history") from None
-    changes = [f for f in diff_tree(root, base, head) if f.path.endswith(".md") and _kind(f.path or f.old_path)]
-    commits = read_log(root, head, [base], signatures=repo.config.signed_approvals)
-    builder = EventBuilder(root, repo.config)
-    events = builder.events(commits)
+    policy = policy_at(root, base)
+    config = policy.config
+    problems = [shallow_problem()] if shallow else []
+    changes = [f for f in diff_tree(root, base, head) if is_record_path(f.path) or is_record_path(f.old_path)]
+    changes = [g for f in changes for g in _split(f)]
+    commits = read_log(root, head, [base])
+    merged = {c.sha: merge_changes(root, c) for c in merges_in(root, head, [base])}
+    stream = [merged[c.sha].own if c.sha in merged else c for c in commits]
+    builder = EventBuilder(root, config)
+    events = builder.events(stream)
+    conflicted = [[builder_events(root, config, [pc]) for pc in m.conflicted] for m in merged.values() if m.conflicted]
+    signatures = None
+    if config.signed_approvals:
+        try:
+            signatures = verify(root, [c.sha for c in commits], [config])
+        except NoVerifier as exc:
+            problems.append(no_verifier_problem(str(exc)))
+            signatures = {}
     raw = read_blobs(root, [b for f in changes for b in (f.old_blob, f.new_blob)])
     lineage_at: dict[str, int] = {}
     for event in events:
@@ -88,12 +145,36 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
         by_lineage.setdefault(event.lineage, []).append(event)
     records = []
     for f in changes:
-        base_rec = parse_blob(raw[f.old_blob], f.old_path, repo.config) if f.status != "A" and f.old_blob in raw else None
-        head_rec = parse_blob(raw[f.new_blob], f.path, repo.config) if f.status != "D" and f.new_blob in raw else None
+        base_rec = parse_blob(raw[f.old_blob], f.old_path, config) if f.status != "A" and f.old_blob in raw else None
+        head_rec = parse_blob(raw[f.new_blob], f.path, config) if f.status != "D" and f.new_blob in raw else None
         lineage = lineage_at.get(f.path)
-        records.append(RecordDiff(f.status, f.path, f.old_path if f.status != "A" else "", _kind(f.path), base_rec,
-                                  head_rec, by_lineage.get(lineage, []) if lineage is not None else []))
-    return PullRequest(base_ref, base, head, records)
+        records.append(RecordDiff(f.status, f.path, f.old_path if f.status != "A" else "", _kind(f.path or f.old_path),
+                                  base_rec, head_rec, by_lineage.get(lineage, []) if lineage is not None else []))
+    merge_events = [e for e in events if e.sha in merged]
+    return PullRequest(base_ref, base, head, records, config, policy.source, signatures, merge_events, conflicted,
+                       problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
+                                   for p in policy.problems if p.is_error])
+
+
+def _split(f: FileChange) -> list[FileChange]:
+    """A file change as record changes: a record moved out of records/<kind>/*.md is deleted there."""
+    if f.status == "R" and is_record_path(f.path) and is_record_path(f.old_path) and _kind(f.path) != _kind(f.old_path):
+        return [FileChange("D", f.old_path, f.old_path, f.old_blob, NULL_SHA), FileChange("A", f.path, f.path, NULL_SHA,
+                                                                                          f.new_blob)]
+    g = as_record_change(f)
+    return [g] if g is not None else []
+
+
+def builder_events(root: Path, config: Config, commits: list[Commit]) -> list[Event]:
+    """Events of stand-alone commits (a conflicted merge's paths against one parent each)."""
+    return EventBuilder(root, config).events(commits)
+
+
+def no_verifier_problem(tools: str) -> Problem:
+    """E620: signatures cannot be checked here."""
+    return Problem("E620", f"approval.signed = true but {tools} is not installed: no signature can be checked",
+                   CONFIG_FILE, hint="install it on the runner (Debian/Ubuntu: apt-get install openssh-client gnupg; "
+                                     "Alpine: apk add openssh-keygen gnupg)")
 
 
 def _locate(problem: Problem, rec: RecordDiff) -> Problem:
@@ -132,17 +213,62 @@ def _paths_ever(repo: Repository, base_ref: str) -> set[str]:
                 since = paths_ever(repo.root, base, exclude=[stored]) if stored != base else set()
                 return store.paths() | since
     return paths_ever(repo.root, base_ref)
+def _signature(pr: PullRequest, sha: str) -> Signature | None:
+    """The commit's signature in signed mode (None in unsigned mode)."""
+    if pr.signatures is None:
+        return None
+    return pr.signatures.get(sha) or Signature("E" if not pr.signatures else "N")
 
 
-def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
+@dataclass
+class Story:
+    """What a complaint's whole history says about its current proposal."""
+
+    proposer: str = ""  # the actor of the commit that last moved it to proposed
+    proposal: Event | None = None
+    severity: str = "normal"  # the highest severity since that proposal
+    lowered_by: Event | None = None  # the commit that lowered the severity after the proposal
+
+
+def _story(repo: Repository, pr: PullRequest, rec: RecordDiff, config: Config) -> Story:
+    from svcnotes.history.log import scan_record
+
+    head = rec.head
+    assert head is not None
+    paths = [rec.path, rec.old_path] + [str(PurePosixPath(rec.path).with_name(f"{a}.md"))
+                                        for a in head.data.get("aliases") or ()]
+    events = scan_record(repo.root, config, head.id, rec.path, [p for p in paths if p], pr.head).events
+    story = Story(severity=str(head.data.get("severity") or "normal"))
+    for event in events:
+        change = event.status_change
+        severity = next((c for c in event.changes if c.field == "severity"), None)
+        if change is not None and change[1] == "proposed":
+            story = Story(proposal=event, severity=str(event.facts.get("severity") or "normal"))
+        elif story.proposal is not None and severity is not None:
+            if rules.lowered(severity.old, severity.new):
+                story.lowered_by = event
+            story.severity = rules.higher(story.severity, severity.new)
+    if story.proposal is not None:
+        sig = _signature(pr, story.proposal.sha)
+        if sig is not None and story.proposal.sha not in (pr.signatures or {}) and pr.signatures:
+            sig = verify(repo.root, [story.proposal.sha], [config]).get(story.proposal.sha, sig)
+        who = rules.actor(story.proposal, config, sig)
+        story.proposer = who.id if who is not None else str(story.proposal.facts.get("proposed_by") or "")
+    return story
+
+
+def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
     head, base = rec.head, rec.base
     if head is None or rec.kind != "complaint":
         return []
     out = []
     before = list(base.data.get("approvals") or []) if base else []
-    for i, entry in enumerate(head.data.get("approvals") or []):
-        if entry in before:
-            continue
+    entries = list(head.data.get("approvals") or [])
+    added = [i for i, entry in enumerate(entries) if entry not in before]
+    severity_changed = base is not None and base.data.get("severity") != head.data.get("severity")
+    story = _story(repo, pr, rec, config) if added or severity_changed else Story()
+    for i in added:
+        entry = entries[i]
         where = f"approvals[{i}].by"
         line = head.lines.get(where) or head.line("approvals")
         introducing = [e for e in rec.events if entry in e.approvals_added]
@@ -152,8 +278,27 @@ def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
                                f"{entry.get('by')} runs 'svcnotes approve {head.id}' and pushes it"))
             continue
         event = replace(introducing[-1], approvals_added=[entry])
-        out.extend(replace(p, line=line, field=where) for p in rules.approval_problems(event, repo.config))
-    for i, entry in enumerate(head.data.get("approvals") or []):
+        out.extend(replace(p, line=line, field=where)
+                   for p in rules.actor_problems(event, config, _signature(pr, event.sha)))
+    if added:
+        proposer = story.proposer or str(head.data.get("proposed_by") or "")
+        for p in rules.authority_problems(entries, added, proposer, story.severity, config, head.id):
+            if p.code == "E405" and story.proposal is not None and proposer != head.data.get("proposed_by"):
+                p = replace(p, message=f"{p.message}: commit {story.proposal.sha[:10]} that moved it to proposed is "
+                                       f"{proposer}'s, whatever proposed_by says ({head.data.get('proposed_by')})")
+            out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.lines.get(f"{p.field}.by")
+                               or head.line("approvals")))
+    if story.lowered_by is not None and head.status in APPROVAL_NEEDED:
+        data = {**head.data, "severity": story.severity, "proposed_by": story.proposer or head.data.get("proposed_by")}
+        if appr.coverage_problem(data, config) is not None:
+            ev = story.lowered_by
+            out.append(Problem("E623", f"severity was lowered to {head.data.get('severity')} after the proposal "
+                                       f"(commit {ev.sha[:10]} by {ev.author}): the approval must still come from "
+                                       f"'{appr.required_role(head.data.get('amount'), story.severity, config)}', "
+                                       f"as for {story.severity}", rec.path, head.line("severity"), "severity",
+                               "lowering the severity voids the approvals given for it; the approver of the higher "
+                               f"severity approves: svcnotes approve {head.id}"))
+    for i, entry in enumerate(entries):
         if entry in before and base is not None and not appr.void_reason(entry, base):
             reason = appr.void_reason(entry, head)
             if reason:
@@ -163,12 +308,15 @@ def _approval_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
     return out
 
 
-def _event_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
+APPROVAL_NEEDED = frozenset({"approved", "resolved", "closed"})
+
+
+def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
     out = []
     status = rec.base.status if rec.base else None
     for event in rec.events:
         judged = replace(event, approvals_added=[])
-        out.extend(_locate(p, rec) for p in rules.event_problems(judged, repo.config, status))
+        out.extend(_locate(p, rec) for p in rules.event_problems(judged, config, status, _signature(pr, event.sha)))
         change = event.status_change
         if change is not None:
             status = change[1]
@@ -178,19 +326,79 @@ def _event_checks(repo: Repository, rec: RecordDiff) -> list[Problem]:
     return out
 
 
+def merge_problems(events: list[Event], config: Config, signature: Callable[[str], Signature | None]) -> list[Problem]:
+    """The history rules on what merge commits changed beyond their parents (status before = the re-merge's)."""
+    out: list[Problem] = []
+    for event in events:
+        change = event.status_change
+        before = change[0] if change is not None else event.facts.get("status")
+        for p in rules.event_problems(event, config, None if event.action == "created" else before,
+                                      signature(event.sha)):
+            out.append(replace(p, message=f"{p.message} [merge commit {event.sha[:10]}: a change of its own, "
+                                          "beyond what its parents bring]"))
+    return out
+
+
+def conflict_problems(per_parent: list[list[Event]], config: Config,
+                      signature: Callable[[str], Signature | None]) -> list[Problem]:
+    """Problems of a conflicted merge's paths that hold against every parent (a resolution taking either
+    side's version is fine)."""
+    found = [merge_problems(events, config, signature) for events in per_parent]
+    if not found:
+        return []
+    keys = [{(p.code, p.path, p.field) for p in group} for group in found]
+    common = set.intersection(*keys)
+    return [p for p in found[0] if (p.code, p.path, p.field) in common]
+
+
+def policy_problems(root: Path, pr: PullRequest, config: Config) -> list[Problem]:
+    """E622: every commit changing svcnotes.toml's rules, CODEOWNERS or the CI files is an admin's."""
+    out = []
+    admins = ", ".join(config.admin_roles) or "none configured"
+    for sha, paths in policy_changes(root, pr.merge_base, pr.head):
+        sig = _signature(pr, sha)
+        if sig is not None:
+            who = sig.signer(config)
+            said = sig.describe(config) if who is None else f"signed by {who.id}"
+        else:
+            email = git(root, "log", "-1", "--format=%ae", sha).strip()
+            who = config.staff_by_email(email)
+            said = f"committed by {who.id if who else email}"
+        if policy.is_admin(who, config):
+            continue
+        what = ", ".join("svcnotes.toml's rules" if p == CONFIG_FILE else p for p in paths)
+        mode = "signed" if sig is not None else "committed"
+        out.append(Problem("E622", f"commit {sha[:10]} changes {what} but is {said}, who holds no admin role "
+                                   f"({admins})" if who is not None else
+                           f"commit {sha[:10]} changes {what} but is {said}", paths[0],
+                           hint=f"a staff member holding an admin role ({admins}) makes this change in a commit "
+                                f"{mode} as themselves (svcnotes keys propose for keys); it applies after the merge"))
+    return out
+
+
 def check_pr(repo: Repository, base_ref: str, validate: bool = True,
              today: date | None = None) -> tuple[list[Problem], PullRequest]:
-    """Every problem of the PR: the head's validation plus the history rules on what it changes."""
+    """Every problem of the PR: the head's validation plus the history rules on what it changes, all judged by
+    the merge base's svcnotes.toml."""
     pr = pull_request(repo, base_ref)
-    problems: list[Problem] = []
+    config = pr.config or repo.config
+    problems: list[Problem] = list(pr.problems)
+    if not pr.merge_base:
+        return problems, pr
     if validate:
         from svcnotes.workflow.validation import validate_repository
 
+        repo.config = config  # the PR's own svcnotes.toml applies after it merges
+        repo.invalidate()
         problems.extend(validate_repository(repo, None, today))
     problems.extend(_collisions(repo, pr))
+    problems.extend(policy_problems(repo.root, pr, config))
     for rec in pr.records:
-        problems.extend(_event_checks(repo, rec))
-        problems.extend(_approval_checks(repo, rec))
+        problems.extend(_event_checks(pr, rec, config))
+        problems.extend(_approval_checks(repo, pr, rec, config))
+    problems.extend(merge_problems(pr.merges, config, lambda sha: _signature(pr, sha)))
+    for per_parent in pr.conflicted:
+        problems.extend(conflict_problems(per_parent, config, lambda sha: _signature(pr, sha)))
     seen: set[tuple[str, int | None, str, str]] = set()
     unique = []
     for p in sorted(problems, key=sort_key):

@@ -18,6 +18,8 @@ from svcnotes.store.writer import atomic_write, render_update
 from svcnotes.workflow.commits import message
 
 if TYPE_CHECKING:
+    from svcnotes.model.problems import Problem
+    from svcnotes.model.record import Record
     from svcnotes.store.repository import Repository
 
 
@@ -71,6 +73,11 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
         aliases = [*(record.data.get("aliases") or []), record_id]
         text = (repo.root / record.path).read_text(encoding="utf-8-sig")
         updated = render_update(kind, text, {"id": target, "aliases": aliases})
+        rewritten = {other.path: render_update(KINDS[other.kind], (repo.root / other.path).read_text(encoding="utf-8-sig"),
+                                               {f.name: target for f in KINDS[other.kind].fields if f.type == "ref"
+                                                and f.ref == record.kind and other.data.get(f.name) == record_id})
+                     for other in refs}
+        repo.check_write(*_typed(repo, {new_path: updated, **rewritten}), removed=[record.path])
         tracked = gitops.is_repo(repo.root) and bool(gitops.git(repo.root, "ls-files", "--", record.path).strip())
         if tracked:
             gitops.git(repo.root, "mv", "--", record.path, new_path)
@@ -79,12 +86,9 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
             (repo.root / record.path).rename(repo.root / new_path)
         atomic_write(repo.root / new_path, updated)
     written = []
-    for other in refs:
-        changes = {f.name: target for f in KINDS[other.kind].fields
-                   if f.type == "ref" and f.ref == record.kind and other.data.get(f.name) == record_id}
-        path = repo.root / other.path
-        atomic_write(path, render_update(KINDS[other.kind], path.read_text(encoding="utf-8-sig"), changes))
-        written.append(other.path)
+    for rel, new_text in rewritten.items():
+        atomic_write(repo.root / rel, new_text)
+        written.append(rel)
     repo.invalidate()
     sha = None
     if commit and tracked:
@@ -97,6 +101,22 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
         gitops.git(repo.root, "commit", "--quiet", "-m", text, "--", record.path, *paths)
         sha = gitops.git(repo.root, "rev-parse", "HEAD").strip()
     return Renumbered(record_id, target, new_path, tuple(written), sha)
+
+
+def _typed(repo: Repository, texts: dict[str, str]) -> tuple[list[Record], list[Problem]]:
+    """The records (and reading problems) the texts about to be written at their paths hold."""
+    from svcnotes.store.frontmatter import parse
+    from svcnotes.store.loader import build_record
+    from svcnotes.store.repository import kind_for_path
+
+    records, problems = [], []
+    for rel, text in texts.items():
+        kind = kind_for_path(rel)
+        assert kind is not None
+        record, found = build_record(kind, rel, parse(text, rel), repo.config)
+        records.append(record)
+        problems += found
+    return records, problems
 
 
 def _refs_to(record: object, kind: str, record_id: str) -> bool:

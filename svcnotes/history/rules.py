@@ -2,25 +2,29 @@
 
 Each rule looks at one commit's change to one record (an Event) and returns unlocated-by-line
 problems (path set, line filled in by the caller when it has the file): illegal transitions,
-edits of closed records, deletions, and approvals not made by the approver themselves.
+edits of closed records, deletions, and acts (approval, proposal, CAPA verification, closure) not
+made by the person they name. Role, four-eyes and authority are judged by the functions
+`validate` uses (workflow.approvals), with the proposer and severity taken from history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from svcnotes.history.log import Event
-from svcnotes.model.config import Config
-from svcnotes.model.fields import render_scalar
+from typing import Any
+
+from svcnotes.history.events import Event
+from svcnotes.history.signatures import Signature
+from svcnotes.model.config import Config, Staff
 from svcnotes.model.problems import Problem
-from svcnotes.model.schema import COMPLAINT_STATUSES, KINDS
+from svcnotes.model.schema import FINISHED, KINDS, PIPELINE
 from svcnotes.workflow import approvals
-from svcnotes.workflow.states import FINAL, allowed
+from svcnotes.workflow.states import allowed
 
 # Fields a closed (or not_established) complaint may still change: tags, former numbers, CAPA
 # verification by quality (often weeks after closure), the callback waiver, extension fields.
 AFTER_CLOSURE = frozenset({"tags", "aliases", "capa", "callback_waived"})
-_PIPELINE = COMPLAINT_STATUSES[:6]
-GOOD_SIGNATURES = frozenset({"G", "U"})
+_PIPELINE = PIPELINE
 
 
 def _top(field: str) -> str:
@@ -51,14 +55,14 @@ def transition_problems(event: Event) -> list[Problem]:
         what = f"moves backwards or out of a final state: {old} → {new}"
         targets = ", ".join(sorted(allowed(str(old)))) or "none: it is final"
         hint = f"from {old} a complaint may go to: {targets}"
-        if old == "closed":
+        if old in FINISHED:
             hint += "; if the customer did not accept, open a new complaint that reopens it (svcnotes reopen)"
     return [Problem("E601", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
 
 
 def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]:
     """E602: a closed or not-established complaint changes only the fields allowed after closure."""
-    if event.kind != "complaint" or base_status not in FINAL or event.action == "deleted":
+    if event.kind != "complaint" or base_status not in FINISHED or event.action == "deleted":
         return []
     bad = sorted({_top(c.field) for c in event.changes
                   if _top(c.field) not in AFTER_CLOSURE and not _top(c.field).startswith(("x_", "x-"))
@@ -79,42 +83,109 @@ def deletion_problems(event: Event) -> list[Problem]:
                     event.old_path or event.path, hint="restore the file; end a groundless complaint as not_established")]
 
 
-def approval_problems(event: Event, config: Config) -> list[Problem]:
-    """E611-E616: every approval a commit adds was committed by its approver, who holds the role,
-    has the authority for the amount, is not the proposer (and signed, when the config asks)."""
-    out: list[Problem] = []
-    author = config.staff_by_email(event.email)
-    severity = str(event.facts.get("severity") or "normal")
-    for entry in event.approvals_added:
-        by = str(entry.get("by") or "")
-        role = str(entry.get("role") or "")
-        field = "approvals"
-        commit = f"commit {event.sha[:10]} by {event.author} <{event.email}>"
-        if author is None or author.id != by:
-            out.append(Problem("E611", f"approval by {by} was not committed by {by} ({commit})", event.path, field=field,
-                               hint=f"only {by} may add this approval: they run 'svcnotes approve {event.record_id}' "
-                                    "and push the commit under their own git e-mail"))
-        staff = config.staff.get(by)
-        if staff is not None and role and role not in staff.roles:
-            out.append(Problem("E612", f"approver {by} does not hold the role '{role}'", event.path, field=field,
-                               hint=f"{by} holds: {', '.join(staff.roles) or 'no roles'}"))
-        elif role and not approvals.role_covers(role, entry.get("amount"), severity, config):
-            needed = approvals.required_role(entry.get("amount"), severity, config)
-            out.append(Problem("E613", f"approver {by} ({role}) lacks the authority for amount "
-                                       f"{render_scalar(entry.get('amount') or 0)}{' (critical)' if severity == 'critical' else ''}:"
-                                       f" it needs '{needed}'", event.path, field=field,
-                               hint=f"a '{needed}' must approve (核决权限)"))
-        if by and by == event.facts.get("proposed_by"):
-            out.append(Problem("E614", f"{by} approved their own proposal", event.path, field=field,
-                               hint="someone other than the proposer must approve (four eyes)"))
-        if config.signed_approvals and event.signature not in GOOD_SIGNATURES:
-            out.append(Problem("E616", f"approval by {by} is in an unsigned or unverified commit ({commit})", event.path,
-                               field=field, hint="approval.signed = true: sign the commit (git commit -S)"))
+SEVERITY_ORDER = ("minor", "normal", "major", "critical")
+HOSTED_COMMITTERS = frozenset({"noreply@github.com"})
+
+
+def claims(event: Event) -> list[tuple[str, str]]:
+    """(what, claimed actor) of each act a commit records on a complaint: an approval (its `by`), a
+    proposal (`proposed_by`), a CAPA verification (`verified_by`), a closure (Svc-Actor, else '')."""
+    out = [("approval", str(a.get("by") or "")) for a in event.approvals_added]
+    change = event.status_change
+    if event.kind == "complaint" and change is not None:
+        if change[1] == "proposed":
+            out.append(("proposal", str(event.facts.get("proposed_by") or "")))
+        elif change[1] in FINISHED:
+            out.append(("closure", event.trailers.get("Svc-Actor", "")))
+    out += [("CAPA verification", who) for who in event.facts.get("capa_verified") or ()]
     return out
 
 
-def event_problems(event: Event, config: Config, base_status: str | None = None) -> list[Problem]:
-    """Every rule on one event (base_status: the record's status before the change being judged)."""
-    problems = (transition_problems(event) + deletion_problems(event) + approval_problems(event, config)
+def actor(event: Event, config: Config, signature: Signature | None) -> Staff | None:
+    """Who made the commit: the signer in signed mode, the author e-mail's staff member otherwise."""
+    if signature is not None:
+        return signature.signer(config)
+    return config.staff_by_email(event.email)
+
+
+def actor_problems(event: Event, config: Config, signature: Signature | None) -> list[Problem]:
+    """E611/E616-E619: each act a commit records was made by the person it names.
+
+    Signed mode (`signature` given): the commit carries a good signature from a key listed for that
+    person. Unsigned mode: approvals only, by the author e-mail (which anyone can type)."""
+    out: list[Problem] = []
+    commit = f"commit {event.sha[:10]}"
+    for what, claimed in claims(event):
+        field = "approvals" if what == "approval" else "capa" if what.startswith("CAPA") else "status"
+        act = f"the {what} of {event.record_id}" + (f" claimed by {claimed}" if claimed else "")
+        if signature is None:
+            if what != "approval":
+                continue
+            author = config.staff_by_email(event.email)
+            if author is None or author.id != claimed:
+                out.append(Problem("E611", f"approval by {claimed} was not committed by {claimed} ({commit} by "
+                                           f"{event.author} <{event.email}>)", event.path, field=field,
+                                   hint=f"only {claimed} may add this approval: they run 'svcnotes approve "
+                                        f"{event.record_id}' and push the commit under their own git e-mail"))
+            continue
+        signer = signature.signer(config)
+        said = signature.describe(config)
+        if signature.status == "N":
+            out.append(Problem("E616", f"{commit} records {act} but is not signed", event.path, field=field,
+                               hint=f"approval.signed = true: {claimed or 'the actor'} signs the commit with a key "
+                                    "listed in their [[staff]] signing_keys (svcnotes keys setup)"))
+        elif signature.status == "U":
+            out.append(Problem("E617", f"{commit} records {act} but is signed with a key no staff member lists "
+                                       f"({signature.key})",
+                               event.path, field=field,
+                               hint="list the key in the signer's [[staff]] signing_keys through an admin PR "
+                                    "(svcnotes keys propose), or sign with a listed key"))
+        elif signer is None:
+            out.append(Problem("E618", f"{commit} records {act} but carries a {said}", event.path, field=field,
+                               hint="re-create the commit signed with a valid listed key; for 'cannot be checked', "
+                                    "install ssh-keygen (openssh-client) or gpg and import the public key"))
+        elif claimed and signer.id != claimed or not claimed and what == "closure" and \
+                config.staff_by_email(event.email) not in (None, signer):
+            out.append(Problem("E619", f"{commit} records {act} but is {said}", event.path, field=field,
+                               hint=f"only {claimed or 'the named actor'} may make this commit, signed with their "
+                                    "own key (identity is the signer, not the author e-mail)"))
+    return out
+
+
+def authority_problems(approvals_list: list[dict[str, Any]], indexes: Iterable[int], proposer: str, severity: str,
+                       config: Config, record_id: str = "") -> list[Problem]:
+    """E404/E405/E406 of the approvals at `indexes`, each judged alone by the rules `validate` uses, with the
+    proposer taken from history and the highest severity since the proposal (no path/line yet)."""
+    out: list[Problem] = []
+    for i in indexes:
+        entry = {**approvals_list[i], "digest": None}
+        data = {"approvals": [entry], "proposed_by": proposer, "severity": severity,
+                "resolution": entry.get("resolution"), "amount": entry.get("amount"), "id": record_id or "ID"}
+        found = [p for p in approvals.approval_problems(data, config) if p.code != "E403"]
+        if not found:
+            cover = approvals.coverage_problem(data, config)
+            found = [cover] if cover is not None else []
+        out += [replace(p, message=p.message.replace("approval 1", f"approval {i + 1}"),
+                        field=f"approvals[{i}]" + (p.field.split("]", 1)[1] if "]" in p.field else ""))
+                for p in found]
+    return out
+
+
+def lowered(old: Any, new: Any) -> bool:
+    """True when severity `new` is below `old`."""
+    rank = {s: n for n, s in enumerate(SEVERITY_ORDER)}
+    return rank.get(str(new or "normal"), 1) < rank.get(str(old or "normal"), 1)
+
+
+def higher(a: Any, b: Any) -> str:
+    """The higher of two severities."""
+    return str(b or "normal") if lowered(b, a) else str(a or "normal")
+
+
+def event_problems(event: Event, config: Config, base_status: str | None = None,
+                   signature: Signature | None = None) -> list[Problem]:
+    """Every rule on one event (base_status: the record's status before the change being judged;
+    signature: the commit's, in signed mode)."""
+    problems = (transition_problems(event) + deletion_problems(event) + actor_problems(event, config, signature)
                 + closed_edit_problems(event, base_status))
     return [replace(p, path=p.path or event.path) for p in problems]

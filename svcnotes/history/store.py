@@ -34,7 +34,7 @@ from svcnotes.store.bulk import paused_gc
 
 CACHE_DIR = ".svcnotes-cache/history"
 STORE_FILE = "history.sqlite"
-STORE_VERSION = "3"
+STORE_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);

@@ -55,7 +55,10 @@ def pr_summary(pr: PullRequest, problems: list[Problem], config: Config) -> str:
             amount_text = f"{_cell(rec.base.data.get('amount'))} → {amount_text}"
         lines.append(f"| {rec.id} | {rec.kind} | {action} | {_status(rec)} | {_cell(data.get('resolution'))} | "
                      f"{amount_text} | {approved} |")
-        if rec.kind == "complaint" and rec.head is not None and rec.head.status in NEEDS_APPROVAL:
+        lowered = [p for p in problems if p.code == "E623" and p.path == rec.path]
+        if lowered and rec.head is not None:
+            pending.append(f"- **{rec.id}**: {lowered[0].message} (`svcnotes approve {rec.id}`)")
+        elif rec.kind == "complaint" and rec.head is not None and rec.head.status in NEEDS_APPROVAL:
             state = appr.assess(rec.head, config)
             if not state.sufficient:
                 who = approvers_for(rec.head, config)

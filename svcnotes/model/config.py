@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from svcnotes.model.keys import BadKey, SigningKey, parse_key
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 CONFIG_FILE = "svcnotes.toml"
@@ -40,6 +41,9 @@ DEFAULT_FORBIDDEN = (
     "这个问题我不会处理", "这个问题我们公司不能给您解决", "您自己不会解决吗",
 )
 
+# Safe phrases that contain a forbidden one (a safety instruction is not 随便 towards the customer).
+DEFAULT_ALLOWED_CONTEXTS = ("请勿随便", "切勿随便", "不要随便", "不可随便", "不得随便", "禁止随便")
+
 
 @dataclass(frozen=True)
 class Staff:
@@ -50,6 +54,7 @@ class Staff:
     department: str = ""
     roles: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+    signing_keys: tuple[SigningKey, ...] = ()  # SSH public keys / GPG fingerprints that sign as this person
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,11 @@ class Config:
     target_rework_rate: float = 0.05
     target_valid_complaint_rate: float = 0.01
     forbidden_phrases: tuple[str, ...] = DEFAULT_FORBIDDEN
+    allowed_contexts: tuple[str, ...] = DEFAULT_ALLOWED_CONTEXTS
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    max_hold_days: int = 30
     signed_approvals: bool = False
+    admin_roles: tuple[str, ...] = ("gm",)
     path: Path | None = None
 
     def staff_by_email(self, email: str) -> Staff | None:
@@ -112,44 +121,79 @@ class Config:
                 return person
         return None
 
+    def staff_by_key(self, fingerprint: str) -> Staff | None:
+        """The staff member who lists the signing key with this fingerprint (SHA256:... or GPG hex)."""
+        wanted = fingerprint.strip().upper() if ":" not in fingerprint else fingerprint.strip()
+        for person in self.staff.values():
+            if any(k.fingerprint == wanted for k in person.signing_keys):
+                return person
+        return None
+
     def choices(self, source: str) -> tuple[str, ...]:
         """Allowed values for a configurable enum field ('categories' or 'departments')."""
         return tuple(getattr(self, source))
 
 
-# Declared options: dotted key -> (type, doc). The loader checks each and reports unknown keys.
-OPTIONS: dict[str, tuple[str, str]] = {
-    "organisation.name": ("str", "Name shown on the site and reports."),
-    "organisation.locale": ("locale", "Default language of the site and reports: zh-CN or en."),
-    "ids.complaint_prefix": ("prefix", "Prefix of complaint numbers (C-YYMM-NNN)."),
-    "ids.callback_prefix": ("prefix", "Prefix of callback numbers."),
-    "ids.note_prefix": ("prefix", "Prefix of service-note numbers."),
-    "departments": ("labels", "Department id -> {zh, en} labels; responsible_dept takes these ids."),
-    "complaints.categories": ("labels", "Category id -> {zh, en} labels."),
-    "complaints.currency": ("str", "Default currency of amounts."),
-    "staff": ("staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
-    "approval.levels": ("levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
-    "approval.critical_role": ("str", "Role that must approve every critical complaint."),
-    "approval.signed": ("bool", "Require verified signatures on approval commits."),
-    "deadlines.target_days": ("int", "Days from registration to the closure target (all severities)."),
-    "deadlines.limit_days": ("int", "Days from registration to the hard limit; past it a case is overdue."),
-    "deadlines.severity": ("deadlines", "Per-severity {target_days, limit_days} overrides."),
-    "deadlines.working_days": ("bool", "Count working days (with the calendar) instead of calendar days."),
-    "deadlines.pause_on_hold": ("bool", "Waiting-on-customer intervals (on_hold) pause the clock."),
-    "deadlines.due_soon_days": ("int", "A case is 'due soon' this many days before its limit."),
-    "calendar.weekend": ("weekdays", "ISO weekday numbers of the weekend (6 = Saturday, 7 = Sunday)."),
-    "calendar.holidays": ("dates", "Public holidays (not working days)."),
-    "calendar.extra_working_days": ("dates", "Weekend days that are working days (调休)."),
-    "callbacks.after_resolution_days": ("int", "Post-resolution callback due this many days after resolution."),
-    "callbacks.after_service_days": ("int", "Post-service callback due this many days after an on-site job."),
-    "callbacks.unreachable_after": ("int", "Unreachable attempts (at different times of day) before hand-over."),
-    "callbacks.annual_needs_month": ("int", "Month of the next-year-needs callbacks (12 = December)."),
-    "targets.callback_completion": ("ratio", "Target callback completion rate."),
-    "targets.satisfaction": ("ratio", "Target satisfaction rate (share of scores 4-5)."),
-    "targets.rework_rate": ("ratio", "Maximum after-sales rework rate."),
-    "targets.valid_complaint_rate": ("ratio", "Maximum valid-complaint rate."),
-    "conduct.forbidden_phrases": ("strings", "Phrases never to be written to customers (服务禁用语)."),
-}
+@dataclass(frozen=True)
+class Option:
+    """One declared svcnotes.toml option: dotted key, value type, docstring, and the Config
+    attribute a simple option sets ('' when a dedicated reader builds the value)."""
+
+    key: str
+    type: str
+    doc: str
+    attr: str = ""
+
+
+# Every option, declared once. The loader checks each value by its type and reports unknown keys;
+# docs/config.md lists the same options (a test keeps the two in step).
+OPTIONS: dict[str, Option] = {o.key: o for o in (
+    Option("organisation.name", "str", "Name shown on the site and reports.", "organisation"),
+    Option("organisation.locale", "locale", "Default language of the site and reports: zh-CN or en.", "locale"),
+    Option("ids.complaint_prefix", "prefix", "Prefix of complaint numbers (C-YYMM-NNN)."),
+    Option("ids.callback_prefix", "prefix", "Prefix of callback numbers."),
+    Option("ids.note_prefix", "prefix", "Prefix of service-note numbers."),
+    Option("departments", "labels", "Department id -> {zh, en} labels; responsible_dept takes these ids."),
+    Option("complaints.categories", "labels", "Category id -> {zh, en} labels."),
+    Option("complaints.currency", "currency", "Default currency of amounts; approval limits are in it.", "currency"),
+    Option("staff", "staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
+    Option("approval.levels", "levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
+    Option("approval.critical_role", "str", "Role that must approve every critical complaint.", "critical_role"),
+    Option("approval.signed", "bool", "Every commit recording an approval, proposal, CAPA verification or closure must "
+                                      "be signed by a key listed in the actor's [[staff]] signing_keys (see "
+                                      "docs/security.md).", "signed_approvals"),
+    Option("approval.admin_roles", "strings", "Roles whose signed commits may change svcnotes.toml's rules, CODEOWNERS "
+                                              "or the CI files (default [\"gm\"]).", "admin_roles"),
+    Option("approval.rates", "rates", "Currency -> units of complaints.currency per unit (USD = 7.1): "
+                                      "how an amount in another currency is held against the limits."),
+    Option("deadlines.target_days", "int", "Days from registration to the closure target (all severities)."),
+    Option("deadlines.limit_days", "int", "Days from registration to the hard limit; past it a case is overdue."),
+    Option("deadlines.severity", "deadlines", "Per-severity {target_days, limit_days} overrides."),
+    Option("deadlines.working_days", "bool", "Count working days (with the calendar) instead of calendar days.", "working_days"),
+    Option("deadlines.pause_on_hold", "bool", "Waiting-on-customer intervals (on_hold) pause the clock.", "pause_on_hold"),
+    Option("deadlines.max_hold_days", "int", "Longest a hold may pause the clock (days); past it the case counts "
+                                             "again, is overdue at its limit and escalated.", "max_hold_days"),
+    Option("deadlines.due_soon_days", "int", "A case is 'due soon' this many days before its limit.", "due_soon_days"),
+    Option("calendar.weekend", "weekdays", "ISO weekday numbers of the weekend (6 = Saturday, 7 = Sunday).", "weekend"),
+    Option("calendar.holidays", "dates", "Public holidays (not working days)."),
+    Option("calendar.extra_working_days", "dates", "Weekend days that are working days (调休)."),
+    Option("callbacks.after_resolution_days", "int", "Post-resolution callback due this many days after resolution.",
+           "callback_after_resolution_days"),
+    Option("callbacks.after_service_days", "int", "Post-service callback due this many days after an on-site job.",
+           "callback_after_service_days"),
+    Option("callbacks.unreachable_after", "int", "Unreachable attempts (at different times of day) before hand-over.",
+           "unreachable_after_attempts"),
+    Option("callbacks.annual_needs_month", "month", "Month of the next-year-needs callbacks (12 = December).",
+           "annual_needs_month"),
+    Option("targets.callback_completion", "ratio", "Target callback completion rate.", "target_callback_completion"),
+    Option("targets.satisfaction", "ratio", "Target satisfaction rate (share of scores 4-5).", "target_satisfaction"),
+    Option("targets.rework_rate", "ratio", "Maximum after-sales rework rate.", "target_rework_rate"),
+    Option("targets.valid_complaint_rate", "ratio", "Maximum valid-complaint rate.", "target_valid_complaint_rate"),
+    Option("conduct.forbidden_phrases", "strings", "Phrases never to be written to customers (服务禁用语).",
+           "forbidden_phrases"),
+    Option("conduct.allowed_contexts", "strings", "Safe phrases that contain a forbidden one and pass "
+                                                  "(e.g. 请勿随便拆卸).", "allowed_contexts"),
+)}
 _TABLES = {k.split(".")[0] for k in OPTIONS} | {"complaints", "deadlines"}
 
 
@@ -220,6 +264,7 @@ def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
 
 def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dict[str, Staff]:
     out: dict[str, Staff] = {}
+    owners: dict[str, str] = {}  # key fingerprint -> staff id
     if not isinstance(raw, list):
         r.bad("staff", "must be an array of tables [[staff]]", "see docs/config.md")
         return out
@@ -230,8 +275,9 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         sid = entry["id"]
         if sid in out:
             r.bad("staff.id", f"staff id '{sid}' appears twice", "staff ids must be unique")
-        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email"}:
-            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'", did_you_mean(extra, ["name", "department", "roles", "emails"]), "C001", warn=True)
+        for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email", "signing_keys"}:
+            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
+                  did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
         if dept and dept not in departments:
             r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
@@ -244,8 +290,34 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):
             r.bad("staff.roles", f"roles of '{sid}' must be a list of text", "write roles = [\"sales_manager\"]")
             roles = []
-        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails))
+        out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails),
+                         _signing_keys(r, sid, entry.get("signing_keys", []), owners))
     return out
+
+
+def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tuple[SigningKey, ...]:
+    """The staff member's keys; every bad line (and a key listed for two people) reported with its fix."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        r.bad("staff.signing_keys", f"signing_keys of '{sid}' must be a list of text",
+              "write signing_keys = [\"ssh-ed25519 AAAA... name\"] (the line of your .pub file)")
+        return ()
+    keys = []
+    for n, line in enumerate(raw, 1):
+        try:
+            key = parse_key(line)
+        except BadKey as exc:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' {exc}",
+                  "paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add")
+            continue
+        other = owners.setdefault(key.fingerprint, sid)
+        if other != sid:
+            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' ({key.fingerprint}) is also listed for '{other}'",
+                  "a key signs for one person only: remove it from one of them")
+            continue
+        keys.append(key)
+    return tuple(keys)
 
 
 def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
@@ -268,12 +340,30 @@ def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
     return tuple(levels)
 
 
+def _rates(r: _Reader, raw: Any) -> dict[str, Decimal]:
+    """approval.rates: currency code -> positive rate into complaints.currency."""
+    if not isinstance(raw, dict):
+        r.bad("approval.rates", "must be a table of CODE = rate", "write USD = 7.1")
+        return {}
+    out = {}
+    for code, rate in raw.items():
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            r.bad(f"approval.rates.{code}", f"'{code}' is not a currency code", "write an ISO 4217 code such as USD")
+        elif not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate <= 0:
+            r.bad(f"approval.rates.{code}", f"{rate!r} is not a valid rate", "write a positive number, e.g. USD = 7.1")
+        else:
+            out[code] = Decimal(str(rate))
+    return out
+
+
 def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
     """Check a scalar option of a simple type; return it or None after reporting."""
     ok = {
         "str": isinstance(raw, str) and raw != "",
         "bool": isinstance(raw, bool),
         "int": isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0,
+        "month": isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 12,
+        "currency": isinstance(raw, str) and re.fullmatch(r"[A-Z]{3}", raw) is not None,
         "ratio": isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 1,
         "locale": raw in ("zh-CN", "en"),
         "prefix": isinstance(raw, str) and re.fullmatch(r"[A-Z]{1,4}", raw or "") is not None,
@@ -283,7 +373,8 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
     if ok:
         return raw
     hints = {
-        "bool": "write true or false", "int": "write a whole number >= 0", "ratio": "write a number from 0 to 1, e.g. 0.85",
+        "bool": "write true or false", "int": "write a whole number >= 0", "month": "write a month number from 1 to 12",
+        "currency": "write an ISO 4217 code such as CNY or USD", "ratio": "write a number from 0 to 1, e.g. 0.85",
         "locale": "use zh-CN or en", "prefix": "use 1-4 capital letters, e.g. C", "strings": "write a list of text",
         "weekdays": "write ISO weekday numbers, e.g. [6, 7]", "str": "write non-empty text",
     }
@@ -323,23 +414,11 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
     departments = cfg.get("departments", DEFAULT_DEPARTMENTS)
     if "staff" in raw:
         cfg["staff"] = _staff(r, raw["staff"], departments)
-    simple = {
-        "organisation.name": "organisation", "organisation.locale": "locale", "complaints.currency": "currency",
-        "approval.critical_role": "critical_role", "approval.signed": "signed_approvals",
-        "deadlines.working_days": "working_days", "deadlines.pause_on_hold": "pause_on_hold",
-        "deadlines.due_soon_days": "due_soon_days", "calendar.weekend": "weekend",
-        "callbacks.after_resolution_days": "callback_after_resolution_days",
-        "callbacks.after_service_days": "callback_after_service_days",
-        "callbacks.unreachable_after": "unreachable_after_attempts", "callbacks.annual_needs_month": "annual_needs_month",
-        "targets.callback_completion": "target_callback_completion", "targets.satisfaction": "target_satisfaction",
-        "targets.rework_rate": "target_rework_rate", "targets.valid_complaint_rate": "target_valid_complaint_rate",
-        "conduct.forbidden_phrases": "forbidden_phrases",
-    }
-    for dotted, attr in simple.items():
-        if dotted in values:
-            got = _simple(r, dotted, OPTIONS[dotted][0], values[dotted])
+    for dotted, option in OPTIONS.items():
+        if option.attr and dotted in values:
+            got = _simple(r, dotted, option.type, values[dotted])
             if got is not None:
-                cfg[attr] = tuple(got) if isinstance(got, list) else got
+                cfg[option.attr] = tuple(got) if isinstance(got, list) else got
     prefixes = dict(Config().prefixes)
     for kind in ("complaint", "callback", "note"):
         key = f"ids.{kind}_prefix"
@@ -359,19 +438,32 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
             got_dates = _dates(r, key, values[key])
             if got_dates is not None:
                 cfg[key.split(".")[1]] = got_dates
-    base = Deadline(values.get("deadlines.target_days", 15), values.get("deadlines.limit_days", 20))
+    base = Deadline()
     for key in ("deadlines.target_days", "deadlines.limit_days"):
-        if key in values:
-            _simple(r, key, "int", values[key])
+        if key in values and _simple(r, key, "int", values[key]) is not None:
+            base = replace(base, **{key.split(".")[1]: values[key]})
     deadlines = {s: base for s in ("minor", "normal", "major", "critical")}
-    for sev, d in (values.get("deadlines.severity") or {}).items():
+    per_severity = values.get("deadlines.severity") or {}
+    if not isinstance(per_severity, dict):
+        r.bad("deadlines.severity", "must be a table of severity = {target_days, limit_days}")
+        per_severity = {}
+    for sev, d in per_severity.items():
         if sev not in deadlines or not isinstance(d, dict):
             r.bad(f"deadlines.severity.{sev}", f"unknown severity '{sev}'", did_you_mean(sev, deadlines))
             continue
-        deadlines[sev] = Deadline(int(d.get("target_days", base.target_days)), int(d.get("limit_days", base.limit_days)))
+        got = deadlines[sev]
+        for name, val in d.items():
+            if name not in ("target_days", "limit_days"):
+                r.bad(f"deadlines.severity.{sev}.{name}", f"unknown option '{name}' for severity '{sev}'",
+                      did_you_mean(name, ["target_days", "limit_days"]), "C001", warn=True)
+            elif _simple(r, f"deadlines.severity.{sev}.{name}", "int", val) is not None:
+                got = replace(got, **{name: val})
+        deadlines[sev] = got
     for sev, d in deadlines.items():
         if d.target_days > d.limit_days:
             r.bad("deadlines", f"{sev}: target_days {d.target_days} is after limit_days {d.limit_days}", "the target must not exceed the limit")
+    if "approval.rates" in values:
+        cfg["rates"] = _rates(r, values["approval.rates"])
     cfg["deadlines"] = deadlines
     return Config(**cfg), r.problems
 
@@ -386,3 +478,44 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     except UnicodeDecodeError:
         return Config(path=path), [Problem("C004", "svcnotes.toml is not UTF-8", CONFIG_FILE, hint="save it as UTF-8")]
     return parse_config(text, CONFIG_FILE)
+
+
+_TYPE_LABELS = {
+    "str": "text", "locale": "`zh-CN` or `en`", "prefix": "1-4 capitals", "labels": "table `id = {zh, en}`",
+    "currency": "ISO 4217 code", "staff": "array of tables", "levels": "array of tables", "bool": "bool",
+    "rates": "table `CODE = rate`", "int": "whole number >= 0", "deadlines": "table per severity",
+    "weekdays": "list of ISO weekdays", "dates": "list of dates", "month": "1-12", "ratio": "number 0-1",
+    "strings": "list of text",
+}
+
+
+def config_reference() -> str:
+    """docs/config.md: every declared option with its type, default and docstring."""
+    defaults = Config()
+    out = ["# svcnotes.toml reference", "",
+           "Generated from `OPTIONS` in `svcnotes/model/config.py` by `python -m svcnotes.model.config`; do not edit by hand.",
+           "",
+           "Every record repository has one `svcnotes.toml` at its root. Each option is declared once, with its type",
+           "and docstring. Every bad value is reported in one pass with the file and line that hold it (codes",
+           "`C000`-`C004`); unknown keys are warnings (`C001`, fatal with `validate --strict`). A configuration error",
+           "stops every command with exit 2 and the located errors (`validate` lists them with the record problems).",
+           "", "| option | type | default | meaning |", "|---|---|---|---|"]
+    for key, option in OPTIONS.items():
+        default = getattr(defaults, option.attr) if option.attr else None
+        if key in ("deadlines.target_days", "deadlines.limit_days"):
+            default = getattr(Deadline(), key.split(".")[1])
+        elif key.startswith("ids."):
+            default = defaults.prefixes[key[4:].removesuffix("_prefix")]
+        shown = "" if default in (None, "", (), {}) else f"`{', '.join(map(str, default)) if isinstance(default, tuple) else default}`"
+        out.append(f"| `{key}` | {_TYPE_LABELS[option.type]} | {shown} | {option.doc} |")
+    out += ["", "Defaults not shown: departments sales, quality, gm_office, manufacturing, logistics, service, finance;",
+            "categories product_quality, delivery, installation, service_attitude, billing, other; approval levels",
+            "sales_manager ≤ 5,000, deputy_gm ≤ 50,000, gm above (in `complaints.currency`).", "",
+            "An amount in another currency than `complaints.currency` is held against the limits through",
+            "`approval.rates` (e.g. `USD = 7.1`); without a rate for its currency nobody can approve it (E415).", "",
+            "The bundled `svcnotes.toml` at the top of this project is a complete example.", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(config_reference(), end="")

@@ -7,7 +7,8 @@ docs/records.md are all derived from these declarations.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from svcnotes.model.fields import Field
 
@@ -23,14 +24,76 @@ CONFIDENTIALITY = ("internal", "confidential", "secret")
 CALLBACK_KINDS = ("post_service", "post_resolution", "periodic", "satisfaction_survey", "annual_needs")
 ATTEMPT_RESULTS = ("reached", "no_answer", "busy", "wrong_number", "refused")
 NOTE_KINDS = ("call_in", "call_out", "visit", "on_site", "email", "handover")
+OUTGOING_NOTE_KINDS = ("call_out", "email")  # notes of what was said or written to the customer
 CAPA_STATUSES = ("open", "done", "verified")
 
-_PIPELINE = COMPLAINT_STATUSES[:6]
+# The complaint state machine, declared once next to its statuses (DOMAIN.md §4): every allowed
+# move. A proposal may go back to investigating, an approved case back to proposed (to revise it);
+# `not_established` ends a groundless complaint. What is finished, what is open and the order of
+# the main pipeline are derived from this table (see Workflow below), never listed again.
+COMPLAINT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "registered": frozenset({"investigating", "not_established"}),
+    "investigating": frozenset({"proposed", "not_established"}),
+    "proposed": frozenset({"approved", "investigating", "not_established"}),
+    "approved": frozenset({"resolved", "proposed"}),
+    "resolved": frozenset({"closed"}),
+    "closed": frozenset(),
+    "not_established": frozenset(),
+}
 
 
-def from_status(status: str) -> frozenset[str]:
-    """The complaint statuses at or after `status` on the main pipeline."""
-    return frozenset(_PIPELINE[_PIPELINE.index(status):])
+@dataclass(frozen=True)
+class Workflow:
+    """A status table: the initial status and every allowed move; the rest is derived from it."""
+
+    initial: str
+    transitions: dict[str, frozenset[str]]
+
+    @property
+    def finished(self) -> frozenset[str]:
+        """Statuses with no way out (closed, not_established): the case is over."""
+        return frozenset(s for s, targets in self.transitions.items() if not targets)
+
+    @property
+    def open(self) -> frozenset[str]:
+        """Statuses a case can still leave."""
+        return frozenset(self.transitions) - self.finished
+
+    def distance(self) -> dict[str, int]:
+        """Fewest moves from the initial status to each status."""
+        seen = {self.initial: 0}
+        todo = [self.initial]
+        while todo:
+            here = todo.pop(0)
+            for target in sorted(self.transitions[here]):
+                if target not in seen:
+                    seen[target] = seen[here] + 1
+                    todo.append(target)
+        return seen
+
+    @property
+    def pipeline(self) -> tuple[str, ...]:
+        """The main line, initial to finished, moving forward (each step one move further from the
+        initial status) and taking the longest such way: registered → ... → closed."""
+        far = self.distance()
+
+        def longest(status: str) -> tuple[str, ...]:
+            ahead = [longest(t) for t in sorted(self.transitions[status]) if far.get(t, -1) == far[status] + 1]
+            return (status, *max(ahead, key=len, default=()))
+
+        return longest(self.initial)
+
+    def from_status(self, status: str) -> frozenset[str]:
+        """The statuses at or after `status` on the main pipeline."""
+        line = self.pipeline
+        return frozenset(line[line.index(status):])
+
+
+COMPLAINT_FLOW = Workflow("registered", COMPLAINT_TRANSITIONS)
+assert tuple(COMPLAINT_TRANSITIONS) == COMPLAINT_STATUSES
+FINISHED = COMPLAINT_FLOW.finished
+PIPELINE = COMPLAINT_FLOW.pipeline
+from_status = COMPLAINT_FLOW.from_status
 
 
 def F(name: str, type_: str, zh: str, en: str, doc: str = "", **kw: object) -> Field:
@@ -52,6 +115,7 @@ class Kind:
     initial_status: str = ""
     prefix_key: str = ""
     year_folders: bool = True
+    flow: Workflow | None = None
     by_name: dict[str, Field] = dc_field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,7 +171,7 @@ CUSTOMER = Kind(
 
 COMPLAINT = Kind(
     "complaint", "complaints", "客诉", "Complaint", r"[A-Z]+-\d{4}-\d{3,}\Z",
-    statuses=COMPLAINT_STATUSES, initial_status="registered", prefix_key="complaint",
+    statuses=COMPLAINT_STATUSES, initial_status=COMPLAINT_FLOW.initial, prefix_key="complaint", flow=COMPLAINT_FLOW,
     fields=(
         F("id", "id", "客诉编号", "Number", "C-YYMM-NNN from the received month; never reused.", required=True, example="C-2611-007"),
         F("title", "str", "主题", "Title", required=True, example="批次 2610 支架尺寸超差"),
@@ -164,7 +228,8 @@ COMPLAINT = Kind(
         F("resolution_letter", "text", "处理结果函", "Resolution letter", customer_facing=True),
         F("told_at", "datetime", "告知客户时间", "Customer told at", required_in=from_status("resolved")),
         F("told_via", "enum", "告知方式", "Told via", choices=CHANNELS, required_in=from_status("resolved")),
-        F("result", "text", "处理结果", "Result", required_in=from_status("resolved")),
+        F("result", "text", "处理结果", "Result", "What the customer was told; customer-facing.",
+          required_in=from_status("resolved"), customer_facing=True),
         F("closed_at", "date", "结案日期", "Closed on", required_in=frozenset({"closed", "not_established"})),
         F("customer_accepted", "bool", "客户接受", "Customer accepted", required_in=frozenset({"closed"})),
         F("callback_waived", "str", "免回访原因", "Callback waived because"),
@@ -175,10 +240,13 @@ COMPLAINT = Kind(
             F("at", "datetime", "时间", "At", required=True),
             F("note", "str", "说明", "Note"),
         )),
-        F("on_hold", "objects", "等待客户", "Waiting on customer", "Intervals that pause the deadline clock.", fields=(
+        F("on_hold", "objects", "等待客户", "Waiting on customer", "Intervals that pause the deadline clock "
+          "(svcnotes hold / resume), each for at most deadlines.max_hold_days.", fields=(
             F("from", "date", "开始", "From", required=True),
-            F("to", "date", "结束", "To"),
+            F("to", "date", "结束", "To", "Empty while the hold lasts."),
             F("reason", "str", "原因", "Reason"),
+            F("by", "ref", "登记人", "Put on hold by", **_STAFF),
+            F("resumed_by", "ref", "恢复人", "Resumed by", **_STAFF),
         )),
         F("aliases", "list", "曾用编号", "Former numbers", item=F("alias", "str", "编号", "Number")),
         F("imported", "objects", "导入来源", "Imported from", "Provenance of imported history.", fields=(
@@ -231,7 +299,8 @@ NOTE = Kind(
         F("customer", "ref", "客户", "Customer", "Optional for shift hand-overs.", ref="customer"),
         F("complaint", "ref", "关联客诉", "Complaint", ref="complaint"),
         F("kind", "enum", "类型", "Kind", required=True, choices=NOTE_KINDS, example="call_in"),
-        F("summary", "str", "摘要", "Summary", required=True, example="客户来电询问交期"),
+        F("summary", "str", "摘要", "Summary", "Customer-facing (with the body) in call_out and email notes.",
+          required=True, example="客户来电询问交期"),
         F("open_issues", "list", "未结事项", "Open issues", "Hand-over notes list what the next shift inherits.", item=F("issue", "str", "事项", "Issue")),
         F("billable", "bool", "收费服务", "Billable", "True when outside the service agreement."),
     ),

@@ -15,9 +15,10 @@ from typing import Any, Iterable, Mapping
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
+from svcnotes.model.schema import FINISHED
 from svcnotes.reports.periods import Period
 
-ENDED = frozenset({"closed", "not_established"})
+ENDED = FINISHED  # derived from the complaint transition table (model/schema.py)
 UNSET = "unset"  # breakdown key for a record that has no value in the counted field
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from svcnotes.model.schema import FINISHED
 from svcnotes.site.charts import fmt_percent, stacked_bar
 from svcnotes.site.pages import Page, Site, callback_columns, callback_row, complaint_columns, complaint_row, week_of
 from svcnotes.site.reportadapter import chart
-from svcnotes.workflow.deadlines import OPEN_END
 
 
 def _day(value: Any) -> date | None:
@@ -38,7 +38,7 @@ def _pct(v: float | None) -> str:
 def dashboard_page(s: Site) -> Page:
     """The home page: attention cards and lists, KPI cards against targets, trend charts."""
     t, today = s.t, s.today
-    open_c = [r for r in s.records["complaint"] if r.status not in OPEN_END]
+    open_c = [r for r in s.records["complaint"] if r.status not in FINISHED]
     overdue = [r for r in open_c if s.deadlines[r.id].overdue]
     due_soon = [r for r in open_c if s.deadlines[r.id].due_soon]
     escalated = [r for r in open_c if s.deadlines[r.id].escalate_to]

@@ -14,11 +14,11 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
-from svcnotes.model.schema import KINDS
+from svcnotes.model.schema import FINISHED, KINDS
 from svcnotes.site.context import cell, column, filters_for, row
 from svcnotes.site.forms import Formatter, record_sections
 from svcnotes.site.i18n import enum_label, normalise_locale, translator
-from svcnotes.workflow.deadlines import OPEN_END, Deadline, callback_overdue
+from svcnotes.workflow.deadlines import Deadline, callback_overdue
 
 FOLDERS = {"customer": "customers", "complaint": "complaints", "callback": "callbacks", "note": "notes"}
 
@@ -184,7 +184,7 @@ def complaint_row(s: Site, r: Record) -> dict[str, Any]:
     d = s.deadlines[r.id]
     overdue = d.overdue
     flags = ["overdue"] if overdue else (["due_soon"] if d.due_soon else [])
-    queues = ["open", *flags] + (["escalated"] if d.escalate_to else []) if r.status not in OPEN_END else []
+    queues = ["open", *flags] + (["escalated"] if d.escalate_to else []) if r.status not in FINISHED else []
     cells = {
         "id": cell(r.id, sort=r.id),
         "received_at": s.when(r.get("received_at")),
@@ -270,7 +270,7 @@ def customer_row(s: Site, r: Record) -> dict[str, Any]:
     """One register row of a customer."""
     inside = in_agreement(r, s.today)
     complaints = s.related("complaint.customer", r.id)
-    open_n = sum(1 for c in complaints if c.status not in OPEN_END)
+    open_n = sum(1 for c in complaints if c.status not in FINISHED)
     agreement = cell("") if inside is None else cell(
         s.t("customer.inside") if inside else s.t("customer.outside"), value="in" if inside else "out",
         badge="on_time" if inside else "due_soon")
@@ -321,7 +321,7 @@ PENDING = ("scheduled", "unreachable")  # callbacks still to be made
 
 def _open(r: Record) -> bool:
     if r.kind == "complaint":
-        return r.status not in OPEN_END
+        return r.status not in FINISHED
     return r.kind == "callback" and r.status in PENDING
 
 
@@ -379,10 +379,10 @@ def by_urgency(s: Site, kind: str, records: list[Record]) -> list[Record]:
     """A register's rows in working order: open complaints by their hard limit (the most urgent
     first), pending callbacks by due date (overdue, today, then later); the rest after, as given."""
     if kind == "complaint":
-        waiting = [r for r in records if r.status not in OPEN_END]
+        waiting = [r for r in records if r.status not in FINISHED]
         far = date.max
         waiting.sort(key=lambda r: (s.deadlines[r.id].limit or far, r.id))
-        return waiting + [r for r in records if r.status in OPEN_END]
+        return waiting + [r for r in records if r.status in FINISHED]
     if kind == "callback":
         waiting = sorted((r for r in records if r.status in PENDING), key=lambda r: (str(r.get("due") or "9999"), r.id))
         return waiting + [r for r in records if r.status not in PENDING]
@@ -441,7 +441,7 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
 def complaint_page(s: Site, r: Record) -> Page:
     """A complaint laid out like the 客户抱怨处理表, with deadline, callbacks, notes, reopen chain."""
     d = s.deadlines[r.id]
-    state = ("closed" if r.status in OPEN_END else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
+    state = ("closed" if r.status in FINISHED else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
     deadline = {"state": state, "target": s.fmt.scalar(d.target), "limit": s.fmt.scalar(d.limit), "days_open": d.days_open}
     chain = list(s.related("complaint.reopens", r.id))
     if r.get("reopens") in s.by_id:

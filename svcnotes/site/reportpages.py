@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from svcnotes.model.record import Record
+from svcnotes.model.schema import FINISHED
 from svcnotes.site.charts import bar_chart, fmt_number, fmt_percent
 from svcnotes.site.context import cell, column, row
 from svcnotes.site.pages import Page, Planned, Site, complaint_columns, complaint_row, keyed_only, week_of
-from svcnotes.workflow.deadlines import OPEN_END
 
 
 def _day(value: Any) -> date | None:
@@ -62,7 +62,7 @@ def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
     y, m = ym
     records = [r for r in s.records["complaint"]
                if (d := _day(r.get("registered_at")) or _day(r.get("received_at"))) and (d.year, d.month) == ym]
-    closed = [r for r in s.records["complaint"] if r.status in OPEN_END
+    closed = [r for r in s.records["complaint"] if r.status in FINISHED
               and (d := _day(r.get("closed_at"))) and (d.year, d.month) == ym]
     on_time = [r for r in closed if s.deadlines[r.id].limit is None or _day(r.get("closed_at")) <= s.deadlines[r.id].limit]
     tables = [_breakdown(s, records, f, s.label("complaint", f), f"by-{f.replace('_', '-')}")
@@ -89,7 +89,7 @@ def weekly_page(s: Site, monday: date) -> Page:
     sunday = monday + timedelta(days=6)
     inside = lambda d: d is not None and monday <= d <= sunday  # noqa: E731
     new = [r for r in s.records["complaint"] if inside(_day(r.get("registered_at")) or _day(r.get("received_at")))]
-    closed = [r for r in s.records["complaint"] if r.status in OPEN_END and inside(_day(r.get("closed_at")))]
+    closed = [r for r in s.records["complaint"] if r.status in FINISHED and inside(_day(r.get("closed_at")))]
     notes = [r for r in s.records["note"] if inside(_day(r.get("at")))]
     period = f"{monday.isoformat()} – {sunday.isoformat()}"
     cols = complaint_columns(s)

@@ -40,6 +40,7 @@ class Parsed:
     body: str = ""
     fm_start: int = 1  # file line of the first front-matter line (after the opening fence)
     fm_end: int = 1  # file line of the closing fence
+    body_start: int = 0  # file line of the body's first character
     problems: list[Problem] = field(default_factory=list)
     ok: bool = True
 
@@ -105,6 +106,7 @@ def _parse_lf(text: str, path: str) -> Parsed | None:
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
     if rest < len(text):
         out.body = text[after:] if not text[rest:after].strip() else text[rest:]
+        out.body_start = out.fm_end + 1 if not text[rest:after].strip() else out.fm_end
     _parse_yaml(out, yaml_text, path, try_simple=odd is None)
     return out
 
@@ -126,8 +128,10 @@ def _parse_lines(text: str, path: str) -> Parsed:
         return out
     out.fm_start, out.fm_end = 2, close + 1
     rest = lines[close + 1:]
+    out.body_start = close + 2
     if rest and not rest[0].strip():
         rest = rest[1:]  # the conventional blank line after the fence
+        out.body_start += 1
     out.body = "".join(rest)
     _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close], try_simple=False)
     return out

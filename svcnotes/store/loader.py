@@ -15,6 +15,7 @@ from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, Kind
 from svcnotes.store.frontmatter import Parsed, decode, parse
 
+BODY = "(body)"  # the key of the body's first line in Record.lines (no field has this name)
 _TEXT_TYPES = frozenset({"str", "text", "id", "ref"})  # coerce_scalar returns these as read
 _SCALAR_TYPES = frozenset({"id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref"})
 
@@ -133,6 +134,8 @@ def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: 
     typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None)
     data = typer.fields(kind.by_name, parsed.data, "", kind.en.lower()) if parsed.ok else {}
     record_id = str(data.get("id") or PurePosixPath(path).stem)
+    if parsed.body and parsed.body_start:
+        parsed.lines[BODY] = parsed.body_start
     record = Record(kind.name, record_id, path, data, parsed.body, parsed.lines, digest)
     return record, parsed.problems + typer.problems
 

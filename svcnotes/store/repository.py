@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
-from svcnotes.model.problems import Problem
+from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
 from svcnotes.store import gitops, ids
@@ -39,6 +40,24 @@ class InvalidRecord(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.format() for p in problems))
         self.problems = problems
+
+
+class Rejected(InvalidRecord):
+    """The record(s) to be written would not pass `svcnotes validate`; nothing was written."""
+
+
+# The rules a record must pass before it is written: (repository, records as they would be written,
+# paths the write removes) -> problems. The store knows none of them; the workflow layer registers validate's rule set here
+# (svcnotes/workflow/__init__.py), so every write path -- new, verbs, import, renumber -- runs it.
+WriteCheck = Callable[["Repository", Sequence[Record], Sequence[str]], list[Problem]]
+WRITE_CHECKS: list[WriteCheck] = []
+
+
+def register_write_check(check: WriteCheck) -> WriteCheck:
+    """Add a check every write runs first (idempotent)."""
+    if check not in WRITE_CHECKS:
+        WRITE_CHECKS.append(check)
+    return check
 
 
 @dataclass
@@ -114,6 +133,28 @@ class Repository:
         self.callbacks = KindStore(self, KINDS["callback"])
         self.notes = KindStore(self, KINDS["note"])
         self._snapshot: Snapshot | None = None
+        self._unchecked = 0
+
+    def check_write(self, records: Sequence[Record], reading: Sequence[Problem] = (), removed: Sequence[str] = ()) -> None:
+        """Refuse (Rejected, with every located error) to write records validate would reject;
+        `reading` are the problems found typing them, `removed` the paths the write deletes."""
+        if self._unchecked:
+            return
+        problems = [p for p in reading if p.is_error]
+        for check in WRITE_CHECKS:
+            problems += [p for p in check(self, records, removed) if p.is_error]
+        if problems:
+            raise Rejected(sorted(dict.fromkeys(problems), key=sort_key))
+
+    @contextmanager
+    def unchecked(self) -> Iterator[None]:
+        """Writes inside skip check_write: for a multi-step writer (the demo replay) whose in-between
+        states are not records anyone commits; it validates the outcome itself."""
+        self._unchecked += 1
+        try:
+            yield
+        finally:
+            self._unchecked -= 1
 
     @classmethod
     def open(cls, start: Path | str = ".") -> Repository:
@@ -239,9 +280,11 @@ class KindStore:
                 seen.add(rel)
             if clashes:
                 raise InvalidRecord(clashes)
+            rendered = [self._render(data, body) for data, body in items]
+            self._check([(record, problems) for _text, record, problems in rendered])
             try:
-                for data, body in items:
-                    records.append(self._write_fresh(data, body))
+                for text, record, _problems in rendered:
+                    records.append(self._write_fresh(text, record))
             except BaseException:
                 self._remove(records)
                 raise
@@ -251,10 +294,12 @@ class KindStore:
             return records
         with ids.numbering_lock(self.repo.root):
             allocator = self._allocator()
+            rendered = [self._render({**data, "id": allocator.next(_number_date(self.kind.name, data))}, body)
+                        for data, body in items]
+            self._check([(record, problems) for _text, record, problems in rendered])
             try:
-                for data, body in items:
-                    record_id = allocator.next(_number_date(self.kind.name, data))
-                    records.append(self._write_fresh({**data, "id": record_id}, body))
+                for text, record, _problems in rendered:
+                    records.append(self._write_fresh(text, record))
             except BaseException:
                 self._remove(records)  # all or nothing: an interrupted batch leaves no stray files
                 raise
@@ -271,13 +316,21 @@ class KindStore:
             except OSError:
                 pass
 
-    def _write_fresh(self, data: Mapping[str, Any], body: str) -> Record:
-        """Write a new file and type it from the text written (no second read of the disk)."""
+    def _render(self, data: Mapping[str, Any], body: str) -> tuple[str, Record, list[Problem]]:
+        """The text of a new record, and the record typed from it (with its reading problems)."""
         rel = self.path_for(str(data["id"]))
         text = render_new(self.kind, data, body)
-        atomic_write(self.repo.root / rel, text, durable=False)  # create_many syncs once at the end
         record, problems = build_record(self.kind, rel, parse(text, rel), self.repo.config,
                                         content_digest(text.encode("utf-8")))
+        return text, record, problems
+
+    def _check(self, typed: Sequence[tuple[Record, list[Problem]]]) -> None:
+        """check_write over records typed from the text about to be written."""
+        self.repo.check_write([record for record, _ in typed], [p for _, problems in typed for p in problems])
+
+    def _write_fresh(self, text: str, record: Record) -> Record:
+        """Write a new file rendered and typed by _render (no second read of the disk)."""
+        atomic_write(self.repo.root / record.path, text, durable=False)  # create_many syncs once at the end
         return record
 
     def create(self, data: Mapping[str, Any], body: str = "") -> Record:
@@ -292,8 +345,9 @@ class KindStore:
         return self._write_new(data, body)
 
     def _write_new(self, data: Mapping[str, Any], body: str) -> Record:
-        rel = self.path_for(str(data["id"]))
-        text = render_new(self.kind, data, body)
+        text, typed, problems = self._render(data, body)
+        self._check([(typed, problems)])
+        rel = typed.path
         atomic_write(self.repo.root / rel, text)
         self.repo.invalidate()
         record, problems = read_record(self.repo.root, rel, self.repo.config, self.kind)
@@ -314,6 +368,8 @@ class KindStore:
             raise InvalidRecord([problem] if problem else [])
         had_bom = raw.startswith(b"\xef\xbb\xbf")
         new_text = render_update(self.kind, text, changes)
+        typed, problems = build_record(self.kind, record.path, parse(new_text, record.path), self.repo.config)
+        self._check([(typed, problems)])
         atomic_write(path, ("\ufeff" if had_bom else "") + new_text)
         self.repo.invalidate()
         updated, problems = read_record(self.repo.root, record.path, self.repo.config, self.kind)

@@ -26,7 +26,7 @@ def _imported(record: object) -> bool:
     return bool(getattr(record, "data", {}).get("imported"))
 
 
-@register_record(["callback"])
+@register_record(["callback"], codes=("E501",))
 def check_low_satisfaction_has_comment(record: Record, config: Config) -> list[Problem]:
     """A satisfaction score of 1 or 2 comes with the customer's comments (what went wrong)."""
     score = record.get("satisfaction")
@@ -37,7 +37,7 @@ def check_low_satisfaction_has_comment(record: Record, config: Config) -> list[P
     return []
 
 
-@register_record(["callback"])
+@register_record(["callback"], codes=("E502",))
 def check_unreachable_has_attempts(record: Record, config: Config) -> list[Problem]:
     """An unreachable callback shows the configured number of no-answer/busy attempts at different
     times of day (morning, afternoon, evening)."""
@@ -52,7 +52,7 @@ def check_unreachable_has_attempts(record: Record, config: Config) -> list[Probl
                     Severity.WARNING if _imported(record) else Severity.ERROR)]
 
 
-@register_record(["callback"])
+@register_record(["callback"], codes=("E503",))
 def check_attempts_in_order(record: Record, config: Config) -> list[Problem]:
     """Attempts are listed oldest first, so the log reads as it happened."""
     out = []
@@ -69,7 +69,7 @@ def check_attempts_in_order(record: Record, config: Config) -> list[Problem]:
     return out
 
 
-@register_record(["callback"])
+@register_record(["callback"], codes=("E504",))
 def check_follow_up_complaint(record: Record, config: Config) -> list[Problem]:
     """A follow-up complaint is linked only from a done callback marked follow_up."""
     if record.get("follow_up_complaint") and (record.status != "done" or record.get("follow_up") is False):

@@ -15,9 +15,9 @@ from typing import Any, Iterable
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
+from svcnotes.model.schema import FINISHED
 from svcnotes.workflow.calendar import Calendar, days_in
 
-OPEN_END = frozenset({"closed", "not_established"})
 ESCALATING_SEVERITIES = frozenset({"major", "critical"})
 
 
@@ -67,10 +67,12 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def holds_of(record: Record, cal: Calendar, registered: date | None, until: date) -> tuple[Hold, ...]:
+def holds_of(record: Record, cal: Calendar, registered: date | None, until: date,
+             most: int = 30) -> tuple[Hold, ...]:
     """The record's on_hold intervals, each with the counted days it paused up to `until`.
 
-    Days before registration or already paused by an earlier (overlapping) interval count once.
+    Days before registration or already paused by an earlier (overlapping) interval count once;
+    a hold pauses no day more than `most` (deadlines.max_hold_days) days after its start.
     """
     seen: set[date] = set()
     out = []
@@ -80,7 +82,8 @@ def holds_of(record: Record, cal: Calendar, registered: date | None, until: date
             continue
         end = _day(hold.get("to"))
         first = max(start, registered + timedelta(days=1)) if registered else start
-        last = min(end or until, until)
+        # a hold pauses at most `most` calendar days (from and to included): then the clock runs again
+        last = min(end or until, until, start + timedelta(days=most - 1))
         days = {d for d in days_in(first, last) if cal.counts(d)} - seen
         seen |= days
         out.append(Hold(start, end, str(hold.get("reason") or ""), len(days)))
@@ -112,13 +115,14 @@ def complaint_deadline(record: Record, config: Config, today: date) -> Deadline:
     registered = _day(record.get("registered_at")) or _day(record.get("received_at"))
     severity = record.get("severity", "normal")
     rule = config.deadlines.get(severity) or config.deadlines["normal"]
-    is_open = record.status not in OPEN_END
+    is_open = record.status not in FINISHED
     closed = None if is_open else _day(record.get("closed_at"))
     end = min(closed or today, today)
     reply_overdue, promise_broken = _promise(record, today)
     if registered is None:
         return Deadline(None, None, 0, 0, False, False, "", reply_overdue, promise_broken=promise_broken)
-    holds = holds_of(record, cal, registered, end) if config.pause_on_hold else ()
+    holds = holds_of(record, cal, registered, end, config.max_hold_days) if config.pause_on_hold else ()
+    held_too_long = is_open and any(h.end is None and (today - h.start).days + 1 > config.max_hold_days for h in holds)
     paused = sum(h.days for h in holds)
     target = cal.add(registered, rule.target_days + paused)
     limit = cal.add(registered, rule.limit_days + paused)
@@ -128,8 +132,8 @@ def complaint_deadline(record: Record, config: Config, today: date) -> Deadline:
     due_soon = is_open and not overdue and days_left <= config.due_soon_days
     closed_late = closed is not None and closed > limit
     escalations = tuple(e for e, on in (("gm", severity in ESCALATING_SEVERITIES and is_open),
-                                        ("gm_office", overdue)) if on)
-    escalate = "gm_office" if overdue else ("gm" if "gm" in escalations else "")
+                                        ("gm_office", overdue or held_too_long)) if on)
+    escalate = "gm_office" if overdue or held_too_long else ("gm" if "gm" in escalations else "")
     return Deadline(target, limit, days_open, paused, due_soon, overdue, escalate, reply_overdue, holds,
                     days_left if is_open else None, closed_late, promise_broken, escalations)
 
@@ -211,7 +215,7 @@ def overdue_rows(complaints: Iterable[Record], callbacks: Iterable[Record], conf
             rows.append(_complaint_row(record, d, "overdue", d.limit))
         # A reply still missing is listed whatever the status; a late reply only while the case is
         # open (afterwards it is history, shown by the flag and the reports).
-        if d.reply_overdue or (d.promise_broken and record.status not in OPEN_END):
+        if d.reply_overdue or (d.promise_broken and record.status not in FINISHED):
             rows.append(_complaint_row(record, d, "promise_unkept", _day(record.get("promised_reply_at")), today))
     for record in callbacks:
         if callback_overdue(record, today):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
-from svcnotes.model.schema import KINDS
-from svcnotes.workflow.states import FINAL, GUARDS, TRANSITIONS
+from svcnotes.model.schema import FINISHED, KINDS, OUTGOING_NOTE_KINDS
+from svcnotes.workflow.states import TRANSITIONS, guards
 
 # The everyday verb that makes each transition; an edge missing here is shown with `transition`.
 EDGE_VERBS: dict[tuple[str, str], str] = {
@@ -36,11 +36,13 @@ page equal to the generated output.
 
 A complaint (客诉) moves registered → investigating → proposed → approved → resolved → closed.
 A groundless complaint ends as `not_established` (客诉不成立). A customer who does not accept the
-result gets a NEW complaint that `reopens` the original; the original stays closed.
+result (or the finding that the complaint is groundless) gets a NEW complaint that `reopens` the
+original; the original stays as it was.
 
-Every rule on this page is enforced twice: by the CLI verbs (which refuse a change that breaks
-it and say which guard failed and what to fill in) and by `svcnotes validate`, so a record edited
-by hand in any editor is held to the same rules. Records carrying `imported:` (history brought in
+Every rule on this page has one definition and one code, and is evaluated by every path that
+writes or judges a record: the CLI verbs and `new` (which refuse, exit 1, to write a record that
+breaks it, and say what to fill in), `import`, `renumber`, `svcnotes validate`, the language
+server and the PR gate, so a record edited by hand in any editor is held to the same rules. Records carrying `imported:` (history brought in
 by `svcnotes import`) get the workflow rules as warnings instead of errors: old data cannot be
 made to meet today's rules.
 """
@@ -82,12 +84,14 @@ record, git failed); 2 bad option values (e.g. `--amount abc`, an unknown `--set
 | `resolve ID --told-via CHANNEL --result TEXT` | approved → resolved: how and when the customer was told (`--told-at`, default now; `replied_at` defaults to it) and the result; optional `--customer-reply` and `--resolution-letter` (checked for forbidden phrases). Creates the post-resolution callback in the same commit. | `svcnotes resolve C-2611-007 --told-via phone --result '同意折让 4800 元'` |
 | `close ID --accepted\\|--not-accepted [--callback-waived REASON]` | resolved → closed, stamping `closed_at`. Needs the post-resolution callback done (or waived with a reason) and, when improvement is tracked, every CAPA verified by quality. With `--not-accepted` it reminds you to `reopen`. | `svcnotes close C-2611-007 --accepted` |
 | `reject ID --reason TEXT` | registered, investigating or proposed → not_established (客诉不成立): sets `resolution: not_established`, the reason as `result`, and `closed_at`. | `svcnotes reject C-2611-007 --reason '客户使用不当，非产品问题'` |
-| `reopen ID [--note TEXT]` | Only for a closed complaint (E411 otherwise): creates a NEW registered complaint with `reopens: ID`, copying title, customer, channel, reporter, order, part, quantities, request, category, severity and currency; you are its first responder and owner. The original is not changed. | `svcnotes reopen C-2611-007 --note '客户不接受折让金额'` |
+| `reopen ID [--note TEXT]` | Only for a finished complaint, closed or not_established (E411 otherwise): creates a NEW registered complaint with `reopens: ID`, copying title, customer, channel, reporter, order, part, quantities, request, category, severity and currency; you are its first responder and owner. The original is not changed. | `svcnotes reopen C-2611-007 --note '客户不接受折让金额'` |
 | `assign ID --to STAFF [--note TEXT]` | A dispatcher gives the case to STAFF; anyone may assign. Recorded as a hand-over (note defaults to `assigned by <you>`). | `svcnotes assign C-2611-007 --to li.na` |
 | `handover ID --to STAFF --note TEXT` | The current owner hands the case over in writing (首问制); see [First-contact responsibility](#first-contact-responsibility-and-hand-over). | `svcnotes handover C-2611-007 --to li.na --note '已答复客户周五前给方案'` |
-| `capa add ID --action TEXT --owner STAFF --due DATE` | Adds a corrective/preventive action (纠正和预防措施), status `open`. | `svcnotes capa add C-2611-007 --action '模具点检纳入日检' --owner zhao.min --due 2026-12-15` |
+| `capa add ID --action TEXT --owner STAFF --due DATE` | Adds a corrective/preventive action (纠正和预防措施), status `open`; the due date may not be in the past (E419). | `svcnotes capa add C-2611-007 --action '模具点检纳入日检' --owner zhao.min --due 2026-12-15` |
 | `capa done ID N` | Marks CAPA N (1 = first) `done`, awaiting verification (E412 for a missing or already verified one). | `svcnotes capa done C-2611-007 1` |
-| `capa verify ID N` | The quality department (质量管理部: department `quality` or role `quality`) verifies CAPA N: `status: verified`, `verified_by`, `verified_at`. Anyone else is refused (E413). | `svcnotes capa verify C-2611-007 1` |
+| `capa verify ID N` | The quality department (质量管理部: department `quality` or role `quality`) verifies a `done` CAPA N: `status: verified`, `verified_by`, `verified_at`. An open CAPA is refused (E412), so is anyone outside quality (E413) and the CAPA's own owner (E418). | `svcnotes capa verify C-2611-007 1` |
+| `hold ID --reason TEXT [--from DATE]` | Puts an open complaint on hold (waiting on the customer): appends `{from, reason, by}` to `on_hold`; the deadline clock pauses, for at most `deadlines.max_hold_days`. One hold at a time (E416). | `svcnotes hold C-2611-007 --reason '客户加工中未确定'` |
+| `resume ID [--to DATE]` | Ends the running hold (`to`, `resumed_by`): the clock runs again. | `svcnotes resume C-2611-007` |
 
 New complaints come from `svcnotes new complaint ...` (status `registered`, `registered_at`
 today, you as first responder and owner, the configured currency).
@@ -109,6 +113,10 @@ Rules (each checked by `approve` and by `svcnotes validate`):
 - an approved, resolved or closed complaint has at least one valid approval whose role covers the
   amount at its severity (E406); an approval whose role lacks the authority for the amount it
   records is flagged too (W417);
+- the limits are in `complaints.currency`. An amount in another currency is converted at the rate
+  recorded in `[approval.rates]` of `svcnotes.toml` (e.g. `USD = 7.1`), so 4,900 USD needs a deputy
+  GM under the default matrix; an amount in a currency with no rate cannot be approved by anyone
+  (E415, with a hint to record the rate);
 - an approval binds to what was approved. It records the resolution, the amount and a digest of
   `{digest}`; when the record no longer matches (the resolution type or amount changed, or the
   customer or currency), the approval is void (E403) until someone approves again;
@@ -171,18 +179,29 @@ svcnotes escalations --today 2026-11-30
 While the customer holds things up (e.g. the goods are still being processed and the returned
 quantity is unknown, 客户加工中未确定) the clock can pause. Record each interval in the complaint:
 
+`svcnotes hold ID --reason TEXT` and `svcnotes resume ID` record each interval (with who put
+it on hold and who resumed it); hand edits follow the same shape:
+
 ```yaml
 on_hold:
   - from: 2026-10-08
     to: 2026-10-12
     reason: 客户加工中未确定
+    by: zhang.wei
+    resumed_by: zhang.wei
   - from: 2026-11-02          # no `to`: still waiting, the pause runs until today
     reason: 等待客户退货
+    by: zhang.wei
 ```
 
 With `deadlines.pause_on_hold = true` (the default) the counted days inside the intervals (both
 ends included, only days after registration, overlapping intervals counted once, up to today or
-`closed_at`) move the target and the limit later and are not counted as days open. Each interval
+`closed_at`) move the target and the limit later and are not counted as days open. A hold pauses
+at most `deadlines.max_hold_days` (30) days from its start: after that the clock runs again, the
+case turns overdue at its limit like any other, and a hold still open past the maximum escalates
+the case to the general manager's office. `svcnotes validate` reports (E416) a hold whose `to` is
+before its `from`, a closed hold longer than the maximum, a hold still open on a finished
+complaint, and two holds open at once. Each interval
 is shown with the days it paused, e.g. `2026-10-08..2026-10-12 (5d, 客户加工中未确定)`.
 
 ### Promised replies (承诺答复时间)
@@ -253,11 +272,17 @@ CONDUCT = """\
 ## Forbidden phrases (服务禁用语)
 
 Text meant for the customer must not contain a forbidden phrase. The customer-facing fields are:
-{fields}. A phrase found there is an error (E409) naming the phrase and the line it is on (the
-exact line inside a multi-line `|` block); every transition refuses it too. The list is
-`conduct.forbidden_phrases` in `svcnotes.toml`; the default is the department's list:
+{fields}; and the summary and body of outgoing service notes (kinds {outgoing}). A phrase found
+there is an error (E409) naming the phrase and the line it is on (the exact line inside a
+multi-line `|` block); every write refuses it too. Phrases are matched after folding full-width
+forms and dropping spaces, punctuation and line breaks, so `不 清楚` and `不，清楚` are caught. A
+phrase inside an allowed safe context (`conduct.allowed_contexts`) passes, so a safety instruction
+such as `请勿随便拆卸设备` is not refused. The list is `conduct.forbidden_phrases` in `svcnotes.toml`;
+the default is the department's list:
 
 {phrases}
+
+The default safe contexts: {allowed}.
 """
 
 COMMITS = """\
@@ -322,12 +347,14 @@ def transition_table() -> str:
 
 
 def guard_table() -> str:
-    """Markdown table: each status, the guards checked on entering it, and the fields it requires."""
-    rows = ["| status | guards checked on entering it | fields it requires (schema `required_in`) |", "|---|---|---|"]
+    """Markdown table: each status, the rules that apply in it (entering it checks them) and the
+    fields it requires, from the registry's Check values."""
+    rows = ["| status | rules that apply in it (beyond those of every status) | fields it requires (schema `required_in`) |",
+            "|---|---|---|"]
     for status in KINDS["complaint"].statuses:
-        guards = "; ".join(f"**{g.name}** ({g.doc.rstrip('.')})" for g in GUARDS.get(status, ()))
+        found = "; ".join(f"**{c.name}** ({' '.join(c.doc.split()).rstrip('.')})" for c in guards(status)) or "-"
         needed = ", ".join(_code(f.name) for f in KINDS["complaint"].fields if status in f.required_in) or "-"
-        rows.append(f"| `{status}` | {guards} | {needed} |")
+        rows.append(f"| `{status}` | {found} | {needed} |")
     return "\n".join(rows)
 
 
@@ -354,18 +381,23 @@ def workflow_reference() -> str:
     config = Config()
     customer_facing = [f"`{f.name}` ({f.zh}, {kind.en.lower()})" for kind in KINDS.values() for f in kind.fields
                        if f.customer_facing]
-    final = ", ".join(_code(s) for s in KINDS["complaint"].statuses if s in FINAL)
+    final = ", ".join(_code(s) for s in KINDS["complaint"].statuses if s in FINISHED)
     parts = [
         INTRO,
         "## States and transitions\n\n"
-        "Allowed moves (from `TRANSITIONS` in `svcnotes/workflow/states.py`). Any other move is refused "
-        "with E401 and a hint listing the allowed targets; from `closed` the hint points at `reopen`. "
-        f"Final statuses: {final}. A proposal may go back to investigating, and an approved case back to "
-        "proposed to revise it (its approvals then need renewing).\n\n" + transition_table() + "\n",
-        "## Guards\n\n"
-        "Entering a status checks that status's guards (`GUARDS`) on the record as it would be after the "
-        "change. A missing required field is E402 when a verb is refused and E303 when `svcnotes validate` "
-        "finds it in a file.\n\n" + guard_table() + "\n",
+        "Allowed moves (from `COMPLAINT_TRANSITIONS`, declared next to the statuses in "
+        "`svcnotes/model/schema.py`; the finished and open statuses and the pipeline order are derived from "
+        "it). Any other move is refused with E401 and a hint listing the allowed targets; from a finished "
+        f"status the hint points at `reopen`. Finished statuses: {final}. A proposal may go back to "
+        "investigating, and an approved case back to proposed to revise it (its approvals then need "
+        "renewing).\n\n" + transition_table() + "\n",
+        "## Rules checked on entering a status\n\n"
+        "Every rule is one `Check` in the registry (`svcnotes/checks`, `svcnotes/workflow/rules.py`), with its "
+        "codes and the statuses it applies in. Entering a status runs the very rules `svcnotes validate` runs, "
+        "on the record as it would be after the change, and reports them under the same codes (a missing "
+        "required field is E303 everywhere). Every write path (`new`, the verbs, `hold`/`resume`, `capa`, "
+        "`import`, `renumber`) refuses, exit 1, to write a record `validate` would reject: nothing is written "
+        "or committed.\n\n" + guard_table() + "\n",
         VERBS,
         APPROVALS.format(matrix=_matrix(config), digest=", ".join(DIGEST_FIELDS)),
         DEADLINES.format(deadlines=_deadlines(config), due_soon=config.due_soon_days),
@@ -373,8 +405,9 @@ def workflow_reference() -> str:
                          after_service=config.callback_after_service_days,
                          annual_month=config.annual_needs_month, unreachable=config.unreachable_after_attempts),
         FIRST_CONTACT,
-        CONDUCT.format(fields=", ".join(customer_facing),
-                       phrases="\n".join(f"- {p}" for p in config.forbidden_phrases)),
+        CONDUCT.format(fields=", ".join(customer_facing), outgoing=", ".join(f"`{k}`" for k in OUTGOING_NOTE_KINDS),
+                       phrases="\n".join(f"- {p}" for p in config.forbidden_phrases),
+                       allowed=", ".join(f"`{c}`" for c in config.allowed_contexts)),
         COMMITS,
         "See also: [errors.md](errors.md) for every problem code, [records.md](records.md) for the fields, "
         "[config.md](config.md) for `svcnotes.toml`, [ci.md](ci.md) for approvals on pull requests.\n",

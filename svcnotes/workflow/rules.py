@@ -1,27 +1,31 @@
-"""Workflow rules `svcnotes validate` enforces on every complaint, however the file was edited.
+"""The complaint rules, each defined once here and registered as a `Check` (codes, statuses).
 
-The same conditions the verbs guard (states.GUARDS, approvals) are re-checked here, so a hand
-edit cannot get round them. Codes E403-E414 and W410/W417 are stable. Imported history
-(`imported:` set) gets warnings instead of errors: old data cannot be made to meet today's rules.
+`svcnotes validate`, the language server, every write path (the store runs them on what it is
+about to write) and `states.transition` (entering a status) all evaluate these same functions, so
+a rule has one definition and one code wherever it is judged. Codes E403-E418 and W410/W417 are
+stable. Imported history (`imported:` set) gets warnings instead of errors: old data cannot be
+made to meet today's rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem, Severity
-from svcnotes.model.schema import KINDS
-from svcnotes.workflow import approvals, states
+from svcnotes.model.schema import FINISHED, from_status
+from svcnotes.workflow import approvals, conduct
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
     from svcnotes.store.repository import Snapshot
 
-APPROVED_OR_LATER = frozenset({"approved", "resolved", "closed"})
+APPROVED_OR_LATER = from_status("approved")
+CLOSED = frozenset({"closed"})
 
 
 def _located(record: Record, problems: Iterable[Problem]) -> list[Problem]:
@@ -55,35 +59,26 @@ def _complaints(snap: Snapshot) -> list[Record]:
     return snap.records.get("complaint", [])
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E403",))
 def check_approvals_not_void(record: Record, config: Config) -> list[Problem]:
     """E403: every approval still matches the record's resolution, amount and approved content."""
     return _located(record, [p for p in _approval_problems(record, config) if p.code == "E403"])
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E404", "W417"))
 def check_approver_holds_role(record: Record, config: Config) -> list[Problem]:
     """E404: an approver holds the role the approval records; W417: that role covers the amount."""
-    found = [p for p in _approval_problems(record, config) if p.code == "E404"]
-    severity = str(record.get("severity", "normal"))
-    for i, approval in enumerate(record.get("approvals", [])):
-        role = str(approval.get("role") or "")
-        if role and not approvals.role_covers(role, approval.get("amount"), severity, config):
-            needed = approvals.required_role(approval.get("amount"), severity, config)
-            found.append(Problem("W417", f"approval {i + 1}: role '{role}' has no authority for amount "
-                                 f"{render_scalar(approval.get('amount'))} at severity {severity}",
-                                 field=f"approvals[{i}].role", hint=f"it needs the role '{needed}'",
-                                 severity=Severity.WARNING))
+    found = [p for p in _approval_problems(record, config) if p.code in ("E404", "W417")]
     return _located(record, found)
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E405",))
 def check_four_eyes(record: Record, config: Config) -> list[Problem]:
     """E405: nobody approves their own proposal."""
     return _located(record, [p for p in _approval_problems(record, config) if p.code == "E405"])
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E406",), statuses=APPROVED_OR_LATER)
 def check_approvals_sufficient(record: Record, config: Config) -> list[Problem]:
     """E406: an approved, resolved or closed complaint has a valid approval covering its amount."""
     if record.status in APPROVED_OR_LATER and record.get("approvals"):
@@ -92,15 +87,40 @@ def check_approvals_sufficient(record: Record, config: Config) -> list[Problem]:
     return []
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E407",), statuses=CLOSED)
 def check_capa_verified_on_close(record: Record, config: Config) -> list[Problem]:
-    """E407: a closed complaint whose improvement is tracked has every CAPA verified by quality."""
-    if record.status == "closed":
-        return _located(record, states.capa_problems(record.data, config))
+    """E407: a closed complaint whose improvement is tracked has every CAPA verified."""
+    if record.status in CLOSED:
+        return _located(record, capa_problems(record.data))
     return []
 
 
-@register(fields=("status", "id", "callback_waived", "imported", "complaint", "kind"))
+def capa_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """E407 when improvement is tracked and a CAPA is missing or not verified (who verified is E413/E418)."""
+    if data.get("improvement_tracked") is not True:
+        return []
+    entries = data.get("capa") or []
+    if not entries:
+        return [Problem("E407", "improvement is tracked but no CAPA (纠正和预防措施) is recorded", field="capa",
+                        hint=f"add one: svcnotes capa add {data.get('id', 'ID')} --action ... --owner ... --due ...")]
+    return [Problem("E407", f"CAPA {i + 1} is {entry.get('status') or 'open'}, not verified", field=f"capa[{i}].status",
+                    hint=f"the quality department verifies it: svcnotes capa verify {data.get('id', 'ID')} {i + 1}")
+            for i, entry in enumerate(entries) if entry.get("status") != "verified"]
+
+
+def callback_problems(data: Mapping[str, Any], snapshot: Snapshot | None) -> list[Problem]:
+    """E408 unless the post-resolution callback is done or `callback_waived` gives a reason."""
+    if str(data.get("callback_waived") or "").strip():
+        return []
+    if snapshot is not None:
+        for cb in snapshot.records.get("callback", []):
+            if cb.data.get("complaint") == data.get("id") and cb.data.get("kind") == "post_resolution" and cb.status == "done":
+                return []
+    return [Problem("E408", "the post-resolution callback (回访) is not done", field="callback_waived",
+                    hint="finish it (svcnotes callback done CB-...) or waive it with a reason (--callback-waived REASON)")]
+
+
+@register(fields=("status", "id", "callback_waived", "imported", "complaint", "kind"), codes=("E408",), statuses=CLOSED)
 def check_callback_on_close(snap: Snapshot, config: Config) -> list[Problem]:
     """E408: a closed complaint has its post-resolution callback done, or waived with a reason."""
     out = []
@@ -109,43 +129,46 @@ def check_callback_on_close(snap: Snapshot, config: Config) -> list[Problem]:
             if cb.data.get("kind") == "post_resolution" and cb.status == "done"}
     for record in _complaints(snap):
         data = record.data
-        if data.get("status") and record.status == "closed" and data.get("id") not in done:
+        if data.get("status") and record.status in CLOSED and data.get("id") not in done:
             if str(data.get("callback_waived") or "").strip():
                 continue  # waived with a reason: callback_problems finds nothing (skipped: most closed ones are)
-            out += _located(record, states.callback_problems(data, None))
+            out += _located(record, callback_problems(data, None))
     return out
 
 
-def phrase_line(record: Record, name: str, value: str, index: int) -> int | None:
-    """The file line of character `index` of a text field (exact inside a literal block scalar)."""
-    key_line = record.lines.get(name)
-    if key_line is None:
-        return None
-    if "\n" not in value:
-        return key_line
-    return key_line + 1 + value[:index].count("\n")
-
-
-_CUSTOMER_FACING = {name: tuple(f for f in kind.fields if f.customer_facing) for name, kind in KINDS.items()}
-
-
-@register_record()
+@register_record(codes=("E409",))
 def check_forbidden_phrases(record: Record, config: Config) -> list[Problem]:
-    """E409: customer-facing text (replies, resolution letters) holds no forbidden phrase (服务禁用语)."""
+    """E409: customer-facing text (replies, letters, results, outgoing notes) holds no forbidden
+    phrase (服务禁用语), found after normalising width, spaces and punctuation; a phrase inside
+    one of the allowed safe contexts (请勿随便拆卸) passes."""
     out = []
-    for f in _CUSTOMER_FACING[record.kind]:
-        value = record.data.get(f.name)
-        if not isinstance(value, str):
-            continue
-        for phrase, start in states.find_phrases(value, config.forbidden_phrases):
+    for name, value, line in conduct.customer_texts(record):
+        for hit in conduct.find_phrases(value, config.forbidden_phrases, config.allowed_contexts):
             out += _located(record, [Problem(
-                "E409", f"forbidden phrase '{phrase}' in customer-facing text ({f.zh})",
-                line=phrase_line(record, f.name, value, start), field=f.name,
-                hint="rephrase it (服务禁用语, see conduct.forbidden_phrases in svcnotes.toml)")])
+                "E409", f"forbidden phrase '{hit.phrase}' in customer-facing text ({conduct.label(record, name)})",
+                line=line(hit.start), field=name,
+                hint="rephrase it (服务禁用语, see conduct.forbidden_phrases and conduct.allowed_contexts in svcnotes.toml)")])
     return out
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E415",), statuses=from_status("proposed"))
+def check_amount_currency_has_a_rate(record: Record, config: Config) -> list[Problem]:
+    """E415: an amount in another currency than complaints.currency has a rate in approval.rates
+    (else no approval limit can be applied to it, and nobody may approve it)."""
+    problem = approvals.currency_problem(record.data, config)
+    return _located(record, [problem] if problem else [])
+
+
+@register_record(["complaint"], codes=("E416",))
+def check_holds(record: Record, config: Config) -> list[Problem]:
+    """E416: every hold (on_hold) ends on or after its start, and an open-ended hold is not older
+    than deadlines.max_hold_days (past it the clock runs again: resume it or set `to`)."""
+    from svcnotes.workflow.holds import hold_problems
+
+    return _located(record, hold_problems(record.data, config))
+
+
+@register_record(["complaint"], codes=("W410",))
 def check_proposal_within_authority(record: Record, config: Config) -> list[Problem]:
     """W410: a proposed amount above the proposer's own authority needs approval before the customer is told."""
     proposer = config.staff.get(str(record.get("proposed_by", "")))
@@ -154,9 +177,12 @@ def check_proposal_within_authority(record: Record, config: Config) -> list[Prob
         return []
     limit = approvals.authority_limit(proposer, config)
     severity = str(record.get("severity", "normal"))
-    if limit is not None and (amount > limit or (severity == "critical"
-                                                 and config.critical_role not in proposer.roles)):
-        needed = approvals.required_role(amount, severity, config)
+    base = approvals.in_base_currency(amount, record.get("currency"), config)
+    if base is None:
+        return []  # E415 says why nobody can approve it
+    if limit is not None and (base > limit or (severity == "critical"
+                                               and config.critical_role not in proposer.roles)):
+        needed = approvals.required_role(amount, severity, config, record.get("currency"))
         return _located(record, [Problem(
             "W410", f"proposed amount {render_scalar(amount)} is above {proposer.id}'s own authority "
                     f"({render_scalar(limit)}): tell the customer nothing before a '{needed}' approves",
@@ -164,21 +190,24 @@ def check_proposal_within_authority(record: Record, config: Config) -> list[Prob
     return []
 
 
-@register(fields=("status", "reopens", "imported"))
+@register(fields=("status", "reopens", "imported"), codes=("E411",))
 def check_reopens_closed(snap: Snapshot, config: Config) -> list[Problem]:
-    """E411: `reopens` points at a closed complaint (the original stays closed)."""
+    """E411: `reopens` points at a finished complaint, closed or not_established (which stays so)."""
     out = []
+    finished = " or ".join(sorted(FINISHED))
     for record in _complaints(snap):
         original = snap.find(str(record.get("reopens", ""))) if record.get("reopens") else None
-        if original is not None and original.kind == "complaint" and original.id != record.id and original.status != "closed":
-            out += _located(record, [Problem("E411", f"reopens {original.id}, which is {original.status}, not closed",
-                                             field="reopens", hint="only a closed complaint can be reopened")])
+        if (original is not None and original.kind == "complaint" and original.id != record.id
+                and original.status not in FINISHED):
+            out += _located(record, [Problem("E411", f"reopens {original.id}, which is {original.status}, not {finished}",
+                                             field="reopens", hint=f"only a {finished} complaint can be reopened")])
     return out
 
 
-@register_record(["complaint"])
+@register_record(["complaint"], codes=("E412", "E413", "E418"))
 def check_capa_verification(record: Record, config: Config) -> list[Problem]:
-    """E412: a verified CAPA has verified_by and verified_at; E413: the verifier is from quality."""
+    """E412: a verified CAPA has verified_by and verified_at; E413: the verifier is from quality;
+    E418: nobody verifies their own CAPA."""
     found = []
     for i, entry in enumerate(record.get("capa", [])):
         if entry.get("status") != "verified":
@@ -187,14 +216,25 @@ def check_capa_verification(record: Record, config: Config) -> list[Problem]:
             if not entry.get(name):
                 found.append(Problem("E412", f"CAPA {i + 1} is verified but has no {name}", field=f"capa[{i}].status",
                                      hint=f"add {name} (or run: svcnotes capa verify {record.id} {i + 1})"))
-        staff = config.staff.get(str(entry.get("verified_by") or ""))
-        if staff is not None and not states.is_quality(staff.department, staff.roles):
-            found.append(Problem("E413", f"CAPA {i + 1} verified by {staff.id}, who is not in the quality department",
-                                 field=f"capa[{i}].verified_by", hint="the quality department verifies CAPA"))
+        found += capa_verifier_problems(entry, i, config)
     return _located(record, found)
 
 
-@register_record(["complaint"])
+def capa_verifier_problems(entry: Mapping[str, Any], index: int, config: Config) -> list[Problem]:
+    """E413 unless the verifier of CAPA `index` is in the quality department; E418 when it is the owner."""
+    out = []
+    by = str(entry.get("verified_by") or "")
+    staff = config.staff.get(by)
+    if staff is not None and not approvals.is_quality(staff):
+        out.append(Problem("E413", f"CAPA {index + 1} verified by {staff.id}, who is not in the quality department",
+                           field=f"capa[{index}].verified_by", hint="the quality department (质量管理部) verifies CAPA"))
+    if by and by == entry.get("owner"):
+        out.append(Problem("E418", f"CAPA {index + 1} verified by its own owner {by}", field=f"capa[{index}].verified_by",
+                           hint="someone from quality other than the owner verifies it"))
+    return out
+
+
+@register_record(["complaint"], codes=("E414",))
 def check_handover_chain(record: Record, config: Config) -> list[Problem]:
     """E414: hand-overs run from the first responder on, each from the previous receiver, ending at the owner."""
     holder = record.get("first_responder")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +26,13 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Repository, Snapshot
     from svcnotes.store.stamps import Part, Scan
 
-# Workflow modules that register checks when imported.
-RULE_MODULES = ("svcnotes.workflow.rules", "svcnotes.workflow.callback_rules")
+# Every module that registers rules (store-level checks and the workflow's): the one registry.
+RULE_MODULES = ("svcnotes.checks.consistency", "svcnotes.checks.identity", "svcnotes.checks.references",
+                "svcnotes.workflow.rules", "svcnotes.workflow.callback_rules")
 
 
 def load_rules() -> None:
-    """Import every module that registers workflow checks."""
+    """Import every module that registers rules."""
     for name in RULE_MODULES:
         try:
             importlib.import_module(name)
@@ -66,18 +68,18 @@ class _Plan:
     def __init__(self, checks: tuple[Check, ...]) -> None:
         self.checks = checks
         self.per_record: list[tuple[int, RecordCheck, tuple[str, ...] | None]] = [
-            (i, c.per_record, c.kinds) for i, c in enumerate(checks) if hasattr(c, "per_record")]  # type: ignore[attr-defined]
-        self.cross = [(i, c) for i, c in enumerate(checks) if not hasattr(c, "per_record")]
+            (i, c.fn, c.kinds) for i, c in enumerate(checks) if c.scope == "record"]
+        self.cross = [(i, c) for i, c in enumerate(checks) if c.scope != "record"]
         fields: set[str] | None = {"aliases"}  # the snapshot finds records by former numbers too
         for _i, check in self.cross:
-            reads = getattr(check, "reads", None)
+            reads = check.reads
             if reads is None:
                 fields = None  # an undeclared cross-record check gets whole records
                 break
             assert fields is not None
             fields |= reads
         self.fields = frozenset(fields) if fields is not None else None
-        names = ",".join(f"{c.__module__}.{c.__qualname__}" for c in checks)
+        names = ",".join(f"{c.module}.{c.name}" for c in checks)
         self.version = f"{names}|{sorted(self.fields) if self.fields is not None else '*'}"
 
 
@@ -356,6 +358,54 @@ def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Prob
     key = f"{__version__}:{','.join(RULE_MODULES)}:{today}:{fingerprint}:{newest}"
     result: tuple[list[Problem], int] = cached_result(repo, "validate", key, compute, scan.started)
     return result
+
+
+def registry() -> tuple[Check, ...]:
+    """Every rule validate runs, as Check values: the registry with every rule module imported."""
+    return _plan().checks
+
+
+def record_rule_problems(record: Record, config: Config) -> list[Problem]:
+    """What the per-record rules report about one record (no cross-record rule)."""
+    out: list[Problem] = []
+    for _index, check, kinds in _plan().per_record:
+        if kinds is None or record.kind in kinds:
+            out += check(record, config)
+    return sorted(out, key=sort_key)
+
+
+def record_problems(snapshot: Snapshot, records: Sequence[Record], config: Config,
+                    removed: Sequence[str] = ()) -> list[Problem]:
+    """What validate reports about `records` once they are in `snapshot` (replacing the records at
+    their paths; the files at `removed` gone): every per-record rule over each, and the
+    cross-record rules over the whole snapshot, keeping the problems located in their files.
+    The very rules validate runs."""
+    plan = _plan()
+    out: list[Problem] = []
+    for record in records:
+        out += record_rule_problems(record, config)
+    paths = {r.path for r in records}
+    snap = _with(snapshot, records, removed)
+    for _index, check in plan.cross:
+        out += [p for p in check(snap, config) if p.path in paths]
+    return sorted(out, key=sort_key)
+
+
+def _with(snapshot: Snapshot, records: Sequence[Record], removed: Sequence[str] = ()) -> Snapshot:
+    """A snapshot holding `records` in place of the records at their paths (new ones added)."""
+    from svcnotes.store.repository import Snapshot
+
+    replaced = {r.path: r for r in records}
+    gone = set(removed)
+    snap = Snapshot()
+    snap.add_all(replaced.pop(r.path, r) for r in snapshot.all() if r.path not in gone)
+    snap.add_all(r for r in records if r.path in replaced)
+    return snap
+
+
+def write_problems(repo: Repository, records: Sequence[Record], removed: Sequence[str] = ()) -> list[Problem]:
+    """The store's write check: record_problems over the repository as it is now."""
+    return record_problems(repo.snapshot(), records, repo.config, removed)
 
 
 def only_paths(problems: list[Problem], paths: list[str] | None) -> list[Problem]:

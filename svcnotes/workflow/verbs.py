@@ -1,27 +1,31 @@
 """The everyday complaint verbs over a Repository: each writes atomically and makes ONE commit.
 
 assign, investigate, propose, approve, resolve, close, reject (not_established), reopen,
-capa add|done|verify, handover and the generic `transition_to`. Every verb: the actor is the staff
-member behind the git identity (UnknownActor otherwise), a record file with uncommitted edits is
-refused (UncommittedEdits; CommitOptions.allow_dirty includes them), guards are checked by
-states.transition (InvalidTransition carries the located problems), and the commit message is
-`C-2611-007: investigating → proposed` with Svc-* trailers.
+capa add|done|verify, hold, resume, handover and the generic `transition_to`. Every verb: the
+actor is the staff member behind the git identity (UnknownActor otherwise), a record file with
+uncommitted edits is refused (UncommittedEdits; CommitOptions.allow_dirty includes them), the
+record as it would be written is checked by validate's own rules (states.transition, then the
+store's write check across records; InvalidTransition carries the located problems and nothing is
+written), and the commit message is `C-2611-007: investigating → proposed` with Svc-* trailers.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.config import Staff
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem
+from svcnotes.model.schema import FINISHED
 from svcnotes.workflow import approvals
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
-from svcnotes.workflow.states import InvalidTransition, allowed, is_quality, transition
+from svcnotes.workflow.rules import capa_verifier_problems
+from svcnotes.workflow.states import InvalidTransition, allowed, transition
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
@@ -77,12 +81,17 @@ def _write(repo: Repository, record: Record, to: str, changes: Mapping[str, Any]
            options: CommitOptions, trailers: Mapping[str, str] | None = None, subject: str = "",
            after: Callable[[Record], list[Record]] | None = None) -> Outcome:
     """Check the transition (to == current for plain edits), write, run `after`, commit once."""
+    from svcnotes.store.repository import Rejected
+
     before = record.status
     checked, problems = transition(record, to, changes, repo.config, repo.snapshot())
     errors = [p for p in problems if p.is_error]
     if errors:
         raise InvalidTransition(errors)
-    updated = repo.complaints.update(record, checked)
+    try:
+        updated = repo.complaints.update(record, checked)  # the store checks the text it writes, too
+    except Rejected as exc:
+        raise InvalidTransition(exc.problems) from None
     created = after(updated) if after else []
     paths = (updated.path, *(r.path for r in created))
     subject = subject or f"{record.id}: {before} → {to}"
@@ -141,14 +150,19 @@ def approve(repo: Repository, record_id: str, options: CommitOptions, today: dat
         raise _refuse(record, "E401", f"only a proposed complaint can be approved; {record.id} is {record.status}",
                       "status", f"propose it first: svcnotes propose {record.id} ...")
     amount, severity = record.get("amount", Decimal(0)), str(record.get("severity", "normal"))
+    currency = record.get("currency")
+    unconvertible = approvals.currency_problem(record.data, repo.config)
+    if unconvertible is not None:
+        raise _refuse(record, unconvertible.code, unconvertible.message, "currency", unconvertible.hint)
     if actor.id == record.get("proposed_by"):
         raise _refuse(record, "E405", f"{actor.id} proposed this settlement and cannot approve it (four eyes)",
-                      "proposed_by", f"ask a {approvals.required_role(amount, severity, repo.config)} to approve it")
-    role = approvals.approving_role(actor, amount, severity, repo.config)
+                      "proposed_by", f"ask a {approvals.required_role(amount, severity, repo.config, currency)} to approve it")
+    role = approvals.approving_role(actor, amount, severity, repo.config, currency)
     if role is None:
-        needed = approvals.required_role(amount, severity, repo.config)
+        needed = approvals.required_role(amount, severity, repo.config, currency)
         raise _refuse(record, "E406", f"{actor.id} ({', '.join(actor.roles) or 'no roles'}) may not approve amount "
-                      f"{render_scalar(amount)}{' on a critical complaint' if severity == 'critical' else ''}",
+                      f"{render_scalar(amount)} {currency or repo.config.currency}"
+                      f"{' on a critical complaint' if severity == 'critical' else ''}",
                       "amount", f"it needs the role '{needed}'")
     entry = {"by": actor.id, "role": role, "at": now_on(today), "resolution": record.get("resolution"),
              "amount": amount, "digest": approvals.approval_digest(record)}
@@ -208,12 +222,15 @@ def reject(repo: Repository, record_id: str, reason: str, options: CommitOptions
 
 
 def reopen(repo: Repository, record_id: str, options: CommitOptions, today: date, note: str = "") -> Outcome:
-    """Open a NEW complaint that `reopens` a closed one (the original stays closed)."""
+    """Open a NEW complaint that `reopens` a finished one, closed or not_established (the original
+    stays as it is): the procedure's new form with the original attached."""
     actor = current_actor(repo)
     original = repo.complaints.get(record_id)
-    if original.status != "closed":
-        raise _refuse(original, "E411", f"{original.id} is {original.status}; only a closed complaint can be reopened",
-                      "status", "close it first (svcnotes close ID --not-accepted)")
+    if original.status not in FINISHED:
+        targets = ", ".join(sorted(allowed(original.status)))
+        raise _refuse(original, "E411", f"{original.id} is {original.status}; only a "
+                      f"{' or '.join(sorted(FINISHED))} complaint can be reopened", "status",
+                      f"it is still open: carry on with it (from {original.status} it may go to: {targets})")
     data = {k: original.data[k] for k in REOPEN_COPY if original.data.get(k) is not None}
     data.update(status="registered", received_at=now_on(today), registered_at=today, first_responder=actor.id,
                 owner=actor.id, reopens=original.id)
@@ -282,6 +299,9 @@ def capa_add(repo: Repository, record_id: str, action: str, owner: str, due: dat
     record = _load(repo, record_id, options)
     if owner not in repo.config.staff:
         raise _refuse(record, "E205", f"'{owner}' is not in the staff directory", "capa", "name a staff id from svcnotes.toml")
+    if due < today:
+        raise _refuse(record, "E419", f"CAPA due date {due} is in the past (today is {today})", "capa",
+                      "give a due date from today on (--due YYYY-MM-DD)")
     entry = {"action": action, "owner": owner, "due": due, "status": "open"}
     return _capa_write(repo, record, len(record.get("capa", [])) + 1, entry, "add", actor, options)
 
@@ -301,8 +321,52 @@ def capa_verify(repo: Repository, record_id: str, number: int, options: CommitOp
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     entry = _capa_entry(record, number)
-    if not is_quality(actor.department, actor.roles):
-        raise _refuse(record, "E413", f"{actor.id} is not in the quality department and cannot verify CAPA",
-                      f"capa[{number - 1}].status", "the quality department (质量管理部) verifies corrective actions")
+    if entry.get("status") != "done":
+        raise _refuse(record, "E412", f"CAPA {number} is {entry.get('status') or 'open'}: only a done CAPA can be "
+                      "verified", f"capa[{number - 1}].status",
+                      f"its owner marks it done first: svcnotes capa done {record.id} {number}"
+                      if entry.get("status") != "verified" else "it is verified already")
     entry.update(status="verified", verified_by=actor.id, verified_at=today)
+    refused = capa_verifier_problems(entry, number - 1, repo.config)
+    if refused:
+        raise _refuse(record, refused[0].code, f"{actor.id} cannot verify CAPA {number}: {refused[0].message}",
+                      f"capa[{number - 1}].status", refused[0].hint)
     return _capa_write(repo, record, number, entry, "verify", actor, options)
+
+
+def hold(repo: Repository, record_id: str, reason: str, options: CommitOptions, today: date,
+         start: date | None = None) -> Outcome:
+    """Put an open complaint on hold (waiting on the customer) from `start` (default today), with
+    the reason and who: the deadline clock pauses, for at most deadlines.max_hold_days."""
+    from svcnotes.workflow.holds import open_hold
+
+    actor = current_actor(repo)
+    record = _load(repo, record_id, options)
+    if record.status in FINISHED:
+        raise _refuse(record, "E416", f"{record.id} is {record.status}: a finished complaint cannot be put on hold",
+                      "status", "nothing is running on it")
+    running = open_hold(record.data)
+    if running is not None:
+        raise _refuse(record, "E416", f"{record.id} is already on hold since {record.get('on_hold')[running].get('from')}",
+                      f"on_hold[{running}].from", f"resume it first: svcnotes resume {record.id}")
+    if not reason.strip():
+        raise _refuse(record, "E416", "a hold needs its reason", "on_hold", "pass --reason TEXT (e.g. 客户加工中未确定)")
+    entry = {"from": start or today, "reason": reason.strip(), "by": actor.id}
+    holds = [*record.get("on_hold", []), entry]
+    return _write(repo, record, record.status, {"on_hold": holds}, "hold", actor, options,
+                  {"Svc-Hold-From": render_scalar(entry["from"])}, f"{record.id}: on hold ({reason.strip()})")
+
+
+def resume(repo: Repository, record_id: str, options: CommitOptions, today: date, end: date | None = None) -> Outcome:
+    """End the running hold on `end` (default today): the deadline clock runs again."""
+    from svcnotes.workflow.holds import open_hold
+
+    actor = current_actor(repo)
+    record = _load(repo, record_id, options)
+    running = open_hold(record.data)
+    if running is None:
+        raise _refuse(record, "E416", f"{record.id} is not on hold", "on_hold", f"put it on hold: svcnotes hold {record.id} --reason ...")
+    holds = [dict(h) for h in record.get("on_hold", [])]
+    holds[running].update({"to": end or today, "resumed_by": actor.id})
+    return _write(repo, record, record.status, {"on_hold": holds}, "resume", actor, options,
+                  {"Svc-Hold-To": render_scalar(end or today)}, f"{record.id}: resumed")

@@ -10,7 +10,7 @@ from svcnotes.model.config import Config
 from svcnotes.model.problems import Problem, did_you_mean
 from svcnotes.store.bulk import load_all
 from svcnotes.store.repository import Repository, Snapshot
-from svcnotes.workflow import states
+from svcnotes.workflow import rules
 from svcnotes.workflow.rules import _complaints, _located, check_callback_on_close
 from svcnotes.workflow.validation import load_rules
 from tests.workflow.varied import build
@@ -59,7 +59,7 @@ def plain_callback_on_close(snap: Snapshot, config: Config) -> list[Problem]:
             if cb.data.get("kind") == "post_resolution" and cb.status == "done"}
     for record in _complaints(snap):
         if record.status == "closed" and record.data.get("id") not in done:
-            out += _located(record, states.callback_problems(record.data, None))
+            out += _located(record, rules.callback_problems(record.data, None))
     return out
 
 

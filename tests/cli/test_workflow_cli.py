@@ -42,8 +42,8 @@ def test_refused_transition_names_the_guard_and_what_to_fill_in(repo: Path) -> N
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: {ID}: refused",
-        f"{REL}:4: E402 countermeasure: guard 'required fields': a proposed complaint needs countermeasure (处理对策) "
-        "(fill in countermeasure (处理对策 / Countermeasure))",
+        f"{REL}:4: E303 countermeasure: a proposed complaint needs countermeasure (处理对策) "
+        "(fill in 'countermeasure:' or move the record back)",
     ]
 
 
@@ -82,7 +82,7 @@ def test_full_workflow_to_closed_and_reopen(repo: Path, monkeypatch: pytest.Monk
     assert run(repo, *PROPOSE, "--improvement-tracked", "false").exit_code == 0
     denied = run(repo, "approve", ID, who="li.na", monkeypatch=monkeypatch)
     assert denied.exit_code == 1
-    assert "E406 amount: li.na (rep, sales_manager) may not approve amount 6000 (it needs the role 'deputy_gm')" in denied.stderr
+    assert "E406 amount: li.na (rep, sales_manager) may not approve amount 6000 CNY (it needs the role 'deputy_gm')" in denied.stderr
     assert run(repo, "approve", ID, who="wang.qiang", monkeypatch=monkeypatch).exit_code == 0
     assert subject(repo) == f"{ID}: proposed → approved"
     assert run(repo, "resolve", ID, "--told-via", "phone", "--result", "同意折让", who="zhang.wei",
@@ -103,7 +103,7 @@ def test_close_without_saying_whether_accepted_is_a_usage_error(repo: Path) -> N
 
 def test_handover_and_capa_commands(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run(repo, "handover", ID, "--to", "li.na", "--note", "出差交接").stdout.startswith(f"{ID}: handover zhang.wei → li.na")
-    assert run(repo, "capa", "add", ID, "--action", "点检", "--owner", "zhao.min", "--due", "2026-12-01").exit_code == 0
+    assert run(repo, "capa", "add", ID, "--action", "点检", "--owner", "zhang.wei", "--due", "2026-12-01").exit_code == 0
     assert run(repo, "capa", "done", ID, "1").exit_code == 0
     refused = run(repo, "capa", "verify", ID, "1")
     assert refused.exit_code == 1 and "E413" in refused.stderr

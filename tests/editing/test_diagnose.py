@@ -43,10 +43,10 @@ def test_the_buffer_counts_not_the_file_on_disk(repo: Path) -> None:
 
 def test_rules_across_records_see_the_rest_of_the_repository(repo: Path) -> None:
     other = "records/complaints/2026/C-2611-002.md"
-    text = COMPLAINT.replace("C-2611-001", "C-2611-002").replace("severity: normal", "severity: normal\naliases: [C-2611-001]")
+    text = COMPLAINT.replace("C-2611-001", "C-2611-002").replace("severity: normal", "severity: normal\nreopens: C-2611-001")
     assert check(repo, text, other) == [
-        f"{other}:13: E203 aliases: former number 'C-2611-001' is the id of records/complaints/2026/C-2611-001.md "
-        "(former numbers are never reused)"]
+        f"{other}:13: E411 reopens: reopens C-2611-001, which is registered, not closed or not_established "
+        "(only a closed or not_established complaint can be reopened)"]
 
 
 def test_a_new_file_not_saved_yet_is_checked_where_it_will_be(repo: Path) -> None:

@@ -58,8 +58,8 @@ def test_approver_below_the_amounts_authority_fails(repo: Path) -> None:
     commit_all(repo, "C-2611-001: approved", who="li.na")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert ("E613 approvals[0].by: approver li.na (sales_manager) lacks the authority for amount 20000: it needs "
-            "'deputy_gm' (a 'deputy_gm' must approve (核决权限))") in result.output
+    assert ("E406 approvals: no valid approval covers amount 20000: it needs the role 'deputy_gm' (have a "
+            "'deputy_gm' other than the proposer run: svcnotes approve C-2611-001)") in result.output
 
 
 def test_proposer_approving_their_own_proposal_fails(repo: Path) -> None:
@@ -68,8 +68,8 @@ def test_proposer_approving_their_own_proposal_fails(repo: Path) -> None:
     commit_all(repo, "C-2611-001: approved", who="li.na")
     result = run(repo, "check", "--base", "main")
     assert result.exit_code == 1
-    assert ("E614 approvals[0].by: li.na approved their own proposal (someone other than the proposer must approve "
-            "(four eyes))") in result.output
+    assert ("E405 approvals[0].by: approval 1: li.na approved their own proposal (four eyes) (someone other than "
+            "the proposer must approve)") in result.output
     assert "E611" not in result.output
 
 

@@ -155,8 +155,8 @@ def test_audit_finds_a_transition_that_skipped_a_state_on_main(repo: Path) -> No
     day = git(repo, "log", "-1", "--format=%ad", "--date=short").strip()
     assert result.stdout.splitlines() == [
         f"{C1}: E601 status: illegal transition skips a state: registered → proposed (in commit {sha} by zhang.wei "
-        f"<zhang.wei@example.com>) on {day}, pushed directly to main (go through registered → investigating → "
-        "proposed, one commit each)"]
+        f"<zhang.wei@example.com>) on {day}, pushed directly to main, actor zhang.wei (go through registered → "
+        "investigating → proposed, one commit each)"]
 
 
 def test_audit_ignores_branches_never_merged(repo: Path) -> None:

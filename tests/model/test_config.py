@@ -83,3 +83,36 @@ def test_config_warning_alone_does_not_fail_validate(repo: Path) -> None:
     assert result.stdout.splitlines() == [f"warning: svcnotes.toml:{CONFIG.count(chr(10)) + 2}: C001 extras: unknown section "
                                           "'extras' (allowed: approval, calendar, callbacks, complaints, conduct, deadlines, "
                                           "departments, ids, organisation, staff, targets)"]
+
+
+def test_a_non_number_deadline_is_a_located_error_not_a_crash() -> None:
+    config, problems = parse_config('[deadlines]\ntarget_days = "abc"\n\n[deadlines.severity.major]\nlimit_days = "x"\n')
+    assert [p.format() for p in problems] == [
+        "svcnotes.toml:2: C002 deadlines.target_days: 'abc' is not a valid value (write a whole number >= 0)",
+        "svcnotes.toml:5: C002 deadlines.severity.major.limit_days: 'x' is not a valid value (write a whole number >= 0)",
+    ]
+    assert config.deadlines["major"].limit_days == 20 and config.deadlines["normal"].target_days == 15
+
+
+def test_every_option_is_declared_once_with_a_type_and_a_docstring_and_documented() -> None:
+    from svcnotes.model.config import OPTIONS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text(encoding="utf-8")
+    for key, option in OPTIONS.items():
+        assert option.key == key and option.type and option.doc.endswith((".", ")")), key
+        assert f"`{key}`" in docs, f"{key} is not in docs/config.md"
+    from svcnotes.model.config import config_reference
+
+    assert docs == config_reference(), "docs/config.md is stale: run make docs"
+
+
+def test_every_command_refuses_a_bad_config_with_exit_2_and_the_located_error(repo: Path) -> None:
+    text = (repo / "svcnotes.toml").read_text(encoding="utf-8").replace("target_days = 15", 'target_days = "abc"')
+    (repo / "svcnotes.toml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index('target_days = "abc"') + 1
+    expected = f"error: svcnotes.toml:{line}: C002 deadlines.target_days: 'abc' is not a valid value (write a whole number >= 0)"
+    for args in (["list", "complaints"], ["overdue"], ["report", "register"], ["investigate", "C-2611-001"],
+                 ["validate"]):
+        result = CliRunner().invoke(cli, ["-C", str(repo), *args], catch_exceptions=False)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected.removeprefix("error: ") in result.output, (args, result.output)

@@ -46,7 +46,7 @@ approvals:
     digest: {DIGEST}
 capa:
   - action: 包装跌落测试
-    owner: zhao.min
+    owner: zhang.wei
     due: 2026-12-01
     status: verified
     verified_by: zhao.min
@@ -125,7 +125,7 @@ def test_forbidden_phrase_is_reported_with_its_line_inside_a_block_scalar(repo: 
     write(repo, REL, CLOSED.replace("我们已安排折让。", "我们已安排折让。\n  其他的我不知道。"))
     line = next(p for p in validate_repository(Repository(repo)) if p.code == "E409").format()
     assert line == (f"{REL}:40: E409 customer_reply: forbidden phrase '不知道' in customer-facing text (答复客户内容) "
-                    "(rephrase it (服务禁用语, see conduct.forbidden_phrases in svcnotes.toml))")
+                    "(rephrase it (服务禁用语, see conduct.forbidden_phrases and conduct.allowed_contexts in svcnotes.toml))")
     assert (repo / REL).read_text(encoding="utf-8").splitlines()[39] == "  其他的我不知道。"
 
 
@@ -153,7 +153,7 @@ def test_reopens_must_point_at_a_closed_complaint(repo: Path) -> None:
 def test_verified_capa_needs_verifier_and_date_from_quality(repo: Path) -> None:
     assert problems(repo, CLOSED.replace("    verified_at: 2026-11-20\n", "")) == [("E412", 34, "capa[0].status")]
     found = problems(repo, CLOSED.replace("verified_by: zhao.min", "verified_by: li.na"))
-    assert found == [("E407", 35, "capa[0].verified_by"), ("E413", 35, "capa[0].verified_by")]
+    assert found == [("E413", 35, "capa[0].verified_by")]  # one rule, one code (E407 is only 'not verified')
 
 
 def test_handover_chain_must_run_from_the_first_responder_to_the_owner(repo: Path) -> None:

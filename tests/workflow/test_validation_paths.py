@@ -130,13 +130,13 @@ def test_an_undeclared_cross_record_check_sees_whole_records(varied: Path) -> No
         """Test-only: reads a field no cross-record check declares."""
         return [Problem("E998", "normal", r.path, 1) for r in snapshot.records["complaint"] if r.get("severity") == "normal"]
 
-    register(check_severity_seen)
+    registered = register(check_severity_seen)
     try:
         found = validate(varied, use_cache=False, workers=1)
         assert found == reference(varied)
         assert sum(p.code == "E998" for p in found) > 50
     finally:
-        CHECKS.remove(check_severity_seen)
+        CHECKS.remove(registered)
 
 
 def test_load_all_gives_the_same_records_with_and_without_cache_and_workers(varied: Path,

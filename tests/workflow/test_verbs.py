@@ -178,12 +178,12 @@ def test_close_needs_the_callback_or_a_waiver(repo: Path, monkeypatch: pytest.Mo
     r = to_resolved(repo, monkeypatch)
     with pytest.raises(InvalidTransition) as exc:
         verbs.close(r, ID, True, None, OPTS, DAY)
-    assert [p.code for p in exc.value.problems] == ["E408", "E407"]
+    assert [p.code for p in exc.value.problems] == ["E407", "E408"]
 
 
 def test_capa_add_done_verify_then_close(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r = to_resolved(repo, monkeypatch)
-    verbs.capa_add(r, ID, "模具点检纳入日检", "zhao.min", date(2026, 12, 1), OPTS, DAY)
+    verbs.capa_add(r, ID, "模具点检纳入日检", "zhang.wei", date(2026, 12, 1), OPTS, DAY)
     verbs.capa_done(r, ID, 1, OPTS, DAY)
     with pytest.raises(InvalidTransition) as exc:
         verbs.capa_verify(r, ID, 1, OPTS, DAY)

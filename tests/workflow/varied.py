@@ -64,7 +64,8 @@ def files(n: int) -> dict[str, str | bytes]:
         f"{folder}/{num(14)}.md": _complaint(num(14), "closed", CLOSED + "improvement_tracked: true\ncapa:\n"
                                              "  - action: 更换模具\n    owner: zhao.min\n    due: 2026-12-01\n    status: verified\n"
                                              "  - action: 培训\n    owner: zhao.min\n    due: 2026-12-01\n    status: verified\n"
-                                             "    verified_by: li.na\n    verified_at: 2026-12-02\n"),
+                                             "    verified_by: li.na\n    verified_at: 2026-12-02\n"
+                                             "  - action: 复训\n    owner: zhao.min\n    due: 2026-12-01\n    status: done\n"),
         f"{folder}/{num(15)}.md": _complaint(num(15), extra="handovers:\n  - from: li.na\n    to: wang.qiang\n"
                                              "    at: 2026-11-03 09:00\n"),
         f"{folder}/{num(16)}.md": _complaint(num(16), received="2027-01-02 09:30", registered="2027-01-03"),

@@ -1,0 +1,67 @@
+"""Holds (等待客户): intervals a complaint waits on the customer, which pause the deadline clock.
+
+Each hold has `from`, `to` (empty while it lasts), `reason` and `by` (who put it on hold). A hold
+pauses at most `deadlines.max_hold_days` counted days: past that the clock runs again, so the
+case turns overdue at its limit and is escalated like any other (deadlines.py). The rules here
+are E416 in validate and in the `hold` / `resume` verbs alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from svcnotes.model.config import Config
+from svcnotes.model.problems import Problem
+from svcnotes.model.schema import FINISHED
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def open_hold(data: Mapping[str, Any]) -> int | None:
+    """Index of the hold still running (no `to`), or None."""
+    for i, hold in enumerate(data.get("on_hold") or []):
+        if hold.get("to") is None:
+            return i
+    return None
+
+
+def hold_problems(data: Mapping[str, Any], config: Config, today: date | None = None) -> list[Problem]:
+    """E416 for each hold that ends before it starts, lasts longer than deadlines.max_hold_days,
+    is still open on a finished complaint, or (given `today`) has been open longer than the maximum;
+    and when two holds are open at once."""
+    out = []
+    most = config.max_hold_days
+    running = 0
+    for i, hold in enumerate(data.get("on_hold") or []):
+        start, end = _day(hold.get("from")), _day(hold.get("to"))
+        if start is None:
+            continue
+        where = f"on_hold[{i}].to"
+        if end is not None and end < start:
+            out.append(Problem("E416", f"hold {i + 1} ends {end} before it starts {start}", field=where,
+                               hint="set `to` on or after `from`"))
+        elif end is not None and (end - start).days + 1 > most:
+            out.append(Problem("E416", f"hold {i + 1} lasts {(end - start).days + 1} days, longer than the maximum "
+                                       f"{most} (deadlines.max_hold_days)", field=where,
+                               hint=f"end it by {date.fromordinal(start.toordinal() + most - 1)} and put the case on "
+                                    "hold again with a new reason if the customer still has not answered"))
+        elif end is None:
+            running += 1
+            if data.get("status") in FINISHED:
+                out.append(Problem("E416", f"hold {i + 1} is still open on a {data.get('status')} complaint",
+                                   field=f"on_hold[{i}].from", hint="set `to` (the day the wait ended)"))
+            elif today is not None and (today - start).days + 1 > most:
+                out.append(Problem("E416", f"hold {i + 1} has been open since {start}, longer than the maximum "
+                                           f"{most} days: the deadline clock runs again and the case is escalated",
+                                   field=f"on_hold[{i}].from",
+                                   hint=f"svcnotes resume {data.get('id', 'ID')} (and chase the customer)"))
+            if running > 1:
+                out.append(Problem("E416", f"hold {i + 1} is open while an earlier hold is still open",
+                                   field=f"on_hold[{i}].from", hint="end the earlier hold first (svcnotes resume)"))
+    return out
