@@ -79,6 +79,7 @@ _UI: dict[str, tuple[str, str]] = {
     "record.problems": ("数据问题", "Data problems"),
     "record.related": ("相关记录", "Related records"),
     "record.empty_value": ("—", "—"),
+    "record.table_of": ("{label}明细", "{label}: table"),
     "record.line": ("第 {line} 行", "line {line}"),
     "record.deadline": ("处理期限", "Deadline"),
     "record.target": ("目标结案", "Closure target"),
