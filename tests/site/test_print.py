@@ -98,3 +98,12 @@ def test_english_form_numbers_its_pages_in_english(tmp_path: Path, site_repo: Pa
     texts = page_texts(print_pdf(site / "complaints/2026/C-2611-001.html", tmp_path / "en.pdf"))
     assert re.search(r"Page 1/\d+", texts[0]) and "C-2611-001" in texts[0].splitlines()[0]
     assert "Approved by" in texts[-1] and "第" not in "".join(texts)
+
+
+def test_monthly_statistics_print_as_a_filed_report_with_sign_off(demo_site: Path, tmp_path: Path) -> None:
+    pdf = print_pdf(demo_site / "reports/monthly-2026-10.html", tmp_path / "monthly.pdf")
+    sizes, texts = page_sizes(pdf), page_texts(pdf)
+    assert set(sizes) == {A4[::-1]}
+    for n, text in enumerate(texts, 1):
+        assert "客诉案件统计表 2026-10" in text.splitlines()[0] and f"第 {n}/{len(sizes)} 页" in text.splitlines()[0]
+    assert all(label in texts[-1] for label in ("编制", "审核", "核准", "签名", "日期"))
