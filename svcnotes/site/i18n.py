@@ -189,6 +189,8 @@ _UI: dict[str, tuple[str, str]] = {
     "queue.label": ("工作队列", "Work queue"),
     "dash.open_queue": ("在登记表中处理{title}（{n} 件）→", "Work through the {n} in the register: {title} →"),
     "queue.all": ("全部（含已结）", "All (incl. closed)"),
+    "queue.me": ("我是", "I am"),
+    "queue.nobody": ("（选择姓名）", "(choose your name)"),
     "history.item": ("第 {n} 项", "item {n}"),
     "history.added": ("新增", "added"),
     "history.removed": ("删除", "removed"),
@@ -286,7 +288,7 @@ _ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "queue": {
         "open": ("未结", "Open"), "due_soon": ("即将到期", "Due soon"), "overdue": ("已逾期", "Overdue"),
         "escalated": ("已升级", "Escalated"), "pending": ("待回访", "Pending"), "week": ("本周应回访", "Due this week"),
-        "open_capa": ("未完成", "Not done"),
+        "open_capa": ("未完成", "Not done"), "mine": ("我负责的", "Mine"), "approve": ("待我核决", "Awaiting my approval"),
     },
     "kind": {
         "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),

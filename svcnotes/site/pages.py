@@ -185,6 +185,11 @@ def complaint_row(s: Site, r: Record) -> dict[str, Any]:
     overdue = d.overdue
     flags = ["overdue"] if overdue else (["due_soon"] if d.due_soon else [])
     queues = ["open", *flags] + (["escalated"] if d.escalate_to else []) if r.status not in FINISHED else []
+    owner = r.get("owner") or r.get("first_responder")
+    if queues and owner:
+        queues.append(f"mine:{owner}")
+    if r.status == "proposed":
+        queues += [f"approve:{sid}" for sid in approvers(s, r)]
     cells = {
         "id": cell(r.id, sort=r.id),
         "received_at": s.when(r.get("received_at")),
@@ -219,7 +224,8 @@ def callback_row(s: Site, r: Record) -> dict[str, Any]:
     sat = r.get("satisfaction")
     due = _day(r.get("due"))
     queues = ["pending"] + (["week"] if due is not None and due <= week_of(s.today)[1] else []) + \
-        (["overdue"] if late else []) if r.status in PENDING else []
+        (["overdue"] if late else []) + ([f"mine:{r.get('assigned_to')}"] if r.get("assigned_to") else []) \
+        if r.status in PENDING else []
     return row({
         "id": cell(r.id, sort=r.id), "due": s.when(r.get("due")),
         "customer": s.enum("callback", "customer", r.get("customer")),
@@ -364,6 +370,17 @@ def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
 
 
 QUEUES = {"complaint": ("open", "due_soon", "overdue", "escalated"), "callback": ("pending", "week", "overdue")}
+PERSONAL = {"complaint": ("mine", "approve"), "callback": ("mine",)}  # counted in the browser, for the person chosen
+
+
+def approvers(s: Site, r: Record) -> list[str]:
+    """Staff who may approve a proposed complaint's settlement (the approval authority matrix),
+    except its proposer: the 待我核决 queue of each of them lists it."""
+    from svcnotes.workflow.approvals import can_approve
+
+    severity, amount, currency = str(r.get("severity") or "normal"), r.get("amount"), r.get("currency")
+    return [p.id for p in s.config.staff.values()
+            if p.id != r.get("proposed_by") and can_approve(p, amount, severity, s.config, currency)]
 
 
 def queues_for(s: Site, kind: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -372,7 +389,10 @@ def queues_for(s: Site, kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]
         return None
     counts = {q: sum(1 for r in rows if q in r.get("queues", ())) for q in QUEUES[kind]}
     return {"label": s.t("queue.label"), "all": s.t("queue.all"), "default": QUEUES[kind][0],
-            "options": [(q, enum_label(s.locale, "queue", q), counts[q]) for q in QUEUES[kind]]}
+            "options": [(q, enum_label(s.locale, "queue", q), counts[q]) for q in QUEUES[kind]],
+            "personal": [(q, enum_label(s.locale, "queue", q)) for q in PERSONAL[kind]],
+            "me_label": s.t("queue.me"), "nobody": s.t("queue.nobody"),
+            "staff": sorted(((p.id, p.name) for p in s.config.staff.values()), key=lambda x: x[1])}
 
 
 def by_urgency(s: Site, kind: str, records: list[Record]) -> list[Record]:

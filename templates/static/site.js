@@ -123,6 +123,11 @@
     writeHash(state);
   };
 
+  /* The person using the site (for the 我负责的 / 待我核决 queues), remembered in this browser. */
+  var PERSONAL = { mine: true, approve: true };
+  function me() { try { return localStorage.getItem("svcnotes.me") || ""; } catch (e) { return ""; } }
+  function setMe(id) { try { localStorage.setItem("svcnotes.me", id); } catch (e) { /* private mode */ } }
+
   /* Filters and the work queue come from the URL hash (so a dashboard link opens exactly its list);
      with no queue in the hash the register opens on its default queue (what needs doing). */
   Register.prototype.load = function () {
@@ -155,6 +160,11 @@
     if (this.queue) {
       this.queue.addEventListener("change", function () { self.remember("queue", self.queue.value); self.filter(); });
     }
+    var meSelect = this.el.querySelector("select[data-me]");
+    if (meSelect) {
+      meSelect.value = me();
+      meSelect.addEventListener("change", function () { setMe(meSelect.value); self.filter(); });
+    }
     if (this.reset) {
       this.reset.hidden = false;
       this.reset.addEventListener("click", function () {
@@ -174,7 +184,9 @@
     var terms = q ? q.split(/\s+/) : [];
     var conds = this.selects.filter(function (s) { return s.value !== ""; })
       .map(function (s) { return ["data-f-" + s.getAttribute("data-filter"), s.value]; });
-    var queue = this.queue && this.queue.value !== "all" ? " " + this.queue.value + " " : "";
+    var chosen = this.queue ? this.queue.value : "all";
+    /* "mine" and "approve" are per person: the row lists the people as mine:<id> / approve:<id>. */
+    var queue = chosen === "all" ? "" : " " + (PERSONAL[chosen] ? chosen + ":" + (me() || "-") : chosen) + " ";
     var shown = 0;
     this.rows.forEach(function (tr) {
       var ok = conds.every(function (c) { return tr.getAttribute(c[0]) === c[1]; }) &&
@@ -184,6 +196,11 @@
       if (ok) shown++;
     });
     var current = this.queue ? this.queue.value : "";
+    var rows = this.rows, who = me();
+    $all(this.el, "[data-queue-count]").forEach(function (span) {
+      var token = " " + span.getAttribute("data-queue-count") + ":" + who + " ";
+      span.textContent = who ? rows.filter(function (tr) { return (" " + (tr.getAttribute("data-q") || "") + " ").indexOf(token) !== -1; }).length : "";
+    });
     this.queueLinks.forEach(function (a) {
       if (a.getAttribute("data-queue-link") === current) a.setAttribute("aria-current", "true");
       else a.removeAttribute("aria-current");

@@ -194,3 +194,29 @@ def test_phone_shows_register_rows_as_cards_and_the_whole_navigation(phone, demo
     assert cell.get_attribute("data-label") and cell.is_visible()
     assert not phone.locator("#complaints select[data-filter=status]").is_visible()  # folded behind 筛选
     assert phone.errors == []
+
+
+def test_personal_queues_follow_the_person_chosen(page, demo_site: Path) -> None:  # type: ignore[no-untyped-def]
+    from svcnotes.model.config import load_config
+    from svcnotes.store.repository import Repository
+    from svcnotes.workflow.approvals import can_approve
+    from tests.site.conftest import ROOT
+
+    config, _ = load_config(ROOT)
+    complaints = Repository(ROOT).snapshot().records["complaint"]
+    deputy = next(p for p in config.staff.values() if "deputy_gm" in p.roles)
+    expected_approve = {r.id for r in complaints if r.status == "proposed" and r.get("proposed_by") != deputy.id
+                        and can_approve(deputy, r.get("amount"), str(r.get("severity") or "normal"), config, r.get("currency"))}
+    page.goto((demo_site / "complaints/index.html").as_uri() + "#complaints.queue=approve")
+    assert _visible_rows(page, "complaints").count() == 0  # nobody chosen yet
+    page.select_option("#complaints select[data-me]", deputy.id)
+    shown = set(_visible_rows(page, "complaints").evaluate_all("rs => rs.map(r => r.cells[0].innerText.trim())"))
+    assert shown == expected_approve and shown
+    assert page.locator("[data-queue-count=approve]").inner_text() == str(len(expected_approve))
+    page.reload()  # the person is remembered in this browser
+    assert page.locator("#complaints select[data-me]").input_value() == deputy.id
+    rep = next(r.get("owner") for r in complaints if r.status in ("registered", "investigating") and r.get("owner"))
+    page.select_option("#complaints select[data-me]", rep)
+    page.click("nav.queue-bar a[data-queue-link=mine]")
+    owners = _visible_rows(page, "complaints").evaluate_all("rs => rs.map(r => r.getAttribute('data-f-owner'))")
+    assert owners and set(owners) == {rep}
