@@ -7,7 +7,7 @@ DEMO_DIR ?= .demo-repo
 SVCNOTES_TODAY ?= 2026-11-23
 export SVCNOTES_TODAY
 
-.PHONY: demo test bench venv install install-test docs lint clean screenshots
+.PHONY: demo test bench venv install install-test docs lint floors messages clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,33 @@ docs: $(VENV)/.installed
 	$(BIN)/python -m svcnotes.workflow.docs > docs/workflow.md
 	$(BIN)/python -m svcnotes.cli.reference > docs/cli.md
 
+# ruff and mypy at the versions pinned in the dev extra (pyproject.toml): a new release cannot turn lint red.
 lint: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check svcnotes tests
 	$(BIN)/mypy
 
+# The CLI's message catalogues: extract every tr("...") with Babel, merge into each language's .po
+# (translate the new entries there), compile the .mo files that ship in the package.
+messages: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k tr --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/pybabel update --quiet -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
+	$(BIN)/pybabel compile --quiet -d svcnotes/locale -D svcnotes --statistics
+
+# The oldest dependency versions pyproject.toml allows (.ci/floors.py), in their own venv, and a smoke
+# subset of the tests that exercises every dependency: proves the lower bounds.
+FLOORS_VENV := .venv-floors
+SMOKE := tests/cli/test_records_cli.py tests/store tests/site/test_build.py tests/site/test_fragments.py \
+	tests/site/test_xss.py tests/io/test_export.py tests/io/test_io_tabular.py tests/editing/test_lsp_server.py \
+	tests/editing/test_vscode_task.py tests/history/test_gate.py tests/workflow/test_validation_paths.py
+floors:
+	rm -rf $(FLOORS_VENV)
+	$(PYTHON) -m venv $(FLOORS_VENV)
+	$(PYTHON) .ci/floors.py > $(FLOORS_VENV)/floors.txt
+	PIP_CONSTRAINT= $(FLOORS_VENV)/bin/python -m pip install --quiet --only-binary=:all: -c $(FLOORS_VENV)/floors.txt -e . pytest
+	$(FLOORS_VENV)/bin/python .ci/floors.py --check
+	$(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider $(SMOKE)
+
 clean:
-	rm -rf site .svcnotes-cache $(DEMO_DIR)
+	rm -rf site .svcnotes-cache $(DEMO_DIR) $(FLOORS_VENV)

@@ -34,6 +34,7 @@ ORG = "苏州精工金属制品有限公司 客户服务部"
 COMPANY = "苏州精工金属制品有限公司"
 
 R = random.Random(SEED)
+Q = random.Random(SEED + 1)  # quality reports and monthly volumes: their own stream, so R's data stays as it was
 
 # --------------------------------------------------------------------------------------------
 # Calendar (国务院办公厅 2026 年部分节假日安排)
@@ -463,7 +464,7 @@ FIELD_ORDER = {
                  "tags"],
     "complaint": ["id", "title", "status", "customer", "received_at", "registered_at", "channel", "first_responder",
                   "owner", "reporter", "order_no", "part_no", "quantity", "ship_date", "defective_qty", "request",
-                  "request_note", "category", "severity", "cause_class", "cause_analysis", "responsible_dept",
+                  "request_note", "category", "severity", "investigation_started_at", "quality_report_at", "cause_class", "cause_analysis", "responsible_dept",
                   "countermeasure", "improvement_tracked", "production", "resolution", "amount", "currency",
                   "proposed_by", "proposed_at", "approvals", "capa", "promised_reply_at", "replied_at",
                   "customer_reply", "resolution_letter", "told_at", "told_via", "result", "closed_at",
@@ -928,6 +929,23 @@ def build_complaints(customers: dict) -> list[dict]:
     return cps
 
 
+def quality_report(cp: dict, idx: int) -> None:
+    """Investigation start (the day registration is done or the next working day) and the quality
+    department's report, due 3 days later: mostly on time, some late, the stalled cases still owing it."""
+    st = cp["status"]
+    if idx < 1 and st != "not_established":
+        return
+    start = cp["registered_at"] if Q.random() < 0.7 else workday_on_or_after(cp["registered_at"] + timedelta(days=1))
+    start = min(start, TODAY)
+    cp["investigation_started_at"] = start
+    report = start + timedelta(days=Q.choice([1, 2, 2, 3, 3, 3, 3, 3, 4, 6]))
+    if idx >= 2 or st == "not_established":
+        report = min(report, max(start, (cp.get("_proposed") or cp["_told"]).date()))
+    elif cp.get("_stalled") or report > TODAY or Q.random() < 0.3:
+        return  # still owed (outstanding once due), or not yet due
+    cp["quality_report_at"] = report
+
+
 def finish_complaint(cp: dict, customers: dict) -> None:
     """Fill the fields the complaint's status calls for, in a consistent order of dates."""
     st = cp["status"]
@@ -959,6 +977,7 @@ def finish_complaint(cp: dict, customers: dict) -> None:
             f"{contact}您好：感谢您及时反馈。您反映的问题已登记为 {cp['id']}，由我本人负责跟进到底。"
             f"我们已安排人员核查同批次产品，处理进展会每天向您通报。",
         ])
+    quality_report(cp, idx)
     # production trace (filled by manufacturing when known)
     if kind == "q" and idx >= 1 and (idx >= 2 or R.random() < 0.5):
         cp["production"] = [{"unit": sc["unit"], "shift": pick(SHIFTS), "operator": pick(OPERATORS),
@@ -1610,6 +1629,27 @@ def toml_config() -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def volumes_csv(cps: list[dict], notes: list[dict]) -> str:
+    """records/volumes.csv: shipments and deliveries per month from 2025-12 (this month's so far, as
+    logistics reports them weekly), and service jobs: the month's on-site notes plus jobs done
+    without a note."""
+    on_site: dict[str, int] = defaultdict(int)
+    for n in notes:
+        if n["kind"] == "on_site":
+            on_site[n["at"].strftime("%Y-%m")] += 1
+    lines = ["month,shipments,deliveries,service_jobs"]
+    d = START
+    while (d.year, d.month) <= (TODAY.year, TODAY.month):
+        label = d.strftime("%Y-%m")
+        share = TODAY.day / calendar.monthrange(d.year, d.month)[1] if (d.year, d.month) == (TODAY.year, TODAY.month) else 1
+        shipments = round((Q.randint(1450, 1900) - (500 if d.month == 2 else 0)) * share)  # February: Spring Festival
+        deliveries = shipments - round(Q.randint(20, 90) * share)
+        jobs = on_site[label] + round(Q.randint(30, 55) * share)
+        lines.append(f"{label},{shipments},{deliveries},{jobs}")
+        d = add_months(d, 1)
+    return "\n".join(lines) + "\n"
+
+
 def public(d: dict) -> dict:
     return {k: v for k, v in d.items() if not k.startswith("_")}
 
@@ -1641,6 +1681,7 @@ def generate(root: Path) -> dict[str, int]:
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    (rec / "volumes.csv").write_text(volumes_csv(cps, notes), encoding="utf-8")
     (root / "svcnotes.toml").write_text(toml_config(), encoding="utf-8")
     return {"customers": len(customers), "complaints": len(cps), "callbacks": len(cbs), "notes": len(notes)}
 

@@ -40,6 +40,10 @@ class Check:
         """True when this check failed."""
         return self.status == FAIL
 
+    def to_dict(self) -> dict[str, str]:
+        """Plain data for --format json."""
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+
 
 def check_identity(repo: Repository) -> Check:
     """The git identity maps to a member of the staff directory (commits are attributed to a person)."""
@@ -85,7 +89,7 @@ def check_hooks(repo: Repository) -> Check:
         return Check("hooks", FAIL, f"no pre-commit hook at {path}", fix)
     text = path.read_text(encoding="utf-8", errors="replace")
     framework = repo.root / ".pre-commit-config.yaml"
-    via_framework = "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
+    via_framework = "svcnotes" not in text and "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
     if "svcnotes" not in text and not via_framework:
         return Check("hooks", FAIL, f"{path} does not run svcnotes", fix)
     if not os.access(path, os.X_OK):
@@ -138,6 +142,18 @@ def check_editor_task(repo: Repository) -> Check:
     return Check("editor task", OK, f"'{TASK_LABEL}' runs svcnotes validate --watch for VS Code's Problems panel")
 
 
+def check_ci(repo: Repository) -> Check:
+    """The CI files and CODEOWNERS are current (staff directory included) and CI installs this svcnotes, hash-locked."""
+    from svcnotes.history.ci_files import stale_ci_files
+
+    stale = stale_ci_files(repo.root, repo.config)
+    if stale:
+        return Check("ci", FAIL, "; ".join(stale), "svcnotes ci-setup (then commit what it wrote)")
+    from svcnotes.history.ci_lock import version
+
+    return Check("ci", OK, f"workflows and CODEOWNERS current; CI installs svcnotes {version()} hash-locked")
+
+
 def check_site(repo: Repository, today: date) -> Check:
     """The static site builds without a failing page (skipped when the site module is absent)."""
     try:
@@ -158,7 +174,42 @@ def check_site(repo: Repository, today: date) -> Check:
     return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
 
 
-CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task)
+def check_interrupted(repo: Repository) -> Check:
+    """No write command was left half-done: no transaction journal, no imported records on disk but uncommitted."""
+    from svcnotes.io.importer import uncommitted_imports
+    from svcnotes.store import transaction
+
+    folder = transaction.pending_journal(repo.root)
+    if folder is not None:
+        return Check("interrupted writes", FAIL, f"a killed command left its journal in {folder}",
+                     "svcnotes doctor --fix (rolls it back, or completes it when its commit was made)")
+    waiting = uncommitted_imports(repo)
+    if waiting:
+        return Check("interrupted writes", FAIL, f"{len(waiting):,} imported record(s) written but not committed",
+                     "svcnotes doctor --fix (commits them), or svcnotes import FILE --kind KIND --resume")
+    return Check("interrupted writes", OK, "no half-done write")
+
+
+def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = None) -> list[str]:
+    """`doctor --fix`: settle a killed command's journal, then commit imported records left uncommitted (one commit)."""
+    from svcnotes.io.importer import uncommitted_imports, with_customers
+    from svcnotes.store import transaction
+    from svcnotes.workflow.commits import CommitOptions, commit_change
+
+    said = [line for line in [transaction.recover(repo.root, notify)] if line]
+    waiting = sorted(set(uncommitted_imports(repo).values()))
+    if waiting:
+        with transaction.scope(notify):
+            sha = commit_change(repo, with_customers(repo, waiting), f"import: commit {len(waiting)} record(s) written "
+                                "but not committed", {"Svc-Action": "import", "Svc-Import-Rows": "resumed"},
+                                CommitOptions())
+        said.append(f"committed {len(waiting):,} imported record(s) left uncommitted" + (f" [{sha[:10]}]" if sha else ""))
+    return said
+
+
+# Add a check: one function (repository -> Check) with a docstring, listed here.
+CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task,
+                                            check_interrupted, check_ci)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

@@ -12,10 +12,30 @@ import click
 
 from svcnotes import __version__
 
-AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "demo", "editing", "keys")
+AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "volumes", "demo", "editing", "keys")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class TransactionalGroup(click.Group):
+    """Each command runs in one write transaction (store.transaction): all of its writes and commits
+    happen, or none; a refused or failed write is one located error line, exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from svcnotes.store import gitops, transaction
+
+        try:
+            with transaction.scope(notify=lambda message: click.echo(message, err=True)):
+                return super().invoke(ctx)
+        except transaction.TransactionError as exc:
+            click.echo(f"error: {exc.problem.format()}", err=True)
+            raise click.exceptions.Exit(1) from None
+        except gitops.GitError as exc:
+            from svcnotes.cli.common import git_refused
+
+            git_refused(str(exc))  # git's own message and what to do, exit 1
+            return None
+
+
+@click.group(cls=TransactionalGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="svcnotes")
 @click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
               help="Record repository (default: the current folder or a parent with svcnotes.toml).")

@@ -7,9 +7,10 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -40,7 +41,20 @@ def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> 
         click.echo("\n".join(f"error: {p.format()}" for p in errors), err=True)
         click.echo(f"{len(errors)} error(s) in svcnotes.toml; fix them first (see docs/config.md)", err=True)
         ctx.exit(EXIT_USAGE)
+    _settle_interrupted(repo)
     return repo
+
+
+def _settle_interrupted(repo: Repository) -> None:
+    """Complete or roll back what a killed write command left (store.transaction), saying which."""
+    from svcnotes.store import transaction
+
+    if transaction.pending_journal(repo.root) is None:
+        return
+    try:
+        transaction.recover(repo.root, notify=lambda message: click.echo(message, err=True))
+    except transaction.TransactionError as exc:
+        click.echo(f"warning: {exc.problem.format()}", err=True)
 
 
 def today_option(func: Any) -> Any:
@@ -134,10 +148,10 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
     rows = list(rows)
     texts = [[cell(r.get(k)) for k, _ in columns] for r in rows]
     widths = [min(max([display_width(h)] + [display_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
-    click.echo("  ".join(fit(h, w) for (_, h), w in zip(columns, widths)).rstrip())
+    click.echo("  ".join(fit(h, w) for (_, h), w in zip(columns, widths, strict=True)).rstrip())
     click.echo("  ".join("-" * w for w in widths))
     for t in texts:
-        click.echo("  ".join(fit(v, w) for v, w in zip(t, widths)).rstrip())
+        click.echo("  ".join(fit(v, w) for v, w in zip(t, widths, strict=True)).rstrip())
     if not rows:
         click.echo("(none)", err=True)
 
@@ -187,6 +201,18 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
     """Print an error to stderr and exit with `code`."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+GIT_REFUSED_HINT = ("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
+                    "fix what git says above, then run the command again. See what is pending with: git status")
+
+
+def git_refused(message: str) -> None:
+    """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
+    lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
+    click.echo("\n".join(["error: git refused the change:", *(f"  {line}" for line in lines), GIT_REFUSED_HINT]),
+               err=True)
+    sys.exit(EXIT_PROBLEMS)
 
 
 def _completion_repo(ctx: click.Context) -> Repository | None:

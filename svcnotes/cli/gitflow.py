@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -194,9 +195,21 @@ def _annotation(problem: Any) -> str:
     return f"::{level} {where},title={problem.code}::{text}" if where else f"::{level} title={problem.code}::{text}"
 
 
+def _code_quality(problem: Any) -> dict[str, Any]:
+    """One problem as a GitLab Code Quality issue (the merge request widget shows it on the line)."""
+    import hashlib
+
+    path = problem.path or "svcnotes.toml"
+    text = problem.format()
+    return {"description": text, "check_name": problem.code,
+            "fingerprint": hashlib.sha256(f"{problem.code}|{path}|{problem.field}|{problem.message}".encode()).hexdigest(),
+            "severity": "major" if problem.is_error else "minor",
+            "location": {"path": path, "lines": {"begin": problem.line or 1}}}
+
+
 @click.command()
 @click.option("--base", "base_ref", required=True, help="The branch the PR merges into, e.g. origin/main.")
-@format_option("text", "json", "github")
+@format_option("text", "json", "github", "gitlab")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @today_option
 @click.pass_context
@@ -205,7 +218,8 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
 
     Fails on illegal transitions, edits of closed records, deleted records, numbers colliding with
     the base, approvals not committed by the approver (or lacking role or authority, or by the
-    proposer) and approvals the PR voids. Prints GitHub Actions annotations when GITHUB_ACTIONS=true.
+    proposer) and approvals the PR voids. Prints GitHub Actions annotations when GITHUB_ACTIONS=true;
+    --format gitlab prints a GitLab Code Quality report (JSON).
     Exit 0 when clean, 1 on errors, 2 on a usage or configuration error.
 
     Example: svcnotes check --base origin/main
@@ -225,9 +239,12 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
         for p in problems:
             click.echo(_annotation(p))
         status = EXIT_PROBLEMS if any(p.is_error or strict for p in problems) else EXIT_OK
+    elif fmt == "gitlab":
+        click.echo(json.dumps([_code_quality(p) for p in problems], ensure_ascii=False, indent=2))
+        status = EXIT_PROBLEMS if any(p.is_error or strict for p in problems) else EXIT_OK
     else:
         status = emit_problems(problems, fmt, strict)
-    if fmt != "json":
+    if fmt not in ("json", "gitlab"):
         from svcnotes.history.policy import mode_statement
 
         click.echo(f"checked {len(pr.records)} changed record(s) against {base_ref} (merge base {pr.merge_base[:10]})",
@@ -327,20 +344,40 @@ def audit(ctx: click.Context, fmt: str) -> None:
 
 
 @click.command("ci-setup")
-@click.option("--force", is_flag=True, help="Replace CI files that already exist.")
+@click.option("--force", is_flag=True, help="Replace CI files that a person edited, too.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 when a generated file (CODEOWNERS, workflows, the install lock) is out of date.")
+@click.option("--wheelhouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the dependency wheels pip downloads for hashing here (e.g. a local mirror).")
 @click.pass_context
-def ci_setup(ctx: click.Context, force: bool) -> None:
-    """Write the CI files: GitHub Actions and GitLab CI running the PR gate, CODEOWNERS, pre-commit config.
+def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path | None) -> None:
+    """Write the CI files: workflows running the PR gate, CODEOWNERS, pre-commit config, and CI's install lock.
 
-    Existing files are kept unless --force. See docs/ci.md for branch protection.
+    The lock is .svcnotes/ci/: a wheel of this svcnotes and a hash-locked requirements file (dependency
+    hashes via pip download). Files svcnotes wrote are regenerated (CODEOWNERS follows the staff
+    directory); files a person edited are kept unless --force. See docs/ci.md.
 
     Example: svcnotes ci-setup
     """
-    from svcnotes.history.ci_files import write_ci_files
+    from svcnotes.history.ci_files import stale_ci_files, write_ci_files, write_lock
+    from svcnotes.history.ci_lock import LockFailed, build_lock
 
     repo = open_repo(ctx)
-    for path, action in write_ci_files(repo.root, repo.config, force):
-        click.echo(f"{action} {path}")
+    if check_only:
+        stale = stale_ci_files(repo.root, repo.config)
+        for what in stale:
+            click.echo(f"{what}: run svcnotes ci-setup and commit the result")
+        ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
+    written = write_ci_files(repo.root, repo.config, force)
+    try:
+        written += write_lock(repo.root, build_lock(wheelhouse))
+    except LockFailed as exc:
+        for item in written:
+            click.echo(f"{item.action} {item.path}")
+        fail(f"could not lock CI's dependencies: pip download said: {exc} "
+             "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)")
+    for item in written:
+        click.echo(f"{item.action} {item.path}")
 
 
 @click.group()

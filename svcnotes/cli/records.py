@@ -9,8 +9,19 @@ from typing import Any
 
 import click
 
-from svcnotes.cli.common import (EXIT_PROBLEMS, EXIT_USAGE, complete_record_id, complete_staff_id, emit_problems, emit_rows, fail,
-                                 format_option, open_repo, resolve_today, today_option)
+from svcnotes.cli.common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    complete_record_id,
+    complete_staff_id,
+    emit_problems,
+    emit_rows,
+    fail,
+    format_option,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -20,23 +31,30 @@ PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "cal
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default="客户服务部", help="Organisation name shown on the site.")
 @click.option("--locale", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
-def init(path: Path, name: str, locale: str) -> None:
-    """Create a record repository: git init, svcnotes.toml, records/ folders, .gitignore, CI files.
+@click.option("--branch", default="main", show_default=True, help="Name of the default branch of a new git repository.")
+@click.option("--no-ci-lock", is_flag=True, help="Skip CI's install lock (needs pip's index); `svcnotes ci-setup` writes it later.")
+def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> None:
+    """Create a record repository ready for its first push, which `svcnotes doctor` calls healthy.
+
+    A git repository on --branch, svcnotes.toml, records/ folders, .gitignore, editor schemas and settings,
+    the pre-commit hook, CI files with their install lock, and a first commit (when git knows who you are).
 
     Example: svcnotes init ~/acme-service
     """
-    from svcnotes.store.init import AlreadyInitialised, init_repository
+    from svcnotes.scaffold import initialise
+    from svcnotes.store.init import AlreadyInitialised
 
     try:
-        created = init_repository(path, name, locale)
+        done = initialise(path, name, locale, branch, lock=not no_ci_lock)
     except AlreadyInitialised as exc:
         fail(f"{exc}; nothing changed", EXIT_USAGE)
-    from svcnotes.history.ci_files import write_ci_files  # the same core as `svcnotes ci-setup`
-    from svcnotes.model.config import load_config
-
-    created += [rel for rel, action in write_ci_files(path, load_config(path)[0]) if action == "created"]
-    for item in created:
+        return
+    for item in done.created:
         click.echo(f"created {item}")
+    if done.commit:
+        click.echo(f"committed {done.commit[:10]} on {branch}")
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Next: edit {path / 'svcnotes.toml'} (staff directory), then: svcnotes -C {path} new customer ...")
 
 
@@ -45,9 +63,13 @@ def init(path: Path, name: str, locale: str) -> None:
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--watch", is_flag=True, help="Keep running: check again whenever a record or svcnotes.toml changes (Ctrl-C stops).")
+@click.option("--staged", is_flag=True, help="Check what is staged for the next commit, not the working files (git hooks).")
+@click.option("--only", "only_codes", default=None, metavar="CODES",
+              help="Report only these problem codes or code prefixes, comma-separated (e.g. E409 for forbidden phrases).")
 @today_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, watch: bool, today: Any) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, watch: bool, staged: bool,
+             only_codes: str | None, today: Any) -> None:
     """Check every record (or only PATHS) and report every problem with file, line, code and hint.
 
     Exit 0 when clean, 1 when errors were found, 2 on a usage or configuration error.
@@ -62,8 +84,18 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         watch_validate(ctx, list(paths) or None, fmt, strict, today)
         return
     repo = open_repo(ctx, config_errors=True)
-    all_problems, count = validate_all(repo, resolve_today(today))
+    if staged:
+        from svcnotes.store.repository import Repository
+        from svcnotes.store.staged import staged_tree
+
+        with staged_tree(repo.root) as tree:
+            all_problems, count = validate_all(Repository(tree), resolve_today(today))
+    else:
+        all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
+    if only_codes:
+        wanted = tuple(code.strip() for code in only_codes.split(",") if code.strip())
+        problems = [p for p in problems if p.code.startswith(wanted) or p.code.startswith("C")]  # config errors always
     status = emit_problems(problems, fmt, strict, summary=bool(problems))
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
@@ -237,8 +269,8 @@ def show(ctx: click.Context, record_id: str, fmt: str) -> None:
 
     Example: svcnotes show C-2611-007
     """
-    from svcnotes.cli.render import render_record
     from svcnotes.cli.common import jsonable
+    from svcnotes.cli.render import render_record
 
     repo = open_repo(ctx)
     record = repo.snapshot().find(record_id)

@@ -12,7 +12,9 @@ from svcnotes.cli.common import open_repo, quick_exit, resolve_today, today_opti
 
 _locale = click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
                        help="Site language (default: organisation.locale in svcnotes.toml).")
-_redact = click.option("--redact", is_flag=True, help="Mask personal data (contact names, phones, e-mails, addresses).")
+_redact = click.option("--redact", is_flag=True,
+                       help="A redacted edition: every declared contact name, phone, e-mail, address and reporter is masked "
+                            "wherever it appears (bodies, titles, history, search), and every page says so.")
 _history = click.option("--no-history", "no_history", is_flag=True, help="Skip the git history timelines (faster).")
 
 
@@ -85,7 +87,6 @@ def serve_command(port: int, out: str, no_build: bool, locale: str | None, redac
     Example: svcnotes serve --port 8000
     """
     from svcnotes.site.serve import serve
-
     from svcnotes.store.repository import Repository
 
     root = open_repo().root

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from svcnotes.cli.common import EXIT_PROBLEMS, EXIT_USAGE, complete_staff_id, fail, open_repo, resolve_today, today_option
+from svcnotes.cli.common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    complete_staff_id,
+    fail,
+    format_option,
+    open_repo,
+    resolve_today,
+    today_option,
+)
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -26,13 +36,15 @@ IMPORT_KINDS = ("complaint", "customer", "callback")
 @click.option("--as", "actor", shell_complete=complete_staff_id,
               help="Staff id recorded as first responder when the mapping names none (default: your git identity).")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
+@click.option("--resume", is_flag=True, help="Also commit this file's records that are on disk but not committed yet.")
 @click.pass_context
 def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None, dry_run: bool, encoding: str | None,
-            report_path: Path | None, suggest_map: bool, actor: str | None, no_commit: bool) -> None:
+            report_path: Path | None, suggest_map: bool, actor: str | None, no_commit: bool, resume: bool) -> None:
     """Import a CSV or XLSX register as records, in one commit; bad rows are reported and skipped.
 
     The summary accounts for every row (imported, duplicate, rejected). Running the same import
-    again imports nothing new.
+    again imports nothing new; records it wrote but did not commit are reported, and --resume
+    commits them. Exit 1 when every row is rejected, or records are left uncommitted.
 
     Example: svcnotes import 客诉登记.xlsx --kind complaint --map complaints.toml --report rejected.csv
     """
@@ -45,7 +57,7 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
     repo = open_repo(ctx)
     try:
         result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
-                            ImportOptions(actor=actor, commit=not no_commit))
+                            ImportOptions(actor=actor, commit=not no_commit, resume=resume))
     except ImportAborted as exc:
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
@@ -59,12 +71,16 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
         return
     for p in result.problems:
         click.echo(("warning: " if not p.is_error else "error: ") + p.format(), err=True)
+    result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
+                               *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
     click.echo(result.summary())
     for row in result.plan.rows("rejected")[:10]:
         click.echo(f"  row {row.row}: rejected: {row.reason}", err=True)
     rejected = len(result.plan.rows("rejected"))
     if rejected > 10 and not report_path:
         click.echo(f"  ... and {rejected - 10} more; pass --report rejected.csv for all of them", err=True)
+    if (rejected and rejected == len(result.plan.results)) or (result.pending and not result.resumed):
+        ctx.exit(EXIT_PROBLEMS)
 
 
 def _suggest(file: Path, kind: str, encoding: str | None) -> None:
@@ -129,25 +145,35 @@ def export(ctx: click.Context, what: str, fmt: str | None, out: Path | None, loc
 
 @click.command()
 @click.option("--no-site", is_flag=True, help="Skip the site build check (the slowest).")
+@click.option("--fix", is_flag=True, help="First settle half-done writes: roll back or complete a killed command, "
+              "commit imported records left uncommitted.")
+@format_option("text", "json")
 @today_option
 @click.pass_context
-def doctor(ctx: click.Context, no_site: bool, today: Any) -> None:
+def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -> None:
     """Check the set-up: git identity is a staff member, config valid, hooks, editor schemas, site builds.
 
     Each failed check prints its fix. Exit 1 when any check fails.
 
     Example: svcnotes doctor
     """
-    from svcnotes.doctor import run_doctor
+    from svcnotes.doctor import fix_interrupted, run_doctor
 
     repo = open_repo(ctx, config_errors=True)  # the doctor reports them as one of its checks
+    if fix:
+        for line in fix_interrupted(repo, notify=lambda message: click.echo(message, err=True)):
+            click.echo(f"fixed: {line}")
+        repo.invalidate()
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
+    failed = sum(c.failed for c in checks)
+    if fmt == "json":
+        click.echo(json.dumps({"checks": [c.to_dict() for c in checks], "failed": failed}, ensure_ascii=False, indent=2))
+        ctx.exit(EXIT_PROBLEMS if failed else 0)
     marks = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}
     for check in checks:
         click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
         if check.failed and check.fix:
             click.echo(f"      fix: {check.fix}")
-    failed = sum(c.failed for c in checks)
     click.echo(f"{failed} problem(s) found" if failed else "everything looks fine", err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from svcnotes.model.schema import KINDS
-from svcnotes.store import gitops, ids
+from svcnotes.store import gitops, ids, transaction
 from svcnotes.store.writer import atomic_write, render_update
 from svcnotes.workflow.commits import message
 
@@ -65,6 +65,7 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
     if dirty:
         raise CannotRenumber(f"{', '.join(dirty)} has uncommitted edits; commit them first")
     store = repo.store(record.kind)
+    transaction.ensure(repo.root)  # all or nothing: a failure puts the files and the branch back
     with ids.numbering_lock(repo.root):
         target = new_id or next_free(repo, record.kind, record_id)
         new_path = store.path_for(target)
@@ -79,11 +80,10 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
                      for other in refs}
         repo.check_write(*_typed(repo, {new_path: updated, **rewritten}), removed=[record.path])
         tracked = gitops.is_repo(repo.root) and bool(gitops.git(repo.root, "ls-files", "--", record.path).strip())
-        if tracked:
-            gitops.git(repo.root, "mv", "--", record.path, new_path)
-        else:
-            (repo.root / new_path).parent.mkdir(parents=True, exist_ok=True)
-            (repo.root / record.path).rename(repo.root / new_path)
+        transaction.will_write(repo.root / record.path)
+        transaction.will_write(repo.root / new_path)
+        (repo.root / new_path).parent.mkdir(parents=True, exist_ok=True)
+        (repo.root / record.path).rename(repo.root / new_path)
         atomic_write(repo.root / new_path, updated)
     written = []
     for rel, new_text in rewritten.items():
@@ -91,15 +91,16 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
         written.append(rel)
     repo.invalidate()
     sha = None
+    paths = [record.path, new_path, *written]
     if commit and tracked:
-        paths = [new_path, *written]
-        gitops.git(repo.root, "add", "--", *paths)
         text = message(f"{record_id}: renumbered → {target}",
                        {"Svc-Record": target, "Svc-Action": "renumber", "Svc-From": record_id, "Svc-To": target},
                        f"The number {record_id} was taken on another branch; it stays on the record as an alias."
                        + (f"\nReferences updated in: {', '.join(written)}" if written else ""))
-        gitops.git(repo.root, "commit", "--quiet", "-m", text, "--", record.path, *paths)
-        sha = gitops.git(repo.root, "rev-parse", "HEAD").strip()
+        txn = transaction.current()
+        sha = txn.commit(paths, text) if txn is not None else gitops.commit(repo.root, paths, text)
+    elif tracked:  # --no-commit: the rename is staged, as `git mv` would leave it
+        gitops.git(repo.root, "add", "-A", "--", record.path, new_path)
     return Renumbered(record_id, target, new_path, tuple(written), sha)
 
 
@@ -120,6 +121,6 @@ def _typed(repo: Repository, texts: dict[str, str]) -> tuple[list[Record], list[
 
 
 def _refs_to(record: object, kind: str, record_id: str) -> bool:
-    data = getattr(record, "data")
+    data = record.data
     return any(f.type == "ref" and f.ref == kind and data.get(f.name) == record_id
-               for f in KINDS[getattr(record, "kind")].fields)
+               for f in KINDS[record.kind].fields)

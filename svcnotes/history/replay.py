@@ -29,6 +29,7 @@ from svcnotes.model.schema import KINDS
 from svcnotes.store import gitops
 from svcnotes.store.init import GITIGNORE
 from svcnotes.store.repository import Repository, Snapshot, read_record
+from svcnotes.store.volumes import VOLUMES_FILE
 from svcnotes.store.writer import atomic_write, render_new
 from svcnotes.workflow.commits import CommitOptions, message
 
@@ -448,6 +449,11 @@ def replay(source: Path, target: Path, limit: int | None = None, tz: str = "+080
         replayer.run(plan)
         end = max((s.at for s in plan.steps), default=plan.start) + timedelta(minutes=1)
         replayer.settle(end)
+        volumes = src.root / VOLUMES_FILE
+        if volumes.is_file():  # the monthly volumes the KPIs divide by, as the department would import them
+            (replayer.target / VOLUMES_FILE).write_bytes(volumes.read_bytes())
+            replayer.commit("main", [VOLUMES_FILE], "volumes: monthly shipments, deliveries and service jobs",
+                            {"Svc-Action": "volumes-import"}, scheduler, end)
         replayer.close()
     finally:
         for key, value in saved.items():

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
 
 MINUTE = timedelta(minutes=1)
 # Complaint fields filled after intake, by the step that fills them (the rest arrive at intake).
-INVESTIGATION = ("cause_class", "cause_analysis", "responsible_dept")
+INVESTIGATION = ("cause_class", "cause_analysis", "responsible_dept", "investigation_started_at", "quality_report_at")
 PROPOSAL = ("cause_class", "cause_analysis", "responsible_dept", "countermeasure", "improvement_tracked",
             "production", "resolution", "amount", "currency")
 RESOLUTION = ("told_at", "told_via", "result", "resolution_letter")
 LATER = frozenset({"id", "status", *PROPOSAL, "proposed_by", "proposed_at", "approvals", "capa", "replied_at",
                    "customer_reply", *RESOLUTION, "closed_at", "customer_accepted", "handovers", "callback_waived",
-                   "on_hold", "reopens"}) - {"currency"}
+                   "on_hold", "reopens", "investigation_started_at", "quality_report_at"}) - {"currency"}
 CALLBACK_SETUP = ("customer", "complaint", "note", "project", "kind", "due", "assigned_to")
 
 

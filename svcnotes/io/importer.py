@@ -5,7 +5,10 @@
     print(result.summary())
 
 Re-running the same import creates nothing: every record keeps the source key of its row under
-`imported[].key`, and rows whose key the repository already holds count as duplicates.
+`imported[].key`, and rows whose key the repository already holds count as duplicates, unless the
+record holding it is on disk but not committed (an import with --no-commit, or one that crashed):
+those are reported as written but not committed, and `resume=True` commits them. The writes and
+the commit are one transaction (store.transaction): a failed import leaves nothing behind.
 Nothing is added to svcnotes.toml: the staff member running the import (`--as`, default the git
 identity) stands in for the first responder when the mapping names none.
 """
@@ -47,6 +50,7 @@ class ImportOptions:
 
     actor: str | None = None
     commit: bool = True
+    resume: bool = False
 
 
 @dataclass
@@ -60,6 +64,9 @@ class ImportResult:
     commit: str | None = None
     report: Path | None = None
     encoding: str | None = None
+    pending: list[str] = field(default_factory=list)  # rows' records on disk but not committed (paths)
+    resumed: int = 0  # of those, committed by this run (--resume)
+    command: str = ""  # how to run this import again with --resume
 
     @property
     def problems(self) -> list[Problem]:
@@ -70,8 +77,15 @@ class ImportResult:
         """Lines accounting for every row: imported, duplicate, rejected; new customers; the commit."""
         counts = self.plan.counts()
         verb = "would import" if self.dry_run else "imported"
+        waiting = len(self.pending)
         lines = [f"{self.plan.source}: {len(self.plan.results)} rows: {counts[IMPORTED]} {verb}, "
-                 f"{counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected"]
+                 f"{counts[DUPLICATE] - waiting} duplicate, {counts[REJECTED]} rejected"
+                 + (f", {waiting} written earlier" if waiting else "")]
+        if waiting and not self.resumed:
+            lines.append(f"{waiting:,} written but not committed: run `{self.command or 'svcnotes import FILE --resume'}` "
+                         "to commit them (or `svcnotes doctor --fix`)")
+        elif self.resumed:
+            lines.append(f"committed {self.resumed:,} record(s) written earlier but not committed")
         new_customers = len(self.plan.customers) if self.dry_run else len(self.customers)
         if new_customers:
             lines.append(f"{'would create' if self.dry_run else 'created'} {new_customers} customer(s)")
@@ -126,6 +140,35 @@ def existing_state(repo: Repository) -> tuple[set[str], dict[str, str]]:
     return keys, customers
 
 
+def _uncommitted(repo: Repository) -> set[str]:
+    """Record files that are untracked or differ from HEAD (one git status, no argument per file)."""
+    from svcnotes.store import gitops
+
+    if not gitops.is_repo(repo.root):
+        return set()
+    out = gitops.git(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", "--", "records", check=False)
+    return {entry[3:] for entry in out.split("\0") if len(entry) > 3}
+
+
+def uncommitted_imports(repo: Repository) -> dict[str, str]:
+    """Source key -> path of imported records that are on disk but not committed (untracked or changed)."""
+    dirty = _uncommitted(repo)
+    if not dirty:
+        return {}
+    return {str(entry["key"]): record.path for record in repo.snapshot().all() if record.path in dirty
+            for entry in record.data.get("imported") or () if isinstance(entry, dict) and entry.get("key")}
+
+
+def with_customers(repo: Repository, paths: list[str]) -> list[str]:
+    """`paths` and the uncommitted customer files their records refer to (written by the same import)."""
+    snap = repo.snapshot()
+    wanted_paths = set(paths)
+    wanted = {str(r.data["customer"]) for r in snap.all() if r.path in wanted_paths and r.data.get("customer")}
+    customers = [c.path for c in snap.records["customer"] if c.id in wanted]
+    loose = _uncommitted(repo).intersection(customers) if customers else set()
+    return [*sorted(loose), *paths]
+
+
 def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
     try:
         return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
@@ -154,6 +197,9 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
     keys, customers = existing_state(repo)
     plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source)
     result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
+    waiting = uncommitted_imports(repo)
+    if waiting:
+        result.pending = [waiting[r.key] for r in plan.results if r.outcome == DUPLICATE and r.key in waiting]
     if report_path is not None:
         report_path.write_text(plan.rejected_csv(), encoding="utf-8-sig", newline="")
         result.report = report_path
@@ -176,13 +222,18 @@ def _apply(repo: Repository, plan: ImportPlan, kind: str, result: ImportResult, 
     else:
         result.created = created
     paths = [r.path for r in (*result.customers, *result.created)]
+    if options.resume and result.pending and options.commit:
+        paths += with_customers(repo, result.pending)
+        result.resumed = len(result.pending)
     if paths:
         counts = plan.counts()
         noun = KINDS[kind].en.lower()
         result.commit = commit_change(
-            repo, paths, f"import {len(created)} {noun}(s) from {plan.source}",
+            repo, paths, f"import {len(created) + result.resumed} {noun}(s) from {plan.source}",
             {"Svc-Action": "import", "Svc-Import-Source": plan.source,
              "Svc-Import-Rows": f"{counts[IMPORTED]} imported, {counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected",
              "Svc-Import-Customers": str(len(result.customers)) if kind != "customer" else ""},
             CommitOptions(commit=options.commit))
+        if result.commit is None:
+            result.resumed = 0
     return result

@@ -105,6 +105,8 @@ class Config:
     target_satisfaction: float = 0.85
     target_rework_rate: float = 0.05
     target_valid_complaint_rate: float = 0.01
+    valid_complaint_base: str = "shipments"
+    quality_report_days: int = 3
     forbidden_phrases: tuple[str, ...] = DEFAULT_FORBIDDEN
     allowed_contexts: tuple[str, ...] = DEFAULT_ALLOWED_CONTEXTS
     rates: dict[str, Decimal] = field(default_factory=dict)
@@ -174,6 +176,9 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("deadlines.max_hold_days", "int", "Longest a hold may pause the clock (days); past it the case counts "
                                              "again, is overdue at its limit and escalated.", "max_hold_days"),
     Option("deadlines.due_soon_days", "int", "A case is 'due soon' this many days before its limit.", "due_soon_days"),
+    Option("deadlines.quality_report_days", "int", "The quality department's report is due this many days (on the "
+                                                   "deadline calendar) after investigation starts (investigation_started_at).",
+           "quality_report_days"),
     Option("calendar.weekend", "weekdays", "ISO weekday numbers of the weekend (6 = Saturday, 7 = Sunday).", "weekend"),
     Option("calendar.holidays", "dates", "Public holidays (not working days)."),
     Option("calendar.extra_working_days", "dates", "Weekend days that are working days (调休)."),
@@ -189,6 +194,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("targets.satisfaction", "ratio", "Target satisfaction rate (share of scores 4-5).", "target_satisfaction"),
     Option("targets.rework_rate", "ratio", "Maximum after-sales rework rate.", "target_rework_rate"),
     Option("targets.valid_complaint_rate", "ratio", "Maximum valid-complaint rate.", "target_valid_complaint_rate"),
+    Option("targets.valid_complaint_base", "base", "What the valid-complaint rate divides by: shipments or deliveries "
+                                                   "of the month, from records/volumes.csv.", "valid_complaint_base"),
     Option("conduct.forbidden_phrases", "strings", "Phrases never to be written to customers (服务禁用语).",
            "forbidden_phrases"),
     Option("conduct.allowed_contexts", "strings", "Safe phrases that contain a forbidden one and pass "
@@ -369,6 +376,7 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
         "prefix": isinstance(raw, str) and re.fullmatch(r"[A-Z]{1,4}", raw or "") is not None,
         "strings": isinstance(raw, list) and all(isinstance(x, str) and x for x in raw),
         "weekdays": isinstance(raw, list) and all(isinstance(x, int) and 1 <= x <= 7 for x in raw),
+        "base": raw in ("shipments", "deliveries"),
     }[kind]
     if ok:
         return raw
@@ -377,6 +385,7 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
         "currency": "write an ISO 4217 code such as CNY or USD", "ratio": "write a number from 0 to 1, e.g. 0.85",
         "locale": "use zh-CN or en", "prefix": "use 1-4 capital letters, e.g. C", "strings": "write a list of text",
         "weekdays": "write ISO weekday numbers, e.g. [6, 7]", "str": "write non-empty text",
+        "base": "use shipments or deliveries",
     }
     r.bad(key, f"{raw!r} is not a valid value", hints[kind])
     return None
@@ -485,7 +494,7 @@ _TYPE_LABELS = {
     "currency": "ISO 4217 code", "staff": "array of tables", "levels": "array of tables", "bool": "bool",
     "rates": "table `CODE = rate`", "int": "whole number >= 0", "deadlines": "table per severity",
     "weekdays": "list of ISO weekdays", "dates": "list of dates", "month": "1-12", "ratio": "number 0-1",
-    "strings": "list of text",
+    "strings": "list of text", "base": "`shipments` or `deliveries`",
 }
 
 

@@ -7,7 +7,8 @@ immune to YAML 1.1 surprises: `no` stays the text "no" in a text field, `0123` s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,6 +63,10 @@ class CoercionError(ValueError):
         self.code = code
 
 
+MAX_DIGITS = 15  # whole digits of a number: a sane quantity or amount, exact in any spreadsheet
+MAX_DECIMAL_PLACES = 12  # a non-zero number smaller than 1e-12 is a typo, not an amount
+
+
 def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
     """Turn one raw string into the typed value `f` declares, or raise CoercionError."""
     t = f.type
@@ -71,6 +76,9 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
     if t == "int":
         if not _INT.match(text):
             raise CoercionError(f"'{raw}' is not a whole number", "write digits only, e.g. 120")
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            raise CoercionError(f"a whole number of {len(text.lstrip('+-')):,} digits is outside the range svcnotes "
+                                f"accepts", f"use at most {MAX_DIGITS} digits", "E107")
         if len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0"):
             raise CoercionError(
                 f"'{raw}' has a leading zero, which YAML 1.1 reads as octal",
@@ -86,6 +94,10 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
             value = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - regex guards this
             raise CoercionError(f"'{raw}' is not a number") from exc
+        if not value.is_finite() or (value and not -MAX_DECIMAL_PLACES <= value.adjusted() < MAX_DIGITS):
+            shown = raw if len(raw) <= 40 else raw[:20] + "..."
+            raise CoercionError(f"'{shown}' is outside the range svcnotes accepts",
+                                f"write a plain number below 1e{MAX_DIGITS}, e.g. 12000 or 350.50", "E107")
     elif t == "date":
         value = parse_date(text)
     elif t == "datetime":

@@ -192,6 +192,8 @@ COMPLAINT = Kind(
         F("request_note", "str", "要求说明", "Request note", "E.g. 客户加工中未确定 when the returned quantity is not yet known."),
         F("category", "enum", "类别", "Category", "Configurable list (complaints.categories).", required=True, choices_from="categories"),
         F("severity", "enum", "严重度", "Severity", "major and critical go to the general manager at once.", required=True, choices=SEVERITIES, example="normal"),
+        F("investigation_started_at", "date", "调查开始日期", "Investigation started", "Set by `investigate`; the quality report is due 3 days later (deadlines.quality_report_days)."),
+        F("quality_report_at", "date", "质量报告日期", "Quality report on", "When the quality department delivered its investigation report."),
         F("cause_class", "enum", "原因类别", "Cause class", "quality = 质量异常, non_quality = 非质量异常.", choices=CAUSE_CLASSES, required_in=from_status("proposed")),
         F("cause_analysis", "text", "原因分析", "Cause analysis", required_in=from_status("proposed")),
         F("responsible_dept", "enum", "责任归属", "Responsible department", choices_from="departments", required_in=from_status("proposed")),

@@ -57,8 +57,25 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Count:
+    """One side of a rate: what is counted and how many (None: not recorded for the period)."""
+
+    label: Text
+    value: int | None
+
+    def text(self, locale: str) -> str:
+        """'有效客诉 3', or '出货批次 未录入' / 'shipments not recorded'."""
+        if self.value is None:
+            return Text(f"{self.label.zh} 未录入", f"{self.label.en} not recorded")(locale)
+        return f"{self.label(locale)} {self.value:,}"
+
+
+@dataclass(frozen=True)
 class Figure:
-    """A summary figure. unit: count|ratio|days|money|date. better: 'higher', 'lower' or ''."""
+    """A summary figure. unit: count|ratio|days|money|date. better: 'higher', 'lower' or ''.
+
+    A rate (a KPI) also carries its period, numerator and denominator, and, when its value cannot
+    be computed because a denominator was never recorded, `missing` says what to enter."""
 
     key: str
     label: Text
@@ -67,6 +84,10 @@ class Figure:
     target: float | None = None
     better: str = ""
     basis: str = ""  # how it was computed, e.g. "3/4"
+    period: str = ""
+    numerator: Count | None = None
+    denominator: Count | None = None
+    missing: Text | None = None
 
     @property
     def met(self) -> bool | None:
@@ -117,6 +138,21 @@ class Report:
     def value(self, key: str) -> Any:
         """The value of figure `key`."""
         return self.figure(key).value
+
+
+def rate(key: str, label: Text, numerator: Count, denominator: Count, period: Period | None,
+         target: float | None = None, better: str = "", missing: Text | None = None) -> Figure:
+    """A rate figure: numerator / denominator (None when either is unknown or nothing was counted)."""
+    num, den = numerator.value, denominator.value
+    value = num / den if num is not None and den else None
+    basis = f"{'—' if num is None else num}/{'—' if den is None else den}"
+    return Figure(key, label, value, "ratio", target, better, basis, period.label if period else "", numerator,
+                  denominator, missing if den is None else None)
+
+
+def enter_hint(what: Text, period: Period) -> Text:
+    """'n/a — enter shipments for 2026-10' (无法计算 — 请录入 2026-10 的出货批次)."""
+    return Text(f"无法计算 — 请录入 {period.label} 的{what.zh}", f"n/a — enter {what.en} for {period.label}")
 
 
 def day_of(value: Any) -> date | None:

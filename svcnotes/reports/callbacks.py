@@ -7,7 +7,7 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
-from svcnotes.reports.base import Column, Figure, Report, Series, Text, customer_name, day_of, ratio
+from svcnotes.reports.base import Column, Count, Figure, Report, Series, Text, customer_name, day_of, rate, ratio
 from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
@@ -74,10 +74,10 @@ def callback_compliance(snapshot: Snapshot, config: Config, period: Period, toda
         Figure("unreachable", Text("联系不上", "Unreachable"), count["unreachable"]),
         Figure("missed", Text("未回访", "Missed"), count["missed"]),
         Figure("pending", Text("待回访", "Pending"), count["pending"]),
-        Figure("completion_rate", Text("回访完成率", "Completion rate"), ratio(done, len(rows)), "ratio",
-               config.target_callback_completion, "higher", f"{done}/{len(rows)}"),
-        Figure("satisfaction_rate", Text("满意度", "Satisfaction rate"), ratio(happy, scored), "ratio",
-               config.target_satisfaction, "higher", f"{happy}/{scored}"),
+        rate("completion_rate", Text("回访完成率", "Completion rate"), Count(Text("已回访", "done"), done),
+             Count(Text("应回访", "callbacks due"), len(rows)), period, config.target_callback_completion, "higher"),
+        rate("satisfaction_rate", Text("满意度", "Satisfaction rate"), Count(Text("评分4-5分", "scores 4-5"), happy),
+             Count(Text("已评分回访", "scored callbacks"), scored), period, config.target_satisfaction, "higher"),
         Figure("average_score", Text("平均满意度评分", "Average score"), average, "score"),
     )
     return Report("callbacks", Text("回访执行及满意度统计", "Callback compliance"), today, period, COMPLIANCE_COLUMNS,

@@ -9,6 +9,8 @@ large build. `ReportIndex.of(snapshot)` reads the snapshot once into:
   by the month and week of `closed_at`;
 - callbacks due (cancelled excluded) by due month and week, done callbacks by `done_at`;
 - service notes by the month and week of `at`;
+- complaints by the day their investigation started (quality reports);
+- the recorded monthly volumes (records/volumes.csv), traced as `("volumes", "2026-10")`;
 - every CAPA item in complaint-number order;
 - the complaints open at any day (for the weekly report's open-complaints section);
 - memoised results that several reports share (deadlines per today, a month's KPIs, ...).
@@ -39,6 +41,7 @@ from svcnotes.model.record import Record
 from svcnotes.reports.base import ENDED, day_of, registered_on
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
+from svcnotes.store.volumes import BASES, VOLUMES_FILE, Volumes
 from svcnotes.workflow.deadlines import Deadline, complaint_deadline
 
 T = TypeVar("T")
@@ -235,6 +238,25 @@ class ReportIndex(_Tracer):
                       if r.status in ENDED and (d := day_of(r.get("closed_at"))) is not None), name="ended", tracer=self)
 
     @cached_property
+    def investigations(self) -> Dated:
+        """Complaints by `investigation_started_at` (their quality reports fall due from it), in number order."""
+        return Dated(((d, r) for r in self._complaints if (d := day_of(r.get("investigation_started_at"))) is not None),
+                     name="investigations", tracer=self)
+
+    def _volume_records(self, label: str) -> tuple[Record, ...]:
+        snapshot = self._snapshot()
+        entry = getattr(snapshot, "volumes", Volumes()).entry(label) if snapshot is not None else None
+        if entry is None:
+            return ()
+        return (Record("volume", label, VOLUMES_FILE, {b: entry.get(b) for b in BASES}),)
+
+    def volume(self, period: Period, base: str) -> int | None:
+        """The recorded `base` (shipments, deliveries, service_jobs) of a month; None when not recorded."""
+        self._note(("volumes", period.label))
+        found = self._volume_records(period.label) if period.kind == "month" else ()
+        return found[0].data.get(base) if found else None
+
+    @cached_property
     def callbacks_due(self) -> Dated:
         """Callbacks not cancelled, by due date, ordered by (due, number)."""
         return Dated(((d, r) for r in self._kind("callback")
@@ -297,9 +319,11 @@ class ReportIndex(_Tracer):
                 return self._open_complaints
             if name == "capa":  # the complaints that have CAPA items: the items come from them alone
                 return self._with_capa
+            if name == "volumes":
+                return self._volume_records(entry[1])
             if name == "open_at":
                 return self.open_at.at(date.fromisoformat(entry[1]))
-            if name in ("registered", "ended", "callbacks_due", "callbacks_done", "notes"):
+            if name in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "investigations"):
                 dated: Dated = getattr(self, name)
                 kind, start, end = entry[1], date.fromisoformat(entry[2]), date.fromisoformat(entry[3])
                 whole = Period.containing(kind, start) if kind in ("month", "week") else None

@@ -66,16 +66,27 @@ def cells(report: Report, locale: str) -> list[list[str]]:
 
 
 def figure_line(fig: Figure, locale: str) -> str:
-    """'回访完成率: 75.0% (3/4; 目标 >= 100.0%, 未达标)'."""
-    value = text_of(fig.value, locale, fig.unit) or "—"
-    extra = [fig.basis] if fig.basis else []
+    """'回访完成率 2026-10: 75.0% (已回访 3 / 应回访 4; 目标 >= 100.0%, 未达标)'.
+
+    A rate names its period, numerator and denominator; one that cannot be computed says what to
+    enter instead of a value ('有效客诉率 2026-10: 无法计算 — 请录入 2026-10 的出货批次 (...)')."""
+    value = text_of(fig.value, locale, fig.unit) or (fig.missing(locale) if fig.missing else "—")
+    if fig.numerator is not None and fig.denominator is not None:
+        extra = [f"{fig.numerator.text(locale)} / {fig.denominator.text(locale)}"]
+    else:
+        extra = [fig.basis] if fig.basis else []
     if fig.target is not None:
         sign = ">=" if fig.better == "higher" else "<="
         target = percent(fig.target) if fig.unit == "ratio" else text_of(fig.target, locale)
         extra.append(Text(f"目标 {sign} {target}", f"target {sign} {target}")(locale))
         if fig.met is not None:
             extra.append(Text("达标", "met")(locale) if fig.met else Text("未达标", "not met")(locale))
-    return f"{fig.label(locale)}: {value}" + (f" ({'; '.join(extra)})" if extra else "")
+    label = fig.label(locale) + (f" {fig.period}" if fig.period else "")
+    return f"{label}: {value}" + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _count_data(count: Any, locale: str) -> dict[str, Any] | None:
+    return None if count is None else {"label": count.label(locale), "value": count.value}
 
 
 def heading(report: Report, locale: str) -> str:
@@ -145,7 +156,11 @@ def as_data(report: Report, locale: str) -> dict[str, Any]:
         "columns": [{"key": c.key, "header": c.header(locale), "type": c.type} for c in report.columns],
         "rows": [{c.key: data_of(row.get(c.key), locale) for c in report.columns} for row in report.rows],
         "figures": [{"key": f.key, "label": f.label(locale), "value": data_of(f.value, locale), "unit": f.unit,
-                     "target": f.target, "met": f.met, "basis": f.basis} for f in report.figures],
+                     "target": f.target, "met": f.met, "basis": f.basis,
+                     **({"period": f.period, "numerator": _count_data(f.numerator, locale),
+                         "denominator": _count_data(f.denominator, locale),
+                         "missing": f.missing(locale) if f.missing else None} if f.numerator is not None else {})}
+                    for f in report.figures],
         "series": [_series_data(s, locale) for s in report.series],
     }
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from itertools import chain
 from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.schema import NOTE_KINDS
-from svcnotes.reports.base import (Column, Figure, Report, Series, Text, customer_name, day_of, established, ratio,
-                                   registered_on, value_label)
+from svcnotes.reports.base import (Column, Count, Figure, Report, Series, Text, customer_name, day_of, enter_hint,
+                                   established, rate, registered_on, value_label)
 from svcnotes.reports.callbacks import due_in, satisfaction
-from svcnotes.reports.complaints import ended_closure
+from svcnotes.reports.complaints import closure_rates, ended_closure, quality_rate, quality_reports
 from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
+from svcnotes.store.volumes import BASE_LABELS
 
 WEEKLY_COLUMNS = (
     Column("section", "项目", "Section", "label"),
@@ -89,58 +91,95 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
 
 KPI_COLUMNS = (
     Column("kpi", "指标", "Indicator", "label"),
+    Column("period", "统计期间", "Period"),
     Column("value", "实际", "Actual", "ratio"),
     Column("target", "目标", "Target", "ratio"),
     Column("better", "方向", "Direction"),
     Column("met", "达标", "Met", "bool"),
-    Column("basis", "计算依据", "Basis"),
+    Column("numerator", "分子", "Numerator"),
+    Column("denominator", "分母", "Denominator"),
+    Column("note", "说明", "Note"),
 )
+
+REWORK = Text("返工处理客诉", "rework jobs")
+SERVICE_JOBS = Text("服务次数", "service jobs")
+ON_SITE_JOBS = Text("服务次数（现场服务记录）", "service jobs (on-site notes)")
+VALID = Text("有效客诉", "established complaints")
+
+
+def service_jobs(snapshot: Snapshot, period: Period) -> Count:
+    """Service jobs of a month: the volume table's `service_jobs` when recorded, else the on-site
+    service notes of the month (when there are any), else not recorded."""
+    index = ReportIndex.of(snapshot)
+    recorded = index.volume(period, "service_jobs")
+    if recorded is not None:
+        return Count(SERVICE_JOBS, recorded)
+    on_site = sum(1 for n in index.notes.within(period) if n.get("kind") == "on_site")
+    return Count(ON_SITE_JOBS, on_site) if on_site else Count(SERVICE_JOBS, None)
 
 
 def kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> list[Figure]:
-    """The department's KPIs for one month against their targets.
+    """The department's KPIs for one month against their targets; each names its numerator and denominator.
 
-    - on-time closure: ended in the month within the limit / ended in the month (target 100 %:
-      the 20-day limit is a hard limit);
+    - closure within the target: ended in the month on or before the target date (15 days) /
+      ended in the month (target 100 %);
+    - closure within the limit: the same against the limit (20 days; a hard limit, target 100 %);
+    - quality reports on time: delivered within deadlines.quality_report_days of the investigation
+      start / reports due by today, of the investigations started in the month (target 100 %);
     - callback completion: done / due in the month (cancelled excluded);
     - satisfaction: scores >= 4 / scored callbacks due in the month;
-    - rework rate: resolution `rework` / established complaints registered in the month that
-      have a resolution;
-    - valid-complaint rate: established / all complaints registered in the month. The procedure's
-      basis is complaints per shipment, which svcnotes does not record, so the rate here is the
-      share of complaints that were established; compare it with the target with that in mind.
+    - rework rate: established complaints registered in the month and resolved by `rework` /
+      service jobs of the month (volume table, else on-site service notes);
+    - valid-complaint rate: established complaints registered in the month / the month's
+      shipments (or deliveries: targets.valid_complaint_base) from the volume table.
+    Without a recorded denominator the value is None and `missing` says what to enter.
     """
     return list(ReportIndex.of(snapshot).memo("kpis", config, period, today, lambda: _kpis(snapshot, config, period, today)))
 
 
 def _kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> tuple[Figure, ...]:
-    n_ended, on_time, _ = ended_closure(snapshot, config, period, today)
+    index = ReportIndex.of(snapshot)
+    n_ended, on_time, _, on_target = ended_closure(snapshot, config, period, today)
     callbacks = due_in(snapshot, period)
     done = sum(1 for r in callbacks if r.status == "done")
     happy, scored, _ = satisfaction(callbacks)
-    month = ReportIndex.of(snapshot).registered.within(period)
-    valid = [r for r in month if established(r)]
-    resolved = [r for r in valid if r.get("resolution")]
-    rework = sum(1 for r in resolved if r.get("resolution") == "rework")
+    valid = [r for r in index.registered.within(period) if established(r)]
+    rework = sum(1 for r in valid if r.get("resolution") == "rework")
+    jobs = service_jobs(snapshot, period)
+    base = config.valid_complaint_base
+    base_label = Text(*BASE_LABELS[base])
+    target_rate, limit_rate = closure_rates(n_ended, on_time, on_target, period)
     return (
-        Figure("on_time_closure", Text("结案及时率", "On-time closure"), ratio(on_time, n_ended), "ratio", 1.0, "higher",
-               f"{on_time}/{n_ended}"),
-        Figure("callback_completion", Text("回访完成率", "Callback completion"), ratio(done, len(callbacks)), "ratio",
-               config.target_callback_completion, "higher", f"{done}/{len(callbacks)}"),
-        Figure("satisfaction", Text("客户满意度", "Satisfaction"), ratio(happy, scored), "ratio",
-               config.target_satisfaction, "higher", f"{happy}/{scored}"),
-        Figure("rework_rate", Text("售后返工率", "Rework rate"), ratio(rework, len(resolved)), "ratio",
-               config.target_rework_rate, "lower", f"{rework}/{len(resolved)}"),
-        Figure("valid_complaint_rate", Text("有效客诉率", "Valid-complaint rate"), ratio(len(valid), len(month)), "ratio",
-               config.target_valid_complaint_rate, "lower", f"{len(valid)}/{len(month)}"),
+        replace(target_rate, key="on_target_closure"),
+        replace(limit_rate, key="on_time_closure"),
+        replace(quality_rate(quality_reports(snapshot, config, period, today), period), key="quality_report_on_time"),
+        rate("callback_completion", Text("回访完成率", "Callback completion"), Count(Text("已回访", "done"), done),
+             Count(Text("应回访", "callbacks due"), len(callbacks)), period, config.target_callback_completion, "higher"),
+        rate("satisfaction", Text("客户满意度", "Satisfaction"), Count(Text("评分4-5分", "scores 4-5"), happy),
+             Count(Text("已评分回访", "scored callbacks"), scored), period, config.target_satisfaction, "higher"),
+        rate("rework_rate", Text("售后返工率", "Rework rate"), Count(REWORK, rework), jobs, period,
+             config.target_rework_rate, "lower", enter_hint(SERVICE_JOBS, period)),
+        rate("valid_complaint_rate", Text("有效客诉率", "Valid-complaint rate"), Count(VALID, len(valid)),
+             Count(base_label, index.volume(period, base)), period, config.target_valid_complaint_rate, "lower",
+             enter_hint(base_label, period)),
     )
+
+
+def kpi_row(f: Figure) -> dict[str, Any]:
+    """One KPI as a supervision-report row: period, value, target, numerator, denominator, note."""
+    return {"kpi": f.label, "key": f.key, "period": f.period, "value": f.value, "target": f.target,
+            "better": ">=" if f.better == "higher" else "<=", "met": f.met, "basis": f.basis,
+            "numerator": _side(f.numerator), "denominator": _side(f.denominator), "note": f.missing or ""}
+
+
+def _side(count: Count | None) -> Text | str:
+    return Text(count.text("zh"), count.text("en")) if count is not None else ""
 
 
 def supervision(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
     """服务监督报告 for one month: each KPI, its target and whether it was met, with 12-month trends."""
     figures = kpis(snapshot, config, period, today)
-    rows = tuple({"kpi": f.label, "key": f.key, "value": f.value, "target": f.target,
-                  "better": ">=" if f.better == "higher" else "<=", "met": f.met, "basis": f.basis} for f in figures)
+    rows = tuple(kpi_row(f) for f in figures)
     months = period.trailing(12)
     history = [kpis(snapshot, config, m, today) for m in months]
     series = tuple(Series(f"trend_{f.key}", f.label, "line", tuple(m.label for m in months),

@@ -21,7 +21,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -204,20 +204,30 @@ def _author_namer(config: Any) -> Callable[[str, str], str]:
 
 
 def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
-    """Step 1: read every record once (redacted when asked), with problems; timelines are read lazily."""
-    from svcnotes.site.redact import redact_record
+    """Step 1: read every record once (redacted when asked), with problems; timelines are read lazily.
+
+    Redacted: one Redactor made from every record's declared personal values masks the records,
+    the problems shown on pages and the history, so nothing built from them can leak those values."""
+    from svcnotes.site.redact import Redactor
     from svcnotes.site.timeline import Timelines
 
     snapshot = repo.snapshot()
     config = repo.config
     locale = normalise_locale(options.locale or config.locale)
     records: dict[str, list[Record]] = {k: list(v) for k, v in snapshot.records.items()}
+    problems = list(snapshot.problems)
+    redactor = None
     if options.redact:
-        records = {k: [redact_record(r) for r in v] for k, v in records.items()}
-    site = Site(records, config, locale, options.today, problems=_problems_by_path(snapshot.problems),
-                snapshot=None if options.redact else snapshot)
+        redactor = Redactor.of(snapshot.all())
+        records = {k: [redactor.record(r) for r in v] for k, v in records.items()}
+        problems = [replace(p, message=redactor.text(p.message), hint=redactor.text(p.hint)) for p in problems]
+    site = Site(records, config, locale, options.today, problems=_problems_by_path(problems),
+                snapshot=None if options.redact else snapshot, redactor=redactor)
+    if options.redact:
+        site.snapshot.volumes = snapshot.volumes  # the KPIs' denominators hold no personal data
     if options.history:
-        site.timeline = Timelines(Path(repo.root), config, locale, _author_namer(config), options.redact)
+        site.timeline = Timelines(Path(repo.root), config, locale, _author_namer(config), options.redact,
+                                  redactor.text if redactor is not None else None)
         site.timeline.names = site.names
     return site, sum(len(v) for v in records.values())
 
@@ -427,7 +437,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
         env = make_env(dirs, cache / "templates")
         config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
         salt = "|".join([BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _fingerprint(dirs), _hash(config_bytes), site.locale,
-                         str(options.redact), str(options.live_reload), options.today.isoformat(), str(options.history)])
+                         site.redactor.digest if site.redactor is not None else "", str(options.live_reload), options.today.isoformat(), str(options.history)])
         manifest = _Manifest(cache / f"site-{key}.json")
         versions = _history_versions(repo, site, manifest, options.history)
         planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
@@ -508,7 +518,7 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
         if isinstance(made, Page):
             ctx = base_context(locale=job.site.locale, url=made.url, title=made.title, section=made.section,
                                site_title=job.org, generated=job.options.today.isoformat(), breadcrumbs=made.breadcrumbs,
-                               live_reload=job.options.live_reload, **made.context)
+                               live_reload=job.options.live_reload, redacted=job.options.redact, **made.context)
             data = scrub(job.env.get_template(made.template).render(ctx)).encode("utf-8")
             rendered = 1
         else:

@@ -57,15 +57,9 @@ def dashboard_page(s: Site) -> Page:
         {"label": t("dash.callbacks_week"), "value": len(cb_due), "tone": "warn" if cb_due else "ok",
          "href": "callbacks/index.html#callbacks.queue=week"},
     ]
-    period = t("dash.period", period=f"{today.year}-{today.month:02d}")
     report = f"reports/supervision-{today.year}-{today.month:02d}.html" if _has_supervision(s) else None
     for f in supervision.figures:  # KPIs of this month, from the reports package (one source of truth)
-        sign = "≥" if f.better == "higher" else "≤"
-        met = f.met
-        note = t("dash.target", value=f"{sign} {fmt_percent(f.target)}") if f.target is not None else ""
-        cards.append({"label": f.label(s.locale), "value": _pct(f.value), "note": note + (f" · {f.basis}" if f.basis else ""),
-                      "period": period, "href": report,
-                      "tone": None if met is None else ("ok" if met else "bad")})
+        cards.append({**kpi_card(s, f), "href": report})
     labels = [f"{y % 100:02d}-{m:02d}" for y, m in months]
     per_month = {"quality": [0] * 12, "non_quality": [0] * 12, "": [0] * 12}
     index = {ym: i for i, ym in enumerate(months)}
@@ -100,6 +94,25 @@ def _has_supervision(s: Site) -> bool:
 
     registry = _registry() or {}
     return "supervision" in registry and (s.today.year, s.today.month) in periods(s)[0]
+
+
+def kpi_card(s: Site, f: Any) -> dict[str, Any]:
+    """One KPI as a dashboard card: its value (or n/a), and a note naming its period, numerator,
+    denominator and target, and what to enter when a denominator was never recorded."""
+    loc = s.locale
+    parts = [f.period] if f.period else []
+    if f.numerator is not None and f.denominator is not None:
+        parts.append(f"{f.numerator.text(loc)} / {f.denominator.text(loc)}")
+    elif f.basis:
+        parts.append(f.basis)
+    if f.target is not None:
+        parts.append(s.t("dash.target", value=f"{'≥' if f.better == 'higher' else '≤'} {fmt_percent(f.target)}"))
+    if f.missing is not None:
+        parts.append(f.missing(loc))
+    value = s.t("kpi.na") if f.value is None and f.missing is not None else _pct(f.value)
+    met = f.met
+    return {"label": f.label(loc), "value": value, "note": " · ".join(parts),
+            "tone": ("warn" if f.missing is not None else None) if met is None else ("ok" if met else "bad")}
 
 
 def _supervision(s: Site) -> Any:

@@ -107,6 +107,7 @@ class Site:
     body_html: Callable[[Record], str] = lambda r: ""
     timeline: Callable[[Record], list[dict[str, Any]]] = lambda r: []
     snapshot: Any = None
+    redactor: Any = None  # a redacted build's svcnotes.site.redact.Redactor (None: not redacted)
 
     def __post_init__(self) -> None:
         self.locale = normalise_locale(self.locale)
@@ -461,8 +462,14 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
 def complaint_page(s: Site, r: Record) -> Page:
     """A complaint laid out like the 客户抱怨处理表, with deadline, callbacks, notes, reopen chain."""
     d = s.deadlines[r.id]
-    state = ("closed" if r.status in FINISHED else "overdue" if d.overdue else "due_soon" if d.due_soon else "on_time")
+    state = ("closed" if r.status in FINISHED else "overdue" if d.overdue else "due_soon" if d.due_soon
+             else "past_target" if d.target is not None and s.today > d.target else "on_time")
     deadline = {"state": state, "target": s.fmt.scalar(d.target), "limit": s.fmt.scalar(d.limit), "days_open": d.days_open}
+    from svcnotes.reports.quality import quality_report_due, quality_report_state
+
+    due = quality_report_due(r, s.config)
+    if due is not None:
+        deadline.update(quality_due=s.fmt.scalar(due), quality_state=quality_report_state(r, s.config, s.today))
     chain = list(s.related("complaint.reopens", r.id))
     if r.get("reopens") in s.by_id:
         chain.insert(0, s.by_id[r.get("reopens")])

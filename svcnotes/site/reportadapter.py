@@ -73,10 +73,11 @@ def configured(s: Site) -> dict[str, tuple[str, str]]:
     return cached
 
 
-def _figure_text(f: Any) -> str:
+def _figure_text(f: Any, locale: str = "zh-CN") -> str:
     v = f.value
     if v is None:
-        return "—"
+        missing = getattr(f, "missing", None)
+        return _text(missing, locale) if missing is not None else "—"
     if f.unit == "ratio":
         return fmt_percent(v)
     if isinstance(v, dict):
@@ -101,14 +102,18 @@ def report_context(s: Site, report: Any, tid: str) -> dict[str, Any]:
     if report.figures:
         fcols = [column("label", s.t("report.figure")), column("value", s.t("report.value"), type="num"),
                  column("target", s.t("report.target"), type="num"), column("basis", s.t("report.basis"))]
+        if any(getattr(f, "period", "") for f in report.figures):
+            fcols.insert(1, column("period", s.t("report.period_col")))
         frows = []
         for f in report.figures:
+            numerator, denominator = getattr(f, "numerator", None), getattr(f, "denominator", None)
+            basis = f"{numerator.text(loc)} / {denominator.text(loc)}" if numerator and denominator else f.basis
             target = "" if f.target is None else (("≥ " if f.better == "higher" else "≤ ") +
                                                   (fmt_percent(f.target) if f.unit == "ratio" else fmt_number(f.target)))
             met = f.met
-            frows.append(row({"label": cell(_text(f.label, loc)),
-                              "value": cell(_figure_text(f), badge=None if met is None else ("on_time" if met else "overdue")),
-                              "target": cell(target), "basis": cell(f.basis)}))
+            frows.append(row({"label": cell(_text(f.label, loc)), "period": cell(getattr(f, "period", "")),
+                              "value": cell(_figure_text(f, loc), badge=None if met is None else ("on_time" if met else "overdue")),
+                              "target": cell(target), "basis": cell(basis)}))
         tables.insert(0, {"id": f"{tid}-summary", "title": s.t("report.summary"), "columns": fcols, "rows": frows})
     charts = [c for c in (chart(s, x) for x in report.series) if c]
     period = period_text(s, report.period) if report.period else ""
@@ -143,7 +148,8 @@ def chart(s: Site, series: Any) -> dict[str, Any] | None:
 
 def _series_name(s: Site, key: str) -> str:
     labels = {"on_time_closure": "kpi.on_time", "callback_completion": "kpi.callbacks", "satisfaction": "kpi.satisfaction",
-              "rework_rate": "kpi.rework", "valid_complaint_rate": "kpi.valid"}
+              "rework_rate": "kpi.rework", "valid_complaint_rate": "kpi.valid", "on_target_closure": "kpi.on_target",
+              "quality_report_on_time": "kpi.quality_report"}
     if key in labels:
         return s.t(labels[key])
     return code_label(s.locale, key, configured(s)) or key

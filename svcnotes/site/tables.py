@@ -15,20 +15,23 @@ from markupsafe import Markup
 EMPTY: dict[str, Any] = {"text": ""}
 
 
-try:  # markupsafe's own C escaper for plain text (what markupsafe.escape calls inside)
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # pragma: no cover - markupsafe without its C extension
-    from markupsafe._native import _escape_inner  # type: ignore[no-redef]
+def _escape_text(text: str) -> str:
+    # markupsafe.escape's entities, on public str methods only (markupsafe's internals change between
+    # releases); most cells hold no special character and return after five `in` scans.
+    if "&" in text or "<" in text or ">" in text or "'" in text or '"' in text:
+        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    return text
 
 
 def esc(value: Any) -> str:
     """HTML-escape like markupsafe.escape (same entities), without building Markup objects: the
     hot loops of a build escape millions of short strings. Markup (anything with __html__) passes."""
     if value.__class__ is str:
-        return _escape_inner(value)  # type: ignore[no-any-return]
+        return _escape_text(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
-    return _escape_inner(str(value))  # type: ignore[no-any-return]
+    return _escape_text(str(value))
 
 
 def cell_html(c: Mapping[str, Any], root: str) -> str:

@@ -75,13 +75,17 @@ def _is_personal(kind: str, dotted: str) -> bool:
 
 
 def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Callable[[str, str], str] | None = None,
-                  redact: bool = False, fmt: Formatter | None = None) -> list[Entry]:
-    """History events (oldest first) as timeline entries for the page, newest first.
+                  redact: bool = False, mask: Callable[[str], str] | None = None,
+                  fmt: Formatter | None = None) -> list[Entry]:
+    """History events (oldest first) as timeline entries for the page, newest first, changed values
+    written with labels and names (`fmt`), never as codes, field paths or data dumps.
 
-    With `redact`, personal fields' values are masked and names, phones and e-mails in commit
-    messages are masked like the rest of a redacted site."""
+    With `redact`, personal fields' values are masked, and `mask` (the build's Redactor.text: every
+    declared name and contact, phones and e-mails; by default phones and e-mails only) is applied to
+    every changed value and commit message, like the rest of a redacted site."""
     from svcnotes.site.redact import mask_text
 
+    conceal = mask or mask_text
     fmt = fmt or Formatter(locale)
 
     def show(dotted: str, value: Any) -> str:
@@ -104,18 +108,19 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
             old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.field, ch.old)
             new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.field, ch.new)
             if redact:
-                old, new = mask_text(str(old)), mask_text(str(new))
+                old, new = conceal(str(old)), conceal(str(new))
             changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
         name = author_name(ev.author, ev.email) if author_name else ev.author
         entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
-                        "message": mask_text(ev.subject) if redact else ev.subject,
+                        "message": conceal(ev.subject) if redact else ev.subject,
                         "commit": ev.sha, "changes": changes, "pr": ev.pr})
     entries.reverse()
     return entries
 
 
 def index_timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
-                    author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
+                    author_name: Callable[[str, str], str] | None = None, redact: bool = False,
+                    mask: Callable[[str], str] | None = None) -> dict[str, list[Entry]]:
     """Timelines from the history package's index (cached under .svcnotes-cache/history, refreshed incrementally)."""
     from svcnotes.history.log import load_index
 
@@ -124,7 +129,8 @@ def index_timelines(root: Path, config: Config, locale: str, records: Iterable[A
     for r in records:
         lineage = index.lineage_for(root, r.id, r.path)
         if lineage is not None:
-            out[r.path] = event_entries(r.kind, index.timeline(lineage), locale, author_name, redact, Formatter(locale, config))
+            out[r.path] = event_entries(r.kind, index.timeline(lineage), locale, author_name, redact, mask,
+                                        Formatter(locale, config))
     return out
 
 
@@ -138,8 +144,9 @@ class Timelines:
     """
 
     def __init__(self, root: Path, config: Config, locale: str, author_name: Callable[[str, str], str] | None = None,
-                 redact: bool = False) -> None:
+                 redact: bool = False, mask: Callable[[str], str] | None = None) -> None:
         self.root, self.config, self.locale, self.author_name, self.redact = Path(root), config, locale, author_name, redact
+        self.mask = mask
         self.names: dict[str, str] = {}  # record id -> display name (customers), set by the build
         self._reader: Any = None
         self._prepared = False
@@ -163,7 +170,7 @@ class Timelines:
 
             paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
             events = record_history(self.root, self.config, record.id, record.path, paths).events
-        return event_entries(record.kind, events, self.locale, self.author_name, self.redact,
+        return event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask,
                              Formatter(self.locale, self.config, names=self.names))
 
 
@@ -193,6 +200,7 @@ def paths_changed_since(root: Path, old: str, new: str) -> set[str] | None:
 
 
 def timelines(root: Path, config: Config, locale: str, records: Iterable[Any],
-              author_name: Callable[[str, str], str] | None = None, redact: bool = False) -> dict[str, list[Entry]]:
+              author_name: Callable[[str, str], str] | None = None, redact: bool = False,
+              mask: Callable[[str], str] | None = None) -> dict[str, list[Entry]]:
     """Per-record timelines (record path -> entries, newest first) from the history store."""
-    return index_timelines(root, config, locale, list(records), author_name, redact)
+    return index_timelines(root, config, locale, list(records), author_name, redact, mask)

@@ -277,6 +277,7 @@ def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cach
 def load_all(repo: Repository, use_cache: bool = True, workers: int | None = None) -> Snapshot:
     """Read every record file once into a Snapshot (problems collected, nothing raised)."""
     from svcnotes.store.repository import Snapshot
+    from svcnotes.store.volumes import load_volumes
 
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
@@ -285,6 +286,7 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
         for _rel, (_record, problems) in loaded:
             snap.problems.extend(problems)
         snap.add_all(record for _rel, (record, _problems) in loaded if record is not None)
+    snap.volumes = load_volumes(repo.root)
     return snap
 
 

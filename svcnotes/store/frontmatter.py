@@ -106,7 +106,7 @@ def _parse_lf(text: str, path: str) -> Parsed | None:
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
     if rest < len(text):
         out.body = text[after:] if not text[rest:after].strip() else text[rest:]
-        out.body_start = out.fm_end + 1 if not text[rest:after].strip() else out.fm_end
+        out.body_start = out.fm_end + 2 if not text[rest:after].strip() else out.fm_end + 1
     _parse_yaml(out, yaml_text, path, try_simple=odd is None)
     return out
 
@@ -128,7 +128,7 @@ def _parse_lines(text: str, path: str) -> Parsed:
         return out
     out.fm_start, out.fm_end = 2, close + 1
     rest = lines[close + 1:]
-    out.body_start = close + 2
+    out.body_start = close + 2 if rest else 0
     if rest and not rest[0].strip():
         rest = rest[1:]  # the conventional blank line after the fence
         out.body_start += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -10,15 +11,23 @@ class GitError(Exception):
     """A git command failed; the message is git's own."""
 
 
-def git(root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-    """Run git in `root` and return stdout (text, UTF-8)."""
+def git(root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None,
+        stdin: Path | None = None) -> str:
+    """Run git in `root` and return stdout (text, UTF-8); `stdin` names a file fed to git's standard input."""
     import os
 
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", env={**os.environ, **(env or {})})
+    from svcnotes.store.lock import held_fds
+
+    try:
+        with open(stdin if stdin is not None else os.devnull, "rb") as feed:
+            proc = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=feed, pass_fds=held_fds(),
+                                  env={**os.environ, **(env or {})})
+    except OSError as exc:  # git missing, or (never, by design) an argument list too long
+        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if check and proc.returncode != 0:
-        raise GitError(proc.stderr.strip() or f"git {' '.join(args)} failed")
-    return proc.stdout
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(err or f"git {' '.join(args[:3])} failed")
+    return proc.stdout.decode("utf-8", "replace")
 
 
 def is_repo(root: Path) -> bool:
@@ -43,11 +52,79 @@ def dirty_paths(root: Path, paths: list[str]) -> list[str]:
     return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
 
-def commit(root: Path, paths: list[str], message: str, env: dict[str, str] | None = None) -> str:
-    """Stage `paths` and commit only them; return the new commit id."""
-    git(root, "add", "--", *paths)
-    git(root, "commit", "--quiet", "-m", message, "--", *paths, env=env)
-    return git(root, "rev-parse", "HEAD").strip()
+def head(root: Path) -> str:
+    """The commit HEAD points at ('' on a branch with no commit yet)."""
+    return git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
+
+
+def write_paths(file: Path, paths: Iterable[str]) -> int:
+    """Write `paths` NUL-separated to `file` (what update-index --stdin -z reads); how many."""
+    count = 0
+    with open(file, "wb") as out:
+        for path in paths:
+            out.write(path.encode("utf-8", "surrogateescape") + b"\0")
+            count += 1
+    return count
+
+
+def stage(root: Path, paths_file: Path, index: Path | None = None) -> None:
+    """Make the index entries of the paths listed in `paths_file` match the working tree (missing
+    files leave the index); never one argument per path. `index` is a private index file."""
+    env = {"GIT_INDEX_FILE": str(index)} if index is not None else None
+    git(root, "update-index", "--add", "--remove", "-z", "--stdin", env=env, stdin=paths_file)
+
+
+def commit(root: Path, paths: list[str] | Path, message: str, env: dict[str, str] | None = None,
+           workdir: Path | None = None, before: Callable[[str, str], None] | None = None) -> str | None:
+    """Commit exactly `paths` (a list, or a file of NUL-separated paths) as they are in the working
+    tree; the new commit id, or None when they match HEAD already.
+
+    The commit is built in a private index (HEAD's tree plus these paths), so other staged changes
+    are neither committed nor touched, and a refused commit (hook, identity, full disk) leaves the
+    real index exactly as it was. The real index learns the committed paths only afterwards
+    (`stage`). `before(parent, tree)` runs just before `git commit` (a journal records it).
+    """
+    import os
+    import shutil
+    import tempfile
+
+    own = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="svcnotes-commit-", dir=git_dir(root))) if workdir is None else workdir
+    try:
+        index = work / "index"
+        paths_file = paths if isinstance(paths, Path) else work / "paths"
+        if not isinstance(paths, Path):
+            write_paths(paths_file, paths)
+        private = {"GIT_INDEX_FILE": str(index)}
+        parent = head(root)
+        if os.path.exists(index):
+            os.unlink(index)
+        git(root, "read-tree", *([parent] if parent else ["--empty"]), env=private)
+        stage(root, paths_file, index)
+        tree = git(root, "write-tree", env=private).strip()
+        if parent and tree == git(root, "rev-parse", f"{parent}^{{tree}}").strip():
+            return None
+        if before is not None:
+            before(parent, tree)
+        message_file = work / "message"
+        message_file.write_text(message, encoding="utf-8")
+        git(root, "commit", "--quiet", "--no-status", "-F", str(message_file), env={**(env or {}), **private})
+        sha = head(root)
+        if own:
+            stage(root, paths_file)
+        return sha
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def git_dir(root: Path) -> Path:
+    """The git directory of the working tree at `root` (.git, or a worktree's own folder)."""
+    dot = root / ".git"
+    if dot.is_dir():
+        return dot
+    out = git(root, "rev-parse", "--absolute-git-dir", check=False).strip()
+    return Path(out) if out else dot
 
 
 def paths_in_history(root: Path, pathspec: str) -> set[str]:

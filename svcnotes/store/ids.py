@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -78,8 +79,12 @@ def mentioned_ids(base: Path, prefix: str) -> list[str]:
     for dirpath, _dirs, files in os.walk(base):
         for name in files:
             if name.endswith(".md"):
-                try:
-                    data = (Path(dirpath) / name).read_bytes()
+                path = os.path.join(dirpath, name)
+                try:  # only regular files: a FIFO named like a record would block the read
+                    if not stat.S_ISREG(os.lstat(path).st_mode):
+                        continue
+                    with open(path, "rb") as handle:
+                        data = handle.read()
                 except OSError:
                     continue
                 if b"aliases" in data:

@@ -49,7 +49,7 @@ extra_working_days = []        # weekend days that are working days (调休)
 id = "{staff_id}"
 name = "{staff_name}"
 department = "service"
-roles = ["rep", "sales_manager"]
+roles = ["rep", "sales_manager", "admin"]  # admin: owns svcnotes.toml and the CI files (CODEOWNERS)
 emails = ["{email}"]
 '''
 
@@ -60,14 +60,15 @@ class AlreadyInitialised(Exception):
     """The folder already has svcnotes.toml."""
 
 
-def init_repository(path: Path, name: str = "客户服务部", locale: str = "zh-CN") -> list[str]:
-    """Create the repository layout in `path` (git init when needed); return what was created."""
+def init_repository(path: Path, name: str = "客户服务部", locale: str = "zh-CN", branch: str = "main") -> list[str]:
+    """Create the repository layout in `path` (git init on `branch` when needed); return what was created."""
     path.mkdir(parents=True, exist_ok=True)
     if (path / CONFIG_FILE).exists():
         raise AlreadyInitialised(f"{path / CONFIG_FILE} already exists")
     created = []
     if not gitops.is_repo(path):
-        gitops.git(path, "init", "--quiet")
+        # git init --initial-branch: never the machine's init.defaultBranch (CI and `register --as-of` read `branch`)
+        gitops.git(path, "init", "--quiet", f"--initial-branch={branch}")
         created.append(".git/")
     person, email = gitops.identity(path)
     staff_id = (email.split("@")[0] if email else "me").lower().replace("_", ".") or "me"

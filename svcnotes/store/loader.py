@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -145,6 +147,83 @@ def content_digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+_KINDS_OF_FILE = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str:
+    for test, name in _KINDS_OF_FILE:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _link_problem(root: str, rel: str, path: str) -> Problem | None:
+    """Why the symbolic link at `path` cannot be a record, or None when it names a regular file
+    inside the repository (then it is read like one)."""
+    try:
+        shown = os.readlink(path)
+    except OSError:
+        shown = "?"
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Problem("E012", f"symbolic link loop ({rel} -> {shown})", rel,
+                           hint="replace the link with the record file itself")
+        return Problem("E011", f"broken symbolic link: {shown} does not exist", rel,
+                       hint="remove the link, or replace it with the record file itself")
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, target]) != real_root:
+        return Problem("E010", f"symbolic link to {shown}, outside the repository: not read", rel,
+                       hint="records live inside the repository: copy the file in, or remove the link")
+    mode = os.stat(target).st_mode
+    if stat.S_ISDIR(mode):
+        return Problem("E013", f"a link to the folder {shown}, not a record file: its contents are not read", rel,
+                       hint="records are read only from real folders under records/; move the files in, or remove the link")
+    if not stat.S_ISREG(mode):
+        return Problem("E014", f"a link to {_not_regular(mode)}, not a record file", rel,
+                       hint="remove it; records are regular Markdown files")
+    return None
+
+
+def read_bytes(root: str, rel: str) -> tuple[bytes | None, Problem | None]:
+    """The bytes of the record file `rel`, or the located problem why it is not read.
+
+    Only regular files inside the repository are records: a symbolic link pointing outside (E010),
+    a broken one (E011), a link loop (E012), a folder named like a record (E013) and a FIFO, device
+    or socket (E014) are reported, never followed, and never block (a FIFO is not opened).
+    """
+    path = f"{root}/{rel}"
+    try:
+        mode = os.lstat(path).st_mode
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+        if stat.S_ISLNK(mode):
+            refused = _link_problem(root, rel, path)
+            if refused is not None:
+                return None, refused
+        elif stat.S_ISDIR(mode):
+            return None, Problem("E013", "a folder named like a record file: its contents are not read", rel,
+                                 hint="rename the folder (records are files named ID.md), or move its files up")
+        elif not stat.S_ISREG(mode):
+            return None, Problem("E014", f"{_not_regular(mode)}, not a record file: not read", rel,
+                                 hint="remove it; records are regular Markdown files")
+        else:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped in since the lstat
+                return None, Problem("E014", "not a regular file: not read", rel, hint="remove it")
+            chunks = []
+            while chunk := os.read(fd, 65536):  # without io's buffered file objects: half the cost
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return None, Problem("E001", f"cannot read file: {exc.strerror or exc}", rel)
+    return b"".join(chunks), None
+
+
 def read_file(root: str, rel: str, config: Config) -> tuple[Record | None, list[Problem]]:
     """Read and type one record file: repository.read_record on string paths (the bulk loader's hot path)."""
     parts = rel.split("/")
@@ -153,17 +232,10 @@ def read_file(root: str, rel: str, config: Config) -> tuple[Record | None, list[
         from svcnotes.store.repository import read_record
 
         return read_record(Path(root), rel, config)
-    try:
-        fd = os.open(f"{root}/{rel}", os.O_RDONLY)
-        try:
-            chunks = []
-            while chunk := os.read(fd, 65536):  # without io's buffered file objects: half the cost
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        return None, [Problem("E001", f"cannot read file: {exc.strerror}", rel)]
-    raw = b"".join(chunks)
+    raw, refused = read_bytes(root, rel)
+    if raw is None:
+        assert refused is not None
+        return None, [refused]
     text, problem = decode(raw, rel)
     if text is None:
         assert problem is not None

@@ -14,9 +14,11 @@ from svcnotes.model.config import CONFIG_FILE, Config, load_config
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
-from svcnotes.store import gitops, ids
+from svcnotes.store import gitops, ids, transaction
 from svcnotes.store.frontmatter import decode, parse
-from svcnotes.store.loader import build_record, content_digest
+from svcnotes.store.loader import build_record, content_digest, read_bytes
+from svcnotes.store.stamps import stamp_entry
+from svcnotes.store.volumes import Volumes
 from svcnotes.store.writer import atomic_write, render_new, render_update, sync
 
 RECORDS_DIR = "records"
@@ -68,6 +70,7 @@ class Snapshot:
     problems: list[Problem] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    volumes: Volumes = field(default_factory=Volumes)  # records/volumes.csv: the KPIs' monthly denominators
 
     def add(self, record: Record) -> None:
         """Add a record (first one wins the id; duplicates are reported by checks)."""
@@ -102,10 +105,10 @@ def read_record(root: Path, rel: str, config: Config, kind: Kind | None = None) 
     kind = kind or kind_for_path(rel)
     if kind is None:
         return None, [Problem("E201", "file is not inside a record folder", rel, hint="put records under records/<kind>/")]
-    try:
-        raw = (root / rel).read_bytes()
-    except OSError as exc:
-        return None, [Problem("E001", f"cannot read file: {exc.strerror}", rel)]
+    raw, refused = read_bytes(str(root), rel)
+    if raw is None:
+        assert refused is not None
+        return None, [refused]
     text, problem = decode(raw, rel)
     if text is None:
         assert problem is not None
@@ -175,23 +178,26 @@ class Repository:
         return [rel for rel, _size, _mtime in self.scan(kinds)]
 
     def scan(self, kinds: Iterable[str] = KINDS) -> list[tuple[str, int, int]]:
-        """(relative path, size, mtime_ns) of every record file, sorted; one scandir walk, no Path objects."""
+        """(relative path, size, mtime_ns) of every record file, sorted; one scandir walk, no Path objects.
+
+        Links and odd entries named like records are listed too: reading them reports why they are not records.
+        """
         out: list[tuple[str, int, int]] = []
         root = str(self.root)
 
         def walk(rel_dir: str) -> None:
             try:
                 entries = sorted(os.scandir(f"{root}/{rel_dir}"), key=lambda e: e.name)
-            except (FileNotFoundError, NotADirectoryError):
+            except OSError:
                 return
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir():
+                found = stamp_entry(entry)
+                if found is None:
                     walk(f"{rel_dir}/{entry.name}")
-                elif entry.name.endswith(".md"):
-                    st = entry.stat()
-                    out.append((f"{rel_dir}/{entry.name}", st.st_size, st.st_mtime_ns))
+                elif found:
+                    out.append((f"{rel_dir}/{entry.name}", found[0], found[1]))
 
         for name in kinds:
             walk(f"{RECORDS_DIR}/{KINDS[name].folder}")
@@ -238,6 +244,7 @@ class KindStore:
 
     def allocate_and_write(self, day: date, data: Mapping[str, Any], body: str) -> Record:
         """Allocate the next number for `day`'s month and write the record, under the numbering lock."""
+        transaction.ensure(self.repo.root)  # the repository lock first, then the numbering lock
         with ids.numbering_lock(self.repo.root):
             record_id = self._allocator().next(day)
             return self._write_new({**data, "id": record_id}, body)
@@ -270,6 +277,7 @@ class KindStore:
         """
         items = list(items)
         records: list[Record] = []
+        transaction.ensure(self.repo.root)
         if not self.kind.year_folders:
             seen: set[str] = set()
             clashes = []
@@ -339,6 +347,7 @@ class KindStore:
             day = _number_date(self.kind.name, data)
             return self.allocate_and_write(day, data, body)
         rel = self.path_for(str(data["id"]))
+        transaction.ensure(self.repo.root)
         if (self.repo.root / rel).exists():
             raise InvalidRecord([Problem("E203", f"'{data['id']}' already exists", rel, field="id",
                                          hint="choose another id")])
@@ -359,6 +368,7 @@ class KindStore:
 
         Refuses (DirtyRecord) when the file changed since `record` was read.
         """
+        transaction.ensure(self.repo.root)
         path = self.repo.root / record.path
         raw = path.read_bytes()
         if record.digest and content_digest(raw) != record.digest:

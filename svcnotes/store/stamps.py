@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -90,9 +91,10 @@ def scan_parts(repo: Repository, workers: int | None = None) -> Scan:
         rel_dir = f"{RECORDS_DIR}/{kind.folder}"
         try:
             with os.scandir(f"{root}/{rel_dir}") as entries:
-                subs = sorted((f"{rel_dir}/{e.name}", True, e.stat().st_size) for e in entries
-                              if not e.name.startswith(".") and e.is_dir())
-        except (FileNotFoundError, NotADirectoryError):
+                subs = sorted((f"{rel_dir}/{e.name}", True, e.stat(follow_symlinks=False).st_size) for e in entries
+                              if not e.name.startswith(".") and not e.name.endswith(".md")
+                              and e.is_dir(follow_symlinks=False))
+        except OSError:
             continue
         parts.append((rel_dir, False, os.stat(f"{root}/{rel_dir}").st_size))
         parts += subs
@@ -204,15 +206,22 @@ def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> i
                 name = entry.name
                 if name.startswith("."):
                     continue
-                if entry.is_dir():
-                    if deep:
-                        folders.append(name)
-                elif name.endswith(".md"):
-                    st = entry.stat()
-                    files.append(f"{rel_dir}/{name}\0{st.st_size}\0{st.st_mtime_ns}")
-                    if st.st_mtime_ns > newest:
-                        newest = st.st_mtime_ns
-    except (FileNotFoundError, NotADirectoryError):
+                if name.endswith(".md") and entry.is_file(follow_symlinks=False):  # the common case, fast
+                    st = entry.stat(follow_symlinks=False)
+                    size, mtime = st.st_size, st.st_mtime_ns
+                else:
+                    found = stamp_entry(entry)
+                    if found is None:
+                        if deep:
+                            folders.append(name)
+                        continue
+                    if not found:
+                        continue
+                    size, mtime = found
+                files.append(f"{rel_dir}/{name}\0{size}\0{mtime}")
+                if mtime > newest:
+                    newest = mtime
+    except OSError:
         return 0
     files.sort()  # by name: a name ends at its NUL, which sorts before any character
     if not folders:
@@ -228,6 +237,37 @@ def _stat_lines(root: str, rel_dir: str, out: list[str], deep: bool = True) -> i
         else:
             newest = max(newest, _stat_lines(root, f"{rel_dir}/{name}", out))
     return newest
+
+
+def stamp_entry(entry: os.DirEntry[str]) -> tuple[int, int] | tuple[()] | None:
+    """What the scan does with a folder entry: None to walk into it (a real folder), () to skip it,
+    else (size, mtime_ns) to list it as a record file. Anything named like a record that is not a
+    regular file (a link, a FIFO, a folder named X.md), any link to a folder and any broken or looping
+    link is listed, so that
+    reading it reports a located error (store.loader.read_bytes) instead of hiding it, following it
+    out of the repository, or blocking on it. Never raises; never follows a link into a walk."""
+    name = entry.name
+    try:
+        if entry.is_symlink():
+            try:
+                st = os.stat(entry.path)  # the target's stamps: an edited target is re-read
+            except OSError:  # broken, or a loop: whatever it was meant to be, say so
+                st = entry.stat(follow_symlinks=False)
+                return st.st_size, st.st_mtime_ns
+            if name.endswith(".md") or stat.S_ISDIR(st.st_mode):
+                return st.st_size, st.st_mtime_ns
+            return ()
+        if entry.is_dir(follow_symlinks=False):
+            if name.endswith(".md"):
+                st = entry.stat(follow_symlinks=False)
+                return st.st_size, st.st_mtime_ns
+            return None
+        if name.endswith(".md"):
+            st = entry.stat(follow_symlinks=False)
+            return st.st_size, st.st_mtime_ns
+    except OSError:
+        return (0, 0) if name.endswith(".md") else ()
+    return ()
 
 
 def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:

@@ -24,6 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarStri
 
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.schema import Kind
+from svcnotes.store import transaction
 from svcnotes.store.frontmatter import parse
 
 # Strings YAML 1.1 tools would read as something else (booleans, nulls, numbers, dates): quote them.
@@ -212,6 +213,7 @@ def atomic_write(path: Path, text: str, durable: bool = True) -> None:
 
     durable=False skips the fsync; a batch writer then syncs once at the end (see `sync`).
     """
+    transaction.will_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -225,9 +227,11 @@ def atomic_write(path: Path, text: str, durable: bool = True) -> None:
         else:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:  # a failed write names no file: name it
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

@@ -6,11 +6,12 @@ Subject `C-2611-007: investigating → proposed`, then trailers (`Svc-Record:`, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from svcnotes.model.config import Staff
-from svcnotes.store import gitops
+from svcnotes.store import gitops, transaction
 
 if TYPE_CHECKING:
     from svcnotes.store.repository import Repository
@@ -67,7 +68,15 @@ def message(subject: str, trailers: Mapping[str, str], body: str = "") -> str:
 
 def commit_change(repo: Repository, paths: list[str], subject: str, trailers: Mapping[str, str],
                   options: CommitOptions, body: str = "") -> str | None:
-    """Commit `paths` with a structured message; None when not committing or not in git."""
+    """Commit `paths` with a structured message; None when not committing, not in git, or nothing changed.
+
+    Paths are staged through a private index from a file (never one argument per path); see
+    store.transaction for what happens when the commit is refused.
+    """
     if not options.commit or not gitops.is_repo(repo.root):
         return None
-    return gitops.commit(repo.root, paths, message(subject, trailers, body))
+    text = message(subject, trailers, body)
+    txn = transaction.ensure(repo.root)
+    if txn is not None:  # inside a command: journalled, rolled back with its writes on any failure
+        return txn.commit(paths, text)
+    return gitops.commit(repo.root, paths, text)

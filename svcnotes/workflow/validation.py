@@ -357,7 +357,9 @@ def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Prob
     fingerprint, newest = stat_fingerprint(repo, scan=scan)
     key = f"{__version__}:{','.join(RULE_MODULES)}:{today}:{fingerprint}:{newest}"
     result: tuple[list[Problem], int] = cached_result(repo, "validate", key, compute, scan.started)
-    return result
+    from svcnotes.store.volumes import load_volumes  # one small file, read every time: never stale
+
+    return result[0] + list(load_volumes(repo.root).problems), result[1]
 
 
 def registry() -> tuple[Check, ...]:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 # Fields a verb stamps on entering a status, unless the record or the caller already has them.
 STAMPS: dict[str, tuple[str, ...]] = {
+    "investigating": ("investigation_started_at",),
     "proposed": ("proposed_by", "proposed_at"),
     "resolved": ("told_at", "replied_at"),
     "closed": ("closed_at",),
@@ -70,7 +71,7 @@ def _load(repo: Repository, record_id: str, options: CommitOptions) -> Record:
 
 def _stamp(record: Record, to: str, changes: dict[str, Any], actor: Staff, today: date) -> dict[str, Any]:
     values = {"proposed_by": actor.id, "proposed_at": now_on(today), "told_at": now_on(today),
-              "closed_at": today}
+              "closed_at": today, "investigation_started_at": today}
     for name in STAMPS.get(to, ()):
         if changes.get(name) is None and record.get(name) is None:
             changes[name] = changes.get("told_at") if name == "replied_at" else values[name]

@@ -73,7 +73,7 @@ def test_approve_by_the_proposer_is_refused(repo: Path, monkeypatch: pytest.Monk
     run(repo, *PROPOSE[:-1], "3000", who="li.na", monkeypatch=monkeypatch)
     result = run(repo, "approve", ID)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[1] == (f"{REL}:21: E405 proposed_by: li.na proposed this settlement and cannot "
+    assert result.stderr.splitlines()[1] == (f"{REL}:22: E405 proposed_by: li.na proposed this settlement and cannot "
                                              "approve it (four eyes) (ask a sales_manager to approve it)")
 
 

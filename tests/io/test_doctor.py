@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ def test_fresh_repository_lacks_hooks_and_schemas_and_says_how_to_fix(repo: Path
     assert "      fix: svcnotes schema --write (then commit schemas/ and .vscode/settings.json)" in lines
 
 
-def test_doctor_passes_after_hooks_and_schemas_are_written(repo: Path) -> None:
+def test_doctor_passes_after_hooks_schemas_and_ci_setup_are_written(repo: Path) -> None:
     assert run(repo, "hooks", "install").exit_code == 0
     assert run(repo, "schema", "--write").exit_code == 0
+    assert run(repo, "ci-setup").exit_code == 0
     result = run(repo, "doctor")
     assert result.exit_code == 0, result.output
     assert "everything looks fine" in result.output
@@ -87,3 +89,41 @@ def test_completion_prints_a_script_for_each_shell(shell: str) -> None:
     result = CliRunner().invoke(cli, ["completion", shell], catch_exceptions=False)
     assert result.exit_code == 0
     assert "_SVCNOTES_COMPLETE" in result.output
+
+
+def test_init_leaves_a_repository_doctor_calls_healthy_on_main(tmp_path: Path) -> None:
+    target = tmp_path / "acme"
+    made = CliRunner().invoke(cli, ["init", str(target)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.splitlines()[-2].startswith("committed ") and made.stdout.splitlines()[-2].endswith(" on main")
+    result = run(target, "doctor", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(c["name"], c["status"]) for c in data["checks"]] == [
+        ("git identity", "ok"), ("config", "ok"), ("hooks", "ok"), ("editor schemas", "ok"), ("editor task", "ok"),
+        ("interrupted writes", "ok"), ("ci", "ok"), ("site", "ok")]
+    assert data["failed"] == 0
+    branch = subprocess.run(["git", "branch", "--show-current"], cwd=target, capture_output=True, text=True).stdout
+    assert branch == "main\n"
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True).stdout
+    assert status == ""  # everything init wrote is in the first commit
+
+
+def test_init_names_the_default_branch_with_branch(tmp_path: Path) -> None:
+    target = tmp_path / "acme"
+    made = CliRunner().invoke(cli, ["init", str(target), "--branch", "trunk", "--no-ci-lock"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    assert subprocess.run(["git", "branch", "--show-current"], cwd=target, capture_output=True,
+                          text=True).stdout == "trunk\n"
+    result = run(target, "doctor", "--no-site")
+    assert "FAIL  ci: .svcnotes/ci/requirements.txt missing" in result.output.splitlines()
+    assert "      fix: svcnotes ci-setup (then commit what it wrote)" in result.output.splitlines()
+
+
+def test_doctor_json_lists_each_failed_check_with_its_fix(repo: Path) -> None:
+    result = run(repo, "doctor", "--no-site", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    hooks = next(c for c in data["checks"] if c["name"] == "hooks")
+    assert hooks["status"] == "fail" and hooks["fix"].startswith("svcnotes hooks install")
+    assert data["failed"] == 4  # hooks, editor schemas, editor task, ci

@@ -18,6 +18,11 @@ Callbacks: CB-2609-001 due 09-20 done 09-20 score 2; CB-2610-001 due 10-05 done 
   CB-2610-007 due 10-30 cancelled.
 Notes: N-2610-004 call_out 10-20; week 2026-W44 (10-26..11-01): N-2610-001 call_in 10-26,
   N-2610-002 on_site 10-27, N-2610-003 handover 10-30 with two open issues.
+Quality reports (due 3 days after investigation starts): C-2609-002 started 09-26, none (outstanding);
+  C-2610-001 started 10-03, in 10-05 (on time); C-2610-002 started 10-06, in 10-12 (late, due 10-09);
+  C-2610-003 started 10-09, in 10-11 (on time); C-2610-006 started 10-21, none (outstanding, due 10-24).
+Volumes (records/volumes.csv): 2026-09 shipments 550 (nothing else); 2026-10 shipments 800, deliveries 760,
+  service jobs 25; nothing for 2026-11.
 Config: satisfaction target lowered to 60 % so one KPI is met.
 """
 
@@ -72,20 +77,23 @@ COMPLAINTS = {
     "C-2609-001": complaint("C-2609-001", "2026-09-10", "closed", "product_quality", "normal", cause_class="quality",
                             responsible_dept="manufacturing", resolution="rework", amount="300", closed_at="2026-10-05"),
     "C-2609-002": complaint("C-2609-002", "2026-09-25", "approved", "installation", "normal", "xinghai", cause_class="quality",
-                            responsible_dept="service", resolution="repair", amount="800", capa=CAPA_C9),
+                            responsible_dept="service", resolution="repair", amount="800", capa=CAPA_C9,
+                            investigation_started_at="2026-09-26"),
     "C-2610-001": complaint("C-2610-001", "2026-10-02", "closed", "product_quality", "normal", cause_class="quality",
                             responsible_dept="manufacturing", resolution="rework", amount="1000", closed_at="2026-10-15",
-                            capa=CAPA_C1),
+                            capa=CAPA_C1, investigation_started_at="2026-10-03", quality_report_at="2026-10-05"),
     "C-2610-002": complaint("C-2610-002", "2026-10-05", "closed", "delivery", "minor", "xinghai", cause_class="non_quality",
-                            responsible_dept="logistics", resolution="allowance", amount="500", closed_at="2026-10-30"),
+                            responsible_dept="logistics", resolution="allowance", amount="500", closed_at="2026-10-30",
+                            investigation_started_at="2026-10-06", quality_report_at="2026-10-12"),
     "C-2610-003": complaint("C-2610-003", "2026-10-08", "resolved", "product_quality", "major", cause_class="quality",
-                            responsible_dept="manufacturing", resolution="exchange", amount="2000", currency="USD", capa=CAPA_C3),
+                            responsible_dept="manufacturing", resolution="exchange", amount="2000", currency="USD", capa=CAPA_C3,
+                            investigation_started_at="2026-10-09", quality_report_at="2026-10-11"),
     "C-2610-004": complaint("C-2610-004", "2026-10-12", "closed", "service_attitude", "normal", cause_class="non_quality",
                             responsible_dept="sales", resolution="explanation", amount="0", closed_at="2026-10-20"),
     "C-2610-005": complaint("C-2610-005", "2026-10-14", "not_established", "billing", "minor", cause_class="non_quality",
                             resolution="not_established", closed_at="2026-10-16"),
     "C-2610-006": complaint("C-2610-006", "2026-10-20", "investigating", "product_quality", "critical", "xinghai",
-                            promised_reply_at="2026-11-02 10:00"),
+                            promised_reply_at="2026-11-02 10:00", investigation_started_at="2026-10-21"),
     "C-2610-007": complaint("C-2610-007", "2026-10-28", "registered", "delivery", "normal", "xinghai", reopens="C-2610-002"),
     "C-2611-001": complaint("C-2611-001", "2026-11-01", "registered", "other", "minor"),
 }
@@ -133,9 +141,17 @@ NOTES = {
 }
 
 
+VOLUMES = "month,shipments,deliveries,service_jobs\n2026-09,550,,\n2026-10,800,760,25\n"
+
+
 @pytest.fixture
 def reports_repo(repo: Path) -> Path:
     """The shared `repo` fixture filled with the records above (the fixture's C-2611-001 is replaced)."""
+    return fill_reports_repo(repo)
+
+
+def fill_reports_repo(repo: Path) -> Path:
+    """Write the records above (and records/volumes.csv) into `repo`."""
     write(repo, "svcnotes.toml", CONFIG + "\n[targets]\nsatisfaction = 0.6\n")
     write(repo, "records/customers/xinghai.md", XINGHAI)
     for cid, text in COMPLAINTS.items():
@@ -144,4 +160,5 @@ def reports_repo(repo: Path) -> Path:
         write(repo, f"records/callbacks/2026/{cid}.md", text)
     for nid, text in NOTES.items():
         write(repo, f"records/notes/2026/{nid}.md", text)
+    write(repo, "records/volumes.csv", VOLUMES)
     return repo

@@ -7,19 +7,20 @@ aggregation live here; row shapes, columns and small pure helpers come from the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.model.schema import CAUSE_CLASSES
-from svcnotes.reports.base import (ENDED, UNSET, Figure, Report, Series, Text, breakdown, customer_name, day_of,
-                                   ended_in, established, money_by_currency, owner_of, ratio, registered_on,
+from svcnotes.reports.base import (ENDED, UNSET, Count, Figure, Report, Series, Text, breakdown, customer_name, day_of,
+                                   ended_in, established, money_by_currency, owner_of, rate, ratio, registered_on,
                                    value_label)
 from svcnotes.reports.callbacks import CAPA_COLUMNS, COMPLIANCE_COLUMNS, OUTCOMES, outcome, satisfaction
 from svcnotes.reports.complaints import _DIMENSIONS, OVERDUE_COLUMNS, REGISTER_COLUMNS, STATS_COLUMNS, _order
 from svcnotes.reports.periods import Period
-from svcnotes.reports.service import CONTACT_KINDS, KPI_COLUMNS, SECTIONS, WEEKLY_COLUMNS, _row
+from svcnotes.reports.service import CONTACT_KINDS, KPI_COLUMNS, SECTIONS, WEEKLY_COLUMNS, _row, kpi_row
 from svcnotes.store.repository import Snapshot
 from svcnotes.workflow.calendar import Calendar
 from svcnotes.workflow.deadlines import complaint_deadline
@@ -29,15 +30,34 @@ def complaints(snapshot: Snapshot) -> list[Record]:
     return sorted(snapshot.records["complaint"], key=lambda r: r.id)
 
 
+def quality_due(record: Record, config: Config) -> date | None:
+    start = day_of(record.get("investigation_started_at"))
+    return None if start is None else Calendar.from_config(config).add(start, config.quality_report_days)
+
+
+def quality_state(record: Record, config: Config, today: date) -> str:
+    due = quality_due(record, config)
+    delivered = day_of(record.get("quality_report_at"))
+    if due is None:
+        return ""
+    if delivered is None:
+        return "outstanding" if due < today else "pending"
+    return "late" if delivered > due else "on_time"
+
+
 def register_row(record: Record, snapshot: Snapshot, config: Config, today: date) -> dict[str, Any]:
     d = complaint_deadline(record, config, today)
     customer = str(record.get("customer", ""))
+    is_open = record.status not in ENDED
     return {
         "id": record.id, "received_at": day_of(record.get("received_at")), "registered_at": registered_on(record),
         "customer": customer, "customer_name": customer_name(snapshot, customer), "title": record.get("title", ""),
         "category": record.get("category", ""), "severity": record.get("severity", ""), "status": record.status,
-        "owner": owner_of(record), "limit": d.limit, "days_open": d.days_open, "overdue": d.overdue,
+        "owner": owner_of(record), "target": d.target, "limit": d.limit, "days_open": d.days_open,
+        "past_target": is_open and d.target is not None and today > d.target, "overdue": d.overdue,
         "escalate_to": d.escalate_to, "reopens": record.get("reopens", ""), "reply_overdue": d.reply_overdue,
+        "quality_report_due": quality_due(record, config),
+        "quality_report_overdue": is_open and quality_state(record, config, today) == "outstanding",
     }
 
 
@@ -47,6 +67,7 @@ def tracking_register(snapshot: Snapshot, config: Config, period: Period | None,
     figures = (
         Figure("total", Text("客诉件数", "Complaints"), len(rows)),
         Figure("open", Text("处理中", "Open"), sum(1 for r in rows if r["status"] not in ENDED)),
+        Figure("past_target", Text("超过目标期限未结", "Open past the target"), sum(1 for r in rows if r["past_target"])),
         Figure("overdue", Text("逾期", "Overdue"), sum(1 for r in rows if r["overdue"])),
     )
     return Report("register", Text("客户抱怨案件登记追踪表", "Complaint tracking register"), today, period,
@@ -58,7 +79,8 @@ def overdue_escalation(snapshot: Snapshot, config: Config, period: Period | None
     rows = []
     for record in complaints(snapshot):
         row = register_row(record, snapshot, config, today)
-        if record.status in ENDED or not (row["overdue"] or row["escalate_to"] or row["reply_overdue"]):
+        if record.status in ENDED or not (row["overdue"] or row["escalate_to"] or row["reply_overdue"]
+                                          or row["quality_report_overdue"]):
             continue
         row["days_over"] = cal.between(row["limit"], today) if row["overdue"] else 0
         rows.append(row)
@@ -70,20 +92,44 @@ def overdue_escalation(snapshot: Snapshot, config: Config, period: Period | None
         Figure("escalated_gm_office", Text("逾期呈报总经理室", "Overdue, escalated to the GM office"),
                sum(1 for r in rows if r["escalate_to"] == "gm_office")),
         Figure("reply_overdue", Text("承诺答复逾期", "Promised replies missed"), sum(1 for r in rows if r["reply_overdue"])),
+        Figure("quality_report_overdue", Text("质量报告逾期", "Quality reports overdue"),
+               sum(1 for r in rows if r["quality_report_overdue"])),
     )
     return Report("overdue", Text("逾期反应及升级清单", "Overdue & escalation list"), today, None,
                   OVERDUE_COLUMNS, tuple(rows), figures)
 
 
-def closure_facts(records: list[Record], config: Config, today: date) -> tuple[int, int, list[int]]:
-    on_time, days = 0, []
+def closure_facts(records: list[Record], config: Config, today: date) -> tuple[int, int, list[int], int]:
+    on_time, on_target, days = 0, 0, []
     for r in records:
         d = complaint_deadline(r, config, today)
         closed = day_of(r.get("closed_at"))
         if closed is not None and d.limit is not None and closed <= d.limit:
             on_time += 1
+        if closed is not None and d.target is not None and closed <= d.target:
+            on_target += 1
         days.append(d.days_open)
-    return len(records), on_time, days
+    return len(records), on_time, days, on_target
+
+
+def closure_rates(n_ended: int, on_time: int, on_target: int, period: Period) -> list[Figure]:
+    ended = Count(Text("本月结案", "complaints ended"), n_ended)
+    return [rate("on_target_rate", Text("目标期限内结案率", "Closed within the target"),
+                 Count(Text("目标期限内结案", "closed within the target"), on_target), ended, period, 1.0, "higher"),
+            rate("on_time_rate", Text("结案及时率（处理期限内）", "Closed within the limit"),
+                 Count(Text("处理期限内结案", "closed within the limit"), on_time), ended, period, 1.0, "higher")]
+
+
+def quality_counts(snapshot: Snapshot, config: Config, period: Period, today: date) -> dict[str, int]:
+    started = [r for r in complaints(snapshot) if day_of(r.get("investigation_started_at")) in period]
+    return {s: sum(1 for r in started if quality_state(r, config, today) == s) for s in ("on_time", "late", "outstanding", "pending")}
+
+
+def quality_rate(counts: dict[str, int], period: Period) -> Figure:
+    return rate("quality_report_rate", Text("质量报告及时率", "Quality reports on time"),
+                Count(Text("按时提交质量报告", "reports on time"), counts["on_time"]),
+                Count(Text("已到期质量报告", "reports due"), counts["on_time"] + counts["late"] + counts["outstanding"]),
+                period, 1.0, "higher")
 
 
 def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
@@ -97,18 +143,24 @@ def monthly_statistics(snapshot: Snapshot, config: Config, period: Period, today
                 rows.append({"dimension": label, "dimension_key": dim, "enum": enum, "item": item,
                              "label": value_label(enum, item, config), "count": count, "share": ratio(count, len(base))})
     ended = [r for r in complaints(snapshot) if ended_in(r, period)]
-    n_ended, on_time, days = closure_facts(ended, config, today)
+    n_ended, on_time, days, on_target = closure_facts(ended, config, today)
+    quality = quality_counts(snapshot, config, period, today)
     figures = [
         Figure("registered", Text("本月登记", "Registered"), len(month)),
         Figure("established", Text("客诉成立", "Established"), len(valid)),
         Figure("not_established", Text("客诉不成立", "Not established"), len(month) - len(valid)),
         Figure("reopened", Text("重开案件", "Reopened cases"), sum(1 for r in month if r.get("reopens"))),
         Figure("closed", Text("本月结案", "Closed"), n_ended),
-        Figure("closed_on_time", Text("期限内结案", "Closed within the limit"), on_time),
-        Figure("on_time_rate", Text("结案及时率", "On-time closure rate"), ratio(on_time, n_ended), "ratio",
-               basis=f"{on_time}/{n_ended}"),
+        Figure("closed_on_target", Text("目标期限内结案", "Closed within the target"), on_target),
+        Figure("closed_on_time", Text("处理期限内结案", "Closed within the limit"), on_time),
+        *closure_rates(n_ended, on_time, on_target, period),
         Figure("avg_handling_days", Text("平均处理天数", "Average handling days"),
                round(sum(days) / len(days), 1) if days else None, "days"),
+        Figure("quality_reports", Text("本月开始调查", "Investigations started"), sum(quality.values())),
+        Figure("quality_reports_on_time", Text("质量报告按时", "Quality reports on time"), quality["on_time"]),
+        Figure("quality_reports_late", Text("质量报告迟交", "Quality reports late"), quality["late"]),
+        Figure("quality_reports_outstanding", Text("质量报告逾期未交", "Quality reports overdue"), quality["outstanding"]),
+        quality_rate(quality, period),
     ]
     for currency, total in money_by_currency(month, config).items():
         figures.append(Figure(f"amount_{currency}", Text(f"客诉损失金额 ({currency})", f"Loss amount ({currency})"),
@@ -157,10 +209,10 @@ def callback_compliance(snapshot: Snapshot, config: Config, period: Period, toda
         Figure("unreachable", Text("联系不上", "Unreachable"), count["unreachable"]),
         Figure("missed", Text("未回访", "Missed"), count["missed"]),
         Figure("pending", Text("待回访", "Pending"), count["pending"]),
-        Figure("completion_rate", Text("回访完成率", "Completion rate"), ratio(done, len(rows)), "ratio",
-               config.target_callback_completion, "higher", f"{done}/{len(rows)}"),
-        Figure("satisfaction_rate", Text("满意度", "Satisfaction rate"), ratio(happy, scored), "ratio",
-               config.target_satisfaction, "higher", f"{happy}/{scored}"),
+        rate("completion_rate", Text("回访完成率", "Completion rate"), Count(Text("已回访", "done"), done),
+             Count(Text("应回访", "callbacks due"), len(rows)), period, config.target_callback_completion, "higher"),
+        rate("satisfaction_rate", Text("满意度", "Satisfaction rate"), Count(Text("评分4-5分", "scores 4-5"), happy),
+             Count(Text("已评分回访", "scored callbacks"), scored), period, config.target_satisfaction, "higher"),
         Figure("average_score", Text("平均满意度评分", "Average score"), average, "score"),
     )
     return Report("callbacks", Text("回访执行及满意度统计", "Callback compliance"), today, period, COMPLIANCE_COLUMNS,
@@ -238,32 +290,45 @@ def weekly_service(snapshot: Snapshot, config: Config, period: Period, today: da
 
 
 def kpis(snapshot: Snapshot, config: Config, period: Period, today: date) -> list[Figure]:
-    n_ended, on_time, _ = closure_facts([r for r in complaints(snapshot) if ended_in(r, period)], config, today)
+    n_ended, on_time, _, on_target = closure_facts([r for r in complaints(snapshot) if ended_in(r, period)], config, today)
     callbacks = due_in(snapshot, period)
     done = sum(1 for r in callbacks if r.status == "done")
     happy, scored, _ = satisfaction(callbacks)
-    month = [r for r in complaints(snapshot) if registered_on(r) in period]
-    valid = [r for r in month if established(r)]
-    resolved = [r for r in valid if r.get("resolution")]
-    rework = sum(1 for r in resolved if r.get("resolution") == "rework")
+    valid = [r for r in complaints(snapshot) if registered_on(r) in period and established(r)]
+    rework = sum(1 for r in valid if r.get("resolution") == "rework")
+    volumes = snapshot.volumes.months.get(period.label) if period.kind == "month" else None
+    recorded_jobs = volumes.service_jobs if volumes else None
+    on_site = sum(1 for n in snapshot.records["note"] if n.get("kind") == "on_site" and day_of(n.get("at")) in period)
+    if recorded_jobs is not None:
+        jobs = Count(Text("服务次数", "service jobs"), recorded_jobs)
+    elif on_site:
+        jobs = Count(Text("服务次数（现场服务记录）", "service jobs (on-site notes)"), on_site)
+    else:
+        jobs = Count(Text("服务次数", "service jobs"), None)
+    base_label = Text(*{"shipments": ("出货批次", "shipments"), "deliveries": ("交货批次", "deliveries")}[config.valid_complaint_base])
+    base = getattr(volumes, config.valid_complaint_base) if volumes else None
+    target_rate, limit_rate = closure_rates(n_ended, on_time, on_target, period)
     return [
-        Figure("on_time_closure", Text("结案及时率", "On-time closure"), ratio(on_time, n_ended), "ratio", 1.0, "higher",
-               f"{on_time}/{n_ended}"),
-        Figure("callback_completion", Text("回访完成率", "Callback completion"), ratio(done, len(callbacks)), "ratio",
-               config.target_callback_completion, "higher", f"{done}/{len(callbacks)}"),
-        Figure("satisfaction", Text("客户满意度", "Satisfaction"), ratio(happy, scored), "ratio",
-               config.target_satisfaction, "higher", f"{happy}/{scored}"),
-        Figure("rework_rate", Text("售后返工率", "Rework rate"), ratio(rework, len(resolved)), "ratio",
-               config.target_rework_rate, "lower", f"{rework}/{len(resolved)}"),
-        Figure("valid_complaint_rate", Text("有效客诉率", "Valid-complaint rate"), ratio(len(valid), len(month)), "ratio",
-               config.target_valid_complaint_rate, "lower", f"{len(valid)}/{len(month)}"),
+        replace(target_rate, key="on_target_closure"),
+        replace(limit_rate, key="on_time_closure"),
+        replace(quality_rate(quality_counts(snapshot, config, period, today), period), key="quality_report_on_time"),
+        rate("callback_completion", Text("回访完成率", "Callback completion"), Count(Text("已回访", "done"), done),
+             Count(Text("应回访", "callbacks due"), len(callbacks)), period, config.target_callback_completion, "higher"),
+        rate("satisfaction", Text("客户满意度", "Satisfaction"), Count(Text("评分4-5分", "scores 4-5"), happy),
+             Count(Text("已评分回访", "scored callbacks"), scored), period, config.target_satisfaction, "higher"),
+        rate("rework_rate", Text("售后返工率", "Rework rate"), Count(Text("返工处理客诉", "rework jobs"), rework), jobs, period,
+             config.target_rework_rate, "lower",
+             Text(f"无法计算 — 请录入 {period.label} 的服务次数", f"n/a — enter service jobs for {period.label}")),
+        rate("valid_complaint_rate", Text("有效客诉率", "Valid-complaint rate"),
+             Count(Text("有效客诉", "established complaints"), len(valid)), Count(base_label, base), period,
+             config.target_valid_complaint_rate, "lower",
+             Text(f"无法计算 — 请录入 {period.label} 的{base_label.zh}", f"n/a — enter {base_label.en} for {period.label}")),
     ]
 
 
 def supervision(snapshot: Snapshot, config: Config, period: Period, today: date) -> Report:
     figures = kpis(snapshot, config, period, today)
-    rows = tuple({"kpi": f.label, "key": f.key, "value": f.value, "target": f.target,
-                  "better": ">=" if f.better == "higher" else "<=", "met": f.met, "basis": f.basis} for f in figures)
+    rows = tuple(kpi_row(f) for f in figures)
     months = period.trailing(12)
     history = [kpis(snapshot, config, m, today) for m in months]
     series = tuple(Series(f"trend_{f.key}", f.label, "line", tuple(m.label for m in months),

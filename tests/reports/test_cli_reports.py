@@ -43,14 +43,33 @@ def test_monthly_table_shows_figures_in_chinese_by_default(reports_repo: Path) -
     result = invoke(reports_repo, "monthly", "--month", "2026-10")
     lines = result.output.splitlines()
     assert lines[0] == "客诉案件统计表  2026-10  编制日期 2026-11-05"
-    assert "  结案及时率: 60.0% (3/5)" in lines
+    assert "  结案及时率（处理期限内） 2026-10: 60.0% (处理期限内结案 3 / 本月结案 5; 目标 >= 100.0%; 未达标)" in lines
+    assert "  目标期限内结案率 2026-10: 60.0% (目标期限内结案 3 / 本月结案 5; 目标 >= 100.0%; 未达标)" in lines
     assert "  客诉损失金额 (USD): 2000" in lines
 
 
 def test_callbacks_in_english_show_targets_and_whether_they_were_met(reports_repo: Path) -> None:
     result = invoke(reports_repo, "callbacks", "--month", "2026-10", "--locale", "en")
-    assert "  Completion rate: 50.0% (3/6; target >= 100.0%; not met)" in result.output.splitlines()
-    assert "  Satisfaction rate: 66.7% (2/3; target >= 60.0%; met)" in result.output.splitlines()
+    assert "  Completion rate 2026-10: 50.0% (done 3 / callbacks due 6; target >= 100.0%; not met)" in result.output.splitlines()
+    assert "  Satisfaction rate 2026-10: 66.7% (scores 4-5 2 / scored callbacks 3; target >= 60.0%; met)" in \
+        result.output.splitlines()
+
+
+def test_a_kpi_without_shipments_says_so_in_every_format(reports_repo: Path) -> None:
+    table = invoke(reports_repo, "supervision", "--month", "2026-11", "--locale", "en").output.splitlines()
+    assert "  Valid-complaint rate 2026-11: n/a — enter shipments for 2026-11 (established complaints 1 / " \
+           "shipments not recorded; target <= 1.0%)" in table
+    zh = invoke(reports_repo, "supervision", "--month", "2026-11").output.splitlines()
+    assert "  有效客诉率 2026-11: 无法计算 — 请录入 2026-11 的出货批次 (有效客诉 1 / 出货批次 未录入; 目标 <= 1.0%)" in zh
+    data = json.loads(invoke(reports_repo, "supervision", "--month", "2026-11", "--format", "json", "--locale", "en").output)
+    valid = {f["key"]: f for f in data["figures"]}["valid_complaint_rate"]
+    assert (valid["value"], valid["met"], valid["period"]) == (None, None, "2026-11")
+    assert valid["numerator"] == {"label": "established complaints", "value": 1}
+    assert valid["denominator"] == {"label": "shipments", "value": None}
+    assert valid["missing"] == "n/a — enter shipments for 2026-11"
+    row = {r["kpi"]: r for r in data["rows"]}["Valid-complaint rate"]
+    assert (row["period"], row["denominator"], row["note"]) == ("2026-11", "shipments not recorded",
+                                                               "n/a — enter shipments for 2026-11")
 
 
 def test_register_csv_has_localized_headers_and_one_line_per_complaint(reports_repo: Path) -> None:
@@ -58,7 +77,7 @@ def test_register_csv_has_localized_headers_and_one_line_per_complaint(reports_r
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0][:3] == ["Number", "Received", "Registered"]
     assert len(rows) == 11  # header + 10 complaints
-    assert rows[2][0] == "C-2609-002" and rows[2][12] == "yes"  # overdue
+    assert rows[2][0] == "C-2609-002" and rows[2][14] == "yes"  # overdue
 
 
 def test_json_rows_carry_typed_values_as_data(reports_repo: Path) -> None:
@@ -71,7 +90,7 @@ def test_json_rows_carry_typed_values_as_data(reports_repo: Path) -> None:
 def test_markdown_escapes_table_pipes_and_has_a_heading(reports_repo: Path) -> None:
     result = invoke(reports_repo, "supervision", "--month", "2026-10", "--format", "md", "--locale", "en")
     assert result.output.startswith("# Service supervision report\n")
-    assert "| Indicator | Actual | Target | Direction | Met | Basis |" in result.output
+    assert "| Indicator | Period | Actual | Target | Direction | Met | Numerator | Denominator | Note |" in result.output
 
 
 def test_bad_month_is_a_usage_error(reports_repo: Path) -> None:

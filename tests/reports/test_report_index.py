@@ -21,6 +21,7 @@ from svcnotes.reports import REPORTS
 from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.store.repository import Snapshot
+from svcnotes.store.volumes import MonthVolume, Volumes
 from tests.reports.reference import REFERENCE
 
 FIRST, LAST = date(2025, 3, 1), date(2026, 12, 20)
@@ -82,6 +83,11 @@ def _complaint(n: int, rng: random.Random) -> Record:
         data["promised_reply_at"] = _at(registered + timedelta(days=rng.randrange(0, 10)), rng)
         if rng.random() < 0.5:
             data["told_at"] = _at(registered + timedelta(days=rng.randrange(0, 12)), rng)
+    if rng.random() < 0.6:  # investigated; the quality report on time, late, or not (yet) delivered
+        start = registered + timedelta(days=rng.randrange(0, 6))
+        data["investigation_started_at"] = start
+        if rng.random() < 0.7:
+            data["quality_report_at"] = start + timedelta(days=rng.randrange(0, 7))
     if rng.random() < 0.1:
         data["reopens"] = f"C-{n - 1:05d}"
     if rng.random() < 0.2:
@@ -135,7 +141,21 @@ def untidy_snapshot(seed: int = 7, complaints: int = 300, callbacks: int = 160, 
     snap = Snapshot()
     for record in records:
         snap.add(record)
+    snap.volumes = _volumes(rng)
     return snap
+
+
+def _volumes(rng: random.Random) -> Volumes:
+    """Monthly volumes with gaps: some months missing, some cells blank, some zero."""
+    months = {}
+    day = FIRST
+    while day <= LAST:
+        label = f"{day.year:04d}-{day.month:02d}"
+        if rng.random() < 0.8:
+            pick = lambda: None if rng.random() < 0.2 else rng.choice([0, rng.randrange(1, 400)])  # noqa: E731
+            months[label] = MonthVolume(label, pick(), pick(), pick())
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return Volumes(months)
 
 
 def months_and_weeks() -> tuple[list[Period], list[Period]]:
@@ -149,7 +169,7 @@ def months_and_weeks() -> tuple[list[Period], list[Period]]:
 
 CONFIGS = (Config(), Config(working_days=True, holidays=frozenset({date(2025, 10, 1), date(2025, 10, 2), date(2026, 5, 1)}),
                             extra_working_days=frozenset({date(2025, 9, 28)}), pause_on_hold=False,
-                            target_satisfaction=0.6))
+                            target_satisfaction=0.6, valid_complaint_base="deliveries", quality_report_days=2))
 TODAYS = (date(2025, 11, 5), date(2026, 6, 17), date(2027, 1, 10))
 
 

@@ -184,26 +184,107 @@ def test_weekly_open_complaints_are_counted_as_of_the_week_end(reports_repo: Pat
 def test_supervision_kpis_against_targets(reports_repo: Path) -> None:
     r = run(reports_repo, "supervision", "2026-10")
     kpi = {row["key"]: (row["value"], row["met"]) for row in r.rows}
+    assert kpi["on_target_closure"] == (3 / 5, False)  # -001, -004, -005 closed by their 15-day target date
     assert kpi["on_time_closure"] == (3 / 5, False)  # as in the monthly statistics; target 100 %
+    assert kpi["quality_report_on_time"] == (2 / 4, False)  # -001, -003 on time; -002 late; -006 outstanding
     assert kpi["callback_completion"] == (3 / 6, False)
     assert kpi["satisfaction"] == (2 / 3, True)  # target 60 % in the fixture
-    # established October complaints with a resolution: -001 rework, -002 allowance, -003 exchange, -004 explanation
-    assert kpi["rework_rate"] == (1 / 4, False)  # target <= 5 %
-    assert kpi["valid_complaint_rate"] == (6 / 7, False)  # established / registered; target <= 1 %
+    assert kpi["rework_rate"] == (1 / 25, True)  # C-2610-001 resolved by rework / 25 service jobs recorded; <= 5 %
+    assert kpi["valid_complaint_rate"] == (6 / 800, True)  # 6 established / 800 shipments; <= 1 %
+
+
+def test_every_kpi_names_its_period_numerator_denominator_and_target(reports_repo: Path) -> None:
+    r = run(reports_repo, "supervision", "2026-10")
+    rows = {row["key"]: row for row in r.rows}
+    assert len(rows) == 7
+    for f in r.figures:
+        assert f.period == "2026-10" and f.target is not None
+        assert f.numerator is not None and f.denominator is not None
+    valid = r.figure("valid_complaint_rate")
+    assert (valid.numerator.text("en"), valid.denominator.text("en")) == ("established complaints 6", "shipments 800")
+    assert (rows["valid_complaint_rate"]["numerator"].zh, rows["valid_complaint_rate"]["denominator"].zh) == (
+        "有效客诉 6", "出货批次 800")
+    assert rows["rework_rate"]["denominator"].en == "service jobs 25"
+
+
+def test_a_kpi_without_its_recorded_base_says_what_to_enter_instead_of_a_ratio(reports_repo: Path) -> None:
+    r = run(reports_repo, "supervision", "2026-11")  # no row for 2026-11 in records/volumes.csv
+    valid = r.figure("valid_complaint_rate")
+    assert valid.value is None and valid.met is None
+    assert valid.numerator.value == 1 and valid.denominator.value is None  # C-2611-001 is established so far
+    assert valid.missing.en == "n/a — enter shipments for 2026-11"
+    assert valid.missing.zh == "无法计算 — 请录入 2026-11 的出货批次"
+    september = run(reports_repo, "supervision", "2026-09")
+    assert september.value("valid_complaint_rate") == 2 / 550
+    rework = september.figure("rework_rate")  # shipments recorded, service jobs not, no on-site note in September
+    assert rework.value is None and rework.missing.en == "n/a — enter service jobs for 2026-09"
+
+
+def test_service_jobs_are_counted_from_on_site_notes_when_the_table_has_none(reports_repo: Path) -> None:
+    (reports_repo / "records/volumes.csv").write_text("month,shipments\n2026-10,800\n", encoding="utf-8")
+    rework = run(reports_repo, "supervision", "2026-10").figure("rework_rate")
+    assert rework.value == 1 / 1  # one rework / N-2610-002, the month's only on-site note
+    assert rework.denominator.text("en") == "service jobs (on-site notes) 1"
+
+
+def test_the_valid_complaint_rate_can_divide_by_deliveries(reports_repo: Path) -> None:
+    config = (reports_repo / "svcnotes.toml").read_text(encoding="utf-8")
+    (reports_repo / "svcnotes.toml").write_text(config.replace("[targets]\n", "[targets]\nvalid_complaint_base = \"deliveries\"\n"),
+                                                encoding="utf-8")
+    valid = run(reports_repo, "supervision", "2026-10").figure("valid_complaint_rate")
+    assert (valid.value, valid.denominator.text("zh")) == (6 / 760, "交货批次 760")
+    assert run(reports_repo, "supervision", "2026-09").figure("valid_complaint_rate").missing.en == \
+        "n/a — enter deliveries for 2026-09"
 
 
 def test_supervision_trend_has_one_value_per_month(reports_repo: Path) -> None:
     series = {s.key: s for s in run(reports_repo, "supervision", "2026-10").series}
-    assert series["trend_rework_rate"].values["rework_rate"][-2:] == (1 / 2, 1 / 4)  # September: rework, repair
+    assert series["trend_rework_rate"].values["rework_rate"][-2:] == (None, 1 / 25)  # September: no service jobs
+    assert series["trend_valid_complaint_rate"].values["valid_complaint_rate"][-3:] == (None, 2 / 550, 6 / 800)
     assert series["trend_on_time_closure"].values["on_time_closure"][-2] is None  # nothing ended in September
+
+
+def test_register_shows_and_counts_the_target_beside_the_limit(reports_repo: Path) -> None:
+    r = run(reports_repo, "register")
+    rows = by_id(r)
+    c6 = rows["C-2610-006"]  # registered 10-20: target 11-04, limit 11-09; today 11-05
+    assert (c6["target"], c6["limit"], c6["past_target"], c6["overdue"]) == (date(2026, 11, 4), date(2026, 11, 9), True, False)
+    assert (r.value("past_target"), r.value("overdue")) == (3, 2)  # C-2609-002, C-2610-003 are past both
+
+
+def test_quality_reports_are_tracked_on_the_overdue_list_and_counted_monthly(reports_repo: Path) -> None:
+    overdue = by_id(run(reports_repo, "overdue"))
+    assert overdue["C-2610-006"]["quality_report_due"] == date(2026, 10, 24)  # investigation started 10-21 + 3
+    assert overdue["C-2610-006"]["quality_report_overdue"] is True
+    assert overdue["C-2610-003"]["quality_report_overdue"] is False  # reported 10-11
+    assert run(reports_repo, "overdue").value("quality_report_overdue") == 2  # C-2609-002 and C-2610-006
+    monthly = run(reports_repo, "monthly", "2026-10")
+    assert [monthly.value(k) for k in ("quality_reports", "quality_reports_on_time", "quality_reports_late",
+                                       "quality_reports_outstanding")] == [4, 2, 1, 1]
+    assert monthly.value("quality_report_rate") == 2 / 4
+    early = run(reports_repo, "monthly", "2026-10", today=date(2026, 10, 23))  # -006's report not yet due
+    assert early.figure("quality_report_rate").basis == "2/3"
+
+
+def test_monthly_counts_closure_against_the_target_and_the_limit(reports_repo: Path) -> None:
+    r = run(reports_repo, "monthly", "2026-10")
+    assert (r.value("closed_on_target"), r.value("closed_on_time")) == (3, 3)  # -001, -004, -005 by both dates
+    assert (r.figure("on_target_rate").target, r.figure("on_time_rate").target) == (1.0, 1.0)
+    path = reports_repo / "records/complaints/2026/C-2610-004.md"  # registered 10-12: target 10-27, limit 11-01
+    path.write_text(path.read_text(encoding="utf-8").replace("closed_at: 2026-10-20", "closed_at: 2026-10-30"), encoding="utf-8")
+    r = run(reports_repo, "monthly", "2026-10")
+    assert (r.value("closed_on_target"), r.value("closed_on_time")) == (2, 3)  # past its target, within its limit
+    assert (r.value("on_target_rate"), r.value("on_time_rate")) == (2 / 5, 3 / 5)
+    kpi = run(reports_repo, "supervision", "2026-10")
+    assert (kpi.value("on_target_closure"), kpi.value("on_time_closure")) == (2 / 5, 3 / 5)
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_every_report_runs_on_an_empty_repository(repo: Path, name: str) -> None:
     (repo / "records/complaints/2026/C-2611-001.md").unlink()
     report = run(repo, name)
-    if name == "supervision":  # the five KPIs are always listed, without values
-        assert [(row["value"], row["met"]) for row in report.rows] == [(None, None)] * 5
+    if name == "supervision":  # the seven KPIs are always listed, without values
+        assert [(row["value"], row["met"]) for row in report.rows] == [(None, None)] * 7
     else:
         assert report.rows == ()
     assert report.name == name

@@ -22,6 +22,7 @@ from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.site import deps
 from svcnotes.store.repository import Snapshot
+from svcnotes.store.volumes import MonthVolume, Volumes
 from tests.reports.test_report_index import months_and_weeks, untidy_snapshot
 
 TODAY = date(2026, 6, 17)
@@ -54,6 +55,15 @@ def with_record(snap: Snapshot, old: Record | None, new: Record | None) -> Snaps
                 out.add(record)
     if old is None and new is not None:
         out.add(new)
+    out.volumes = snap.volumes
+    return out
+
+
+def with_volume(snap: Snapshot, month: str, **values: int | None) -> Snapshot:
+    """The snapshot with one month of records/volumes.csv changed."""
+    out = with_record(snap, None, None)
+    old = snap.volumes.months.get(month) or MonthVolume(month)
+    out.volumes = Volumes({**snap.volumes.months, month: replace(old, **values)})
     return out
 
 
@@ -77,6 +87,7 @@ def mutations(snap: Snapshot, rng: random.Random) -> list[tuple[str, Snapshot]]:
         n = rng.choice(notes)
         out.append(("note kind", with_record(snap, n, replace(n, data={**n.data, "kind": "handover",
                                                                        "open_issues": ["新事项"]}))))
+        out.append(("shipments recorded", with_volume(snap, f"2026-0{rng.randrange(1, 7)}", shipments=rng.randrange(1, 900))))
         out.append(("capa added", with_record(snap, c, replace(c, data={**c.data, "capa": [
             {"action": "改进包装", "owner": "li.na", "due": date(2026, 7, 1), "status": "open"}]}))))
     return out
@@ -99,7 +110,7 @@ def test_an_unchanged_reads_key_means_an_unchanged_report():
             else:
                 recomputed[what] = recomputed.get(what, 0) + 1
     assert "complaint body only" not in recomputed  # reports never read bodies
-    for what in ("complaint title", "complaint closed", "callback satisfaction", "note kind"):
+    for what in ("complaint title", "complaint closed", "callback satisfaction", "note kind", "shipments recorded"):
         # a one-record change recomputes some reports and leaves most alone
         assert 0 < recomputed[what] < skipped[what], (what, recomputed[what], skipped[what])
 

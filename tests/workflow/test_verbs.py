@@ -69,6 +69,11 @@ def test_investigate_makes_one_commit_with_subject_and_trailers(repo: Path) -> N
     assert outcome.record.status == "investigating" and outcome.commit == git(repo, "rev-parse", "HEAD").strip()
 
 
+def test_investigate_stamps_the_day_the_quality_report_counts_from(repo: Path) -> None:
+    record = verbs.investigate(Repository(repo), ID, OPTS, DAY).record
+    assert record.get("investigation_started_at") == DAY  # the quality report falls due 3 days later
+
+
 def test_propose_stamps_the_proposer_and_defaults_tracking_by_cause(repo: Path) -> None:
     r = Repository(repo)
     verbs.investigate(r, ID, OPTS, DAY)
