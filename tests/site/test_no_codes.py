@@ -55,7 +55,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees: no scripts, no source-path <code>, no record body (the author's words)."""
+    """The text a reader sees: no scripts, no source-path <code>, no record body and no commit
+    message (both are people's own words, in whatever language they wrote them)."""
 
     SKIP = {"script", "style", "code", "title"}
 
@@ -67,8 +68,8 @@ class VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in VOID:
             return
-        hidden = bool(self.stack and self.stack[-1][1]) or tag in self.SKIP or \
-            "prose" in (dict(attrs).get("class") or "").split()
+        classes = (dict(attrs).get("class") or "").split()
+        hidden = bool(self.stack and self.stack[-1][1]) or tag in self.SKIP or "prose" in classes or "message" in classes
         self.stack.append((tag, hidden))
 
     def handle_endtag(self, tag: str) -> None:
