@@ -190,15 +190,15 @@ def record_sections(
     lines = lines or {}
     plan = list(SECTIONS.get(kind, ()))
     # a customer's id is its file's slug: shown as the source path, not as a field of the file
-    placed = {name for _, names in plan for name in names} | ({"id"} if kind == "customer" else set())
+    placed = {name for _, listed in plan for name in listed} | ({"id"} if kind == "customer" else set())
     rest = tuple(f.name for f in declared.fields if f.name not in placed)
     if rest:
         other = dict(plan).get("other", ())
-        plan = [(key, names) for key, names in plan if key != "other"] + [("other", other + rest)]
+        plan = [(key, listed) for key, listed in plan if key != "other"] + [("other", other + rest)]
     sections = []
-    for key, names in plan:
+    for key, listed in plan:
         fields = [fmt.field(kind, declared.by_name[name], data.get(name), lines.get(name))
-                  for name in names if name in declared.by_name]
+                  for name in listed if name in declared.by_name]
         fields = [f for f in fields if show_empty or not f["empty"]]
         if fields and (show_empty or key != "other" or any(not f["empty"] for f in fields)):
             sections.append({"key": key, "title": fmt.t(f"section.{key}"), "fields": fields})

@@ -168,9 +168,10 @@ def report_periods(s: Site, spec: Any, months: list[tuple[int, int]], weeks: lis
 
 
 def registry_reports(s: Site, registry: dict[str, Any], months: Iterable[tuple[int, int]],
-                     weeks: Iterable[date]) -> list[tuple[str, str, str, Any]]:
-    """(url, title, period label, compute) for every report and period; compute() runs the report
-    and returns (report, make page), so the work can be done where the page is built."""
+                     weeks: Iterable[date]) -> list[tuple[str, str, str, Any, str, Any]]:
+    """(url, title, period label, compute, report name, Period or None) for every report and
+    period; compute() runs the report and returns (report, make page), so the work can be done
+    where the page is built."""
     months, weeks = list(months), list(weeks)
     crumb = (s.t("page.reports"), "reports/index.html")
     out = []
@@ -210,7 +211,7 @@ def report_index(s: Site, entries: list[dict[str, Any]]) -> dict[str, Any]:
 
     standing = [dict(e, description=s.t(f"report.desc.{e['name']}")) for e in entries if e["period"] is None]
     monthly_names = [n for n in REPORTS if any(e["name"] == n and getattr(e["period"], "kind", "") == "month" for e in entries)]
-    months: dict[str, dict[str, str]] = {}
+    months: dict[str, dict[str, dict[str, Any]]] = {}
     weeks = []
     for e in entries:
         p = e["period"]
