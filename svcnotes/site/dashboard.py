@@ -44,7 +44,7 @@ def dashboard_page(s: Site) -> Page:
     escalated = [r for r in open_c if s.deadlines[r.id].escalate_to]
     monday, sunday = week_of(today)
     cb_due = [r for r in s.records["callback"] if r.status in ("scheduled", "unreachable")
-              and _day(r.get("due")) is not None and _day(r.get("due")) <= sunday]
+              and (due := _day(r.get("due"))) is not None and due <= sunday]
     months = months_back(today)
     supervision = _supervision(s)
     # Every count links to exactly its list: the register opened on that work queue (URL state).
