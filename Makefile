@@ -58,9 +58,9 @@ lint: $(VENV)/.installed
 # (translate the new entries there), compile the .mo files that ship in the package.
 messages: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k tr --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
-	$(BIN)/pybabel update --quiet -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
-	$(BIN)/pybabel compile --quiet -d svcnotes/locale -D svcnotes --statistics
+	$(BIN)/pybabel extract -F babel.cfg -k tr --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/pybabel update -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
+	$(BIN)/pybabel compile -d svcnotes/locale -D svcnotes --statistics
 
 # The oldest dependency versions pyproject.toml allows (.ci/floors.py), in their own venv, and a smoke
 # subset of the tests that exercises every dependency: proves the lower bounds.

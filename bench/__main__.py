@@ -27,18 +27,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k,10k,100k")
     parser.add_argument("--steps", default="validate,build,history,check,import",
                         help="which steps to run (validate always runs)")
+    parser.add_argument("--import-rows", default="10000",
+                        help="comma-separated row counts of the import step, e.g. 10000,100000")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
     report = [f"# svcnotes benchmarks, {date.today()}", "",
               f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
-    for label in args.sizes.split(","):
+    for label in [s for s in args.sizes.split(",") if s.strip()]:
         rows, info = bench_size(label.strip(), SIZES[label.strip()], steps)
         section = f"## {label} complaints\n\n{info}\n\n{table(rows)}\n"
         print(section, flush=True)
         report.append(section)
-    imp = bench_import() if "import" in steps else None
-    if imp:
-        section = "## import\n\n" + table([imp]) + "\n"
+    imports = [bench_import(int(n)) for n in args.import_rows.split(",")] if "import" in steps else []
+    measured = [row for row in imports if row is not None]
+    if measured:
+        section = "## import\n\n" + table(measured) + "\n"
         print(section)
         report.append(section)
     out = Path(__file__).parent / "results" / f"{date.today()}.md"

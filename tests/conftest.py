@@ -125,6 +125,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in identity_env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SVCNOTES_TODAY", raising=False)
+    monkeypatch.setenv("SVCNOTES_LANG", "en")  # messages in English whatever the machine's LANG (tests/cli/test_i18n.py: both)
 
 
 @pytest.fixture

@@ -26,12 +26,14 @@ class TransactionalGroup(click.Group):
             with transaction.scope(notify=lambda message: click.echo(message, err=True)):
                 return super().invoke(ctx)
         except transaction.TransactionError as exc:
-            click.echo(f"error: {exc.problem.format()}", err=True)
+            from svcnotes.i18n import tr
+
+            click.echo(tr("error: {message}").format(message=exc.problem.format()), err=True)
             raise click.exceptions.Exit(1) from None
-        except gitops.GitError as exc:
+        except gitops.GitError as exc:  # a git step outside a write (e.g. reading the index): git's words and a hint
             from svcnotes.cli.common import git_refused
 
-            git_refused(str(exc))  # git's own message and what to do, exit 1
+            git_refused(str(exc))
             return None
 
 
@@ -39,9 +41,14 @@ class TransactionalGroup(click.Group):
 @click.version_option(__version__, prog_name="svcnotes")
 @click.option("-C", "--repo", "repo_path", default=".", envvar="SVCNOTES_REPO", type=click.Path(file_okay=False),
               help="Record repository (default: the current folder or a parent with svcnotes.toml).")
+@click.option("--lang", type=click.Choice(["zh-CN", "en"]), default=None, envvar="SVCNOTES_LANG",
+              help="Language of messages (default: LANG when it names zh or en, else organisation.locale).")
 @click.pass_context
-def cli(ctx: click.Context, repo_path: str) -> None:
+def cli(ctx: click.Context, repo_path: str, lang: str | None) -> None:
     """svcnotes: customer-service records (customers, complaints, callbacks, notes) as Markdown in git."""
+    from svcnotes import i18n
+
+    i18n.choose(lang)
     ctx.ensure_object(dict)
     ctx.obj["repo_path"] = repo_path
 

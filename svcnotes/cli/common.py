@@ -10,10 +10,11 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from svcnotes.i18n import tr, use_repository_locale
 from svcnotes.model.text import display_width, fit
 
 if TYPE_CHECKING:
@@ -35,11 +36,13 @@ def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> 
     try:
         repo = Repository.open(path)
     except NotARepository as exc:
-        raise click.UsageError(f"{exc}; run 'svcnotes init DIR' or pass -C DIR") from None
+        raise click.UsageError(tr("{problem}; run 'svcnotes init DIR' or pass -C DIR").format(problem=exc)) from None
+    use_repository_locale(repo.config.locale)
     errors = [p for p in repo.config_problems if p.is_error]
     if errors and not config_errors:
-        click.echo("\n".join(f"error: {p.format()}" for p in errors), err=True)
-        click.echo(f"{len(errors)} error(s) in svcnotes.toml; fix them first (see docs/config.md)", err=True)
+        click.echo("\n".join(tr("error: {message}").format(message=p.format()) for p in errors), err=True)
+        click.echo(tr("{count} error(s) in svcnotes.toml; fix them first (see docs/config.md)").format(count=len(errors)),
+                   err=True)
         ctx.exit(EXIT_USAGE)
     _settle_interrupted(repo)
     return repo
@@ -54,7 +57,7 @@ def _settle_interrupted(repo: Repository) -> None:
     try:
         transaction.recover(repo.root, notify=lambda message: click.echo(message, err=True))
     except transaction.TransactionError as exc:
-        click.echo(f"warning: {exc.problem.format()}", err=True)
+        click.echo(tr("warning: {message}").format(message=exc.problem.format()), err=True)
 
 
 def today_option(func: Any) -> Any:
@@ -72,7 +75,7 @@ def resolve_today(value: Any) -> date:
         try:
             return date.fromisoformat(env)
         except ValueError:
-            raise click.UsageError(f"SVCNOTES_TODAY='{env}' is not a date; write YYYY-MM-DD") from None
+            raise click.UsageError(tr("SVCNOTES_TODAY='{value}' is not a date; write YYYY-MM-DD").format(value=env)) from None
     return date.today()
 
 
@@ -94,7 +97,8 @@ def emit_problems(problems: Sequence[Problem], fmt: str, strict: bool = False, s
             click.echo("\n".join(p.format() if p.is_error else "warning: " + p.format() for p in problems))
         if summary:
             warnings = len([p for p in problems if not p.is_error])
-            click.echo(f"{len([p for p in problems if p.is_error])} error(s), {warnings} warning(s)", err=True)
+            click.echo(tr("{errors} error(s), {warnings} warning(s)").format(
+                errors=len([p for p in problems if p.is_error]), warnings=warnings), err=True)
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
@@ -153,7 +157,7 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
     for t in texts:
         click.echo("  ".join(fit(v, w) for v, w in zip(t, widths, strict=True)).rstrip())
     if not rows:
-        click.echo("(none)", err=True)
+        click.echo(tr("(none)"), err=True)
 
 
 _json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
@@ -192,26 +196,55 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class Progress:
+    """A progress bar on stderr for a long command, only when stderr is a terminal (quiet in pipes, CI, logs).
+
+    Use as `with Progress(tr("Replaying")) as progress: core(..., progress=progress)`; the core calls
+    `progress(done, total)` as it goes."""
+
+    def __init__(self, label: str) -> None:
+        self.bar: Any = None
+        self.done = 0
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=1, label=label, file=sys.stderr)
+
+    def __enter__(self) -> Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.done)
+        self.done = done
+
+
 def jsonable(value: Any) -> Any:
     """Typed values (Decimal, dates) as JSON-ready data."""
     return _jsonable(value)
 
 
-def fail(message: str, code: int = EXIT_PROBLEMS) -> None:
+def fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
     """Print an error to stderr and exit with `code`."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(tr("error: {message}").format(message=message), err=True)
     sys.exit(code)
 
 
-GIT_REFUSED_HINT = ("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
-                    "fix what git says above, then run the command again. See what is pending with: git status")
 
 
-def git_refused(message: str) -> None:
-    """A git step of a command failed: print git's own message and what to do, exit 1 (never a traceback)."""
+def git_refused(message: str) -> NoReturn:
+    """A git step outside a write failed (a write's refusal is store.transaction's G006 line): print git's own
+    message and what to do, exit 1 (never a traceback)."""
     lines = [line for line in message.splitlines() if line.strip()] or ["git failed without a message"]
-    click.echo("\n".join(["error: git refused the change:", *(f"  {line}" for line in lines), GIT_REFUSED_HINT]),
-               err=True)
+    hint = tr("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; "
+              "fix what git says above, then run the command again. See what is pending with: git status")
+    click.echo("\n".join([tr("error: git failed:"), *(f"  {line}" for line in lines), hint]), err=True)
     sys.exit(EXIT_PROBLEMS)
 
 

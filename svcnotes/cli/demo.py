@@ -33,8 +33,12 @@ def demo(directory: Path, source: Path | None, limit: int | None, tz: str) -> No
     source = source or bundled_source()
     if not (source / "svcnotes.toml").is_file() or not (source / "records").is_dir():
         raise click.ClickException(f"{source} has no svcnotes.toml and records/ to replay; pass --from PATH")
+    from svcnotes.cli.common import Progress
+    from svcnotes.i18n import tr
+
     try:
-        report = replay(source, directory, limit=limit, tz=tz)
+        with Progress(tr("Replaying")) as progress:
+            report = replay(source, directory, limit=limit, tz=tz, progress=progress)
     except ReplayError as exc:
         raise click.ClickException(str(exc)) from None
     for rid, reason in sorted(report.failures.items()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -145,8 +147,9 @@ def log_command(ctx: click.Context, since: Any, until: Any, author: str, kind: s
 
     repo = open_repo(ctx)
     history = open_log(repo.root, repo.config) or HistoryIndex()
-    rows = query(history, LogFilter(since.date() if since else None, until.date() if until else None, author,
-                                  kind or "", field_name, record), repo.config)
+    rows: Iterable[dict[str, Any]] = query(history, LogFilter(since.date() if since else None,
+                                                              until.date() if until else None, author,
+                                                              kind or "", field_name, record), repo.config)
     columns = [("date", "date"), ("commit", "commit"), ("staff", "staff"), ("record", "record"),
                ("action", "action"), ("field", "field"), ("old", "old"), ("new", "new"), ("pr", "pr")]
     if fmt == "text":
@@ -366,18 +369,25 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
     if check_only:
         stale = stale_ci_files(repo.root, repo.config)
         for what in stale:
-            click.echo(f"{what}: run svcnotes ci-setup and commit the result")
+            click.echo(tr("{what}: run svcnotes ci-setup and commit the result").format(what=what))
         ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
     written = write_ci_files(repo.root, repo.config, force)
     try:
         written += write_lock(repo.root, build_lock(wheelhouse))
     except LockFailed as exc:
         for item in written:
-            click.echo(f"{item.action} {item.path}")
+            click.echo(_written(item))
         fail(f"could not lock CI's dependencies: pip download said: {exc} "
              "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)")
     for item in written:
-        click.echo(f"{item.action} {item.path}")
+        click.echo(_written(item))
+
+
+def _written(item: Any) -> str:
+    """One line of ci-setup's report: what it did to a file."""
+    return {"created": tr("created {path}"), "updated": tr("updated {path}"), "replaced": tr("replaced {path}"),
+            "kept": tr("kept {path}"), "unchanged": tr("unchanged {path}"),
+            "removed": tr("removed {path}")}[item.action].format(path=item.path)
 
 
 @click.group()
@@ -405,7 +415,7 @@ def hooks_install(ctx: click.Context, force: bool) -> None:
         fail(str(exc), EXIT_USAGE)
         return
     for path in written:
-        click.echo(f"installed {path}")
+        click.echo(tr("installed {path}").format(path=path))
 
 
 COMMANDS = [history, log_command, register_command, check, pr_summary_command, renumber, audit, ci_setup, hooks]

@@ -22,6 +22,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -47,15 +48,16 @@ def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> N
     try:
         done = initialise(path, name, locale, branch, lock=not no_ci_lock)
     except AlreadyInitialised as exc:
-        fail(f"{exc}; nothing changed", EXIT_USAGE)
+        fail(tr("{error}; nothing changed").format(error=exc), EXIT_USAGE)
         return
     for item in done.created:
-        click.echo(f"created {item}")
+        click.echo(tr("created {path}").format(path=item))
     if done.commit:
-        click.echo(f"committed {done.commit[:10]} on {branch}")
+        click.echo(tr("committed {commit} on {branch}").format(commit=done.commit[:10], branch=branch))
     for warning in done.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Next: edit {path / 'svcnotes.toml'} (staff directory), then: svcnotes -C {path} new customer ...")
+        click.echo(tr("warning: {message}").format(message=warning), err=True)
+    click.echo(tr("Next: edit {config} (staff directory), then: svcnotes -C {path} new customer ...").format(
+        config=path / "svcnotes.toml", path=path))
 
 
 @click.command()
@@ -89,7 +91,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         from svcnotes.store.staged import staged_tree
 
         with staged_tree(repo.root) as tree:
-            all_problems, count = validate_all(Repository(tree), resolve_today(today))
+            all_problems, count = validate_all(repo if tree == repo.root else Repository(tree), resolve_today(today))
     else:
         all_problems, count = validate_all(repo, resolve_today(today))
     problems = only_paths(all_problems, list(paths) or None)
@@ -100,7 +102,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     if fmt == "text" and not problems:
-        click.echo(f"{count} records, no problems", err=True)
+        click.echo(tr("{count} records, no problems").format(count=count), err=True)
     ctx.exit(status)
 
 
@@ -155,7 +157,7 @@ def _new_command(kind_name: str) -> click.Command:
         click.Option(["--no-commit"], is_flag=True, help="Write the file but do not commit it."),
     ]
     command = today_option(command)
-    return click.Command(kind_name, callback=command, params=params + command.__click_params__,
+    return click.Command(kind_name, callback=command, params=params + command.__click_params__,  # type: ignore[attr-defined]
                          help=f"Create a {kind.en.lower()} ({kind.zh}). Missing required fields are prompted for on a terminal.\n\n"
                               + _example(kind_name))
 
@@ -186,7 +188,7 @@ def _filters(record: Any, status: str | None, customer: str | None, category: st
              owner: str | None, since: Any, until: Any) -> bool:
     data = record.data
     day = next((data.get(k) for k in ("received_at", "due", "at", "since") if data.get(k)), None)
-    day = day.date() if hasattr(day, "hour") else day
+    day = day.date() if day is not None and hasattr(day, "hour") else day
     return ((not status or record.status in status.split(","))
             and (not customer or data.get("customer") == customer)
             and (not category or data.get("category") == category)

@@ -19,35 +19,79 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
+from svcnotes.i18n import tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
 
+class Progress:
+    """`label 1,200/6,623` redrawn in place on a terminal; silent when stderr is not one (pipes, CI, tests)."""
+
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = -1
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        step = max(1, total // 100)
+        if done == total or done // step != self.shown:
+            self.shown = done // step
+            click.echo(f"\r{self.label} {done:,}/{total:,}", err=True, nl=False)
+            self.drawn = True
+
+    def end(self) -> None:
+        """Finish the line (if anything was drawn) so the summary starts on its own."""
+        if self.drawn:
+            click.echo("", err=True)
+            self.drawn = False
+
+
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(IMPORT_KINDS), required=True, help="Record kind the rows become.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(IMPORT_KINDS), default=None,
+              help="Record kind the rows become (not needed for a file written by `svcnotes export data`).")
 @click.option("--map", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML column mapping (see docs/import-examples/); default: one suggested from the header.")
 @click.option("--dry-run", is_flag=True, help="Plan and report, write nothing.")
 @click.option("--encoding", help="Source encoding (utf-8, gb18030, ...); default: detected.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the rejected rows with their reasons to this CSV file.")
+              help="Write the rejected rows (and conflicts) with their reasons to this CSV file.")
 @click.option("--suggest-map", is_flag=True, help="Print a starting mapping for FILE's header and stop.")
 @click.option("--as", "actor", shell_complete=complete_staff_id,
               help="Staff id recorded as first responder when the mapping names none (default: your git identity).")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
 @click.option("--resume", is_flag=True, help="Also commit this file's records that are on disk but not committed yet.")
 @click.pass_context
-def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None, dry_run: bool, encoding: str | None,
-            report_path: Path | None, suggest_map: bool, actor: str | None, no_commit: bool, resume: bool) -> None:
-    """Import a CSV or XLSX register as records, in one commit; bad rows are reported and skipped.
+def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path | None, dry_run: bool,
+            encoding: str | None, report_path: Path | None, suggest_map: bool, actor: str | None, no_commit: bool,
+            resume: bool) -> None:
+    """Import a CSV or XLSX register as records, or take back a `svcnotes export data` file by id.
 
-    The summary accounts for every row (imported, duplicate, rejected). Running the same import
-    again imports nothing new; records it wrote but did not commit are reported, and --resume
-    commits them. Exit 1 when every row is rejected, or records are left uncommitted.
+    A register (--kind, --map): the summary accounts for every row (imported, duplicate, rejected)
+    and running the same import again imports nothing new; records it wrote but did not commit
+    are reported, and --resume commits them. Exit 1 when every row is rejected, or records are
+    left uncommitted. A data export (workbook or folder): rows update their records in place by
+    id, new rows create records, unchanged rows change nothing, and a row whose record changed in
+    git since the export is a conflict, never written. One commit either way; a progress count
+    shows on a terminal.
 
     Example: svcnotes import 客诉登记.xlsx --kind complaint --map complaints.toml --report rejected.csv
     """
+    from svcnotes.io.data import is_data_export
+
+    if not file.exists():
+        raise click.UsageError(f"{file}: no such file or folder")
+    if not suggest_map and is_data_export(file):
+        _import_data(ctx, file, dry_run, report_path, no_commit)
+        return
+    if kind is None:
+        raise click.UsageError(f"--kind is needed: {file} is not a file written by `svcnotes export data` "
+                               f"(then give --kind {'/'.join(IMPORT_KINDS)})")
+    if file.is_dir():
+        raise click.UsageError(f"{file} is a folder without {'_svcnotes.csv'}: give a CSV or XLSX file")
     from svcnotes.io.importer import ImportAborted, ImportOptions, run_import
     from svcnotes.store.repository import Rejected
 
@@ -55,20 +99,24 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
         _suggest(file, kind, encoding)
         return
     repo = open_repo(ctx)
+    progress = Progress("reading rows")
     try:
         result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
-                            ImportOptions(actor=actor, commit=not no_commit, resume=resume))
+                            ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
     except ImportAborted as exc:
+        progress.end()
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         ctx.exit(EXIT_USAGE)
         return
     except Rejected as exc:
+        progress.end()
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         click.echo("refused: validate would reject these records; nothing imported", err=True)
         ctx.exit(EXIT_PROBLEMS)
         return
+    progress.end()
     for p in result.problems:
         click.echo(("warning: " if not p.is_error else "error: ") + p.format(), err=True)
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
@@ -83,6 +131,50 @@ def import_(ctx: click.Context, file: Path, kind: str, mapping_path: Path | None
         ctx.exit(EXIT_PROBLEMS)
 
 
+def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool) -> None:
+    """`svcnotes import` of a data export: by id, with conflicts and rejected rows listed."""
+    from svcnotes.io.data import DataError
+    from svcnotes.io.sync import CONFLICT, import_data, report_csv
+    from svcnotes.store.repository import DirtyRecord, InvalidRecord
+
+    repo = open_repo(ctx)
+    progress = Progress("writing records")
+    try:
+        result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
+    except (DataError, OSError, ValueError) as exc:
+        progress.end()
+        fail(f"{file}: cannot read the data export: {exc}", EXIT_USAGE)
+        return
+    except InvalidRecord as exc:
+        progress.end()
+        for p in exc.problems:
+            click.echo(f"error: {p.format()}", err=True)
+        fail("nothing imported: the records above would not be valid", EXIT_PROBLEMS)
+        return
+    except DirtyRecord as exc:
+        progress.end()
+        fail(f"nothing more imported: {exc}", EXIT_PROBLEMS)
+        return
+    progress.end()
+    plan = result.plan
+    click.echo(plan.summary(dry_run))
+    if result.commit:
+        click.echo(f"committed {result.commit[:10]}")
+    for item in plan.of(CONFLICT):
+        click.echo(f"  {item.row.where}: conflict: {item.row.id} changed in git since the export; not written", err=True)
+        for c in item.conflicts:
+            click.echo(f"    {c.format()}", err=True)
+    for rej in plan.rejected[:10]:
+        click.echo(f"  {rej.where}: rejected: {rej.reason}", err=True)
+    if len(plan.rejected) > 10 and not report_path:
+        click.echo(f"  ... and {len(plan.rejected) - 10} more; pass --report rejected.csv for all of them", err=True)
+    if report_path is not None:
+        report_path.write_text(report_csv(plan), encoding="utf-8-sig", newline="")
+        click.echo(f"rejected rows and conflicts written to {report_path}")
+    if plan.of(CONFLICT) or plan.rejected:
+        ctx.exit(EXIT_PROBLEMS)
+
+
 def _suggest(file: Path, kind: str, encoding: str | None) -> None:
     from svcnotes.io.suggest import suggest_mapping
     from svcnotes.io.tabular import read_table
@@ -92,30 +184,41 @@ def _suggest(file: Path, kind: str, encoding: str | None) -> None:
     except (OSError, LookupError, ValueError) as exc:
         fail(f"{file}: cannot read the file: {exc}", EXIT_USAGE)
         return
-    click.echo(suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], file.stem), nl=False)
+    sample: list[dict[str, object]] = [dict(r.values) for r in table.rows[:200]]
+    click.echo(suggest_mapping(table.headers, kind, sample, file.stem), nl=False)
 
 
 @click.command()
 @click.argument("what")
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
-              help="Output format (default: from --out's suffix, else csv).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: standard output for csv).")
-@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None, help="Header language (default: the config's).")
+              help="Output format (default: from the output's suffix, else csv).")
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (default: standard output for csv).")
+@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None, help="Language of headers and values (default: the config's).")
 @click.option("--period", help="Month (2026-10) or ISO week (2026-W44) for reports that take one.")
 @click.option("--include-personal", is_flag=True, help="Also export personal data fields (phones, addresses, reporters).")
+@click.option("--allow-invalid", is_flag=True, help="Export even when records have errors (they are listed as warnings).")
 @today_option
 @click.pass_context
-def export(ctx: click.Context, what: str, fmt: str | None, out: Path | None, locale: str | None, period: str | None,
-           include_personal: bool, today: Any) -> None:
-    """Export a report (register, monthly, overdue, ...) or a record kind to CSV (UTF-8 with BOM) or XLSX.
+def export(ctx: click.Context, what: str, dest: Path | None, fmt: str | None, out: Path | None, locale: str | None,
+           period: str | None, include_personal: bool, allow_invalid: bool, today: Any) -> None:
+    """Export a report or record list for reading, or every record (`data`) for editing and re-import.
 
-    XLSX cells are typed: dates are dates and amounts are numbers. Headers are localized.
+    Reports: register, monthly, overdue, callbacks, capa, weekly, supervision. Record lists:
+    customer-list, complaint-list, callback-list, note-list. Headers and coded values are in one
+    language; XLSX is typed and set up for printing. `data OUT.xlsx` (or OUT/, a folder of CSVs)
+    holds every field, nested table and body for `svcnotes import OUT.xlsx`. An invalid
+    repository is refused (exit 1) unless --allow-invalid.
 
     Example: svcnotes export register --period 2026-10 --out register-2026-10.xlsx
     """
-    from svcnotes.io.export import UnknownExport, export_sheet, to_csv, to_xlsx
+    from svcnotes.io.export import DATA, UnknownExport, export_sheet, to_csv, to_xlsx
 
+    out = out or dest
     repo = open_repo(ctx)
+    if what == DATA:
+        _export_data(ctx, repo, out, allow_invalid)
+        return
     fmt = fmt or ("xlsx" if out is not None and out.suffix.lower() == ".xlsx" else "csv")
     if fmt == "xlsx" and out is None:
         raise click.UsageError("XLSX needs --out FILE.xlsx")
@@ -128,10 +231,12 @@ def export(ctx: click.Context, what: str, fmt: str | None, out: Path | None, loc
         except PeriodError as exc:
             raise click.UsageError(str(exc)) from None
     try:
-        sheet = export_sheet(repo.snapshot(), repo.config, what, locale or repo.config.locale, parsed,
+        snapshot = repo.snapshot()
+        sheet = export_sheet(snapshot, repo.config, what, locale or repo.config.locale, parsed,
                              resolve_today(today), include_personal)
     except UnknownExport as exc:
         raise click.UsageError(str(exc)) from None
+    _refuse_invalid(ctx, repo, allow_invalid)
     data = to_xlsx(sheet) if fmt == "xlsx" else to_csv(sheet)
     if out is None:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(data.decode("utf-8"), nl=False)
@@ -141,6 +246,50 @@ def export(ctx: click.Context, what: str, fmt: str | None, out: Path | None, loc
 
     write_file(out, data)
     click.echo(f"wrote {out} ({len(sheet.rows)} rows)", err=True)
+
+
+def _refuse_invalid(ctx: click.Context, repo: Any, allow_invalid: bool) -> None:
+    """List the records' errors; exit 1 unless --allow-invalid (an export must not hide bad values as blanks)."""
+    from svcnotes.workflow.validation import validate_all
+
+    errors = [p for p in validate_all(repo)[0] if p.is_error]
+    if not errors:
+        return
+    label = "warning" if allow_invalid else "error"
+    for p in errors:
+        click.echo(f"{label}: {p.format()}", err=True)
+    if not allow_invalid:
+        click.echo(f"export refused: {len(errors)} error(s) in the records would be written as empty cells; "
+                   "fix them (svcnotes validate) or pass --allow-invalid", err=True)
+        ctx.exit(EXIT_PROBLEMS)
+
+
+def _export_data(ctx: click.Context, repo: Any, out: Path | None, allow_invalid: bool) -> None:
+    """`svcnotes export data OUT`: the lossless workbook (OUT.xlsx) or folder of CSVs (OUT/)."""
+    from svcnotes.io.data import data_tables, to_data_xlsx, unwritable, write_data_csv
+    from svcnotes.io.export import write_file
+
+    if out is None:
+        raise click.UsageError("export data needs where to write: svcnotes export data OUT.xlsx (or OUT/ for CSV files)")
+    if out.suffix.lower() == ".csv":
+        raise click.UsageError(f"a data export is several tables: give a folder for the CSV files (e.g. {out.with_suffix('')}/) "
+                               "or an .xlsx file")
+    _refuse_invalid(ctx, repo, allow_invalid)
+    from svcnotes.store import gitops
+
+    head = gitops.git(repo.root, "rev-parse", "HEAD", check=False).strip() if gitops.is_repo(repo.root) else ""
+    tables = data_tables(repo.snapshot(), head if len(head) == 40 else "")
+    records = sum(len(t.rows) for t in tables if "." not in t.name and not t.name.startswith("_"))
+    if out.suffix.lower() in (".xlsx", ".xlsm"):
+        bad_cells = unwritable(tables)
+        if bad_cells:
+            fail(f"{len(bad_cells)} cell(s) cannot be kept exactly in an .xlsx file, e.g. {bad_cells[0]}; "
+                 f"export to a folder of CSV files instead: svcnotes export data {out.with_suffix('')}/")
+        write_file(out, to_data_xlsx(tables))
+    else:
+        write_data_csv(tables, out)
+    click.echo(f"wrote {out}: {records} records in {len(tables) - 1} tables (every field and body; "
+               f"edit, then svcnotes import {out})", err=True)
 
 
 @click.command()
@@ -173,8 +322,8 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -
     for check in checks:
         click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
         if check.failed and check.fix:
-            click.echo(f"      fix: {check.fix}")
-    click.echo(f"{failed} problem(s) found" if failed else "everything looks fine", err=True)
+            click.echo("      " + tr("fix: {fix}").format(fix=check.fix))
+    click.echo(tr("{count} problem(s) found").format(count=failed) if failed else tr("everything looks fine"), err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 
 

@@ -88,5 +88,5 @@ def diagnose(text: str, rel: str, snapshot: Snapshot, config: Config, today: dat
     if today is not None and record is not None:
         alone = Snapshot()
         alone.add(record)
-        found += future_dates(alone, today)
+        found += future_dates(alone, today, config)
     return sorted(found, key=sort_key)

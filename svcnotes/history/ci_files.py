@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from svcnotes.history import ci_lock
-from svcnotes.model.config import Config
+from svcnotes.history.policy import CI_PATHS, CODEOWNERS
+from svcnotes.model.config import CONFIG_FILE, Config
 
-ADMIN_ROLE = "admin"
 # Actions pinned by full commit SHA (a tag can be moved; a commit cannot); the tag is in the comment.
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
 SETUP_PYTHON = "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b  # v5.3.0"
@@ -199,7 +199,8 @@ exec "{python}" -m svcnotes validate --staged
 """
 HOOK_MARK = "svcnotes hooks install"
 
-POLICY_FILES = ("/svcnotes.toml", "/CODEOWNERS", "/.github/", "/.gitlab-ci.yml", "/.pre-commit-config.yaml", "/.svcnotes/")
+# The files the gate treats as policy (history/policy.py), plus the pre-commit config this module writes.
+POLICY_FILES = tuple(f"/{path}" for path in (CONFIG_FILE, *CODEOWNERS, *CI_PATHS, ".pre-commit-config.yaml"))
 
 
 def _holders(config: Config, roles: set[str]) -> list[str]:
@@ -213,8 +214,8 @@ def approvers(config: Config) -> list[str]:
 
 
 def admins(config: Config) -> list[str]:
-    """Git e-mails of the staff holding the 'admin' role, else the critical role's (the owners of the policy files)."""
-    return _holders(config, {ADMIN_ROLE}) or _holders(config, {config.critical_role})
+    """Git e-mails of the staff holding an admin role (approval.admin_roles): the owners of the policy files."""
+    return _holders(config, set(config.admin_roles))
 
 
 def _amount(value: Decimal) -> str:
@@ -237,9 +238,10 @@ def codeowners(config: Config) -> str:
     lines.append(f"#   critical complaints: {config.critical_role}: "
                  f"{' '.join(_holders(config, {config.critical_role})) or '(nobody holds this role)'}")
     lines.append(f"records/complaints/** {' '.join(approvers(config)) or placeholder}")
-    owners = " ".join(admins(config)) or f"@admins  # give someone the '{ADMIN_ROLE}' role in [[staff]]"
-    lines.append(f"# Policy files (rules, CI, these owners): the '{ADMIN_ROLE}' role "
-                 f"(the {config.critical_role} role while nobody holds it).")
+    roles = ", ".join(config.admin_roles) or "none"
+    owners = " ".join(admins(config)) or f"@admins  # nobody holds an admin role ({roles}): see approval.admin_roles"
+    lines.append(f"# Policy files (rules, CI, these owners, what CI installs): the admin roles ({roles}), "
+                 "approval.admin_roles.")
     lines += [f"{path} {owners}" for path in POLICY_FILES]
     return "\n".join(lines) + "\n"
 

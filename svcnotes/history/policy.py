@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from svcnotes.history.ci_lock import CI_DIR
 from svcnotes.model.config import CONFIG_FILE, Config, parse_config
 from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import GitError, git
@@ -20,7 +21,8 @@ from svcnotes.store.gitops import GitError, git
 # Sections of svcnotes.toml that carry no rule: names and labels shown, report targets.
 NOT_RULES = frozenset({"organisation", "targets"})
 CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS")
-CI_PATHS = (".github/workflows/", ".github/actions/", ".gitlab-ci.yml", ".gitlab/ci/")
+# .svcnotes/ci/ holds the svcnotes wheel and hash lock CI installs (history/ci_lock.py): changing it changes what CI runs.
+CI_PATHS = (".github/workflows/", ".github/actions/", ".gitlab-ci.yml", ".gitlab/ci/", f"{CI_DIR}/")
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import shutil
 import time as _time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from svcnotes.history.fastimport import FastImport, Person
 from svcnotes.history.replay_plan import Plan, Step, plan_replay
@@ -327,7 +328,7 @@ class Replayer:
         self.commit("main", [CONFIG_FILE, ".gitignore"], "svcnotes: record repository for the department", {},
                     self.scheduler, at)
 
-    def run(self, plan: Plan) -> None:
+    def run(self, plan: Plan, progress: Callable[[int, int], None] | None = None) -> None:
         """Every step in time order; a record whose step fails is left for the final-state pass."""
         steps = sorted(plan.steps, key=lambda s: (s.at, s.seq))
         last: dict[str, int] = {}
@@ -336,6 +337,8 @@ class Replayer:
                 last[rid] = i
         doer = Doer(self.repo, self.source, self.report)
         for i, step in enumerate(steps):
+            if progress is not None:
+                progress(i, len(steps))
             if any(rid in self.report.failures for rid in step.owners):
                 continue
             self.set_identity(step.actor, step.at)
@@ -354,6 +357,8 @@ class Replayer:
                 for rid in step.owners:
                     self.report.failures[rid] = f"{step.action} on {step.at:%Y-%m-%d %H:%M} by {step.actor}: {exc}"
                 self.restore()
+        if progress is not None:
+            progress(len(steps), len(steps))
 
     def restore(self) -> None:
         """Put the work tree back as committed (a refused verb may have written before refusing)."""
@@ -426,8 +431,10 @@ def _difference(got: Record | None, want: Record) -> str:
     return "differs in " + (", ".join(fields) if fields else "the body")
 
 
-def replay(source: Path, target: Path, limit: int | None = None, tz: str = "+0800") -> ReplayReport:
-    """Build a git record repository in `target` by replaying the records of `source`."""
+def replay(source: Path, target: Path, limit: int | None = None, tz: str = "+0800",
+           progress: Callable[[int, int], None] | None = None) -> ReplayReport:
+    """Build a git record repository in `target` by replaying the records of `source`; `progress(done, total)`
+    after each step."""
     began = _time.monotonic()
     src = Repository(source)
     snap = src.snapshot()
@@ -446,7 +453,7 @@ def replay(source: Path, target: Path, limit: int | None = None, tz: str = "+080
     saved = {k: os.environ.get(k) for k in ENV_KEYS}
     try:
         replayer.init((src.root / CONFIG_FILE).read_text(encoding="utf-8"), plan.start - timedelta(minutes=5))
-        replayer.run(plan)
+        replayer.run(plan, progress)
         end = max((s.at for s in plan.steps), default=plan.start) + timedelta(minutes=1)
         replayer.settle(end)
         volumes = src.root / VOLUMES_FILE

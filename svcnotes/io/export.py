@@ -1,18 +1,21 @@
-"""Export registers and reports to CSV (UTF-8 with BOM, for Excel) and XLSX (typed cells).
+"""Export reports and record lists for reading (CSV with a BOM, XLSX set up for printing).
 
     sheet = export_sheet(snapshot, config, "register", "zh-CN", period=None, today=date.today())
     Path("register.xlsx").write_bytes(to_xlsx(sheet))
 
-`what` is a report name from svcnotes.reports.REPORTS (register, monthly, overdue, ...) or a
-record kind (complaints, customers, callbacks, notes; singular works too). Headers are in the
-locale asked for; dates stay dates and amounts stay numbers in XLSX, so Excel can sort and sum.
-Personal fields (contacts, phone numbers, reporters) are left out unless asked for.
+`what` is a report name from svcnotes.reports.REPORTS (register, monthly, overdue, callbacks, ...)
+or a record list (customer-list, complaint-list, callback-list, note-list). Headers and coded
+values are in the locale asked for (已结案, not closed), so a sheet reads in one language; imports
+accept these labels back. Dates stay dates and amounts stay numbers in XLSX, so Excel can sort
+and sum. Personal fields (contacts, phone numbers, reporters) are left out unless asked for.
+The lossless layout for re-import (`svcnotes export data`) is svcnotes.io.data.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from svcnotes.store.repository import Snapshot
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
+LISTS = {f"{kind}-list": kind for kind in PLURALS.values()}
+DATA = "data"
 _YES = {"zh": ("是", "否"), "en": ("yes", "no")}
 _NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00", "decimal": "#,##0.00",
                    "ratio": "0.0%"}
@@ -58,8 +63,14 @@ class Sheet:
 
 
 def export_names() -> list[str]:
-    """Every name `export_sheet` accepts: the reports, then the record kinds."""
-    return [*_reports(), *PLURALS]
+    """Every name `export_sheet` accepts: the reports, then the record lists (`data` is separate)."""
+    return [*_reports(), *LISTS]
+
+
+def names_help() -> str:
+    """The export names, grouped: what to type after `svcnotes export`."""
+    return (f"reports: {', '.join(_reports())}; record lists: {', '.join(LISTS)}; "
+            f"{DATA} (every record of every kind, lossless, for re-import)")
 
 
 def _reports() -> dict[str, Any]:
@@ -79,21 +90,59 @@ def export_sheet(snapshot: Snapshot, config: Config, what: str, locale: str, per
 
         report = run_report(what, snapshot, config, period, today or date.today())
         columns = [SheetColumn(c.key, c.header(locale), c.type) for c in report.columns]
-        return Sheet(report.title(locale), columns, [dict(r) for r in report.rows], locale)
+        coded = [(c.key, c.enum) for c in report.columns if c.enum]
+        rows = [dict(r) for r in report.rows]
+        for row in rows:
+            for key, enum in coded:
+                if isinstance(row.get(key), str):
+                    row[key] = _enum_label(enum, row[key], locale, config)
+        return Sheet(report.title(locale), columns, rows, locale)
+    if what in LISTS:
+        return kind_sheet(snapshot, LISTS[what], locale, personal, config)
     kind = PLURALS.get(what, what)
-    if kind not in KINDS:
-        from svcnotes.model.problems import did_you_mean
+    if kind in KINDS:
+        meant = [f"'{n}' is the {_reports()[n].title('en').lower()} report" for n in (what, f"{kind}s") if n in reports]
+        meant += [f"'{kind}-list' every {KINDS[kind].en.lower()} record", f"'{DATA}' every record for re-import"]
+        raise UnknownExport(f"'{what}' is not an export name: {', '.join(meant)}")
+    import difflib
 
-        raise UnknownExport(f"nothing to export called '{what}' ({did_you_mean(what, export_names())})")
-    return kind_sheet(snapshot, kind, locale, personal)
+    close = difflib.get_close_matches(what, [*export_names(), DATA], n=3, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    raise UnknownExport(f"nothing to export called '{what}'{hint}; export names: {names_help()}")
 
 
-def kind_sheet(snapshot: Snapshot, kind: str, locale: str, personal: bool = False) -> Sheet:
-    """Every record of a kind, one column per field (nested entries left out; personal data only if asked)."""
+def _enum_label(enum: str, code: str, locale: str, config: Config) -> str:
+    """A report cell's code as a label: enum labels, configured categories and departments, staff names."""
+    from svcnotes.model.labels import ENUM_LABELS
+
+    col = 1 if locale.startswith("en") else 0
+    if enum == "staff":
+        member = config.staff.get(code)
+        return member.name if member is not None else code
+    table = {"category": config.categories, "department": config.departments}.get(enum) or ENUM_LABELS.get(enum, {})
+    pair = table.get(code)
+    return pair[col] if pair else code
+
+
+def kind_sheet(snapshot: Snapshot, kind: str, locale: str, personal: bool = False, config: Config | None = None) -> Sheet:
+    """Every record of a kind, one column per field, coded values as labels (nested entries left out;
+    personal data only if asked); `svcnotes export data` is the lossless layout."""
+    from svcnotes.model.labels import label_for
+
     schema = KINDS[kind]
-    columns = [SheetColumn(f.name, f.label(locale), f.type) for f in schema.fields
-               if f.type != "objects" and (personal or not f.personal)]
-    rows = [dict(r.data) for r in snapshot.records[kind]]
+    fields = [f for f in schema.fields if f.type != "objects" and (personal or not f.personal)]
+    columns = [SheetColumn(f.name, f.label(locale), f.type) for f in fields]
+    enums = [f for f in fields if f.type == "enum" or (f.type == "list" and f.item is not None and f.item.type == "enum")]
+    rows = []
+    for r in snapshot.records[kind]:
+        row = dict(r.data)
+        for f in enums:
+            value = row.get(f.name)
+            if isinstance(value, list):
+                row[f.name] = [label_for(kind, f.item or f, v, locale, config) for v in value]
+            elif value is not None:
+                row[f.name] = label_for(kind, f, value, locale, config)
+        rows.append(row)
     return Sheet(schema.label(locale), columns, rows, locale)
 
 
@@ -121,8 +170,19 @@ def to_csv(sheet: Sheet) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.header for c in sheet.columns])
     for row in sheet.rows:
-        writer.writerow([_text(row.get(c.key), sheet.locale) for c in sheet.columns])
+        writer.writerow([_inert(_text(row.get(c.key), sheet.locale)) for c in sheet.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d[\d,]*)?\.?\d+([eE][+-]?\d+)?\Z")
+
+
+def _inert(text: str) -> str:
+    """Text Excel would run as a formula (=, +, -, @ first; customers' words can start so) gets a
+    leading apostrophe, Excel's own mark for 'this is text'; numbers such as -5 are left alone."""
+    if text[:1] in ("=", "+", "-", "@") and not _NUMBER_TEXT.match(text):
+        return "'" + text
+    return text
 
 
 def _xlsx_value(value: Any, column: SheetColumn, locale: str) -> Any:
@@ -137,7 +197,9 @@ def _xlsx_value(value: Any, column: SheetColumn, locale: str) -> Any:
         return int(value) if value == value.to_integral_value() and column.type in ("int", "count") else float(value)
     if isinstance(value, (date, datetime)):
         return value
-    return _text(value, locale)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", _text(value, locale))  # a report for reading: drop what Excel refuses
 
 
 def _sheet_title(title: str) -> str:
@@ -146,7 +208,8 @@ def _sheet_title(title: str) -> str:
 
 
 def to_xlsx(sheet: Sheet) -> bytes:
-    """The sheet as an .xlsx workbook: bold frozen header, typed cells with number formats, sensible widths."""
+    """The sheet as an .xlsx workbook: bold frozen header, autofilter, typed cells with number formats,
+    sensible widths, and print set-up (landscape A4, fit to width, header repeated on every page)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -157,12 +220,16 @@ def to_xlsx(sheet: Sheet) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
+    if sheet.rows:
+        ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=max(1, len(sheet.columns))).column_letter}{len(sheet.rows) + 1}"
+    _print_setup(ws)
     widths = [max(8, display_width(c.header)) for c in sheet.columns]
     for row in sheet.rows:
         values = [_xlsx_value(row.get(c.key), c, sheet.locale) for c in sheet.columns]
         ws.append(values)
         for i, value in enumerate(values):
             if isinstance(value, str):
+                ws.cell(row=ws.max_row, column=i + 1).data_type = "s"  # '=...' stays text, never a formula
                 widths[i] = max(widths[i], min(display_width(value), 60))
     for i, column in enumerate(sheet.columns, start=1):
         fmt = _NUMBER_FORMATS.get(column.type)
@@ -178,6 +245,17 @@ def to_xlsx(sheet: Sheet) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _print_setup(ws: Any) -> None:
+    """Landscape A4, every column on one page width, the header row repeated on each printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
 
 
 def write_file(path: Path, data: bytes) -> None:

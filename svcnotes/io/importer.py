@@ -16,6 +16,7 @@ identity) stands in for the first responder when the mapping names none.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,7 +124,7 @@ def load_or_suggest(mapping_path: Path | None, kind: str, table: Table | None = 
         mapping, problems = load_mapping(mapping_path, kind)
     else:
         assert table is not None
-        text = suggest_mapping(table.headers, kind, [r.values for r in table.rows[:200]], Path(table.source).stem)
+        text = suggest_mapping(table.headers, kind, [dict(r.values) for r in table.rows[:200]], Path(table.source).stem)
         mapping, problems = parse_mapping(text, "<suggested mapping>", kind)
     errors = [p for p in problems if p.is_error]
     if errors:
@@ -171,8 +172,9 @@ def with_customers(repo: Repository, paths: list[str]) -> list[str]:
 
 def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
     try:
+        expect = [(c, *mapping.headers.get(c, ())) for c in sorted(mapping.used_columns())] if mapping else []
         return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
-                          mapping.header_row if mapping else None, mapping.delimiter if mapping else None)
+                          mapping.header_row if mapping else None, mapping.delimiter if mapping else None, expect)
     except (OSError, LookupError, ValueError) as exc:
         raise ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
                                      hint="check the path, or pass --encoding (utf-8, gb18030, ...)")]) from None
@@ -180,8 +182,11 @@ def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
 
 def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | None, dry_run: bool = False,
                encoding: str | None = None, report_path: Path | None = None,
-               options: ImportOptions = ImportOptions()) -> ImportResult:
-    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal."""
+               options: ImportOptions = ImportOptions(),
+               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal.
+
+    `progress(done, total)` is called as rows are planned (the CLI draws it on a terminal)."""
     if kind not in IMPORT_KINDS:
         raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
     if not path.is_file():
@@ -195,7 +200,9 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
         # an unset or empty default (as --suggest-map writes it) means: the importing staff member
         mapping = dataclasses.replace(mapping, defaults={**mapping.defaults, actor_field: resolve_actor(repo, options.actor)})
     keys, customers = existing_state(repo)
-    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source)
+    total = table.total
+    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source,
+                       progress=(lambda n: progress(n, total)) if progress else None, ids=repo.snapshot().by_id)
     result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
     waiting = uncommitted_imports(repo)
     if waiting:

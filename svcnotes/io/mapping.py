@@ -21,6 +21,9 @@
     [defaults]                    # used when the row has no value
     severity = "normal"
 
+    [headers]                     # other names a column goes by (the same file saved in Chinese)
+    "投诉日期" = ["日期", "date"]
+
 Every problem is reported in one pass, located by line, like svcnotes.toml.
 """
 
@@ -41,7 +44,7 @@ from svcnotes.model.schema import KINDS, Kind
 IMPORT_KINDS = ("complaint", "customer", "callback")
 BODY = "body"
 _TOP = {"kind", "source", "key", "na", "date_formats", "header_row", "encoding", "sheet", "delimiter",
-        "columns", "template", "values", "defaults"}
+        "columns", "template", "values", "defaults", "headers"}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
@@ -62,6 +65,7 @@ class Mapping:
     encoding: str | None = None
     sheet: str | None = None
     delimiter: str | None = None
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def schema(self) -> Kind:
@@ -79,6 +83,18 @@ class Mapping:
         for text in self.templates.values():
             used.update(_PLACEHOLDER.findall(text))
         return used
+
+    def renames(self, headers: list[str]) -> dict[str, str]:
+        """File header -> the name the mapping uses, for columns the file has under another name ([headers])."""
+        have = set(headers)
+        out: dict[str, str] = {}
+        for name, others in self.headers.items():
+            if name in have:
+                continue
+            found = next((o for o in others if o in have and o not in out), None)
+            if found is not None:
+                out[found] = name
+        return out
 
 
 def placeholders(template: str) -> list[str]:
@@ -98,8 +114,8 @@ def render_template(template: str, row: dict[str, str]) -> str:
 
 
 def mappable_fields(kind: str) -> dict[str, str]:
-    """Field name -> type of the fields a column may fill (not id, provenance or nested objects)."""
-    return {f.name: f.type for f in KINDS[kind].fields if f.type != "objects" and f.name != "id"}
+    """Field name -> type of the fields a column may fill (every one but nested entries; id keeps a record's id)."""
+    return {f.name: f.type for f in KINDS[kind].fields if f.type != "objects"}
 
 
 class _Lines:
@@ -200,15 +216,15 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
             allowed = (choices or {}).get(item.choices_from, ())
         vmap: dict[str, str] = {}
         for src, ours in table.items():
-            text = _cell(ours)
-            if not isinstance(text, str):
+            cell = _cell(ours)
+            if not isinstance(cell, str):
                 r.bad(src, f"value map of {target}: '{src}' must map to text, a number or true/false")
                 continue
-            if text == "":
+            if cell == "":
                 r.bad(src, f"value map of {target}: '{src}' has no target yet", "fill it in or delete the line", "M004", warn=True)
-            elif allowed and text not in allowed and text not in na_markers:
-                r.bad(src, f"value map of {target}: '{text}' is not a valid {target}", did_you_mean(text, allowed), "M005")
-            vmap[str(src)] = text
+            elif allowed and cell not in allowed and cell not in na_markers:
+                r.bad(src, f"value map of {target}: '{cell}' is not a valid {target}", did_you_mean(cell, allowed), "M005")
+            vmap[str(src)] = cell
         values[target] = vmap
     out["values"] = values
     defaults: dict[str, Cell] = {}
@@ -219,6 +235,12 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
         elif check_target(target, target):
             defaults[target] = cell
     out["defaults"] = defaults
+    aliases: dict[str, tuple[str, ...]] = {}
+    for column, others in (raw.get("headers") or {}).items():
+        got = _strings(r, column, others)
+        if got is not None:
+            aliases[column] = got
+    out["headers"] = aliases
     for key in ("key", "na", "date_formats"):
         if key in raw:
             got = _strings(r, key, raw[key])

@@ -17,14 +17,26 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
+from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping as TMapping
+from typing import Any
 
 from svcnotes.io.mapping import BODY, Mapping, check_headers, render_template
 from svcnotes.io.tabular import Row, Table
-from svcnotes.io.values import Cell, cell_text, is_na, parse_bool, parse_date, parse_datetime, parse_decimal, parse_int, split_list
+from svcnotes.io.values import (
+    Cell,
+    cell_text,
+    is_na,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_int,
+    split_list,
+)
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field
 from svcnotes.model.problems import Problem, Severity, did_you_mean
@@ -127,9 +139,13 @@ class _Customers:
     def __init__(self, existing: TMapping[str, str]) -> None:
         self.by_key = {name_key(n): cid for n, cid in existing.items()}
         self.ids = set(existing.values())
+        self.existing_ids = frozenset(self.ids)
         self.new: dict[str, PlannedCustomer] = {}
 
     def resolve(self, name: str, row: int) -> str:
+        """The id of the customer `name` refers to: an existing id as it is, else by name, else a new customer."""
+        if name in self.existing_ids:
+            return name
         key = name_key(name)
         if key in self.by_key:
             return self.by_key[key]
@@ -175,9 +191,13 @@ class _Converter:
         if t == "enum":
             allowed = self.choices(f)
             if text not in allowed:
+                from svcnotes.model.labels import code_for_label
+
+                text = code_for_label(f, text, self.config) or text  # a label svcnotes wrote (已结案, Closed)
+            if text not in allowed:
                 raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
             return text
-        number = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
+        number: Any = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
         if t != "bool" and f.minimum is not None and number < f.minimum:
             raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
         if t != "bool" and f.maximum is not None and number > f.maximum:
@@ -200,32 +220,46 @@ class _Converter:
         if f.type == "text" and len(values) > 1:
             values = ["\n\n".join(cell_text(v) for v in values)]
         for v in values:
-            mapped = _lookup(vmap, v) if isinstance(v, str) else v
-            if not is_na(mapped, self.mapping.na):
-                return self.scalar(f, mapped)
+            cell: Cell = _lookup(vmap, v) if isinstance(v, str) else v
+            if not is_na(cell, self.mapping.na):
+                return self.scalar(f, cell)
         return None
 
 
 def _cells_of(row: Row, headers: list[str]) -> tuple[str, ...]:
-    return tuple(cell_text(row.values.get(h, "")) for h in headers)
+    """The row's cells for the rejects file: as the file has them (untrimmed) when known."""
+    return row.raw or tuple(cell_text(row.values.get(h, "")) for h in headers)
+
+
+def _renamed(rows: list[Row], renames: dict[str, str]) -> list[Row]:
+    if not renames:
+        return rows
+    return [Row(r.number, {renames.get(k, k): v for k, v in r.values.items()}, r.raw) for r in rows]
 
 
 def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None = None,
                 existing_keys: Iterable[str] = (), *, customers: TMapping[str, str] | None = None,
-                config: Config | None = None, source: str | None = None) -> ImportPlan:
+                config: Config | None = None, source: str | None = None,
+                progress: Callable[[int], None] | None = None, ids: Iterable[str] = ()) -> ImportPlan:
     """Plan the import of `rows` (a Table, or Rows) as records of `kind` (default: the mapping's).
 
     `existing_keys` are provenance keys of earlier imports (re-running imports nothing new);
-    `customers` maps existing customer names to ids; `config` supplies configurable choices.
+    `customers` maps existing customer names to ids (a customer cell holding an id matches it
+    first); `ids` are the record ids the repository has (a row that maps `id` to one of them is a
+    duplicate); `config` supplies configurable choices.
     """
     kind = kind or mapping.kind
     schema = KINDS[kind]
     config = config or Config()
     table = rows if isinstance(rows, Table) else None
-    row_list = list(table.rows if table else rows)  # type: ignore[union-attr]
+    row_list: list[Row] = list(table.rows) if table is not None else list(rows)  # type: ignore[arg-type]
     headers = table.headers if table else list(dict.fromkeys(h for r in row_list for h in r.values))
     src = source or (table.source if table else "<rows>")
     plan = ImportPlan(kind, src, headers)
+    renames = mapping.renames(headers)
+    if renames:
+        row_list = _renamed(row_list, renames)
+        headers = [renames.get(h, h) for h in headers]  # the rejects file shows the mapping's names
     if kind != mapping.kind:
         plan.problems.append(Problem("M012", f"the mapping is for '{mapping.kind}', not '{kind}'", src, hint=f"use a {kind} mapping"))
     plan.problems += check_headers(mapping, headers, src)
@@ -233,21 +267,27 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     namespace = mapping.source or Path(src).stem
     seen: dict[str, int] = {}
     existing = set(existing_keys)
+    taken_ids = set(ids) | set((customers or {}).values())
+    unkeyed = 0
+    header_cells = tuple(headers)
     resolver = _Customers(customers or {})
     convert = _Converter(mapping, config)
     results: list[RowResult] = []
     records: list[PlannedRecord] = []
     for bad in table.bad_rows if table else ():
         results.append(RowResult(bad.number, REJECTED, "", bad.reason, bad.cells))
-    for row in row_list:
+    for done, row in enumerate(row_list, len(results) + 1):
+        if progress is not None:
+            progress(done)
         cells = _cells_of(row, headers)
         if missing_key:
             results.append(RowResult(row.number, REJECTED, "", f"key column(s) {', '.join(missing_key)} not in the file", cells))
             continue
-        key, why = _row_key(row, mapping, headers)
-        if not key:
-            results.append(RowResult(row.number, REJECTED, "", why, cells))
+        if len(header_cells) > 1 and tuple(cell_text(row.values.get(h, "")) for h in headers) == tuple(plan.headers):
+            results.append(RowResult(row.number, REJECTED, "", "repeats the header row (files joined together?)", cells))
             continue
+        key, keyed_by_content = _row_key(row, mapping, headers)
+        unkeyed += keyed_by_content
         key = f"{namespace}:{key}"
         if key in existing:
             results.append(RowResult(row.number, DUPLICATE, key, "imported before", cells))
@@ -256,9 +296,18 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
             results.append(RowResult(row.number, DUPLICATE, key, f"same key as row {seen[key]}", cells))
             continue
         data, body, errors = _convert(row, mapping, schema.name, convert)
+        given_id = str(data.get("id") or "")
+        if given_id and given_id in taken_ids:
+            results.append(RowResult(row.number, DUPLICATE, key, f"{given_id} is already in the repository", cells))
+            continue
+        if given_id and not schema.id_regex.match(given_id):
+            errors.append(f"id: '{given_id}' is not a {schema.en.lower()} id (like {schema.by_name['id'].example})")
         if not errors and "customer" in schema.by_name and isinstance(data.get("customer"), str):
             data["customer"] = resolver.resolve(data["customer"], row.number)
-        if not errors and kind == "customer" and data.get("name"):
+        if not errors and kind == "customer" and data.get("name") and given_id:
+            resolver.by_key.setdefault(name_key(data["name"]), given_id)
+            resolver.ids.add(given_id)
+        elif not errors and kind == "customer" and data.get("name"):
             if name_key(data["name"]) in resolver.by_key:
                 results.append(RowResult(row.number, DUPLICATE, key, f"customer '{resolver.by_key[name_key(data['name'])]}' has this name", cells))
                 continue
@@ -273,6 +322,8 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
         data["imported"] = [{"source": src, "row": row.number, "key": key}]
         ordered = {f.name: data[f.name] for f in schema.fields if f.name in data}
         seen[key] = row.number
+        if given_id:
+            taken_ids.add(given_id)
         records.append(PlannedRecord(row.number, key, ordered, body))
         results.append(RowResult(row.number, IMPORTED, key, "", cells))
     plan.results = sorted(results, key=lambda r: r.row)
@@ -280,6 +331,10 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     plan.records = sorted(records, key=lambda r: (_sortable(r.data.get(when)), r.row))
     plan.customers = sorted(resolver.new.values(), key=lambda c: c.first_row)
     plan.problems += _shared_reasons(plan)
+    if unkeyed:
+        plan.problems.append(Problem(
+            "I004", f"{unkeyed} row(s) have nothing in the key column(s) {', '.join(mapping.key)}: each is keyed by its "
+            "whole content instead (exact copies count as duplicates)", src, field="key", severity=Severity.WARNING))
     return plan
 
 
@@ -291,15 +346,15 @@ def _sortable(value: Any) -> datetime:
     return datetime.max
 
 
-def _row_key(row: Row, mapping: Mapping, headers: list[str]) -> tuple[str, str]:
-    """The row's source key (key columns joined by |, else a hash of the whole row), or a reason."""
+def _row_key(row: Row, mapping: Mapping, headers: list[str]) -> tuple[str, bool]:
+    """The row's source key: the key columns joined by |, else (no key, or its cells are empty) a hash
+    of the whole row; and whether the key columns were there but empty."""
     if mapping.key:
         parts = [cell_text(row.values.get(c, "")) for c in mapping.key]
-        if all(is_na(p, mapping.na) for p in parts):
-            return "", f"the key column(s) {', '.join(mapping.key)} are empty"
-        return "|".join(parts), ""
+        if not all(is_na(p, mapping.na) for p in parts):
+            return "|".join(parts), False
     text = "\x1f".join(cell_text(row.values.get(h, "")) for h in headers)
-    return "row-" + hashlib.sha1(text.encode()).hexdigest()[:12], ""
+    return "row-" + hashlib.sha1(text.encode()).hexdigest()[:12], bool(mapping.key)
 
 
 def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tuple[dict[str, Any], str, list[str]]:

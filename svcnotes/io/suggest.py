@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
+from svcnotes.model.config import Config
+from svcnotes.model.fields import Field
 from svcnotes.model.schema import KINDS
+
+_CONFIG = Config()
 
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "complaint": {
@@ -91,13 +95,48 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def match_headers(headers: Iterable[str], kind: str) -> tuple[dict[str, str], list[str]]:
-    """Header -> field for the headers we recognise (first come, first served), and key columns."""
+def own_headers(kind: str) -> dict[str, str]:
+    """Every header svcnotes itself writes for a kind (field names, zh and en labels; body) -> the field."""
+    out: dict[str, str] = {}
+    for f in KINDS[kind].fields:
+        if f.type != "objects":
+            for name in (f.name, f.zh, f.en):
+                out.setdefault(_norm(name), f.name)
+    for name in ("body", "正文", "Body"):
+        out.setdefault(_norm(name), "body")
+    return out
+
+
+def _looks_like_ids(kind: str, values: list[str]) -> bool:
+    """True when (nearly) every sample value is one of our ids for `kind` (not some other system's number)."""
+    pattern = KINDS[kind].id_regex
+    filled = [v for v in values if v]
+    good = [v for v in filled if pattern.match(v) and not v.isdigit()]
+    return bool(filled) and len(good) >= 0.9 * len(filled)
+
+
+def match_headers(headers: Iterable[str], kind: str, rows: list[dict[str, object]] | None = None
+                  ) -> tuple[dict[str, str], list[str]]:
+    """Header -> field for the headers we recognise (first come, first served), and key columns.
+
+    svcnotes' own headers (what `export` writes, in either language) come first; a column that
+    matches `id` is mapped to it only when its values are our ids, else it is the key."""
     aliases = _ALIASES.get(kind, {})
     taken: set[str] = set()
     found: dict[str, str] = {}
     keys: list[str] = []
     heads = list(headers)
+    own = own_headers(kind)
+    for h in heads:
+        target = own.get(_norm(h))
+        if target is None or target in taken:
+            continue
+        if target == "id" and not _looks_like_ids(kind, [str(r.get(h, "")).strip() for r in rows or ()]):
+            continue
+        found[h] = target
+        taken.add(target)
+        if target == "id":
+            keys.append(h)
     for rank in range(max((len(a) for a in aliases.values()), default=0)):
         for target, names in aliases.items():
             if target in taken and target != "body" or rank >= len(names):
@@ -109,16 +148,22 @@ def match_headers(headers: Iterable[str], kind: str) -> tuple[dict[str, str], li
                     break
     for name in _KEYS:
         hit = next((h for h in heads if _norm(h) == _norm(name) and h not in found), None)
-        if hit:
+        if hit and not keys:
             keys.append(hit)
             break
     return found, keys
 
 
-def _guess(field: str, value: str, choices: tuple[str, ...]) -> str:
+def _guess(f: Field, value: str, choices: tuple[str, ...]) -> str:
     low = value.lower()
     if low in choices:
         return low
+    from svcnotes.model.labels import code_for_label
+
+    code = code_for_label(f, value, _CONFIG)
+    if code:
+        return code  # a label svcnotes writes (已结案, Closed)
+    field = f.name
     table = {"status": _STATUS_GUESS, "channel": _CHANNEL_GUESS, "told_via": _CHANNEL_GUESS}.get(field, ())
     for target, words in table:
         if any(w in low for w in words) and target in choices:
@@ -130,9 +175,9 @@ def suggest_mapping(headers: list[str], kind: str, rows: Iterable[dict[str, obje
                     source: str = "") -> str:
     """A starting mapping (TOML text) for a file with these headers; with rows, value maps too."""
     schema = KINDS[kind]
-    found, keys = match_headers(headers, kind)
     samples = list(rows or [])
-    lines = [f"# svcnotes import mapping (suggested; check every line, then run svcnotes import --map)",
+    found, keys = match_headers(headers, kind, samples)
+    lines = ["# svcnotes import mapping (suggested; check every line, then run svcnotes import --map)",
              f"kind = {_q(kind)}", f"source = {_q(source or 'import')}"]
     lines.append(f"key = [{', '.join(_q(k) for k in keys)}]" if keys else "# key = [\"编号\"]   # the source id column(s)")
     lines += ['na = ["N/A", "n/a", "无", "-"]', "", "[columns]"]
@@ -150,20 +195,20 @@ def suggest_mapping(headers: list[str], kind: str, rows: Iterable[dict[str, obje
             note = "   # a staff id from svcnotes.toml" if f.type == "ref" else ""
             lines.append(f"{f.name} = {_q(value or '')}{note}")
     for h, target in found.items():
-        f = schema.by_name.get(target)
-        if f is None or f.type != "enum" or not samples:
+        ef = schema.by_name.get(target)
+        if ef is None or ef.type != "enum" or not samples:
             continue
         distinct = Counter(str(r.get(h, "")).strip() for r in samples)
         distinct.pop("", None)
         if not distinct or len(distinct) > 40:
             continue
-        choices = f.choices or tuple(_config_choices(f.choices_from))
+        choices = ef.choices or tuple(_config_choices(ef.choices_from))
         lines += ["", f"[values.{target}]   # allowed: {', '.join(choices)}"]
         for value, count in distinct.most_common():
-            guess = _guess(target, value, choices)
-            off = "# " if f.choices_from and not guess else ""  # the "*" line below catches it
+            guess = _guess(ef.item if ef.type == "list" and ef.item else ef, value, choices)
+            off = "# " if ef.choices_from and not guess else ""  # the "*" line below catches it
             lines.append(f"{off}{_q(value)} = {_q(guess)}   # {count} rows")
-        if f.choices_from:
+        if ef.choices_from:
             lines.append(f'"*" = {_q("other" if "other" in choices else "")}   # any other value')
     return "\n".join(lines) + "\n"
 

@@ -3,7 +3,9 @@
 CSV bytes are decoded by a fixed strategy (UTF-16 BOM, then strict UTF-8 with or without BOM,
 then strict GB18030, then charset-normalizer, then Latin-1 which never fails); line endings may
 be LF, CRLF, CR or mixed; quoted fields may span lines. Preamble junk above the header (such as
-`unzip` output) is skipped. Every cell is trimmed of surrounding whitespace.
+`unzip` output) is skipped. Every value is trimmed of surrounding whitespace and loses stray
+byte-order marks and zero-width characters (`clean_cell`); each row also keeps its cells exactly
+as the file has them (`Row.raw`), for the rejects file.
 
 A row's number is the line of the file where the record starts (CSV) or the sheet row (XLSX), so
 a person can find it in an editor or in Excel.
@@ -15,10 +17,10 @@ import codecs
 import csv
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Iterator
 
 from svcnotes.io.values import Cell
 
@@ -29,10 +31,11 @@ csv.field_size_limit(16 * 1024 * 1024)  # long narratives (the CFPB sample has 2
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: header -> cell, and where it starts in the source."""
+    """One data row: header -> cell, where it starts in the source, and its cells as in the file."""
 
     number: int
     values: dict[str, Cell]
+    raw: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,27 @@ def _lines(text: str) -> Iterator[str]:
         yield m.group(0)
 
 
-def _clean(cell: str) -> str:
-    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+# Characters nobody types on purpose: byte-order marks anywhere (files glued together keep
+# theirs), and zero-width or direction marks at either end of a cell.
+_EDGE_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\u202e\u00ad"
+
+
+def clean_cell(cell: str) -> str:
+    """A cell as imported: line ends as LF, U+FEFF removed, whitespace and invisible marks trimmed,
+    and the apostrophe svcnotes' exports put before text starting with = + - @ taken off again."""
+    text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = text.strip().strip(_EDGE_INVISIBLE).strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+_clean = clean_cell
 
 
 def _headers(cells: list[str], table: Table) -> list[str]:
     """Trimmed header names; blanks become col<N>, repeats get .2, .3 (each noted)."""
     names: list[str] = []
     for n, cell in enumerate(cells, 1):
-        name = _clean(cell).lstrip("\ufeff") or f"col{n}"
+        name = _clean(cell) or f"col{n}"
         if name in names:
             k = 2
             while f"{name}.{k}" in names:
@@ -118,25 +133,42 @@ def _headers(cells: list[str], table: Table) -> list[str]:
     return names
 
 
-def _find_header(records: list[tuple[int, list[str]]], header_row: int | None) -> int:
-    """Index of the header record: given as a line number, else the first of the usual width."""
+def _width(cells: list[str]) -> int:
+    """Cells up to the last non-empty one (a trailing comma on one line is not another column)."""
+    n = len(cells)
+    while n and not cells[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _find_header(records: list[tuple[int, list[str]]], header_row: int | None, expect: Iterable[str | tuple[str, ...]] = ()) -> int:
+    """Index of the header record: given as a line number, else the first holding most of the
+    `expect`ed columns (each a name, or a tuple of names it goes by), else the first of the usual width."""
     if header_row is not None:
         for i, (line, _) in enumerate(records):
             if line >= header_row:
                 return i
         return 0
-    widths = Counter(len(cells) for _, cells in records if any(c.strip() for c in cells))
+    groups = [{clean_cell(n) for n in ((e,) if isinstance(e, str) else e)} for e in expect]
+    if groups:
+        for i, (_, cells) in enumerate(records):
+            have = {clean_cell(c) for c in cells}
+            if sum(1 for g in groups if g & have) * 2 >= len(groups):
+                return i
+    widths = Counter(_width(cells) for _, cells in records if any(c.strip() for c in cells))
     if not widths:
         return 0
     usual = widths.most_common(1)[0][0]
     for i, (_, cells) in enumerate(records):
-        if len(cells) == usual and sum(1 for c in cells if c.strip()) >= min(2, usual):
+        if _width(cells) == usual and sum(1 for c in cells if c.strip()) >= min(2, usual):
             return i
     return 0
 
 
-def read_csv_text(text: str, source: str = "<text>", header_row: int | None = None, delimiter: str | None = None) -> Table:
-    """Parse CSV text into a Table; `header_row` is the header's line number (auto when None)."""
+def read_csv_text(text: str, source: str = "<text>", header_row: int | None = None, delimiter: str | None = None,
+                  expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
+    """Parse CSV text into a Table; `header_row` is the header's line number (auto when None: the
+    line with most of the `expect`ed column names, else the first of the usual width)."""
     table = Table(source, [])
     lines = _lines(text)
     consumed = 0
@@ -163,25 +195,26 @@ def read_csv_text(text: str, source: str = "<text>", header_row: int | None = No
     if not records:
         table.notes.append("the file is empty")
         return table
-    at = _find_header(records[:_SCAN], header_row)
+    at = _find_header(records[:_SCAN], header_row, expect)
     table.header_row = records[at][0]
     table.skipped_lines = table.header_row - 1
     if at:
         table.notes.append(f"skipped {at} line(s) above the header on line {table.header_row}")
-    table.headers = _headers(records[at][1], table)
+    head = records[at][1]
+    table.headers = _headers(head[:max(_width(head), 1)], table)
     width = len(table.headers)
     for number, cells in records[at + 1:]:
         if not cells or not any(c.strip() for c in cells):
             continue  # blank line
         cleaned = [_clean(c) for c in cells]
         if len(cleaned) > width and not any(cleaned[width:]):
-            cleaned = cleaned[:width]  # trailing empty cells, as Excel writes them
+            cleaned, cells = cleaned[:width], cells[:width]  # trailing empty cells, as Excel writes them
         if len(cleaned) < width:
-            table.bad_rows.append(BadRow(number, f"missing fields: {len(cleaned)} of {width} columns", tuple(cleaned)))
+            table.bad_rows.append(BadRow(number, f"missing fields: {len(cleaned)} of {width} columns", tuple(cells)))
         elif len(cleaned) > width:
-            table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cleaned)))
+            table.bad_rows.append(BadRow(number, f"extra fields: {len(cleaned)} cells for {width} columns", tuple(cells)))
         else:
-            table.rows.append(Row(number, dict(zip(table.headers, cleaned))))
+            table.rows.append(Row(number, dict(zip(table.headers, cleaned, strict=False)), tuple(cells)))
     if error:
         table.bad_rows.append(BadRow(start, error))
     return table
@@ -198,17 +231,29 @@ def _xlsx_cell(value: object) -> Cell:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 482028 as 482028.0
-    return str(value).replace("\r\n", "\n").strip()
+    return clean_cell(str(value))
 
 
-def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None) -> Table:
+def _xlsx_raw(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+
+
+def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = None, expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
     """Read one sheet (the first unless named) of an .xlsx workbook; date cells stay datetimes."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
-        records = [(n, [_xlsx_cell(v) for v in values]) for n, values in enumerate(ws.iter_rows(values_only=True), 1)]
+        raws: dict[int, tuple[object, ...]] = {}
+        records = []
+        for n, values in enumerate(ws.iter_rows(values_only=True), 1):
+            raws[n] = values
+            records.append((n, [_xlsx_cell(v) for v in values]))
     finally:
         book.close()
     table = Table(path.name, [], encoding="xlsx")
@@ -220,7 +265,7 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
     if not records:
         table.notes.append("the sheet is empty")
         return table
-    at = _find_header(text_records[:_SCAN], header_row)
+    at = _find_header(text_records[:_SCAN], header_row, expect)
     table.header_row = records[at][0]
     table.skipped_lines = table.header_row - 1
     table.headers = _headers([str(c) if not isinstance(c, str) else c for c in records[at][1][:width]], table)
@@ -231,20 +276,21 @@ def read_xlsx(path: Path, sheet: str | None = None, header_row: int | None = Non
             continue
         if any(c != "" for c in cells[hw:]):
             table.bad_rows.append(BadRow(number, f"extra fields: cells beyond the {hw} headed columns",
-                                         tuple(str(c) for c in cells)))
+                                         tuple(_xlsx_raw(v) for v in raws[number][:width])))
             continue
         cells = cells + [""] * (hw - len(cells))
-        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw]))))
+        raw = tuple(_xlsx_raw(v) for v in raws[number][:hw])
+        table.rows.append(Row(number, dict(zip(table.headers, cells[:hw], strict=False)), raw))
     return table
 
 
 def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
-               header_row: int | None = None, delimiter: str | None = None) -> Table:
+               header_row: int | None = None, delimiter: str | None = None, expect: Iterable[str | tuple[str, ...]] = ()) -> Table:
     """Read a .csv (any other suffix is read as CSV too) or .xlsx file into a Table."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, sheet, header_row)
+        return read_xlsx(path, sheet, header_row, expect)
     text, used = decode(path.read_bytes(), encoding)
-    table = read_csv_text(text, path.name, header_row, delimiter)
+    table = read_csv_text(text, path.name, header_row, delimiter, expect)
     table.encoding = used
     return table

@@ -8,13 +8,13 @@ Failures raise CoercionError (a ValueError with a hint), like the model's own co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Union
 
 from svcnotes.model.fields import CoercionError
 
-Cell = Union[str, datetime, date]
+Cell = str | datetime | date
 """One cell as tabular readers return it: text, or a date/datetime from a typed XLSX cell."""
 
 NA_MARKERS: tuple[str, ...] = ("N/A", "NA", "n/a", "#N/A", "null", "NULL", "None", "无", "-", "—", "--", "/")

@@ -286,12 +286,18 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
             r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
                   did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
+        if not isinstance(dept, str):
+            r.bad("staff.department", f"department of '{sid}' must be a department id", "write department = \"sales\"")
+            dept = ""
         if dept and dept not in departments:
             r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
         emails = entry.get("emails", [])
         if isinstance(emails, str):
             emails = [emails]
-        if entry.get("email"):
+        if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+            r.bad("staff.emails", f"emails of '{sid}' must be a list of e-mail addresses", "write emails = [\"a@example.com\"]")
+            emails = []
+        if isinstance(entry.get("email"), str) and entry["email"]:
             emails = [*emails, entry["email"]]
         roles = entry.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from svcnotes.model.labels import ENUM_LABELS
+from svcnotes.model.labels import FIELD_ENUMS as _MODEL_FIELD_ENUMS
+
 LOCALES = ("zh-CN", "en")
 
 
@@ -237,88 +240,23 @@ _UI: dict[str, tuple[str, str]] = {
     "chart.no_data": ("无数据", "No data"),
 }
 
-_ENUMS: dict[str, dict[str, tuple[str, str]]] = {
-    "complaint_status": {
-        "received": ("已受理", "Received"), "registered": ("已登记", "Registered"),
-        "investigating": ("调查中", "Investigating"), "proposed": ("已提议", "Proposed"),
-        "approved": ("已核决", "Approved"), "resolved": ("已告知客户", "Resolved"),
-        "closed": ("已结案", "Closed"), "not_established": ("客诉不成立", "Not established"),
-    },
-    "callback_status": {
-        "scheduled": ("待回访", "Scheduled"), "done": ("已完成", "Done"), "unreachable": ("联系不上", "Unreachable"),
-        "missed": ("已逾期", "Missed"), "cancelled": ("已取消", "Cancelled"),
-    },
-    "severity": {
-        "minor": ("轻微", "Minor"), "normal": ("一般", "Normal"), "major": ("重大", "Major"), "critical": ("严重", "Critical"),
-    },
-    "channel": {
-        "phone": ("电话", "Phone"), "email": ("邮件", "E-mail"), "visit": ("来访", "Visit"), "letter": ("信函", "Letter"),
-        "web": ("网站", "Web"), "on_site": ("现场", "On site"),
-    },
-    "request": {
-        "return": ("退货", "Return"), "exchange": ("换货", "Exchange"), "allowance": ("折让", "Price allowance"),
-        "compensation": ("赔款", "Compensation"), "repair": ("维修", "Repair"), "explanation": ("说明原因", "Explanation"),
-    },
-    "resolution": {
-        "return": ("退货", "Return"), "rework": ("返工", "Rework"), "exchange": ("换货", "Exchange"),
-        "allowance": ("折让", "Price allowance"), "compensation": ("赔款", "Compensation"), "repair": ("维修", "Repair"),
-        "explanation": ("解释说明", "Explanation"), "not_established": ("客诉不成立", "Not established"),
-    },
-    "cause_class": {"quality": ("质量异常", "Quality"), "non_quality": ("非质量异常", "Non-quality")},
-    "tier": {"vip": ("VIP 客户", "VIP"), "key": ("重点客户", "Key"), "normal": ("一般客户", "Normal")},
-    "confidentiality": {"internal": ("内部", "Internal"), "confidential": ("机密", "Confidential"), "secret": ("绝密", "Secret")},
-    "callback_kind": {
-        "post_service": ("服务后回访", "After service"), "post_resolution": ("结案后回访", "After resolution"),
-        "periodic": ("定期回访", "Periodic"), "satisfaction_survey": ("满意度调查", "Satisfaction survey"),
-        "annual_needs": ("年度需求回访", "Next-year needs"),
-    },
-    "attempt_result": {
-        "reached": ("已联系上", "Reached"), "no_answer": ("无人接听", "No answer"), "busy": ("占线", "Busy"),
-        "wrong_number": ("号码错误", "Wrong number"), "refused": ("拒绝回访", "Refused"),
-    },
-    "note_kind": {
-        "call_in": ("来电", "Incoming call"), "call_out": ("去电", "Outgoing call"), "visit": ("来访", "Visit"),
-        "on_site": ("现场服务", "On-site job"), "email": ("邮件", "E-mail"), "handover": ("交接记录", "Shift handover"),
-    },
-    "capa_status": {"open": ("进行中", "Open"), "done": ("已完成", "Done"), "verified": ("已验证", "Verified")},
-    "deadline_state": {
-        "on_time": ("期限内", "On time"), "due_soon": ("即将到期", "Due soon"), "overdue": ("逾期", "Overdue"),
-        "closed": ("已结案", "Closed"), "paused": ("等待客户", "Paused"),
-        "past_target": ("超过目标期限", "Past the target"),
-    },
+# Enum value labels and which enum each field uses live in the model (exports and imports use them
+# too); the site adds the value sets only its pages show: approval roles, report buckets, work queues.
+_SITE_ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {
         "rep": ("客服专员", "Service rep"), "sales_manager": ("业务经理", "Sales manager"),
         "deputy_gm": ("副总经理", "Deputy general manager"), "gm": ("总经理", "General manager"),
         "gm_office": ("总经理室", "GM office"), "quality": ("质量管理", "Quality"),
     },
-    "callback_outcome": {
-        "on_time": ("按期完成", "Done on time"), "late": ("逾期完成", "Done late"), "unreachable": ("联系不上", "Unreachable"),
-        "missed": ("未回访", "Missed"), "pending": ("待回访", "Pending"),
-    },
     "bucket": {"unset": ("未填写", "Not set")},
-    "escalation": {"gm": ("总经理", "General manager"), "gm_office": ("总经理室", "GM office")},
     "queue": {
         "open": ("未结", "Open"), "due_soon": ("即将到期", "Due soon"), "overdue": ("已逾期", "Overdue"),
         "escalated": ("已升级", "Escalated"), "pending": ("待回访", "Pending"), "week": ("本周应回访", "Due this week"),
         "open_capa": ("未完成", "Not done"), "mine": ("我负责的", "Mine"), "approve": ("待我核决", "Awaiting my approval"),
     },
-    "kind": {
-        "customer": ("客户档案", "Customer"), "complaint": ("客诉", "Complaint"),
-        "callback": ("回访", "Callback"), "note": ("服务记录", "Service note"),
-    },
 }
-
-# Which enum labels a schema field uses (field name -> enum), per record kind.
-FIELD_ENUMS: dict[tuple[str, str], str] = {
-    ("complaint", "status"): "complaint_status", ("complaint", "severity"): "severity",
-    ("complaint", "channel"): "channel", ("complaint", "told_via"): "channel",
-    ("complaint", "request"): "request", ("complaint", "resolution"): "resolution",
-    ("complaint", "cause_class"): "cause_class", ("capa", "status"): "capa_status",
-    ("approvals", "resolution"): "resolution", ("customer", "tier"): "tier",
-    ("customer", "confidentiality"): "confidentiality", ("callback", "status"): "callback_status",
-    ("callback", "kind"): "callback_kind", ("callback", "channel"): "channel",
-    ("attempts", "result"): "attempt_result", ("note", "kind"): "note_kind", ("approvals", "role"): "role",
-}
+_ENUMS = {**_SITE_ENUMS, **ENUM_LABELS}
+FIELD_ENUMS = {**_MODEL_FIELD_ENUMS, ("approvals", "role"): "role"}  # a role is coded text: shown by its label
 
 
 def normalise_locale(locale: str | None) -> str:

@@ -133,6 +133,8 @@ def _parse_lines(text: str, path: str) -> Parsed:
         rest = rest[1:]  # the conventional blank line after the fence
         out.body_start += 1
     out.body = "".join(rest)
+    if not out.body:
+        out.body_start = 0
     _parse_yaml(out, "".join(lines[1:close]), path, lines[1:close], try_simple=False)
     return out
 

@@ -34,6 +34,7 @@ role = "gm"
 
 [approval]
 critical_role = "gm"
+admin_roles = ["admin"]        # who may change these rules, CODEOWNERS and the CI files
 
 [deadlines]
 target_days = 15

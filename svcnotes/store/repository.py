@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from svcnotes.store.frontmatter import decode, parse
 from svcnotes.store.loader import build_record, content_digest, read_bytes
 from svcnotes.store.stamps import stamp_entry
 from svcnotes.store.volumes import Volumes
-from svcnotes.store.writer import atomic_write, render_new, render_update, sync
+from svcnotes.store.writer import atomic_write, render_new, render_update, replace_body, sync
 
 RECORDS_DIR = "records"
 
@@ -136,28 +136,15 @@ class Repository:
         self.callbacks = KindStore(self, KINDS["callback"])
         self.notes = KindStore(self, KINDS["note"])
         self._snapshot: Snapshot | None = None
-        self._unchecked = 0
 
     def check_write(self, records: Sequence[Record], reading: Sequence[Problem] = (), removed: Sequence[str] = ()) -> None:
         """Refuse (Rejected, with every located error) to write records validate would reject;
         `reading` are the problems found typing them, `removed` the paths the write deletes."""
-        if self._unchecked:
-            return
         problems = [p for p in reading if p.is_error]
         for check in WRITE_CHECKS:
             problems += [p for p in check(self, records, removed) if p.is_error]
         if problems:
             raise Rejected(sorted(dict.fromkeys(problems), key=sort_key))
-
-    @contextmanager
-    def unchecked(self) -> Iterator[None]:
-        """Writes inside skip check_write: for a multi-step writer (the demo replay) whose in-between
-        states are not records anyone commits; it validates the outcome itself."""
-        self._unchecked += 1
-        try:
-            yield
-        finally:
-            self._unchecked -= 1
 
     @classmethod
     def open(cls, start: Path | str = ".") -> Repository:
@@ -249,10 +236,10 @@ class KindStore:
             record_id = self._allocator().next(day)
             return self._write_new({**data, "id": record_id}, body)
 
-    def _allocator(self) -> ids.Allocator:
-        """An allocator over every number taken now, in git history, or as an alias (hold the lock)."""
+    def _allocator(self, given: Iterable[str] = ()) -> ids.Allocator:
+        """An allocator over every number taken now, in git history, as an alias or `given` (hold the lock)."""
         prefix = self.repo.config.prefixes[self.kind.prefix_key]
-        aliases = self._aliases()
+        aliases = self._aliases() + list(given)
 
         def taken_names(yy: str) -> list[str]:
             rel_folder = f"{RECORDS_DIR}/{self.kind.folder}/20{yy}"
@@ -262,32 +249,37 @@ class KindStore:
 
         return ids.Allocator(prefix, taken_names)
 
-    def _aliases(self) -> list[str]:
+    def _aliases(self) -> builtins.list[str]:
         # former numbers are taken even when no file ever had them; scan the files, not a cached snapshot
         prefix = self.repo.config.prefixes[self.kind.prefix_key]
         return ids.mentioned_ids(self.repo.root / RECORDS_DIR / self.kind.folder, prefix)
 
-    def create_many(self, items: Iterable[tuple[Mapping[str, Any], str]]) -> list[Record]:
+    def create_many(self, items: Iterable[tuple[Mapping[str, Any], str]]) -> builtins.list[Record]:
         """Write many new records (data, body) at once; numbered kinds are numbered in the given order.
 
         The fast path of imports: the taken numbers are read once per year (not per record) under
         one numbering lock, files are written without re-reading the repository, and the cached
-        snapshot is dropped once at the end. Slug-named kinds refuse (InvalidRecord) before writing
-        anything when an id already exists or repeats.
+        snapshot is dropped once at the end. An id given in the data is kept (numbered kinds too: an
+        import by id); the batch refuses (InvalidRecord) before writing anything when a given id
+        already exists or repeats.
         """
         items = list(items)
-        records: list[Record] = []
+        records: builtins.list[Record] = []
         transaction.ensure(self.repo.root)
-        if not self.kind.year_folders:
+        given = [str(data["id"]) for data, _ in items if data.get("id")]  # kept as they are (import by id)
+        if not self.kind.year_folders or given:
             seen: set[str] = set()
             clashes = []
             for data, _ in items:
+                if self.kind.year_folders and not data.get("id"):
+                    continue
                 rel = self.path_for(str(data["id"]))
                 if (self.repo.root / rel).exists() or rel in seen:
                     clashes.append(Problem("E203", f"'{data['id']}' already exists", rel, field="id", hint="choose another id"))
                 seen.add(rel)
             if clashes:
                 raise InvalidRecord(clashes)
+        if not self.kind.year_folders:
             rendered = [self._render(data, body) for data, body in items]
             self._check([(record, problems) for _text, record, problems in rendered])
             try:
@@ -301,8 +293,9 @@ class KindStore:
                 self.repo.invalidate()
             return records
         with ids.numbering_lock(self.repo.root):
-            allocator = self._allocator()
-            rendered = [self._render({**data, "id": allocator.next(_number_date(self.kind.name, data))}, body)
+            allocator = self._allocator(given)
+            rendered = [self._render({**data, "id": str(data["id"]) if data.get("id")
+                                      else allocator.next(_number_date(self.kind.name, data))}, body)
                         for data, body in items]
             self._check([(record, problems) for _text, record, problems in rendered])
             try:
@@ -316,7 +309,7 @@ class KindStore:
                 self.repo.invalidate()
         return records
 
-    def _remove(self, records: list[Record]) -> None:
+    def _remove(self, records: builtins.list[Record]) -> None:
         """Delete files this batch wrote (rollback of a failed create_many)."""
         for record in records:
             try:
@@ -324,7 +317,7 @@ class KindStore:
             except OSError:
                 pass
 
-    def _render(self, data: Mapping[str, Any], body: str) -> tuple[str, Record, list[Problem]]:
+    def _render(self, data: Mapping[str, Any], body: str) -> tuple[str, Record, Sequence[Problem]]:
         """The text of a new record, and the record typed from it (with its reading problems)."""
         rel = self.path_for(str(data["id"]))
         text = render_new(self.kind, data, body)
@@ -332,7 +325,7 @@ class KindStore:
                                         content_digest(text.encode("utf-8")))
         return text, record, problems
 
-    def _check(self, typed: Sequence[tuple[Record, list[Problem]]]) -> None:
+    def _check(self, typed: Sequence[tuple[Record, Sequence[Problem]]]) -> None:
         """check_write over records typed from the text about to be written."""
         self.repo.check_write([record for record, _ in typed], [p for _, problems in typed for p in problems])
 
@@ -363,8 +356,8 @@ class KindStore:
         assert record is not None, problems
         return record
 
-    def update(self, record: Record, changes: Mapping[str, Any]) -> Record:
-        """Write `changes` (field -> value, None deletes) to a record read earlier.
+    def update(self, record: Record, changes: Mapping[str, Any], body: str | None = None) -> Record:
+        """Write `changes` (field -> value, None deletes) and, when given, a new `body` to a record read earlier.
 
         Refuses (DirtyRecord) when the file changed since `record` was read.
         """
@@ -378,6 +371,8 @@ class KindStore:
             raise InvalidRecord([problem] if problem else [])
         had_bom = raw.startswith(b"\xef\xbb\xbf")
         new_text = render_update(self.kind, text, changes)
+        if body is not None:
+            new_text = replace_body(new_text, body)
         typed, problems = build_record(self.kind, record.path, parse(new_text, record.path), self.repo.config)
         self._check([(typed, problems)])
         atomic_write(path, ("\ufeff" if had_bom else "") + new_text)

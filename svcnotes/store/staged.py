@@ -21,9 +21,22 @@ from svcnotes.store import gitops
 STAGED_PATHS = (CONFIG_FILE, "records")
 
 
+def worktree_is_staged(root: Path) -> bool:
+    """True when the working svcnotes.toml and records/ are exactly what is staged (no unstaged edit, no
+    untracked record): then the working files, with their warm validation cache, can be judged instead."""
+    gitops.git(root, "rev-parse", "--git-dir")  # GitError ("not a git repository") where nothing can be staged
+    unstaged = gitops.git(root, "diff", "--name-only", "-z", "--", *STAGED_PATHS, check=False)
+    untracked = gitops.git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", *STAGED_PATHS, check=False)
+    return not unstaged and not untracked
+
+
 @contextmanager
 def staged_tree(root: Path) -> Iterator[Path]:
-    """A temporary folder with the staged svcnotes.toml and records/, laid out as in `root`."""
+    """A folder holding the staged svcnotes.toml and records/, laid out as in `root`: `root` itself when
+    the working files are what is staged, else a temporary copy of the index."""
+    if worktree_is_staged(root):
+        yield root
+        return
     with tempfile.TemporaryDirectory(prefix="svcnotes-staged-") as tmp:
         listed = gitops.git(root, "ls-files", "--cached", "-z", "--", *STAGED_PATHS)
         paths = [p for p in listed.split("\0") if p]

@@ -38,6 +38,7 @@ from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeou
 
 TXN_DIR = "svcnotes-txn"
 JOURNAL = "journal"
+PROGRESS_EVERY = 10_000  # files: a large import says how far it is on stderr
 STALE_INDEX_LOCK = 60.0  # seconds: an index.lock unchanged for this long belongs to no running git
 
 Notify = Callable[[str], None]
@@ -86,7 +87,11 @@ def scope(notify: Notify | None = None) -> Iterator[None]:
         if getattr(exc, "exit_code", getattr(exc, "code", 1)) in (0, None):
             txn.finish()
             raise
-        txn.rollback(quiet=True)
+        try:
+            txn.rollback(quiet=True)
+        except TransactionError as failed:  # the journal stays for doctor --fix; the first error is the one to tell
+            if state.notify is not None:
+                state.notify(f"warning: {failed.problem.format()}")
         if isinstance(exc, OSError):
             where = _show(txn.root, Path(exc.filename)) if isinstance(exc.filename, str) else ""
             raise _fail("G007", f"cannot write: {exc.strerror or exc}", where,
@@ -110,7 +115,11 @@ def ensure(root: Path) -> Transaction | None:
         return None
     if state.txn is None:
         txn = Transaction(Path(root), state.notify)
-        txn.begin()
+        try:
+            txn.begin()
+        except OSError as exc:  # nothing written yet: the journal itself could not be
+            raise _fail("G007", f"cannot write: {exc.strerror or exc}", _show(txn.root, Path(str(exc.filename or txn.dir))),
+                        "nothing was changed; free some space or fix the permission, then run it again") from exc
         state.txn = txn
     return state.txn
 
@@ -260,6 +269,8 @@ class Transaction:
             folder = folder.parent
         for created in reversed(missing):
             self._log("dir", _rel(self.root, created))
+        if len(self.seen) % PROGRESS_EVERY == 0 and self.notify is not None:
+            self.notify(f"written {len(self.seen):,} files ...")
         if os.path.lexists(path):
             self._saved += 1
             name = f"saved.{self._saved}"
@@ -276,7 +287,9 @@ class Transaction:
         wait_for_index_lock(self.root, self.state_dir, self.notify)
         number = len(self.committed_files) + 1
         paths_file = self.dir / f"paths.{number}"
-        gitops.write_paths(paths_file, paths)
+        count = gitops.write_paths(paths_file, paths)
+        if count >= PROGRESS_EVERY and self.notify is not None:
+            self.notify(f"committing {count:,} files ...")
         self.committed_files.append(paths_file)
 
         def before(parent: str, tree: str) -> None:

@@ -196,6 +196,17 @@ def render_update(kind: Kind, old_text: str, changes: Mapping[str, Any]) -> str:
     return "".join(lines)
 
 
+def replace_body(text: str, body: str) -> str:
+    """A record file's text with its Markdown body replaced (front matter untouched; as render_new lays it out)."""
+    parsed = parse(text, "")
+    if not parsed.ok:
+        raise ValueError("cannot replace the body of a record whose front matter does not parse")
+    lines = text.splitlines(keepends=True)
+    head = "".join(lines[:parsed.fm_end])
+    newline = "\r\n" if head.endswith("\r\n") else "\n"
+    return head + (newline + body if body else "")
+
+
 def _insert_line(key: str, order: list[str], spans: dict[str, tuple[int, int]], fm_end: int) -> int:
     """The line before which a new key goes: after the nearest preceding schema key present."""
     if key in order:

@@ -55,7 +55,7 @@ def add_months(day: date, months: int) -> date:
 
 def periodic_dues(delivered: date, first: date, last: date) -> list[date]:
     """Periodic callback dates of a project in [first, last]: monthly in year one, quarterly after."""
-    out = []
+    out: list[date] = []
     months = 1
     while True:
         due = add_months(delivered, months)
@@ -195,7 +195,8 @@ def hand_over_to(config: Config, current: str | None, tried: Iterable[str]) -> s
     """Another rep for an unreachable callback: one who has not tried yet, else any other rep."""
     reps = sorted(s.id for s in config.staff.values() if REP_ROLE in s.roles and s.id != current)
     fresh = [r for r in reps if r not in set(tried)]
-    return (fresh or reps or [None])[0]
+    found = fresh or reps
+    return found[0] if found else None
 
 
 def attempt(repo: Repository, record_id: str, result: str, at: datetime, note: str = "",

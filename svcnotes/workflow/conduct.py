@@ -56,8 +56,36 @@ def _spans(text: str, needle: str) -> Iterator[int]:
         start = text.find(needle, start + 1)
 
 
+@lru_cache(maxsize=64)
+def _needles(phrases: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The characters each normalised phrase needs (a text lacking one cannot contain it)."""
+    return tuple(frozenset(normalise(p)[0]) for p in phrases)
+
+
+_STABLE: set[str] = set()  # characters seen that fold to themselves
+_FOLD: dict[str, str] = {}  # the others, folded
+
+
+def _folded_chars(text: str) -> set[str]:
+    """Every character the normalised text can hold: its own and those its characters fold to."""
+    chars = set(text)
+    for c in chars - _STABLE:
+        folded = _FOLD.get(c)
+        if folded is None:
+            folded = unicodedata.normalize("NFKC", c).lower()
+            if folded == c and len(_STABLE) < 200_000:
+                _STABLE.add(c)
+                continue
+            _FOLD[c] = folded
+        chars = chars | set(folded)
+    return chars
+
+
 def find_phrases(text: str, phrases: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[Hit]:
     """Every forbidden phrase in `text` (normalised), outside the allowed safe contexts, in order."""
+    chars = _folded_chars(text)
+    if not any(needs <= chars for needs in _needles(phrases)):
+        return []  # the usual case, decided without walking the text character by character
     norm, where = normalise(text)
     safe: list[tuple[int, int]] = []
     for context in allowed:

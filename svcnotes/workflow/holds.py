@@ -31,6 +31,31 @@ def open_hold(data: Mapping[str, Any]) -> int | None:
     return None
 
 
+def expiry(start: date, config: Config) -> int:
+    """The ordinal of the last day a hold from `start` may pause the clock."""
+    return start.toordinal() + config.max_hold_days - 1
+
+
+def held_too_long(index: int, start: date, record_id: str, config: Config, path: str = "",
+                  line: int | None = None) -> Problem:
+    """E416 for hold `index`, open since `start` for longer than deadlines.max_hold_days."""
+    return Problem("E416", f"hold {index + 1} has been open since {start}, longer than the maximum "
+                           f"{config.max_hold_days} days: the deadline clock runs again and the case is escalated",
+                   path, line, f"on_hold[{index}].from", f"svcnotes resume {record_id} (and chase the customer)")
+
+
+def open_hold_expiries(data: Mapping[str, Any], config: Config) -> list[tuple[int, int]]:
+    """(index, expiry ordinal) of each hold still open on an open complaint: what `today` decides."""
+    if data.get("status") in FINISHED:
+        return []
+    out = []
+    for i, hold in enumerate(data.get("on_hold") or []):
+        start = _day(hold.get("from"))
+        if start is not None and hold.get("to") is None:
+            out.append((i, expiry(start, config)))
+    return out
+
+
 def hold_problems(data: Mapping[str, Any], config: Config, today: date | None = None) -> list[Problem]:
     """E416 for each hold that ends before it starts, lasts longer than deadlines.max_hold_days,
     is still open on a finished complaint, or (given `today`) has been open longer than the maximum;
@@ -56,11 +81,8 @@ def hold_problems(data: Mapping[str, Any], config: Config, today: date | None = 
             if data.get("status") in FINISHED:
                 out.append(Problem("E416", f"hold {i + 1} is still open on a {data.get('status')} complaint",
                                    field=f"on_hold[{i}].from", hint="set `to` (the day the wait ended)"))
-            elif today is not None and (today - start).days + 1 > most:
-                out.append(Problem("E416", f"hold {i + 1} has been open since {start}, longer than the maximum "
-                                           f"{most} days: the deadline clock runs again and the case is escalated",
-                                   field=f"on_hold[{i}].from",
-                                   hint=f"svcnotes resume {data.get('id', 'ID')} (and chase the customer)"))
+            elif today is not None and today.toordinal() > expiry(start, config):
+                out.append(held_too_long(i, start, str(data.get("id", "ID")), config))
             if running > 1:
                 out.append(Problem("E416", f"hold {i + 1} is open while an earlier hold is still open",
                                    field=f"on_hold[{i}].from", hint="end the earlier hold first (svcnotes resume)"))

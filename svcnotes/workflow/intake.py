@@ -47,11 +47,11 @@ def defaults(kind: str, values: Mapping[str, Any], config: Config, today: date, 
     if kind == "complaint":
         received = values.get("received_at") or now
         responder = values.get("first_responder") or actor
-        return {"status": "registered", "received_at": received,
+        return {"status": KINDS[kind].initial_status, "received_at": received,
                 "registered_at": today if today >= received.date() else received.date(),
                 "first_responder": responder, "owner": values.get("owner") or responder, "currency": config.currency}
     if kind == "callback":
-        return {"status": "scheduled", "assigned_to": actor}
+        return {"status": KINDS[kind].initial_status, "assigned_to": actor}
     if kind == "note":
         return {"at": now, "author": actor}
     return {"tier": "normal", "since": today}
@@ -72,6 +72,12 @@ def create_record(repo: Repository, kind: str, values: Mapping[str, Any], body: 
     if missing:
         raise InvalidRecord([Problem("E101", "is required", field=name, hint=f"pass --{name.replace('_', '-')}")
                              for name in missing])
+    from svcnotes.store.repository import Rejected
+    from svcnotes.workflow.states import creation_problems
+
+    late = creation_problems(kind, data)
+    if late:
+        raise Rejected(late)
     if kind == "complaint" and isinstance(data.get("received_at"), date) and not isinstance(data["received_at"], datetime):
         data["received_at"] = datetime.combine(data["received_at"], time(0, 0))
     record = repo.store(kind).create(data, body)

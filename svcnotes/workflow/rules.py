@@ -17,15 +17,16 @@ from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem, Severity
-from svcnotes.model.schema import FINISHED, from_status
+from svcnotes.model.schema import FINISHED, PIPELINE, from_status
 from svcnotes.workflow import approvals, conduct
+from svcnotes.workflow.holds import hold_problems
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
     from svcnotes.store.repository import Snapshot
 
 APPROVED_OR_LATER = from_status("approved")
-CLOSED = frozenset({"closed"})
+CLOSED = frozenset({PIPELINE[-1]})  # the end of the main pipeline (not not_established)
 
 
 def _located(record: Record, problems: Iterable[Problem]) -> list[Problem]:
@@ -155,7 +156,10 @@ def check_forbidden_phrases(record: Record, config: Config) -> list[Problem]:
 def check_amount_currency_has_a_rate(record: Record, config: Config) -> list[Problem]:
     """E415: an amount in another currency than complaints.currency has a rate in approval.rates
     (else no approval limit can be applied to it, and nobody may approve it)."""
-    problem = approvals.currency_problem(record.data, config)
+    data = record.data
+    if data.get("amount") is None or data.get("currency") in (None, config.currency):
+        return []
+    problem = approvals.currency_problem(data, config)
     return _located(record, [problem] if problem else [])
 
 
@@ -163,8 +167,8 @@ def check_amount_currency_has_a_rate(record: Record, config: Config) -> list[Pro
 def check_holds(record: Record, config: Config) -> list[Problem]:
     """E416: every hold (on_hold) ends on or after its start, and an open-ended hold is not older
     than deadlines.max_hold_days (past it the clock runs again: resume it or set `to`)."""
-    from svcnotes.workflow.holds import hold_problems
-
+    if not record.data.get("on_hold"):
+        return []
     return _located(record, hold_problems(record.data, config))
 
 

@@ -55,6 +55,17 @@ def guards(status: str) -> list[Check]:
                                         c.fn.__code__.co_firstlineno))
 
 
+def creation_problems(kind: str, data: Mapping[str, Any]) -> list[Problem]:
+    """E605 when a new record of a kind with a status table starts anywhere but its initial status
+    (imported history excepted): it enters the workflow at the start and moves through it."""
+    initial = KINDS[kind].initial_status
+    status = data.get("status")
+    if not initial or status in (None, initial) or data.get("imported"):
+        return []
+    return [Problem("E605", f"a new {KINDS[kind].en.lower()} starts as '{initial}', not '{status}'", field="status",
+                    hint=f"create it {initial} and move it through the workflow (svcnotes transition ID STATUS)")]
+
+
 def move_problems(record: Record, to: str) -> list[Problem]:
     """E401 when the table does not allow moving `record` to `to` (unknown status included)."""
     current = record.status

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import pickle
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,11 +42,16 @@ def load_rules() -> None:
                 raise
 
 
+HELD = "on_hold"  # day tuples of check_file named 'on_hold[i]': (name, last day open hold i may pause, its line)
 FUTURE_FIELDS = ("received_at", "registered_at", "told_at", "closed_at", "done_at", "at")
 
 
-def future_dates(snapshot: Snapshot, today: date) -> list[Problem]:
-    """Warn about events dated after today (received, registered, told, closed, done, note time)."""
+def future_dates(snapshot: Snapshot, today: date, config: Config | None = None) -> list[Problem]:
+    """What depends on today: W304 for events dated after it (received, registered, told, closed,
+    done, note time); E416 for a hold open longer than deadlines.max_hold_days by then."""
+    from svcnotes.workflow.holds import open_hold_expiries
+
+    config = config or Config()
     out = []
     for record in snapshot.all():
         for name in FUTURE_FIELDS:
@@ -53,7 +59,27 @@ def future_dates(snapshot: Snapshot, today: date) -> list[Problem]:
             day = value.date() if isinstance(value, datetime) else value
             if isinstance(day, date) and day > today:
                 out.append(future_problem(name, day, today, record.path, record.line(name)))
+        if record.kind == "complaint":
+            for index, last in open_hold_expiries(record.data, config):
+                if today.toordinal() > last:
+                    out.append(_held(record, _held_name(index, record), last, record.line(f"on_hold[{index}].from"),
+                                     config))
     return out
+
+
+def _held_name(index: int, record: Record) -> str:
+    """The day-tuple name of open hold `index` ('!' marks imported history: a warning)."""
+    return f"{HELD}[{index}]" + ("!" if record.data.get("imported") else "")
+
+
+def _held(record: Record, name: str, last: int, line: int | None, config: Config) -> Problem:
+    """E416 (a warning on imported history) for the open hold a day tuple names."""
+    from svcnotes.workflow.holds import held_too_long
+
+    index = int(name[len(HELD) + 1:].split("]", 1)[0])
+    start = date.fromordinal(last - config.max_hold_days + 1)
+    problem = held_too_long(index, start, record.id, config, record.path, line)
+    return replace(problem, severity=Severity.WARNING) if name.endswith("!") else problem
 
 
 def future_problem(name: str, day: date, today: date, path: str, line: int | None) -> Problem:
@@ -170,6 +196,11 @@ def check_file(record: Record | None, problems: list[Problem], config: Config) -
             ordinal = (value.date() if isinstance(value, datetime) else value).toordinal()
             days.append((name, ordinal, record.line(name)))
             last = max(last, ordinal)
+    if kind == "complaint" and data.get("on_hold"):
+        from svcnotes.workflow.holds import open_hold_expiries
+
+        for index, expiry in open_hold_expiries(data, config):
+            days.append((_held_name(index, record), expiry, record.line(f"on_hold[{index}].from")))
     return tuple(tagged), _slim(record, plan.fields), tuple(days), last
 
 
@@ -179,7 +210,7 @@ def check_file(record: Record | None, problems: list[Problem], config: Config) -
 # the cross-record rules are reused while no slim record changed, was added or removed.
 NAME = "validation"
 INDEX = "validation-index"
-Summary = tuple[str, str, bool, int, tuple[tuple[str, tuple[tuple[int, Problem], ...]], ...], int]
+Summary = tuple[str, str, bool, int, tuple[tuple[str, tuple[tuple[int, Problem], ...]], ...], int, int]
 
 
 def check_repository(repo: Repository, today: date | None = None, use_cache: bool = True,
@@ -292,15 +323,19 @@ def _summary(part: Part, found: Loaded, scan: Scan) -> Summary:
 
     problems = []
     records = last = 0
-    for rel, (tagged, slim, _days, last_day) in found.values:
+    held = 1 << 40  # the earliest last day of an open hold (none: never)
+    for rel, (tagged, slim, days, last_day) in found.values:
         if tagged:
             problems.append((rel, tagged))
         if slim is not None:
             records += 1
         if last_day > last:
             last = last_day
+        for name, ordinal, _line in days:
+            if name.startswith(HELD) and ordinal < held:
+                held = ordinal
     trusted = bool(found.token) and scan.trusted(part.newest, RACY_SECONDS)
-    return part.digest, found.token, trusted, records, tuple(problems), last
+    return part.digest, found.token, trusted, records, tuple(problems), last, held
 
 
 def _assemble(repo: Repository, plan: _Plan, scan: Scan, summaries: dict[str, Summary], cross: list[list[Problem]],
@@ -320,15 +355,19 @@ def _assemble(repo: Repository, plan: _Plan, scan: Scan, summaries: dict[str, Su
     future = []
     if today is not None:
         limit = today.toordinal()
-        late = [part for part in scan.parts if summaries[part.name][5] > limit]
+        late = [part for part in scan.parts if summaries[part.name][5] > limit or summaries[part.name][6] < limit]
         need = [part for part in late if part.name not in loaded]
         if need:
             loaded.update(load_parts(repo, NAME, key, check_file, scan, need, use_cache, workers))
-        values = sorted(((rel, value) for part in late for rel, value in loaded[part.name].values if value[3] > limit),
+        values = sorted(((rel, value) for part in late for rel, value in loaded[part.name].values
+                         if value[3] > limit or any(d[0].startswith(HELD) for d in value[2])),
                         key=lambda item: scan_key(item[0]))
         for _rel, (_tagged, slim, days, _last) in values:
             for name, ordinal, line in days:
-                if ordinal > limit:
+                if name.startswith(HELD):
+                    if ordinal < limit:
+                        future.append(_held(slim, name, ordinal, line, repo.config))
+                elif ordinal > limit:
                     future.append(future_problem(name, date.fromordinal(ordinal), today, slim.path, line))
     problems = list(repo.config_problems)
     for bucket in buckets:
@@ -351,7 +390,7 @@ def validate_all(repo: Repository, today: date | None = None) -> tuple[list[Prob
         # already read in this process: check it as it is
         problems = run_checks(loaded, repo.config)
         if today is not None:
-            problems = sorted(problems + future_dates(loaded, today), key=sort_key)
+            problems = sorted(problems + future_dates(loaded, today, repo.config), key=sort_key)
         return problems, sum(len(v) for v in loaded.records.values())
 
     fingerprint, newest = stat_fingerprint(repo, scan=scan)

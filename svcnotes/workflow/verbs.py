@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from svcnotes.model.config import Staff
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.problems import Problem
-from svcnotes.model.schema import FINISHED
+from svcnotes.model.schema import FINISHED, KINDS
 from svcnotes.workflow import approvals
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
 from svcnotes.workflow.rules import capa_verifier_problems
-from svcnotes.workflow.states import InvalidTransition, allowed, transition
+from svcnotes.workflow.states import TRANSITIONS, InvalidTransition, allowed, transition
 
 if TYPE_CHECKING:
     from svcnotes.model.record import Record
@@ -39,6 +39,7 @@ STAMPS: dict[str, tuple[str, ...]] = {
     "closed": ("closed_at",),
     "not_established": ("closed_at",),
 }
+APPROVABLE = frozenset({s for s in TRANSITIONS if "approved" in TRANSITIONS[s]} | {"approved"})  # approved again
 REOPEN_COPY = ("title", "customer", "channel", "reporter", "order_no", "part_no", "quantity", "ship_date",
                "defective_qty", "request", "request_note", "category", "severity", "currency")
 
@@ -147,7 +148,7 @@ def approve(repo: Repository, record_id: str, options: CommitOptions, today: dat
     """Record the actor's approval of the proposed resolution and amount (→ approved when it covers)."""
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
-    if record.status not in ("proposed", "approved"):
+    if record.status not in APPROVABLE:
         raise _refuse(record, "E401", f"only a proposed complaint can be approved; {record.id} is {record.status}",
                       "status", f"propose it first: svcnotes propose {record.id} ...")
     amount, severity = record.get("amount", Decimal(0)), str(record.get("severity", "normal"))
@@ -233,7 +234,7 @@ def reopen(repo: Repository, record_id: str, options: CommitOptions, today: date
                       f"{' or '.join(sorted(FINISHED))} complaint can be reopened", "status",
                       f"it is still open: carry on with it (from {original.status} it may go to: {targets})")
     data = {k: original.data[k] for k in REOPEN_COPY if original.data.get(k) is not None}
-    data.update(status="registered", received_at=now_on(today), registered_at=today, first_responder=actor.id,
+    data.update(status=KINDS["complaint"].initial_status, received_at=now_on(today), registered_at=today, first_responder=actor.id,
                 owner=actor.id, reopens=original.id)
     body = f"客户不接受 {original.id} 的处理结果，重开本案（原案附后：{original.path}）。\n"
     if note:
@@ -241,7 +242,7 @@ def reopen(repo: Repository, record_id: str, options: CommitOptions, today: date
     created = repo.complaints.create(data, body)
     subject = f"{created.id}: reopens {original.id}"
     sha = commit_change(repo, [created.path], subject,
-                        {"Svc-Record": created.id, "Svc-Action": "reopen", "Svc-To": "registered",
+                        {"Svc-Record": created.id, "Svc-Action": "reopen", "Svc-To": created.status,
                          "Svc-Reopens": original.id, "Svc-Actor": actor.id}, options)
     return Outcome(created, sha, (created.path,), subject)
 

@@ -115,20 +115,20 @@ def test_codeowners_gives_policy_files_to_the_admin_role_and_lists_each_amount_b
     assert "#   up to 5,000: sales_manager: li.na@example.com" in lines
     assert "#   up to 50,000: deputy_gm: wang.qiang@example.com" in lines
     assert "#   above 50,000: gm: chen.gang@example.com" in lines
-    # nobody holds 'admin' in the fixture: the general manager (critical role) owns the policy files
-    for path in ("/svcnotes.toml", "/CODEOWNERS", "/.github/", "/.gitlab-ci.yml", "/.svcnotes/"):
+    # approval.admin_roles defaults to gm: the general manager owns the files the gate treats as policy
+    for path in ("/svcnotes.toml", "/CODEOWNERS", "/.github/workflows/", "/.gitlab-ci.yml", "/.svcnotes/ci/"):
         assert f"{path} chen.gang@example.com" in lines
 
 
 def test_codeowners_follows_the_staff_directory_and_the_gate_fails_while_it_is_stale(repo: Path) -> None:
     run(repo, "ci-setup")
     cfg = repo / "svcnotes.toml"
-    cfg.write_text(cfg.read_text().replace('roles = ["rep"]', 'roles = ["rep", "admin"]', 1))
+    cfg.write_text(cfg.read_text().replace('roles = ["rep"]', 'roles = ["rep", "gm"]', 1))
     stale = run(repo, "ci-setup", "--check")
     assert stale.exit_code == 1
     assert stale.output.splitlines() == ["CODEOWNERS out of date: run svcnotes ci-setup and commit the result"]
     assert "updated CODEOWNERS" in run(repo, "ci-setup").output.splitlines()
-    assert "/svcnotes.toml zhang.wei@example.com" in (repo / "CODEOWNERS").read_text().splitlines()
+    assert "/svcnotes.toml zhang.wei@example.com chen.gang@example.com" in (repo / "CODEOWNERS").read_text().splitlines()
     assert run(repo, "ci-setup", "--check").exit_code == 0
 
 
@@ -231,6 +231,16 @@ def test_a_foreign_hooks_refusal_is_shown_as_git_said_it(repo: Path) -> None:
         "fix what git says (a hook, the identity, free space) and run it again)")
 
 
+def test_a_git_step_outside_a_write_prints_gits_message_and_a_hint(tmp_path: Path) -> None:
+    write(tmp_path, "svcnotes.toml", "[organisation]\nname = \"x\"\n")  # a record repository that is no git repository
+    result = run(tmp_path, "validate", "--staged")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: git failed:"
+    assert any(line.startswith("  fatal: not a git repository") for line in lines)
+    assert lines[-1].startswith("hint: git (or a git hook, such as svcnotes' pre-commit validation) stopped it; ")
+
+
 def test_validate_only_reports_the_codes_asked_for(repo: Path) -> None:
     set_field(repo, C1, "status", "closd")
     assert run(repo, "validate", "--only", "E409").exit_code == 0
@@ -243,3 +253,14 @@ def test_hooks_install_does_not_replace_a_foreign_hook(repo: Path) -> None:
     result = run(repo, "hooks", "install")
     assert result.exit_code == 2
     assert "was not written by svcnotes; pass --force to replace it" in result.output
+
+
+def test_a_pr_replacing_what_ci_installs_needs_an_admin(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "swap-wheel")
+    write(repo, ".svcnotes/ci/requirements.txt", "./.svcnotes/ci/svcnotes-9.9.9-py3-none-any.whl\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "install my own svcnotes in CI")
+    result = run(repo, "check", "--base", "main")
+    assert result.exit_code == 1
+    assert any(line.startswith(".svcnotes/ci/requirements.txt: E622 commit ") and "who holds no admin role (gm)" in line
+               for line in result.stdout.splitlines()), result.output

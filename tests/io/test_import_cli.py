@@ -134,6 +134,30 @@ def test_suggest_map_prints_a_mapping_for_the_header(repo: Path, source: tuple[P
     assert 'kind = "complaint"' in result.output.splitlines()
 
 
+def test_import_reports_progress_as_rows_are_planned_and_stays_quiet_off_a_terminal(
+        repo: Path, source: tuple[Path, Path]) -> None:
+    from svcnotes.io.importer import run_import
+
+    csv_path, mapping = source
+    calls: list[tuple[int, int]] = []
+    run_import(Repository(repo), csv_path, "complaint", mapping, dry_run=True, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (5, 5) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    quiet = run(repo, "import", str(csv_path), "--kind", "complaint", "--map", str(mapping), "--dry-run")
+    assert "\r" not in quiet.output and "reading rows" not in quiet.output
+
+
+def test_progress_redraws_one_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from svcnotes.cli.transfer import Progress
+
+    progress = Progress("reading rows", enabled=True)
+    for done in range(1, 1001):
+        progress(done, 1000)
+    progress.end()
+    err = capsys.readouterr().err
+    assert err.startswith("\rreading rows 1/1,000\rreading rows 10/1,000") and err.endswith("\rreading rows 1,000/1,000\n")
+    assert err.count("\r") == 101  # the first row at once, then every 1%
+
+
 # ---- acceptance on the real corpora ----------------------------------------------------------
 
 CAR_FILES = ("renqiang06_2020-06_utf8.csv", "renqiang06_2021-02_utf8.csv", "sodagreen-qf_2021-01_utf8.csv",
@@ -184,3 +208,17 @@ def test_the_suggested_mapping_imports_as_the_current_staff_member(repo: Path, t
     assert "1 rows: 1 imported" in result.output.replace("1 row:", "1 rows:"), result.output
     imported = [r for r in Repository(repo).complaints.list() if r.get("imported")]
     assert [r.get("first_responder") for r in imported] == ["zhang.wei"]
+
+
+def test_chinese_header_gbk_copy_imports_with_the_shipped_mapping(repo: Path, corpora: Path, tmp_path: Path) -> None:
+    lines = (corpora / "cn-car-complaints-12365auto" / "renqiang06_2020-06_utf8.csv").read_text(encoding="utf-8").splitlines()
+    header = "投诉编号,投诉品牌,投诉车系,投诉车型,问题简述,典型问题,投诉时间,投诉状态"
+    rows = lines[1:301]
+    path = tmp_path / "车质网投诉.csv"
+    path.write_bytes(("\r\n".join([header, *rows, *rows[:30], *rows]) + "\r\n").encode("gbk"))
+    result = run(repo, "import", str(path), "--kind", "complaint", "--map", str(EXAMPLES / "12365auto-complaints.toml"))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "车质网投诉.csv: 630 rows: 300 imported, 330 duplicate, 0 rejected"
+    assert "M011" not in result.output
+    again = run(repo, "import", str(path), "--kind", "complaint", "--map", str(EXAMPLES / "12365auto-complaints.toml"))
+    assert again.stdout.splitlines()[0] == "车质网投诉.csv: 630 rows: 0 imported, 630 duplicate, 0 rejected"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
-from svcnotes.io.mapping import load_mapping, suggest_mapping, parse_mapping
+from svcnotes.io.mapping import load_mapping, parse_mapping, suggest_mapping
 from svcnotes.io.plan import plan_import
 from svcnotes.io.tabular import read_table
 
@@ -83,3 +84,77 @@ def test_suggested_mappings_parse_for_the_corpora(path: Path) -> None:
     assert not [p for p in problems if p.is_error] and mapping.key
     plan = plan_import(table, mapping)
     assert sum(plan.counts().values()) == table.total
+
+
+CN_HEADER = "投诉编号,投诉品牌,投诉车系,投诉车型,问题简述,典型问题,投诉时间,投诉状态"
+
+
+def _utf8_rows() -> tuple[str, list[str]]:
+    lines = (CAR / "renqiang06_2020-06_utf8.csv").read_text(encoding="utf-8").splitlines()
+    return lines[0], lines[1:]
+
+
+def test_example_mapping_reads_the_chinese_header_gbk_copy(tmp_path: Path) -> None:
+    # an Excel re-save of 300 complaints with Chinese headers, 330 of its rows exact copies, in GBK
+    _, rows = _utf8_rows()
+    rows = [re.sub(r",2020-06-0(\d),", r",2020/6/\1,", r) for r in rows[:300]]  # Excel's date style
+    body = rows + rows[:30] + rows  # 630 rows, 330 of them copies of earlier ones
+    path = tmp_path / "投诉导出_gbk.csv"
+    path.write_bytes(("\r\n".join([CN_HEADER, *body]) + "\r\n").encode("gbk"))
+    table = read_table(path)
+    assert table.encoding == "gb18030" and table.total == 630
+    plan = plan_import(table, load("12365auto-complaints.toml"), "complaint")
+    assert [p.format() for p in plan.problems if p.code.startswith("M")] == []
+    assert plan.counts() == {"imported": 300, "duplicate": 330, "rejected": 0}
+    assert sum(plan.counts().values()) == 630
+    utf8 = plan_import(read_table(CAR / "renqiang06_2020-06_utf8.csv"), load("12365auto-complaints.toml"))
+    assert [r.data["title"] for r in plan.records] == [r.data["title"] for r in utf8.records if r.row <= 301]
+
+
+def test_example_mapping_reads_the_bom_file_with_misaligned_columns_and_no_ids(tmp_path: Path) -> None:
+    # 20 pages of 30 rows glued together, each page starting with a byte-order mark; the title
+    # column comes first and the id column is empty (the scraper lost it)
+    header, rows = _utf8_rows()
+    names = header.split(",")
+    order = ["desc", "brand", "car_model", "type", "id", "problem", "datetime", "status"]
+    import csv
+    import io
+
+    parsed = list(csv.reader(io.StringIO("\n".join(rows))))
+    lines = []
+    for n, cells in enumerate(parsed):
+        values = dict(zip(names, cells, strict=True))
+        values["id"] = ""
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow([values[k] for k in order])
+        lines.append(("\ufeff" if n % 30 == 0 else "") + out.getvalue())
+    path = tmp_path / "car_complain_bom.csv"
+    path.write_bytes(("\ufeff" + ",".join(order) + "\n" + "\n".join(lines) + "\n").encode("utf-8"))
+    plan = plan_import(read_table(path), load("12365auto-complaints.toml"), "complaint")
+    assert sum(plan.counts().values()) == 600
+    assert plan.counts()["rejected"] == 0
+    assert plan.counts()["imported"] + plan.counts()["duplicate"] == 600
+    assert all(r.reason.startswith("same key as row ") for r in plan.rows("duplicate"))
+    assert not [r for r in plan.records if "\ufeff" in r.data["title"] or "\ufeff" in r.body]
+    assert [p.code for p in plan.problems] == ["I004"]  # keyed by content, said once
+
+
+def test_rejects_file_keeps_cells_as_the_file_has_them(tmp_path: Path) -> None:
+    header, rows = _utf8_rows()
+    bad = rows[0].replace(",2020-06-08,", ",2020-06-31,")  # not a calendar date; desc keeps its tab
+    tabbed = next(r for r in rows if "\t" in r)
+    path = tmp_path / "some.csv"
+    path.write_text("\n".join([header, bad, tabbed.replace(",2020-06-", ",2020-13-"), "1,2\n"]), encoding="utf-8")
+    plan = plan_import(read_table(path), load("12365auto-complaints.toml"), "complaint")
+    assert plan.counts() == {"imported": 0, "duplicate": 0, "rejected": 3}
+    rejected = list(csv_rows(plan.rejected_csv()))
+    assert rejected[0] == ["row", "outcome", "reason", *header.split(",")]
+    assert "\t" in rejected[2][7]  # the trailing tab of desc is kept for the person fixing the row
+    assert rejected[3][:3] == ["4", "rejected", "missing fields: 2 of 8 columns"]
+
+
+def csv_rows(text: str):
+    import csv
+    import io
+
+    return csv.reader(io.StringIO(text))

@@ -76,3 +76,27 @@ def test_xlsx_keeps_dates_and_reads_numbers_as_text(tmp_path: Path) -> None:
     assert t.rows[0].values == {"编号": "482028", "投诉日期": datetime(2020, 6, 8), "金额": "1234.5", "备注": "异响"}
     assert t.rows[1].values["投诉日期"] == "43990" and t.rows[1].number == 3
     assert t.total == 2
+
+
+def test_a_trailing_comma_on_the_header_line_is_not_another_column() -> None:
+    t = read_csv_text("id,name,\n1,a\n2,b\n")
+    assert t.headers == ["id", "name"] and [r.values for r in t.rows] == [{"id": "1", "name": "a"}, {"id": "2", "name": "b"}]
+
+
+def test_the_header_is_the_line_with_the_expected_columns() -> None:
+    text = "导出,2020年6月,,\n说明,车质网,投诉,列表\n投诉编号,投诉品牌,投诉时间,投诉状态\n1,a,2020/6/8,x\n"
+    assert read_csv_text(text).headers == ["说明", "车质网", "投诉", "列表"]  # the usual width alone is fooled
+    t = read_csv_text(text, expect=[("id", "投诉编号"), ("brand", "投诉品牌"), "datetime", "status"])
+    assert t.header_row == 3 and t.headers == ["投诉编号", "投诉品牌", "投诉时间", "投诉状态"] and len(t.rows) == 1
+
+
+def test_byte_order_marks_and_zero_width_marks_leave_values() -> None:
+    t = read_csv_text("\ufeffid,title\n1,\ufeff\u200b标题\u200b\n\ufeff2,a\u200db\n")
+    assert t.headers == ["id", "title"]
+    assert [r.values for r in t.rows] == [{"id": "1", "title": "标题"}, {"id": "2", "title": "a\u200db"}]
+    assert t.rows[0].raw == ("1", "\ufeff\u200b标题\u200b")
+
+
+def test_the_apostrophe_exports_put_before_formula_like_text_comes_off() -> None:
+    t = read_csv_text("id,title\n1,'=SUM(A1)\n2,'-5\n3,'quoted'\n")
+    assert [r.values["title"] for r in t.rows] == ["=SUM(A1)", "-5", "'quoted'"]

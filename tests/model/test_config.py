@@ -116,3 +116,18 @@ def test_every_command_refuses_a_bad_config_with_exit_2_and_the_located_error(re
         result = CliRunner().invoke(cli, ["-C", str(repo), *args], catch_exceptions=False)
         assert result.exit_code == 2, (args, result.output)
         assert expected.removeprefix("error: ") in result.output, (args, result.output)
+
+
+def test_no_wrongly_typed_value_of_any_declared_option_crashes_the_loader() -> None:
+    from svcnotes.model.config import OPTIONS
+
+    for key in OPTIONS:
+        table, _, name = key.rpartition(".")
+        for value in ('"abc"', "5", "true", '[1, "x"]', "{ a = 1 }", "-3", "1.5", "[]"):
+            text = f"[{table}]\n{name} = {value}\n" if table else f"{name} = {value}\n"
+            parse_config(text)  # problems, never an exception
+    for field in ("emails", "name", "department", "roles", "email"):
+        for value in ("5", '"x"', "[1]", "{ a = 1 }"):
+            parse_config(f'[[staff]]\nid = "a"\n{field} = {value}\n')
+    assert formatted('[[staff]]\nid = "a"\nemails = 5\n') == [
+        'svcnotes.toml:3: C002 staff.emails: emails of \'a\' must be a list of e-mail addresses (write emails = ["a@example.com"])']

@@ -284,6 +284,26 @@ def test_a_full_disk_changes_nothing(repo: Path, small_disk: Path, tmp_path: Pat
 # -- parallel and killed commands ------------------------------------------------------------------------
 
 
+def test_a_held_repository_lock_is_waited_for_then_a_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from svcnotes.store.lock import RepoLock
+
+    other = RepoLock(repo / ".git" / "svcnotes.lock")
+    assert other.try_acquire()
+    monkeypatch.setenv("SVCNOTES_LOCK_TIMEOUT", "1.5")
+    before = state(repo)
+    try:
+        result = run(repo, *NEW)
+    finally:
+        other.release()
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"waiting for another svcnotes command to finish (pid {os.getpid()}: ")
+    assert lines[-1].startswith("error: .git/svcnotes.lock: G008 another svcnotes command held the repository lock "
+                                f"for 2 s (pid {os.getpid()}: ")
+    assert lines[-1].endswith("(wait for it to finish; a killed command frees the lock by itself)")
+    assert state(repo) == before
+
+
 def test_ten_parallel_new_in_one_clone_never_collide_nor_fail(repo: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "svcnotes", "-C", str(repo), *NEW], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env={**os.environ, **identity_env()})
@@ -318,8 +338,28 @@ def test_a_command_killed_while_its_hook_runs_is_rolled_back_by_the_next(repo: P
         assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
 
 
+def test_a_second_commit_refused_takes_the_first_off_the_branch(repo: Path) -> None:
+    """`new note --kind on_site` commits the note, then its post-service callback: both or neither."""
+    before = state(repo)
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    hook.write_text("#!/bin/sh\nif grep -q post-service \"$1\"; then echo 'no callbacks today' >&2; exit 1; fi\n",
+                    encoding="utf-8")
+    hook.chmod(0o755)
+    result = run(repo, *NOTE)
+    assert result.exit_code == 1
+    assert "G006 git refused the commit: no callbacks today" in result.stderr
+    assert state(repo) == before
+    hook.unlink()
+    assert run(repo, *NOTE).exit_code == 0
+    assert git(repo, "log", "--format=%s", "-2").splitlines() == [
+        "CB-2611-001: post-service callback for N-2611-001", "N-2611-001: new service note"]
+
+
+NOTE = ["new", "note", "--customer", "hengda-auto", "--kind", "on_site", "--summary", "现场服务", "--today", "2026-11-20"]
+COMMITS = {"note": 2}
 COMMANDS = {
     "new": lambda repo, data: NEW,
+    "note": lambda repo, data: NOTE,
     "investigate": lambda repo, data: ["investigate", "C-2611-001"],
     "import": lambda repo, data: ["import", str(data / "rows.csv"), "--kind", "complaint", "--map", str(data / "map.toml")],
     "renumber": lambda repo, data: ["renumber", "C-2611-001"],
@@ -354,7 +394,8 @@ def test_kill_9_at_random_moments_leaves_exactly_before_or_exactly_after(repo: P
             assert now == before, f"trial {trial}: HEAD as before but files or index changed"
             outcomes["before"] += 1
         else:
-            assert git(repo, "rev-parse", "HEAD^").strip() == before[0], f"trial {trial}"
+            back = f"HEAD~{COMMITS.get(command, 1)}"
+            assert git(repo, "rev-parse", back).strip() == before[0], f"trial {trial}: not all of its commits"
             assert git(repo, "status", "--porcelain", "--untracked-files=all") == "", f"trial {trial}"
             outcomes["after"] += 1
     assert sum(outcomes.values()) == 12
