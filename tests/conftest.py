@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Messages in English whatever the machine's LANG, from the first fixture on (module- and session-scoped
+# ones run before any per-test setting); tests/cli/test_i18n.py changes it per test to check both languages.
+os.environ["SVCNOTES_LANG"] = "en"
 CORPORA = ROOT.parent / "shared" / "corpora"
 
 CONFIG = """\

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 
 def svcnotes(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False, env=identity_env())
+    # a module-scoped fixture runs before conftest's per-test English: name the language here
+    return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False,
+                              env={**identity_env(), "SVCNOTES_LANG": "en"})
 
 
 @dataclass
@@ -101,7 +103,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """`svcnotes init` (first commit on main), its lock, a record committed and pushed; a PR branch on top."""
     tmp = tmp_path_factory.mktemp("ci-runner")
     work = tmp / "acme"
-    env = identity_env()
+    env = {**identity_env(), "SVCNOTES_LANG": "en"}
     result = CliRunner().invoke(cli, ["init", str(work), "--name", "Acme 客服部"], catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     wheelhouse = tmp / "wheelhouse"
