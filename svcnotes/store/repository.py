@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -136,15 +137,38 @@ class Repository:
         self.callbacks = KindStore(self, KINDS["callback"])
         self.notes = KindStore(self, KINDS["note"])
         self._snapshot: Snapshot | None = None
+        self._together: list[tuple[list[Record], list[Problem], list[str]]] | None = None
 
     def check_write(self, records: Sequence[Record], reading: Sequence[Problem] = (), removed: Sequence[str] = ()) -> None:
         """Refuse (Rejected, with every located error) to write records validate would reject;
         `reading` are the problems found typing them, `removed` the paths the write deletes."""
+        if self._together is not None:  # inside checked_together: checked with the rest at its end
+            self._together.append((list(records), list(reading), list(removed)))
+            return
         problems = [p for p in reading if p.is_error]
         for check in WRITE_CHECKS:
             problems += [p for p in check(self, records, removed) if p.is_error]
         if problems:
             raise Rejected(sorted(dict.fromkeys(problems), key=sort_key))
+
+    @contextmanager
+    def checked_together(self) -> Iterator[None]:
+        """Writes inside are checked as one when the block ends, for records that only pass together
+        (an import of a closed complaint and its callback): every record written is checked, and
+        Rejected then leaves the files to the caller's rollback (the command's transaction)."""
+        if self._together is not None:
+            yield
+            return
+        self._together = []
+        try:
+            yield
+            batch = self._together
+        finally:
+            self._together = None
+        latest = {r.path: r for records, _, _ in batch for r in records}
+        self.invalidate()
+        self.check_write(list(latest.values()), [p for _, reading, _ in batch for p in reading],
+                         [path for _, _, removed in batch for path in removed])
 
     @classmethod
     def open(cls, start: Path | str = ".") -> Repository:
