@@ -164,7 +164,7 @@ def apply_sync(repo: Any, plan: SyncPlan, commit: Callable[[list[str], str, dict
     originals: dict[str, bytes] = {}
     done = 0
     try:
-        with repo.checked_together():
+        with repo.unchecked():
             for kind in ORDER:
                 creates = [i.row for i in plan.of(CREATE) if i.row.kind == kind]
                 if creates:
@@ -180,6 +180,8 @@ def apply_sync(repo: Any, plan: SyncPlan, commit: Callable[[list[str], str, dict
                 done += 1
                 if progress:
                     progress(done)
+        repo.invalidate()
+        repo.check_write([*result.created, *result.updated])
     except BaseException:
         for kind in KINDS:
             repo.store(kind)._remove([r for r in result.created if r.kind == kind])

@@ -137,13 +137,12 @@ class Repository:
         self.callbacks = KindStore(self, KINDS["callback"])
         self.notes = KindStore(self, KINDS["note"])
         self._snapshot: Snapshot | None = None
-        self._together: list[tuple[list[Record], list[Problem], list[str]]] | None = None
+        self._unchecked = 0
 
     def check_write(self, records: Sequence[Record], reading: Sequence[Problem] = (), removed: Sequence[str] = ()) -> None:
         """Refuse (Rejected, with every located error) to write records validate would reject;
         `reading` are the problems found typing them, `removed` the paths the write deletes."""
-        if self._together is not None:  # inside checked_together: checked with the rest at its end
-            self._together.append((list(records), list(reading), list(removed)))
+        if self._unchecked:
             return
         problems = [p for p in reading if p.is_error]
         for check in WRITE_CHECKS:
@@ -152,23 +151,14 @@ class Repository:
             raise Rejected(sorted(dict.fromkeys(problems), key=sort_key))
 
     @contextmanager
-    def checked_together(self) -> Iterator[None]:
-        """Writes inside are checked as one when the block ends, for records that only pass together
-        (an import of a closed complaint and its callback): every record written is checked, and
-        Rejected then leaves the files to the caller's rollback (the command's transaction)."""
-        if self._together is not None:
-            yield
-            return
-        self._together = []
+    def unchecked(self) -> Iterator[None]:
+        """Writes inside skip check_write: for a writer of many records that refer to each other (a
+        data export's sync), which must call check_write over all of them itself before committing."""
+        self._unchecked += 1
         try:
             yield
-            batch = self._together
         finally:
-            self._together = None
-        latest = {r.path: r for records, _, _ in batch for r in records}
-        self.invalidate()
-        self.check_write(list(latest.values()), [p for _, reading, _ in batch for p in reading],
-                         [path for _, _, removed in batch for path in removed])
+            self._unchecked -= 1
 
     @classmethod
     def open(cls, start: Path | str = ".") -> Repository:
