@@ -197,32 +197,36 @@ def _jsonable(value: Any) -> Any:
 
 
 class Progress:
-    """A progress bar on stderr for a long command, only when stderr is a terminal (quiet in pipes, CI, logs).
+    """`label 1,200/6,623` redrawn in place on stderr for a long command, only when stderr is a terminal
+    (silent in pipes, CI logs and tests). The core calls `progress(done, total)` as it goes; `end()` (or
+    leaving a `with Progress(...)` block) finishes the line so the summary starts on its own."""
 
-    Use as `with Progress(tr("Replaying")) as progress: core(..., progress=progress)`; the core calls
-    `progress(done, total)` as it goes."""
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = -1
+        self.drawn = False
 
-    def __init__(self, label: str) -> None:
-        self.bar: Any = None
-        self.done = 0
-        if sys.stderr.isatty():
-            self.bar = click.progressbar(length=1, label=label, file=sys.stderr)
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        step = max(1, total // 100)
+        if done == total or done // step != self.shown:
+            self.shown = done // step
+            click.echo(f"\r{self.label} {done:,}/{total:,}", err=True, nl=False)
+            self.drawn = True
+
+    def end(self) -> None:
+        """Finish the line (if anything was drawn) so the summary starts on its own."""
+        if self.drawn:
+            click.echo("", err=True)
+            self.drawn = False
 
     def __enter__(self) -> Progress:
-        if self.bar is not None:
-            self.bar.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            return
-        self.bar.length = max(total, 1)
-        self.bar.update(done - self.done)
-        self.done = done
+        self.end()
 
 
 def jsonable(value: Any) -> Any:

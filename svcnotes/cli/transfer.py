@@ -12,6 +12,7 @@ import click
 from svcnotes.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    Progress,
     complete_staff_id,
     fail,
     format_option,
@@ -22,31 +23,6 @@ from svcnotes.cli.common import (
 from svcnotes.i18n import tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
-
-
-class Progress:
-    """`label 1,200/6,623` redrawn in place on a terminal; silent when stderr is not one (pipes, CI, tests)."""
-
-    def __init__(self, label: str, enabled: bool | None = None) -> None:
-        self.label = label
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.shown = -1
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        step = max(1, total // 100)
-        if done == total or done // step != self.shown:
-            self.shown = done // step
-            click.echo(f"\r{self.label} {done:,}/{total:,}", err=True, nl=False)
-            self.drawn = True
-
-    def end(self) -> None:
-        """Finish the line (if anything was drawn) so the summary starts on its own."""
-        if self.drawn:
-            click.echo("", err=True)
-            self.drawn = False
 
 
 @click.command("import")
@@ -99,7 +75,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         _suggest(file, kind, encoding)
         return
     repo = open_repo(ctx)
-    progress = Progress("reading rows")
+    progress = Progress(tr("reading rows"))
     try:
         result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
                             ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
@@ -138,7 +114,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     from svcnotes.store.repository import DirtyRecord, InvalidRecord
 
     repo = open_repo(ctx)
-    progress = Progress("writing records")
+    progress = Progress(tr("writing records"))
     try:
         result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:

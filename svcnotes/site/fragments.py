@@ -31,7 +31,8 @@ def field_value_html(f: Mapping[str, Any], root: str, t: Translate) -> str:
         table = f["table"]
         head = "".join(f'<th scope="col">{_e(label)}</th>' for label in table["columns"])
         body = "".join("<tr>" + "".join(f"<td>{cell_html(x, root)}</td>" for x in r) + "</tr>" for r in table["rows"])
-        return (f'\n<div class="table-wrap"><table class="data nested">\n  <thead><tr>{head}</tr></thead>\n'
+        return (f'\n<div class="table-wrap" role="region" aria-label="{_e(t("record.table_of", label=f.get("label", "")))}" tabindex="0">'
+                f'<table class="data nested">\n  <thead><tr>{head}</tr></thead>\n'
                 f'  <tbody>{body}</tbody>\n</table></div>')
     if kind == "list":
         return '<ul class="inline-list">' + "".join(f"<li>{cell_html(x, root)}</li>" for x in f["items"]) + "</ul>"

@@ -128,7 +128,7 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
         from svcnotes.site.reportadapter import registry_reports
 
         names = deps.names_key(s)
-        for url, title, period, compute in registry_reports(s, registry, months, weeks):
+        for url, title, period, compute, name, span in registry_reports(s, registry, months, weeks):
             def keyed(note: Any, url: str = url, compute: Any = compute) -> tuple[str, Any, Any]:
                 index = ReportIndex.of(s.snapshot)
                 head = deps.digest(salt, url, names)
@@ -138,14 +138,21 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
                 (report, make), reads = index.traced(compute)
                 return deps.digest(salt, url, deps.report_key(report)), make, deps.reads_note(index, reads, head)
             planned.append(Planned(url, "", keyed_only, keyed=keyed))
-            entries.append({"title": title, "href": url, "period": period})
+            entries.append({"title": title, "href": url, "period": period, "name": name, "span": span})
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:
             key = deps.digest(salt, page.url, json.dumps(page.context, default=str, sort_keys=True, ensure_ascii=False))
             planned.append(Planned(page.url, key, lambda page=page: page))
             entries.append({"title": page.title, "href": page.url, "period": page.context["report"].get("period", "")})
     title = s.t("page.reports")
-    index = Page("reports/index.html", "reports.html", title, "reports", {"reports": entries}, breadcrumbs=((title, ""),))
-    planned.append(Planned(index.url, deps.digest(salt, index.url, json.dumps(entries, sort_keys=True, ensure_ascii=False)),
+    grid: dict[str, Any] = {}
+    if registry:
+        from svcnotes.site.reportadapter import report_index
+
+        grid = report_index(s, [{"name": e["name"], "title": e["title"], "href": e["href"], "period": e["span"]} for e in entries])
+    listed = [{k: v for k, v in e.items() if k != "span"} for e in entries]
+    index = Page("reports/index.html", "reports.html", title, "reports", {"reports": listed, "grid": grid},
+                 breadcrumbs=((title, ""),))
+    planned.append(Planned(index.url, deps.digest(salt, index.url, json.dumps([listed, grid], sort_keys=True, ensure_ascii=False)),
                            lambda: index))
     return planned

@@ -7,6 +7,7 @@ being built, and `paths_changed_since` tells the build whose history changed sin
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -14,19 +15,49 @@ from pathlib import Path
 from typing import Any
 
 from svcnotes.model.config import Config
+from svcnotes.model.fields import Field
 from svcnotes.model.schema import KINDS
+from svcnotes.site.forms import Formatter
+from svcnotes.site.i18n import translator
 
 Entry = dict[str, Any]
 
 
+_SEGMENT = re.compile(r"\[(\d+)\]|\.?([A-Za-z_][\w-]*)")
+
+
+def _path(kind: str, dotted: str) -> tuple[list[tuple[str, Field | None]], Field | None]:
+    """A changed field's path (`capa[0].status`) as (segments, the field its value belongs to)."""
+    spec = KINDS.get(kind)
+    here: Field | None = None
+    parts: list[tuple[str, Field | None]] = []
+    for index, name in _SEGMENT.findall(dotted):
+        if index:
+            parts.append(("#" + str(int(index) + 1), here))
+            here = (here.item or here) if here is not None and here.type == "list" else here
+        elif here is None and not parts:
+            here = spec.by_name.get(name) if spec else None
+            parts.append((name, here))
+        else:
+            sub = here.sub.get(name) if here is not None else None
+            parts.append((name, sub))
+            here = sub
+    return parts, here
+
+
 @lru_cache(maxsize=65536)
 def _label(kind: str, dotted: str, locale: str) -> str:
-    """A changed field's label: the schema label of its top-level field plus the index path."""
-    head = dotted.split("[", 1)[0].split(".", 1)[0]
-    if head == "body":
-        return "正文" if not locale.startswith("en") else "Body"
-    f = KINDS[kind].by_name.get(head) if kind in KINDS else None
-    return (f.label(locale) if f else head) + dotted[len(head):]
+    """A changed field's label in words: `纠正和预防措施 第 1 项 · 状态` for capa[0].status."""
+    en = locale.startswith("en")
+    if dotted == "body":
+        return "Body" if en else "正文"
+    out = []
+    for name, f in _path(kind, dotted)[0]:
+        if name.startswith("#"):
+            out.append(translator(locale)("history.item", n=name[1:]))
+        else:
+            out.append(("· " if out else "") + (f.label(locale) if f is not None else name))
+    return " ".join(out)
 
 
 def _is_personal(kind: str, dotted: str) -> bool:
@@ -79,16 +110,25 @@ def proof_text(by: str, proof: tuple[str, str], locale: str) -> str:
 
 def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Callable[[str, str], str] | None = None,
                   redact: bool = False, mask: Callable[[str], str] | None = None,
-                  proofs: dict[str, tuple[str, str]] | None = None) -> list[Entry]:
-    """History events (oldest first) as timeline entries for the page, newest first.
+                  fmt: Formatter | None = None, proofs: dict[str, tuple[str, str]] | None = None) -> list[Entry]:
+    """History events (oldest first) as timeline entries for the page, newest first, changed values
+    written with labels and names (`fmt`), never as codes, field paths or data dumps; with `proofs`
+    (approval_proofs), each approval added says whether it was signed and by whom.
 
     With `redact`, personal fields' values are masked, and `mask` (the build's Redactor.text: every
     declared name and contact, phones and e-mails; by default phones and e-mails only) is applied to
     every changed value and commit message, like the rest of a redacted site."""
-    from svcnotes.history.diff import show
     from svcnotes.site.redact import mask_text
 
     conceal = mask or mask_text
+    fmt = fmt or Formatter(locale)
+
+    def show(dotted: str, value: Any) -> str:
+        parts, f = _path(kind, dotted)
+        named = [name for name, _ in parts if not name.startswith("#")]
+        # an enum's labels are keyed by the field that holds it: (kind, field) or (table, column)
+        owner = named[-2] if len(named) > 1 else kind
+        return fmt.text(owner, f, value)
 
     entries = []
     for ev in events:
@@ -100,8 +140,8 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
                 changes.append({"label": _label(kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
                 continue
             hide = redact and _is_personal(kind, ch.field)
-            old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.old)
-            new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.new)
+            old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.field, ch.old)
+            new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.field, ch.new)
             if redact:
                 old, new = conceal(str(old)), conceal(str(new))
             changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
@@ -130,7 +170,7 @@ def index_timelines(root: Path, config: Config, locale: str, records: Iterable[A
         lineage = index.lineage_for(root, r.id, r.path)
         if lineage is not None:
             events = index.timeline(lineage)
-            out[r.path] = event_entries(r.kind, events, locale, author_name, redact, mask,
+            out[r.path] = event_entries(r.kind, events, locale, author_name, redact, mask, Formatter(locale, config),
                                         approval_proofs(root, config, events))
     return out
 
@@ -148,6 +188,7 @@ class Timelines:
                  redact: bool = False, mask: Callable[[str], str] | None = None) -> None:
         self.root, self.config, self.locale, self.author_name, self.redact = Path(root), config, locale, author_name, redact
         self.mask = mask
+        self.names: dict[str, str] = {}  # record id -> display name (customers), set by the build
         self._reader: Any = None
         self._prepared = False
 
@@ -171,6 +212,7 @@ class Timelines:
             paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
             events = record_history(self.root, self.config, record.id, record.path, paths).events
         return event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask,
+                             Formatter(self.locale, self.config, names=self.names),
                              approval_proofs(self.root, self.config, events))
 
 

@@ -24,7 +24,11 @@ class LockTimeout(Exception):
 @contextlib.contextmanager
 def numbering_lock(root: Path, timeout: float = 30.0) -> Iterator[None]:
     """An exclusive inter-process lock for number allocation (flock where available)."""
-    lock_dir = root / ".git" if (root / ".git").is_dir() else root
+    from svcnotes.store.transaction import state_dir
+
+    lock_dir, in_git = state_dir(root)  # the git dir (a worktree's too, or above a sub-folder root)
+    if not in_git:
+        lock_dir = root
     path = lock_dir / "svcnotes-numbering.lock"
     handle = open(path, "a+")
     try:

@@ -134,7 +134,7 @@ def will_write(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _state_dir(root: Path) -> tuple[Path, bool]:
+def state_dir(root: Path) -> tuple[Path, bool]:
     """Where the lock and journal live (the git dir, else the root) and whether git is in use."""
     if (root / ".git").exists() or gitops.is_repo(root):
         return gitops.git_dir(root), True
@@ -209,7 +209,7 @@ class Transaction:
     def __init__(self, root: Path, notify: Notify | None = None) -> None:
         self.root = Path(root).resolve()
         self.notify = notify
-        self.state_dir, self.in_git = _state_dir(self.root)
+        self.state_dir, self.in_git = state_dir(self.root)
         self.dir = self.state_dir / TXN_DIR
         self.lock = RepoLock(self.state_dir / "svcnotes.lock")
         self.start = ""
@@ -497,8 +497,8 @@ def _alive(pid: object) -> bool:
 
 def pending_journal(root: Path) -> Path | None:
     """The journal folder a killed command left, if any (cheap: a stat or two)."""
-    state_dir, _in_git = _state_dir(Path(root))
-    folder = state_dir / TXN_DIR
+    where, _in_git = state_dir(Path(root))
+    folder = where / TXN_DIR
     return folder if (folder / JOURNAL).exists() else None
 
 
@@ -511,8 +511,8 @@ def recover(root: Path, notify: Notify | None = None) -> str:
     folder = pending_journal(root)
     if folder is None:
         return ""
-    state_dir, in_git = _state_dir(root)
-    lock = RepoLock(state_dir / "svcnotes.lock")
+    where, in_git = state_dir(root)
+    lock = RepoLock(where / "svcnotes.lock")
     if not lock.try_acquire():
         entries = _read_journal(folder)
         begin = entries[0][1] if entries and entries[0][0] == "begin" and isinstance(entries[0][1], dict) else {}

@@ -201,8 +201,9 @@ ends included, only days after registration, overlapping intervals counted once,
 at most `deadlines.max_hold_days` (30) days from its start: after that the clock runs again, the
 case turns overdue at its limit like any other, and a hold still open past the maximum escalates
 the case to the general manager's office. `svcnotes validate` reports (E416) a hold whose `to` is
-before its `from`, a closed hold longer than the maximum, a hold still open longer than the maximum
-as of today (`--today`), a hold still open on a finished complaint, and two holds open at once. Each interval
+before its `from`, a closed hold longer than the maximum, a hold still open on a finished complaint,
+and two holds open at once; a hold still open longer than the maximum as of today (`--today`) is a
+warning (W416): time passing does not make the file wrong, and the case shows as escalated. Each interval
 is shown with the days it paused, e.g. `2026-10-08..2026-10-12 (5d, 客户加工中未确定)`.
 
 ### Promised replies (承诺答复时间)

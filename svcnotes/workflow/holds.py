@@ -3,7 +3,8 @@
 Each hold has `from`, `to` (empty while it lasts), `reason` and `by` (who put it on hold). A hold
 pauses at most `deadlines.max_hold_days` counted days: past that the clock runs again, so the
 case turns overdue at its limit and is escalated like any other (deadlines.py). The rules here
-are E416 in validate and in the `hold` / `resume` verbs alike.
+are E416 in validate and in the `hold` / `resume` verbs alike; a hold still open past the maximum
+as of today is W416 (a warning: time passing does not make the file wrong).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from svcnotes.model.config import Config
-from svcnotes.model.problems import Problem
+from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import FINISHED
 
 
@@ -38,10 +39,15 @@ def expiry(start: date, config: Config) -> int:
 
 def held_too_long(index: int, start: date, record_id: str, config: Config, path: str = "",
                   line: int | None = None) -> Problem:
-    """E416 for hold `index`, open since `start` for longer than deadlines.max_hold_days."""
-    return Problem("E416", f"hold {index + 1} has been open since {start}, longer than the maximum "
+    """W416 for hold `index`, open since `start` for longer than deadlines.max_hold_days.
+
+    A warning, like a date in the future: it depends on today, not on the file, so it must not
+    turn a repository invalid (and block every commit) by itself; the deadline clock runs again
+    and the case is escalated, which the overdue list and reports show."""
+    return Problem("W416", f"hold {index + 1} has been open since {start}, longer than the maximum "
                            f"{config.max_hold_days} days: the deadline clock runs again and the case is escalated",
-                   path, line, f"on_hold[{index}].from", f"svcnotes resume {record_id} (and chase the customer)")
+                   path, line, f"on_hold[{index}].from", f"svcnotes resume {record_id} (and chase the customer)",
+                   Severity.WARNING)
 
 
 def open_hold_expiries(data: Mapping[str, Any], config: Config) -> list[tuple[int, int]]:
@@ -58,8 +64,8 @@ def open_hold_expiries(data: Mapping[str, Any], config: Config) -> list[tuple[in
 
 def hold_problems(data: Mapping[str, Any], config: Config, today: date | None = None) -> list[Problem]:
     """E416 for each hold that ends before it starts, lasts longer than deadlines.max_hold_days,
-    is still open on a finished complaint, or (given `today`) has been open longer than the maximum;
-    and when two holds are open at once."""
+    or is still open on a finished complaint, and when two holds are open at once; W416 (given
+    `today`) for one open longer than the maximum."""
     out = []
     most = config.max_hold_days
     running = 0

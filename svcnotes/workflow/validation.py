@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import pickle
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ FUTURE_FIELDS = ("received_at", "registered_at", "told_at", "closed_at", "done_a
 
 def future_dates(snapshot: Snapshot, today: date, config: Config | None = None) -> list[Problem]:
     """What depends on today: W304 for events dated after it (received, registered, told, closed,
-    done, note time); E416 for a hold open longer than deadlines.max_hold_days by then."""
+    done, note time); W416 for a hold open longer than deadlines.max_hold_days by then."""
     from svcnotes.workflow.holds import open_hold_expiries
 
     config = config or Config()
@@ -68,18 +67,17 @@ def future_dates(snapshot: Snapshot, today: date, config: Config | None = None) 
 
 
 def _held_name(index: int, record: Record) -> str:
-    """The day-tuple name of open hold `index` ('!' marks imported history: a warning)."""
-    return f"{HELD}[{index}]" + ("!" if record.data.get("imported") else "")
+    """The day-tuple name of open hold `index`."""
+    return f"{HELD}[{index}]"
 
 
 def _held(record: Record, name: str, last: int, line: int | None, config: Config) -> Problem:
-    """E416 (a warning on imported history) for the open hold a day tuple names."""
+    """W416 for the open hold a day tuple names."""
     from svcnotes.workflow.holds import held_too_long
 
-    index = int(name[len(HELD) + 1:].split("]", 1)[0])
+    index = int(name[len(HELD) + 1:-1])
     start = date.fromordinal(last - config.max_hold_days + 1)
-    problem = held_too_long(index, start, record.id, config, record.path, line)
-    return replace(problem, severity=Severity.WARNING) if name.endswith("!") else problem
+    return held_too_long(index, start, record.id, config, record.path, line)
 
 
 def future_problem(name: str, day: date, today: date, path: str, line: int | None) -> Problem:

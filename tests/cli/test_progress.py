@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,9 @@ def test_demo_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     out, _ = proc.communicate(timeout=120)
     os.close(leader)
     assert proc.returncode == 0
-    assert b"Replaying" in seen and b"100%" in seen
+    drawn = re.findall(r"\rReplaying ([\d,]+)/([\d,]+)", seen.decode())
+    assert drawn and drawn[-1][0] == drawn[-1][1]  # redrawn in place up to done == total
+    assert seen.decode().endswith("\r\n")  # the line is finished before the summary
     assert out.decode().startswith("Replayed ")
 
 

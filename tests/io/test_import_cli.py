@@ -147,7 +147,7 @@ def test_import_reports_progress_as_rows_are_planned_and_stays_quiet_off_a_termi
 
 
 def test_progress_redraws_one_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from svcnotes.cli.transfer import Progress
+    from svcnotes.cli.common import Progress
 
     progress = Progress("reading rows", enabled=True)
     for done in range(1, 1001):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.forms import record_sections
+from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import translator
 from svcnotes.store.repository import Repository
 
@@ -107,7 +107,7 @@ def test_fast_register_rows_match_the_macro_on_every_demo_register_and_hostile_c
     from datetime import date
 
     from svcnotes.site.context import cell, column, row
-    from svcnotes.site.pages import Site, register_parts, register_page
+    from svcnotes.site.pages import Site, register_page, register_parts
 
     repo = Repository.open(ROOT / "records")
     snapshot = repo.snapshot()

@@ -371,7 +371,7 @@ COMMANDS = {
 def test_kill_9_at_random_moments_leaves_exactly_before_or_exactly_after(repo: Path, tmp_path: Path, command: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "rows.csv").write_text(csv_rows(300), encoding="utf-8")
+    (data / "rows.csv").write_text(csv_rows(1200), encoding="utf-8")  # past gitops.PACKED_FROM: staged as one pack
     write(data, "map.toml", MAPPING)
     rng = random.Random(f"svcnotes-{command}")
     pristine = tmp_path / "pristine"
@@ -383,7 +383,7 @@ def test_kill_9_at_random_moments_leaves_exactly_before_or_exactly_after(repo: P
         before = state(repo)
         proc = subprocess.Popen([sys.executable, "-m", "svcnotes", "-C", str(repo), *COMMANDS[command](repo, data)],
                                 env={**os.environ, **identity_env()}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.15, 2.4 if command == "import" else 0.9))
+        time.sleep(rng.uniform(0.15, 5.0 if command == "import" else 0.9))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         settled = svcnotes(repo, "doctor", "--fix", "--no-site")
@@ -399,3 +399,27 @@ def test_kill_9_at_random_moments_leaves_exactly_before_or_exactly_after(repo: P
             assert git(repo, "status", "--porcelain", "--untracked-files=all") == "", f"trial {trial}"
             outcomes["after"] += 1
     assert sum(outcomes.values()) == 12
+
+
+def test_many_paths_are_staged_as_one_pack_with_the_tree_git_add_would_make(tmp_path: Path) -> None:
+    from svcnotes.store import gitops
+
+    top = tmp_path / "top"
+    sub = top / "dept"
+    sub.mkdir(parents=True)
+    git(top, "init", "-q", "-b", "main")
+    write(sub, "gone.md", "to be removed\n")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "start")
+    paths = [f"records/r{i:04d}.md" for i in range(gitops.PACKED_FROM + 5)]
+    for i, rel in enumerate(paths):
+        write(sub, rel, f"---\nid: r{i}\n---\n中文 {i}\n")
+    (sub / paths[0]).chmod(0o755)
+    (sub / "gone.md").unlink()
+    sha = gitops.commit(sub, [*paths, "gone.md"], "many\n")
+    assert sha is not None and list((top / ".git" / "objects" / "pack").glob("*.pack"))
+    assert git(top, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(top, "ls-tree", "HEAD", "dept/records/r0000.md").split()[0] == "100755"
+    assert git(top, "rev-parse", "HEAD:dept/records/r0001.md").strip() == \
+        git(sub, "hash-object", "records/r0001.md").strip()
+    subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=top, check=True, capture_output=True)
