@@ -96,15 +96,19 @@ def approval_proofs(root: Path, config: Config, events: Iterable[Any]) -> dict[s
     return out
 
 
-def proof_text(by: str, proof: tuple[str, str], locale: str) -> str:
-    """Whether an approval by `by` is proven: signed by them, signed by someone else, unsigned, unsigned mode."""
+def proof_text(by: str, proof: tuple[str, str], locale: str, name: Callable[[str], str] = str) -> str:
+    """Whether an approval by `by` is proven: signed by them, signed by someone else, unsigned, unsigned mode
+    (`name` turns a staff id into the name shown)."""
     signer, said = proof
     en = locale.startswith("en")
     if not said:
         return ("unsigned mode: only a git author e-mail, which proves nothing" if en
                 else "未签名模式：只有 git 作者邮箱，不能证明是谁审批的")
+    key = said.split("(", 1)[-1].rstrip(")") if "(" in said else ""
     if signer == by:
-        return f"{said}" if en else f"已签名：{signer}（{said.split('(', 1)[-1].rstrip(')')}）"
+        return f"signed by {name(signer)} ({key})" if en else f"已签名：{name(signer)}（{key}）"
+    if signer:
+        said = f"signed by {name(signer)} ({key})"
     return f"NOT PROVEN: {said}" if en else f"未证实：{said}"
 
 
@@ -148,8 +152,9 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
         if proofs is not None:
             for approval in getattr(ev, "approvals_added", None) or ():
                 by = str(approval.get("by") or "")
-                label = ("Approval by " if locale.startswith("en") else "审批人 ") + by
-                changes.append({"label": label, "old": "", "new": proof_text(by, proofs.get(ev.sha, ("", "")), locale)})
+                label = ("Approval by " if locale.startswith("en") else "审批人 ") + fmt.staff(by)
+                text = proof_text(by, proofs.get(ev.sha, ("", "")), locale, fmt.staff)
+                changes.append({"label": label, "old": "", "new": conceal(text) if redact else text})
         name = author_name(ev.author, ev.email) if author_name else ev.author
         entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
                         "message": conceal(ev.subject) if redact else ev.subject,

@@ -145,7 +145,7 @@ def test_the_site_shows_whether_each_approval_was_signed_and_by_whom(lab: Lab, t
     _merge(lab, "pr-1")
     site, _ = build(lab.root, out=tmp_path / "site")
     html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
-    assert f"已签名：li.na（{lab.fingerprint('li.na')}）" in html
+    assert f"已签名：李娜（{lab.fingerprint('li.na')}）" in html
     lab.git("checkout", "-q", "-b", "pr-2", who="chen.gang")
     edit(lab.root, C1, "approvals:\n", "approvals:\n  - by: chen.gang\n    role: gm\n    at: 2026-11-06 10:00\n"
                                       "    resolution: allowance\n    amount: 4800\n")
@@ -153,7 +153,7 @@ def test_the_site_shows_whether_each_approval_was_signed_and_by_whom(lab: Lab, t
     _merge(lab, "pr-2")
     site, _ = build(lab.root, out=tmp_path / "site2")
     html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
-    assert f"未证实：signed by zhang.wei ({lab.fingerprint('zhang.wei')})" in html
+    assert f"未证实：signed by 张伟 ({lab.fingerprint('zhang.wei')})" in html
 
 
 def test_audit_of_a_shallow_clone_fails_with_the_fix(lab: Lab, tmp_path: Path) -> None:
