@@ -45,6 +45,18 @@ def _visible_rows(page, register: str):  # type: ignore[no-untyped-def]
     return page.locator(f"#{register} tbody tr:not([hidden])")
 
 
+def _settled(page, register: str, check, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    """The visible rows once `check(rows)` holds: a queue link changes the URL hash, and the
+    register re-filters on the hashchange event that follows (polled from Python: the CSP forbids eval)."""
+    import time
+
+    deadline = time.time() + timeout
+    rows = _visible_rows(page, register)
+    while not check(rows) and time.time() < deadline:
+        page.wait_for_timeout(50)
+    return rows
+
+
 def _card(page, label: str):  # type: ignore[no-untyped-def]
     return page.locator("ul.cards li.card", has=page.locator(".card-label", has_text=re.compile(f"^{label}$")))
 
@@ -91,7 +103,7 @@ def test_register_opens_on_open_complaints_with_a_way_to_see_all(page, demo_site
     limits = rows.evaluate_all("rs => rs.map(r => r.querySelector('td[data-sort]') && r.cells[8].dataset.sort)")
     assert limits == sorted(limits)  # the most urgent (earliest hard limit) first
     page.click("nav.queue-bar a[data-queue-link=all]")
-    assert _visible_rows(page, "complaints").count() == total
+    assert _settled(page, "complaints", lambda rows: rows.count() == total).count() == total
     page.reload()
     assert _visible_rows(page, "complaints").count() == total  # the choice is kept in the URL
 
@@ -218,5 +230,7 @@ def test_personal_queues_follow_the_person_chosen(page, demo_site: Path) -> None
     rep = next(r.get("owner") for r in complaints if r.status in ("registered", "investigating") and r.get("owner"))
     page.select_option("#complaints select[data-me]", rep)
     page.click("nav.queue-bar a[data-queue-link=mine]")
-    owners = _visible_rows(page, "complaints").evaluate_all("rs => rs.map(r => r.getAttribute('data-f-owner'))")
+    rows = _settled(page, "complaints", lambda rows: "queue=mine" in page.url and rows.count() > 0 and
+                    set(rows.evaluate_all("rs => rs.map(r => r.getAttribute('data-f-owner'))")) == {rep})
+    owners = rows.evaluate_all("rs => rs.map(r => r.getAttribute('data-f-owner'))")
     assert owners and set(owners) == {rep}
