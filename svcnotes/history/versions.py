@@ -16,11 +16,12 @@ always what `svcnotes validate` reads.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from itertools import compress, repeat
 from operator import is_, ne
 from pathlib import PurePosixPath
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config

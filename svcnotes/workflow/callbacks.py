@@ -8,9 +8,10 @@ Creation is idempotent: an existing callback with the same identity is never dup
 from __future__ import annotations
 
 import calendar as _cal
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from svcnotes.model.schema import KINDS
 from svcnotes.store.repository import DirtyRecord, Repository
 from svcnotes.store.writer import atomic_write, render_update
-from svcnotes.model.schema import KINDS
 
 REL = "records/complaints/2026/C-2611-001.md"
 
