@@ -66,8 +66,10 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
 
     if not file.exists():
         raise click.UsageError(f"{file}: no such file or folder")
+    if branch is not None and no_commit:
+        raise click.UsageError("--branch commits on a new branch: it cannot go with --no-commit")
     if not suggest_map and is_data_export(file):
-        _import_data(ctx, file, dry_run, report_path, no_commit)
+        _import_data(ctx, file, dry_run, report_path, no_commit, branch)
         return
     if kind is None:
         raise click.UsageError(f"--kind is needed: {file} is not a file written by `svcnotes export data` "
@@ -80,8 +82,6 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     if suggest_map:
         _suggest(file, kind, encoding)
         return
-    if branch is not None and no_commit:
-        raise click.UsageError("--branch commits on a new branch: it cannot go with --no-commit")
     repo = open_repo(ctx)
     progress = Progress(tr("reading rows"))
     on_branch = None
@@ -108,13 +108,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
                                *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
     click.echo(result.summary())
-    if on_branch is not None:
-        imported = len(result.created) + result.resumed
-        if on_branch.commit:
-            click.echo(f"imported {imported} record(s) on branch {on_branch.name} (commit {on_branch.commit[:7]}); "
-                       f"push it and open a pull request: git push -u origin {on_branch.name}")
-        else:
-            click.echo(f"nothing to commit: branch {on_branch.name} was not created")
+    _said_branch(on_branch, len(result.created) + result.resumed)
     for row in result.plan.rows("rejected")[:10]:
         click.echo(f"  row {row.row}: rejected: {row.reason}", err=True)
     rejected = len(result.plan.rows("rejected"))
@@ -143,16 +137,29 @@ def _on_branch(root: Path, branch: str | None, dry_run: bool) -> Iterator[Any]:
         yield made
 
 
-def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool) -> None:
+def _said_branch(on_branch: Any, count: int) -> None:
+    if on_branch is None:
+        return
+    if on_branch.commit:
+        click.echo(f"imported {count} record(s) on branch {on_branch.name} (commit {on_branch.commit[:7]}); "
+                   f"push it and open a pull request: git push -u origin {on_branch.name}")
+    else:
+        click.echo(f"nothing to commit: branch {on_branch.name} was not created")
+
+
+def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool,
+                 branch: str | None = None) -> None:
     """`svcnotes import` of a data export: by id, with conflicts and rejected rows listed."""
     from svcnotes.io.data import DataError
-    from svcnotes.io.sync import CONFLICT, import_data, report_csv
+    from svcnotes.io.sync import CONFLICT, CREATE, UPDATE, import_data, report_csv
     from svcnotes.store.repository import DirtyRecord, InvalidRecord
 
     repo = open_repo(ctx)
     progress = Progress(tr("writing records"))
+    on_branch = None
     try:
-        result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
+        with _on_branch(repo.root, branch, dry_run) as on_branch:
+            result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:
         progress.end()
         fail(f"{file}: cannot read the data export: {exc}", EXIT_USAGE)
@@ -172,6 +179,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     click.echo(plan.summary(dry_run))
     if result.commit:
         click.echo(f"committed {result.commit[:10]}")
+    _said_branch(on_branch, sum(len(plan.of(kind)) for kind in (CREATE, UPDATE)))
     for item in plan.of(CONFLICT):
         click.echo(f"  {item.row.where}: conflict: {item.row.id} changed in git since the export; not written", err=True)
         for c in item.conflicts:

@@ -105,3 +105,21 @@ def test_a_failed_import_on_a_branch_leaves_no_branch(repo: Path, source: tuple[
     assert result.exit_code == 1
     assert "refused by hook" in result.stderr
     assert (state(repo), git(repo, "for-each-ref")) == before
+
+
+def test_a_data_export_taken_back_on_a_branch_updates_the_record_there_only(repo: Path, tmp_path: Path) -> None:
+    from tests.io.test_io_roundtrip import COMPLAINT, edit, export
+
+    out = export(repo, tmp_path)
+    edit(out, "complaints", 2, "severity", "major")
+    before = state(repo), (repo / COMPLAINT).read_bytes()
+    result = run(repo, "import", str(out), "--branch", "edits")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    tip = git(repo, "rev-parse", "refs/heads/edits").strip()
+    assert result.stdout.splitlines() == [
+        "data.xlsx: 2 rows: 0 created, 1 updated, 1 unchanged, 0 conflicts, 0 rejected",
+        f"committed {tip[:10]}",
+        f"imported 1 record(s) on branch edits (commit {tip[:7]}); push it and open a pull request: git push -u origin edits"]
+    assert (state(repo), (repo / COMPLAINT).read_bytes()) == before
+    assert git(repo, "diff", "--name-only", "HEAD", tip).split() == [COMPLAINT]
+    assert "severity: major\n" in git(repo, "show", f"{tip}:{COMPLAINT}")
