@@ -74,6 +74,34 @@ def _is_personal(kind: str, dotted: str) -> bool:
     return f.personal
 
 
+_ITEM = re.compile(r"\[\d+\]$")
+
+
+def _noun(label: str, locale: str) -> str:
+    """A field label inside an English sentence: `Status` -> `status` (acronyms such as CAPA stay)."""
+    if locale.startswith("en") and len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _sentence(t: Callable[..., str], who: str, kind: str, dotted: str, label: str, old: str, new: str,
+              locale: str) -> str:
+    """One change as a sentence with display names and labels: `刘洋 将状态从 已核决 改为 已结案`,
+    `周强 添加了核决：…` for items added to a table or list (removed likewise)."""
+    item = _ITEM.search(dotted)
+    f = _path(kind, dotted)[1]
+    if (item or (f is not None and f.type in ("objects", "list"))) and (not old or not new):
+        table = _noun(_label(kind, _ITEM.sub("", dotted) if item else dotted, locale), locale)
+        return t("history.added_item", who=who, field=table, new=new) if new else \
+            t("history.removed_item", who=who, field=table, old=old)
+    field = _noun(label, locale)
+    if not old:
+        return t("history.set", who=who, field=field, new=new)
+    if not new:
+        return t("history.cleared", who=who, field=field, old=old)
+    return t("history.changed", who=who, field=field, old=old, new=new)
+
+
 def approval_proofs(root: Path, config: Config, events: Iterable[Any]) -> dict[str, tuple[str, str]]:
     """commit -> (signer's staff id or '', how git judged the signature) for the commits that add approvals:
     verified offline in signed mode (one git process for the record), ('', '') in unsigned mode."""
@@ -134,29 +162,37 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
         owner = named[-2] if len(named) > 1 else kind
         return fmt.text(owner, f, value)
 
+    t = translator(locale)
     entries = []
     for ev in events:
-        changes = []
+        who = author_name(ev.author, ev.email) if author_name else ev.author
+        changes: list[dict[str, Any]] = []
         # A record's first commit lists every field as a change from nothing; the form above shows
-        # those values, so (as in `svcnotes history`) the created entry carries no change table.
+        # those values, so (as in `svcnotes history`) the created entry carries no changes.
         for ch in ev.changes if getattr(ev, "action", "") != "created" else ():
             if ch.field == "body":
-                changes.append({"label": _label(kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
+                old, new = str(len(ch.old)), str(len(ch.new))
+                changes.append({"label": _label(kind, "body", locale), "old": f"−{old}", "new": f"+{new}",
+                                "text": t("history.body", who=who, field=_noun(_label(kind, "body", locale), locale),
+                                          old=old, new=new)})
                 continue
             hide = redact and _is_personal(kind, ch.field)
             old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.field, ch.old)
             new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.field, ch.new)
             if redact:
                 old, new = conceal(str(old)), conceal(str(new))
-            changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
+            label = _label(kind, ch.field, locale)
+            changes.append({"label": label, "old": old, "new": new,
+                            "text": _sentence(t, who, kind, ch.field, label, old, new, locale)})
         if proofs is not None:
             for approval in getattr(ev, "approvals_added", None) or ():
                 by = str(approval.get("by") or "")
                 label = ("Approval by " if locale.startswith("en") else "审批人 ") + fmt.staff(by)
                 text = proof_text(by, proofs.get(ev.sha, ("", "")), locale, fmt.staff)
-                changes.append({"label": label, "old": "", "new": conceal(text) if redact else text})
-        name = author_name(ev.author, ev.email) if author_name else ev.author
-        entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
+                text = conceal(text) if redact else text
+                changes.append({"label": label, "old": "", "new": text, "proof": True,
+                                "text": t("history.proof", who=fmt.staff(by), proof=text)})
+        entries.append({"at": ev.date.isoformat(" ")[:16], "author": who,
                         "message": conceal(ev.subject) if redact else ev.subject,
                         "commit": ev.sha, "changes": changes, "pr": ev.pr})
     entries.reverse()

@@ -51,7 +51,7 @@ def test_complaint_page_shows_the_form_sections_and_the_history_with_field_chang
         assert f">{heading}</h2>" in html
     assert 'class="timeline"' in html and "C-2611-001: start investigating" in html
     assert "赵敏" in html  # the author's staff name, not the git id
-    assert "<del>已登记</del>" in html and "<ins>调查中</ins>" in html  # labels, never the codes
+    assert "<li>赵敏 将状态从 已登记 改为 调查中</li>" in html  # a sentence with names and labels, never codes
     assert 'href="../../customers/hengda-auto.html"' in html and 'href="../../callbacks/2026/CB-2611-001.html"' in html
 
 
@@ -179,9 +179,9 @@ def test_locale_option_sets_the_page_language(repo: Path, locale: str) -> None:
 def test_timeline_lists_changes_but_not_every_field_of_the_created_entry(site_repo: Path) -> None:
     site, _ = build(site_repo)
     html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
-    entries = html[html.index('<ol class="timeline">'):html.index("</ol>", html.index('<ol class="timeline">'))].split("<li>")[1:]
+    entries = html[html.index('<ol class="timeline">'):html.index("</ol>", html.index('<ol class="timeline">'))].split("\n    <li>")[1:]
     assert len(entries) == 2
-    assert "<del>已登记</del>" in entries[0] and "<ins>调查中</ins>" in entries[0]
+    assert "<li>赵敏 将状态从 已登记 改为 调查中</li>" in entries[0]
     assert 'class="changes"' not in entries[1]  # the created entry: the form shows its values
 
 
