@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +131,7 @@ def _load(root: Path) -> dict[str, dict[str, list[list[str]] | list[list[list[st
     return data.get("merges", {}) if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
 
 
-def _save(root: Path, cache: dict[str, object]) -> None:
+def _save(root: Path, cache: Mapping[str, object]) -> None:
     path = root / CACHE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 -- StrEnum would change str()/format() from "Severity.ERROR" to "error"
     """How bad a problem is: errors fail a run, warnings only with --strict."""
 
     ERROR = "error"

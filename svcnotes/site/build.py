@@ -169,8 +169,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     name = str(path)
     try:
         if os.stat(name).st_size == len(data):
-            with open(name, "rb") as handle:
-                if handle.read() == data:
+            with open(name, "rb") as current:
+                if current.read() == data:
                     return False
     except OSError:
         folder = os.path.dirname(name)
@@ -312,7 +312,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.pages import RegisterPart, complaint_page, customer_page, register_page, register_parts, simple_page
     from svcnotes.site.reportpages import report_plans
 
     planned: list[Planned] = []
@@ -342,7 +342,9 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     for part in register_parts(site, split):
         key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
                           customer_tokens if part.kind == "customer" else "")
-        planned.append(Planned(part.url, key, lambda part=part: register_page(site, part)))
+        def register(part: RegisterPart = part) -> Page:
+            return register_page(site, part)
+        planned.append(Planned(part.url, key, register))
     builders = {"complaint": complaint_page, "customer": lambda s, r: customer_page(s, r, line_chart),
                 "callback": simple_page, "note": simple_page}
     for kind, make in builders.items():
@@ -364,7 +366,9 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
         url = f"search/{name}.js"
         shard_urls.append({"u": url, "k": name.split("-", 1)[0].rstrip("s"), "n": len(shards[name])})
         key = deps.digest(salt, url, names, deps.tokens(r for _, r in shards[name]))
-        planned.append(Planned(url, key, lambda name=name: search_shard_js(search_entries(site, shards[name])).encode("utf-8")))
+        def shard_js(name: str = name) -> bytes:
+            return search_shard_js(search_entries(site, shards[name])).encode("utf-8")
+        planned.append(Planned(url, key, shard_js))
     title = site.t("page.search")
     filters = {"kinds": [(k, enum_label(site.locale, "kind", k)) for k in SEARCH_KINDS],
                "statuses": [(v, enum_label(site.locale, e, v)) for e, kind in (("complaint_status", "complaint"),
@@ -508,11 +512,11 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
     key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
-            old = job.old.get(plan.url)
-            exists = bool(old) and os.path.isfile(os.path.join(job.out, plan.url))
-            key, fresh, note = plan.keyed(old[2] if exists and len(old) > 2 else None)
-            if fresh is None or (exists and old[0] == key):
-                return Outcome(plan.url, old[0] if fresh is None else key, old[1], note=note)
+            previous = job.old.get(plan.url, [])
+            exists = bool(previous) and os.path.isfile(os.path.join(job.out, plan.url))
+            key, fresh, note = plan.keyed(previous[2] if exists and len(previous) > 2 else None)
+            if fresh is None or (exists and previous[0] == key):
+                return Outcome(plan.url, previous[0] if fresh is None else key, previous[1], note=note)
             make = fresh
         made = make()
         if isinstance(made, Page):

@@ -57,6 +57,13 @@ def _breakdown(s: Site, records: list[Record], field: str, title: str, tid: str)
             "totals": {"what": cell(s.t("table.total")), "count": cell(len(records)), "amount": cell(s.fmt.scalar(total))}}
 
 
+def _closed_on_time(s: Site, r: Record) -> bool:
+    """Closed by its limit (or it has none); `r` is a finished complaint with a closed_at."""
+    limit = s.deadlines[r.id].limit
+    closed = _day(r.get("closed_at"))
+    return limit is None or (closed is not None and closed <= limit)
+
+
 def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
     """Built-in 客诉案件统计表 for one month (used only without the reports registry)."""
     y, m = ym
@@ -64,7 +71,7 @@ def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
                if (d := _day(r.get("registered_at")) or _day(r.get("received_at"))) and (d.year, d.month) == ym]
     closed = [r for r in s.records["complaint"] if r.status in FINISHED
               and (d := _day(r.get("closed_at"))) and (d.year, d.month) == ym]
-    on_time = [r for r in closed if s.deadlines[r.id].limit is None or _day(r.get("closed_at")) <= s.deadlines[r.id].limit]
+    on_time = [r for r in closed if _closed_on_time(s, r)]
     tables = [_breakdown(s, records, f, s.label("complaint", f), f"by-{f.replace('_', '-')}")
               for f in ("category", "cause_class", "severity", "responsible_dept", "resolution")]
     avg = sum(s.deadlines[r.id].days_open for r in closed) / len(closed) if closed else None
@@ -142,7 +149,9 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:
             key = deps.digest(salt, page.url, json.dumps(page.context, default=str, sort_keys=True, ensure_ascii=False))
-            planned.append(Planned(page.url, key, lambda page=page: page))
+            def built(page: Page = page) -> Page:
+                return page
+            planned.append(Planned(page.url, key, built))
             entries.append({"title": page.title, "href": page.url, "period": page.context["report"].get("period", "")})
     title = s.t("page.reports")
     grid: dict[str, Any] = {}

@@ -36,8 +36,8 @@ cause_analysis: |
 ---
 
 客户来电反映支架尺寸超差。
-  * 缩进的列表   
-末尾没有换行"""
+  * 缩进的列表""" + "   " + """
+末尾没有换行"""  # the trailing spaces are test data
 
 
 def changed_lines(before: str, after: str) -> list[str]:
