@@ -7,7 +7,7 @@ DEMO_DIR ?= .demo-repo
 SVCNOTES_TODAY ?= 2026-11-23
 export SVCNOTES_TODAY
 
-.PHONY: demo test bench venv install install-test docs lint floors messages clean
+.PHONY: demo test bench venv install install-test docs lint floors messages clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench $${BENCH_SIZES:+--sizes $$BENCH_SIZES} $${BENCH_STEPS:+--steps $$BENCH_STEPS}
+
+screenshots: $(VENV)/.installed-test  ## docs/screenshots/: every page type of the demo site, in headless Chromium
+	$(BIN)/python -m tests.site.screenshots docs/screenshots
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m svcnotes.model.docs > docs/records.md

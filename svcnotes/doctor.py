@@ -174,6 +174,42 @@ def check_site(repo: Repository, today: date) -> Check:
     return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
 
 
+def check_signing(repo: Repository) -> Check:
+    """Which approval mode runs and what it does not prove; in signed mode, that your commits here are signed
+    with a key svcnotes.toml lists for you and that ssh-keygen/gpg can check signatures."""
+    from svcnotes.history.policy import mode_statement
+    from svcnotes.history.signatures import missing_tools
+
+    config = repo.config
+    said = mode_statement(config)
+    if not config.signed_approvals:
+        return Check("signing", OK, said)
+    missing = missing_tools([config])
+    if missing:
+        return Check("signing", FAIL, f"{' and '.join(missing)} not installed: no signature can be checked",
+                     "install OpenSSH (openssh-client) / GnuPG")
+    from svcnotes.history.keyring import CannotRegister, read_public
+    from svcnotes.workflow.commits import UnknownActor, current_actor
+
+    try:
+        person = current_actor(repo)
+    except UnknownActor:
+        return Check("signing", SKIP, said)
+    get = lambda name: gitops.git(repo.root, "config", "--get", name, check=False).strip()  # noqa: E731
+    if get("commit.gpgsign") != "true" or not get("user.signingkey"):
+        return Check("signing", FAIL, f"{said}; git does not sign your commits here", "svcnotes keys setup")
+    if get("gpg.format") == "ssh":
+        try:
+            key = read_public(Path(get("user.signingkey"))).key
+        except CannotRegister as exc:
+            return Check("signing", FAIL, str(exc), "svcnotes keys setup --key PATH")
+        owner = config.staff_by_key(key.fingerprint)
+        if owner is None or owner.id != person.id:
+            return Check("signing", FAIL, f"{said}; your signing key {key.fingerprint} is not listed for {person.id}",
+                         f"an admin runs: svcnotes keys propose --staff {person.id} --key <your .pub>")
+    return Check("signing", OK, said)
+
+
 def check_interrupted(repo: Repository) -> Check:
     """No write command was left half-done: no transaction journal, no imported records on disk but uncommitted."""
     from svcnotes.io.importer import uncommitted_imports
@@ -208,8 +244,8 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
 
 
 # Add a check: one function (repository -> Check) with a docstring, listed here.
-CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_hooks, check_schemas, check_editor_task,
-                                            check_interrupted, check_ci)
+CHECKS: tuple[Callable[..., Check], ...] = (check_identity, check_config, check_signing, check_hooks, check_schemas,
+                                            check_editor_task, check_interrupted, check_ci)
 
 
 def run_doctor(repo: Repository, today: date, site: bool = True) -> list[Check]:

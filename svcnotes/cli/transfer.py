@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,13 @@ IMPORT_KINDS = ("complaint", "customer", "callback")
               help="Staff id recorded as first responder when the mapping names none (default: your git identity).")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
 @click.option("--resume", is_flag=True, help="Also commit this file's records that are on disk but not committed yet.")
+@click.option("--branch", "branch", metavar="NAME",
+              help="Commit the records on a new branch NAME (from HEAD) for review as a pull request; "
+                   "your branch, index and files stay as they are.")
 @click.pass_context
 def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path | None, dry_run: bool,
             encoding: str | None, report_path: Path | None, suggest_map: bool, actor: str | None, no_commit: bool,
-            resume: bool) -> None:
+            resume: bool, branch: str | None) -> None:
     """Import a CSV or XLSX register as records, or take back a `svcnotes export data` file by id.
 
     A register (--kind, --map): the summary accounts for every row (imported, duplicate, rejected)
@@ -52,7 +57,8 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     left uncommitted. A data export (workbook or folder): rows update their records in place by
     id, new rows create records, unchanged rows change nothing, and a row whose record changed in
     git since the export is a conflict, never written. One commit either way; a progress count
-    shows on a terminal.
+    shows on a terminal. --branch NAME puts that commit on a new branch NAME instead (refused when
+    NAME exists or is invalid); push it and open a pull request.
 
     Example: svcnotes import 客诉登记.xlsx --kind complaint --map complaints.toml --report rejected.csv
     """
@@ -60,8 +66,10 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
 
     if not file.exists():
         raise click.UsageError(f"{file}: no such file or folder")
+    if branch is not None and no_commit:
+        raise click.UsageError("--branch commits on a new branch: it cannot go with --no-commit")
     if not suggest_map and is_data_export(file):
-        _import_data(ctx, file, dry_run, report_path, no_commit)
+        _import_data(ctx, file, dry_run, report_path, no_commit, branch)
         return
     if kind is None:
         raise click.UsageError(f"--kind is needed: {file} is not a file written by `svcnotes export data` "
@@ -76,9 +84,11 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         return
     repo = open_repo(ctx)
     progress = Progress(tr("reading rows"))
+    on_branch = None
     try:
-        result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
-                            ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
+        with _on_branch(repo.root, branch, dry_run) as on_branch:
+            result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
+                                ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
     except ImportAborted as exc:
         progress.end()
         for p in exc.problems:
@@ -98,6 +108,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
                                *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
     click.echo(result.summary())
+    _said_branch(on_branch, len(result.created) + result.resumed)
     for row in result.plan.rows("rejected")[:10]:
         click.echo(f"  row {row.row}: rejected: {row.reason}", err=True)
     rejected = len(result.plan.rows("rejected"))
@@ -107,16 +118,48 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         ctx.exit(EXIT_PROBLEMS)
 
 
-def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool) -> None:
+@contextlib.contextmanager
+def _on_branch(root: Path, branch: str | None, dry_run: bool) -> Iterator[Any]:
+    """`import --branch NAME`: the writes commit on the new branch NAME (store.branching); a dry run
+    only checks the name."""
+    from svcnotes.store import branching
+
+    if branch is None:
+        yield None
+        return
+    if dry_run:
+        problem = branching.branch_problem(root, branch)
+        if problem is not None:
+            raise problem
+        yield None
+        return
+    with branching.on_new_branch(root, branch, notify=lambda message: click.echo(message, err=True)) as made:
+        yield made
+
+
+def _said_branch(on_branch: Any, count: int) -> None:
+    if on_branch is None:
+        return
+    if on_branch.commit:
+        click.echo(f"imported {count} record(s) on branch {on_branch.name} (commit {on_branch.commit[:7]}); "
+                   f"push it and open a pull request: git push -u origin {on_branch.name}")
+    else:
+        click.echo(f"nothing to commit: branch {on_branch.name} was not created")
+
+
+def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool,
+                 branch: str | None = None) -> None:
     """`svcnotes import` of a data export: by id, with conflicts and rejected rows listed."""
     from svcnotes.io.data import DataError
-    from svcnotes.io.sync import CONFLICT, import_data, report_csv
+    from svcnotes.io.sync import CONFLICT, CREATE, UPDATE, import_data, report_csv
     from svcnotes.store.repository import DirtyRecord, InvalidRecord
 
     repo = open_repo(ctx)
     progress = Progress(tr("writing records"))
+    on_branch = None
     try:
-        result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
+        with _on_branch(repo.root, branch, dry_run) as on_branch:
+            result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:
         progress.end()
         fail(f"{file}: cannot read the data export: {exc}", EXIT_USAGE)
@@ -136,6 +179,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
     click.echo(plan.summary(dry_run))
     if result.commit:
         click.echo(f"committed {result.commit[:10]}")
+    _said_branch(on_branch, sum(len(plan.of(kind)) for kind in (CREATE, UPDATE)))
     for item in plan.of(CONFLICT):
         click.echo(f"  {item.row.where}: conflict: {item.row.id} changed in git since the export; not written", err=True)
         for c in item.conflicts:

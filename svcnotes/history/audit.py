@@ -12,22 +12,22 @@ index; git runs once for the signatures, once per policy version and twice per m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from svcnotes.history import rules
 from svcnotes.history.events import Event, EventBuilder
+from svcnotes.history.gitread import LEAN
 from svcnotes.history.log import first_parent_chain, open_log
-from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import CI_PATHS, CODEOWNERS, Policy, is_admin, policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import git
 from svcnotes.workflow import approvals as appr
-
-HOSTED = ("noreply@github.com", "noreply@gitlab.com")
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,10 @@ def _by_admin(root: Path, sha: str, config: Config, signatures: dict[str, Signat
     return is_admin(config.staff_by_email(git(root, "log", "-1", "--format=%ae", sha).strip()), config)
 
 
+def _sig_of(signatures: dict[str, Signature] | None, config: Config, sha: str) -> Signature | None:
+    return _sig(signatures, sha, config)
+
+
 def _sig(signatures: dict[str, Signature] | None, sha: str, config: Config) -> Signature | None:
     if not config.signed_approvals or signatures is None:
         return None
@@ -144,7 +148,7 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         judged = replace(event, approvals_added=[]) if event.sha in hosted else event
         problems = rules.event_problems(judged, policy, before, None if event.sha in hosted else sig)
         if event.sha in hosted and rules.claims(event):
-            problems.append(_hosted_problem(event))
+            problems.append(rules.hosted_problem(event))
         problems += _authority(event, stories.setdefault(event.lineage, {}), policy, sig)
         change = event.status_change
         if change is not None:
@@ -155,21 +159,12 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         who = rules.actor(event, policy, known)
         actor = who.id if who is not None else f"{event.author} <{event.email}>"
         if known is not None and who is None:
-            actor += f" ({sig.describe(policy)})"
+            actor += f" ({known.describe(policy)})"
         for p in problems:
             date = f"{event.date:%Y-%m-%d}"
             out.append(Finding(replace(p, message=f"{p.message} on {date}, {_how(event.sha, where, subjects)}, "
                                                   f"actor {actor}"), event.sha, where, where == event.sha, actor))
     return out
-
-
-def _hosted_problem(event: Event) -> Problem:
-    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in rules.claims(event))
-    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
-                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
-                   field="approvals" if event.approvals_added else "status",
-                   hint="merge pull requests with a merge commit or fast-forward (docs/security.md#merge-methods); "
-                        "the PR's own commits hold the signature")
 
 
 def _authority(event: Event, story: dict[str, object], config: Config, sig: Signature | None) -> list[Problem]:
@@ -191,12 +186,13 @@ def _authority(event: Event, story: dict[str, object], config: Config, sig: Sign
         return []
     proposer = str(story.get("proposer") or event.facts.get("proposed_by") or "")
     worst = str(story.get("severity") or event.facts.get("severity") or "normal")
+    entry = event.approvals_added[-1]
+    data = {"approvals": event.approvals_added, "currency": event.facts.get("currency"), "id": event.record_id,
+            "amount": entry.get("amount"), "resolution": entry.get("resolution")}
     found = [replace(p, path=event.path, field="approvals")
-             for p in rules.authority_problems(event.approvals_added, range(len(event.approvals_added)), proposer,
-                                               worst, config, event.record_id)]
+             for p in rules.authority_problems(data, range(len(event.approvals_added)), proposer, worst, config)]
     lowered = story.get("lowered")
-    if isinstance(lowered, Event) and any(p.code == "E406" for p in found):
-        entry = event.approvals_added[-1]
+    if isinstance(lowered, Event) and any(p.code == "W417" for p in found):
         found.append(Problem("E623", f"severity was lowered after the proposal (commit {lowered.sha[:10]} by "
                                      f"{lowered.author}): the approval must still come from "
                                      f"'{appr.required_role(entry.get('amount'), worst, config)}', as for {worst}",
@@ -211,17 +207,18 @@ def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, st
 
     on_chain = set(chain)
     out = []
-    for merge in merges_in(root, head):
+    merges = [m for m in merges_in(root, head) if m.sha in on_chain or pr_of.get(m.sha)]
+    for merge, changes in zip(merges, merges_changes(root, merges), strict=True):
+        if not changes.own.files and not changes.conflicted:
+            continue  # a plain merge: nothing of its own (most of them)
         where = merge.sha if merge.sha in on_chain else pr_of.get(merge.sha, "")
-        if not where:
-            continue
         config = policies.at(where)
-        changes = merge_changes(root, merge)
         events = EventBuilder(root, config).events([changes.own])
-        problems = merge_problems(events, config, lambda sha, c=config: _sig(signatures, sha, c))
+        signed = functools.partial(_sig_of, signatures, config)
+        problems = merge_problems(events, config, signed)
         if changes.conflicted:
             per_parent = [EventBuilder(root, config).events([c]) for c in changes.conflicted]
-            problems += conflict_problems(per_parent, config, lambda sha, c=config: _sig(signatures, sha, c))
+            problems += conflict_problems(per_parent, config, signed)
         actor = f"{merge.author} <{merge.email}>"
         out += [Finding(replace(p, message=f"{p.message} on {merge.date:%Y-%m-%d}, {_how(merge.sha, where, subjects)}, "
                                            f"actor {actor}"), merge.sha, where, where == merge.sha, actor)
@@ -260,48 +257,40 @@ def _policy_findings(root: Path, chain: list[str], parents: dict[str, tuple[str,
     return out
 
 
-def _hosted(root: Path, shas: list[str]) -> frozenset[str]:
-    """The commits the hosting platform re-created (committed by its bot: squash and rebase merges)."""
-    if not shas:
-        return frozenset()
-    out = git(root, "log", "--no-walk=unsorted", "--format=%H %ce", *shas)
-    return frozenset(line.split()[0] for line in out.splitlines() if line.split()[1:] and line.split()[1] in HOSTED)
-
-
 def audit_repository(root: Path, config: Config) -> AuditResult:
     """Audit the repository at `root` (history index from the cache when fresh), each stretch of history
     under the policy that held when it landed."""
     from svcnotes.history.gate import is_shallow, no_verifier_problem, shallow_problem
 
-    setup = [shallow_problem()] if is_shallow(root) else []
+    if is_shallow(root):  # a cut-off history cannot be audited: say so rather than judge part of it
+        return AuditResult([], config.signed_approvals, [shallow_problem()])
+    setup: list[Problem] = []
     store = open_log(root, config)
     if store is None:
         return AuditResult([], config.signed_approvals, setup)
     with store:
         head = store.head
         commits = store.commits()
-        chain = first_parent_chain(commits, store.head)
+        chain = first_parent_chain(commits, head)
         parents = {sha: c[1] for sha, c in commits.items()}
         pr_of = store.pr_of()
         policies = Policies(root, chain, parents)
         candidates = policies.candidates()
         signed_any = any(c.signed_approvals for c in candidates)
-        events = list(store.iter_events())
-    signatures: dict[str, Signature] | None = None
-    acting = [e.sha for e in events if rules.claims(e)]
-    on_chain = set(chain)
-    direct = [sha for sha in acting if sha in on_chain]
-    if signed_any:
-        policy_commits = git(root, "log", "--format=%H", head, "--", CONFIG_FILE, *CODEOWNERS, *CI_PATHS).split()
-        merges = [sha for sha, c in commits.items() if len(c[1]) > 1]
-        try:
-            signatures = verify(root, [*acting, *policy_commits, *merges], candidates)
-        except NoVerifier as exc:
-            setup.append(no_verifier_problem(str(exc)))
-            signatures = {}
-    policies.settle(signatures)
-    subjects = {sha: c[0] for sha, c in commits.items()}
-    findings = audit(events, chain, pr_of, policies, signatures, _hosted(root, direct), subjects)
+        signatures: dict[str, Signature] | None = None
+        if signed_any:
+            acting = list(dict.fromkeys(e.sha for e in store.iter_events() if rules.claims(e)))  # a first pass
+            policy_commits = git(root, "log", "--format=%H", head, "--", CONFIG_FILE, *CODEOWNERS, *CI_PATHS).split()
+            merges = [sha for sha, c in commits.items() if len(c[1]) > 1]
+            try:
+                signatures = verify(root, [*acting, *policy_commits, *merges], candidates)
+            except NoVerifier as exc:
+                setup.append(no_verifier_problem(str(exc)))
+                signatures = {}
+        policies.settle(signatures)
+        subjects = {sha: c[0] for sha, c in commits.items()}
+        hosted = rules.hosted_commits(git(root, *LEAN, "log", "--first-parent", "--format=%H %ce", head))
+        findings = audit(store.iter_events(), chain, pr_of, policies, signatures, hosted, subjects)
     findings += _merge_findings(root, head, chain, pr_of, policies, signatures, subjects)
     findings += _policy_findings(root, chain, parents, policies, signatures, subjects)
     order = {sha: n for n, sha in enumerate(chain)}

@@ -34,8 +34,11 @@ GITHUB_WORKFLOW = """\
 # Written by `svcnotes ci-setup`; see docs/ci.md for branch protection. svcnotes is installed from the wheel
 # and hash-locked requirements in .svcnotes/ci/ (never from a public index).
 name: svcnotes
+# The gate runs on pull_request_target: GitHub takes this file from the base branch, and svcnotes is installed
+# from the base branch's .svcnotes/ci/, so a pull request can neither edit the gate away nor ship its own
+# svcnotes (its changes to CI files fail the gate, E622). The PR's files are only read; the token is read-only.
 on:
-  pull_request:
+  pull_request_target:
   push:
 permissions:
   contents: read
@@ -46,7 +49,7 @@ env:
   PIP_DISABLE_PIP_VERSION_CHECK: "1"
 jobs:
   check:
-    if: github.event_name == 'pull_request'
+    if: github.event_name == 'pull_request_target'
     runs-on: ubuntu-latest
     timeout-minutes: 20
     steps:
@@ -55,12 +58,17 @@ jobs:
           fetch-depth: 0  # the gate reads the history since the merge base
           ref: ${{{{ github.event.pull_request.head.sha }}}}
           persist-credentials: false
+      - uses: {checkout}  # the base branch: the svcnotes that judges the PR comes from here, never from the PR
+        with:
+          path: .svcnotes-base
+          persist-credentials: false
       - uses: {setup_python}
         with:
           python-version: "{python}"
           cache: pip
-          cache-dependency-path: {requirements}
-      - name: install svcnotes (hash-verified)
+          cache-dependency-path: .svcnotes-base/{requirements}
+      - name: install svcnotes (hash-verified, from the base branch)
+        working-directory: .svcnotes-base
         run: {install}
       - name: svcnotes validate
         run: svcnotes validate
@@ -119,6 +127,9 @@ GITLAB_CI = """\
 # svcnotes: the PR gate, validate and a Code Quality report on every merge request; audit and the internal
 # site on the default branch. Written by `svcnotes ci-setup`; see docs/ci.md for protected branches and
 # approval rules. svcnotes is installed from the wheel and hash-locked requirements in .svcnotes/ci/.
+# A merge request runs its own copy of this file and of .svcnotes/ci/: keep the gate out of its reach by
+# pointing Settings > CI/CD > General pipelines > CI/CD configuration file at a protected project
+# (e.g. .gitlab-ci.yml@acme/ci-config), see docs/security.md.
 stages: [check, build]
 
 variables:
@@ -229,7 +240,7 @@ def codeowners(config: Config) -> str:
              "# changes run `svcnotes ci-setup` again (the PR gate's `svcnotes ci-setup --check` fails while it is stale).",
              "# The approval itself is the approver's own commit (`svcnotes approve`), checked by `svcnotes check`.",
              "# CODEOWNERS routes by path only: a complaint's amount band, and so who of these may approve it",
-             "# (核决权限), is enforced by the gate (E613):"]
+             "# (核决权限), is enforced by the gate (E404, W417, E406):"]
     low = Decimal(0)
     for level in config.approval_levels:
         band = f"above {_amount(low)}" if level.max_amount is None else f"up to {_amount(level.max_amount)}"

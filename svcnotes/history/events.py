@@ -6,10 +6,11 @@ number that keeps the old one as an alias: each record's events share a *lineage
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from svcnotes.history.diff import Change
 from svcnotes.history.gitread import NULL_SHA, BlobReader, Commit, FileChange
@@ -186,7 +187,7 @@ class EventBuilder:
         contents = self.reader.contents([f for _, f in changes], blobs)
         out: list[Event] = []
         told: dict[str, tuple[str, dict[str, str]]] = {}  # sha -> subject, trailers (computed once per commit)
-        for (commit, f), c in zip(changes, contents):
+        for (commit, f), c in zip(changes, contents, strict=True):
             said = told.get(commit.sha)
             if said is None:
                 said = told[commit.sha] = (commit.subject, commit.trailers)
@@ -226,7 +227,8 @@ def _facts(record: Version | None, old: Version | None = None) -> dict[str, Any]
     if record is None:
         return {}
     facts = {"severity": record.data.get("severity"), "proposed_by": record.data.get("proposed_by"),
-             "imported": bool(record.data.get("imported")), "status": record.data.get("status")}
+             "imported": bool(record.data.get("imported")), "status": record.data.get("status"),
+             "currency": record.data.get("currency")}
     verified = _capa_verified(old, record)
     if verified:
         facts["capa_verified"] = verified

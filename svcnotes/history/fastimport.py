@@ -8,10 +8,10 @@ May import store.gitops only.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Mapping
 
 from svcnotes.store.gitops import GitError
 
@@ -30,7 +30,7 @@ class Person:
         sign = -1 if self.tz.startswith("-") else 1
         offset = timedelta(hours=int(self.tz[1:3]), minutes=int(self.tz[3:5])) * sign
         epoch = int((self.at - offset - datetime(1970, 1, 1)).total_seconds())
-        return f"{self.name} <{self.email}> {epoch} {self.tz}".encode("utf-8")
+        return f"{self.name} <{self.email}> {epoch} {self.tz}".encode()
 
 
 class FastImport:
@@ -63,9 +63,9 @@ class FastImport:
             out.write(b"merge :%d\n" % merge)
         for path, content in sorted(files.items()):
             if content is None:
-                out.write(f"D {path}\n".encode("utf-8"))
+                out.write(f"D {path}\n".encode())
             else:
-                out.write(f"M 100644 inline {path}\n".encode("utf-8"))
+                out.write(f"M 100644 inline {path}\n".encode())
                 self._data(content)
         out.write(b"\n")
         self.heads[branch] = self.marks

@@ -1,10 +1,14 @@
 """The PR gate (`svcnotes check --base REF`): validate the head, then judge what the PR changes.
 
-Every record the PR changes (git diff merge-base..HEAD) is compared with its version at the merge
-base, and every commit of the PR is judged by the history rules: illegal transitions, edits of
-closed records, deletions, numbers colliding with the base, approvals not committed by the
-approver (or lacking role/authority, or by the proposer), approvals the PR voided.
-A handful of git processes whatever the size of the repository or the PR.
+Every rule comes from svcnotes.toml at the merge base (policy.py), never from the PR. Every record
+the PR changes (git diff merge-base..HEAD) is compared with its version at the merge base, and
+every commit of the PR is judged by the history rules (rules.py): illegal transitions, edits of
+closed records, deletions and moves out of records/, numbers colliding with the base, acts not
+made by the person they name (signed mode: by signature, signatures.py), approvals lacking role,
+authority or four eyes (proposer and severity from the record's history), approvals the PR voided,
+what merge commits add beyond their parents (merges.py), policy files changed without an admin.
+A handful of git processes whatever the size of the repository, plus a few per merge commit of the
+PR and per complaint whose approvals or severity it changes.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from svcnotes.history.gitread import (
     read_blobs,
     read_log,
 )
-from svcnotes.history.merges import merge_changes, merges_in
+from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
@@ -64,7 +68,8 @@ class RecordDiff:
     @property
     def id(self) -> str:
         """The record's number at the head (or at the base when deleted)."""
-        return (self.head or self.base).id if (self.head or self.base) else PurePosixPath(self.path).stem
+        record = self.head or self.base
+        return record.id if record is not None else PurePosixPath(self.path).stem
 
 
 @dataclass
@@ -77,7 +82,9 @@ class PullRequest:
     records: list[RecordDiff]
     config: Config | None = None
     policy_source: str = ""
+    policy_text: str | None = None
     signatures: dict[str, Signature] | None = None  # None: unsigned mode
+    hosted: frozenset[str] = frozenset()  # commits the hosting platform re-created (rebased for the PR)
     merges: list[Event] = field(default_factory=list)  # what merge commits changed beyond their parents
     conflicted: list[list[list[Event]]] = field(default_factory=list)  # per merge, per parent: conflicted paths
     problems: list[Problem] = field(default_factory=list)  # set-up problems (tools, shallow clone, policy)
@@ -124,7 +131,7 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
     changes = [f for f in diff_tree(root, base, head) if is_record_path(f.path) or is_record_path(f.old_path)]
     changes = [g for f in changes for g in _split(f)]
     commits = read_log(root, head, [base])
-    merged = {c.sha: merge_changes(root, c) for c in merges_in(root, head, [base])}
+    merged = {m.sha: m for m in merges_changes(root, merges_in(root, head, [base]))}
     stream = [merged[c.sha].own if c.sha in merged else c for c in commits]
     builder = EventBuilder(root, config)
     events = builder.events(stream)
@@ -151,9 +158,11 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
         records.append(RecordDiff(f.status, f.path, f.old_path if f.status != "A" else "", _kind(f.path or f.old_path),
                                   base_rec, head_rec, by_lineage.get(lineage, []) if lineage is not None else []))
     merge_events = [e for e in events if e.sha in merged]
-    return PullRequest(base_ref, base, head, records, config, policy.source, signatures, merge_events, conflicted,
-                       problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
-                                   for p in policy.problems if p.is_error])
+    hosted = rules.hosted_commits(git(root, "log", "--format=%H %ce", f"{base}..{head}")) if commits else frozenset()
+    return PullRequest(base_ref, base, head, records, config, policy_source=policy.source, policy_text=policy.text,
+                       signatures=signatures, hosted=hosted, merges=merge_events, conflicted=conflicted,
+                       problems=problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
+                                            for p in policy.problems if p.is_error])
 
 
 def _split(f: FileChange) -> list[FileChange]:
@@ -278,16 +287,21 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
                                f"{entry.get('by')} runs 'svcnotes approve {head.id}' and pushes it"))
             continue
         event = replace(introducing[-1], approvals_added=[entry])
-        out.extend(replace(p, line=line, field=where)
-                   for p in rules.actor_problems(event, config, _signature(pr, event.sha)))
+        found = rules.actor_problems(event, config, _signature(pr, event.sha))
+        if found and event.sha in pr.hosted:
+            found = [rules.hosted_problem(event, REBASED)]
+        out.extend(replace(p, line=line, field=where) for p in found)
     if added:
         proposer = story.proposer or str(head.data.get("proposed_by") or "")
-        for p in rules.authority_problems(entries, added, proposer, story.severity, config, head.id):
+        for p in rules.authority_problems(head.data, added, proposer, story.severity, config):
             if p.code == "E405" and story.proposal is not None and proposer != head.data.get("proposed_by"):
                 p = replace(p, message=f"{p.message}: commit {story.proposal.sha[:10]} that moved it to proposed is "
                                        f"{proposer}'s, whatever proposed_by says ({head.data.get('proposed_by')})")
-            out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.lines.get(f"{p.field}.by")
-                               or head.line("approvals")))
+            out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.line("approvals")))
+        if head.status in APPROVAL_NEEDED:
+            cover = appr.coverage_problem({**head.data, "proposed_by": proposer, "severity": story.severity}, config)
+            if cover is not None:
+                out.append(replace(cover, path=rec.path, line=head.line("approvals")))
     if story.lowered_by is not None and head.status in APPROVAL_NEEDED:
         data = {**head.data, "severity": story.severity, "proposed_by": story.proposer or head.data.get("proposed_by")}
         if appr.coverage_problem(data, config) is not None:
@@ -309,14 +323,20 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
 
 
 APPROVAL_NEEDED = frozenset({"approved", "resolved", "closed"})
+ACTOR_CODES = frozenset({"E611", "E616", "E617", "E618", "E619"})
+REBASED = ("the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
+           "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...)")
 
 
 def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
     status = rec.base.status if rec.base else None
     for event in rec.events:
         judged = replace(event, approvals_added=[])
-        out.extend(_locate(p, rec) for p in rules.event_problems(judged, config, status, _signature(pr, event.sha)))
+        found = rules.event_problems(judged, config, status, _signature(pr, event.sha))
+        if event.sha in pr.hosted and any(p.code in ACTOR_CODES for p in found):
+            found = [p for p in found if p.code not in ACTOR_CODES] + [rules.hosted_problem(judged, REBASED)]
+        out.extend(_locate(p, rec) for p in found)
         change = event.status_change
         if change is not None:
             status = change[1]
@@ -389,6 +409,13 @@ def check_pr(repo: Repository, base_ref: str, validate: bool = True,
         from svcnotes.workflow.validation import validate_repository
 
         repo.config = config  # the PR's own svcnotes.toml applies after it merges
+        try:
+            own = (repo.root / CONFIG_FILE).read_bytes()
+        except OSError:
+            own = b""
+        base_bytes = (pr.policy_text or "").encode("utf-8")
+        if base_bytes != own:  # cached results of the PR's own configuration must not be reused, nor ours kept for it
+            repo.config_bytes = b"base policy\0" + base_bytes  # type: ignore[attr-defined]
         repo.invalidate()
         problems.extend(validate_repository(repo, None, today))
     problems.extend(_collisions(repo, pr))

@@ -339,6 +339,19 @@ def tree_blobs(root: Path, rev: str, path: str = "records/") -> dict[str, str]:
     return result
 
 
+def log_each(root: Path, shas: Iterable[str], fmt: str) -> str:
+    """`git log --no-walk --format=FMT` of many commits, given on stdin (no command line grows with them)."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return ""
+    proc = subprocess.run(["git", *LEAN, "log", "--no-walk=unsorted", "--stdin", f"--format={fmt}"], cwd=root,
+                          input="\n".join(wanted) + "\n", capture_output=True, text=True, encoding="utf-8",
+                          errors="replace")
+    if proc.returncode != 0:
+        raise GitError(proc.stderr.strip() or "git log failed")
+    return proc.stdout
+
+
 def head_sha(root: Path, rev: str = "HEAD") -> str | None:
     """The commit id of `rev`, or None when the repository has no commits (or is not git)."""
     try:

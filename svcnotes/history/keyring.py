@@ -92,7 +92,9 @@ def create_key(path: Path, comment: str, passphrase: bool = True) -> KeyFile:
 
 def configure_git(root: Path, key: KeyFile, config: Config) -> list[str]:
     """Make git sign every commit in this repository with `key` (local config only); returns what was set."""
-    settings = [("gpg.format", "ssh"), ("user.signingkey", str(key.path)), ("commit.gpgsign", "true"),
+    private = key.path.with_suffix("") if key.path.suffix == ".pub" else key.path
+    signing = private if private.is_file() else key.path  # a .pub alone: the private half is in ssh-agent
+    settings = [("gpg.format", "ssh"), ("user.signingkey", str(signing)), ("commit.gpgsign", "true"),
                 ("tag.gpgsign", "true"), ("gpg.ssh.allowedSignersFile", str(Path(".git") / SIGNERS_FILE))]
     for name, value in settings:
         gitops.git(root, "config", "--local", name, value)

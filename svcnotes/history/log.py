@@ -18,10 +18,11 @@ one graph read for the PR merges, giving the same timeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 from svcnotes.history.events import Event, EventBuilder, pr_merges
 from svcnotes.history.gitread import blob_sha, head_sha, read_graph, read_log

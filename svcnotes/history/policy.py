@@ -32,6 +32,7 @@ class Policy:
     config: Config
     source: str  # "svcnotes.toml at <sha>"
     problems: tuple[Problem, ...] = ()
+    text: str | None = None  # the svcnotes.toml it was read from (None: defaults)
 
 
 def config_text_at(root: Path, rev: str) -> str | None:
@@ -48,7 +49,7 @@ def policy_at(root: Path, rev: str) -> Policy:
     if text is None:
         return Policy(Config(), f"defaults ({rev[:10]} has no {CONFIG_FILE})")
     config, problems = parse_config(text, CONFIG_FILE)
-    return Policy(config, f"{CONFIG_FILE} at {rev[:10]}", tuple(problems))
+    return Policy(config, f"{CONFIG_FILE} at {rev[:10]}", tuple(problems), text)
 
 
 def rules_of(text: str | None) -> Any:

@@ -120,7 +120,7 @@ def _typed(repo: Repository, texts: dict[str, str]) -> tuple[list[Record], list[
     return records, problems
 
 
-def _refs_to(record: object, kind: str, record_id: str) -> bool:
+def _refs_to(record: Record, kind: str, record_id: str) -> bool:
     data = record.data
     return any(f.type == "ref" and f.ref == kind and data.get(f.name) == record_id
                for f in KINDS[record.kind].fields)

@@ -9,9 +9,10 @@ depends on another (a complaint closes after its callback is done; a reopening f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from svcnotes.history.replay import Doer
@@ -97,9 +98,9 @@ def plan_replay(records: Mapping[str, list[Record]], scheduler: str, limit_ids: 
     for complaint in sorted(records.get("complaint", []), key=lambda r: r.get("received_at")):
         _plan_complaint(plan, complaint, by_id, pr_callback.get(complaint.id), close_time)
     for note in records.get("note", []):
-        cb = ps_callback.get(note.id)
-        plan.add(Step(note.get("at"), note.id, note.get("author"), "create", _create_note(note, cb),
-                      records=(note.id, cb.id) if cb else ()))
+        note_cb = ps_callback.get(note.id)
+        plan.add(Step(note.get("at"), note.id, note.get("author"), "create", _create_note(note, note_cb),
+                      records=(note.id, note_cb.id) if note_cb else ()))
     _plan_schedules(plan, [cb for cb in callbacks if cb.get("kind") not in ("post_resolution", "post_service")], scheduler)
     for cb in callbacks:
         _plan_callback(plan, cb, by_id)
@@ -160,7 +161,7 @@ def _plan_complaint(plan: Plan, c: Record, by_id: Mapping[str, Record], callback
         events.append((h["at"], h["from"], "handover", _handover(c, i), ""))
     if proposed_at and status != "not_established":  # a groundless case is rejected, not proposed
         events.append((proposed_at, c.get("proposed_by"), "propose", _propose(c), "branch" if approvals else ""))
-    for n, entry in enumerate(c.get("capa") or [], start=1):
+    for n, _entry in enumerate(c.get("capa") or [], start=1):
         t_add = (proposed_at or received) + MINUTE * n
         events.append((t_add, c.get("proposed_by") or holder(t_add), "capa-add", _capa(c, n, "add"), ""))
     for i, a in enumerate(approvals):
@@ -190,7 +191,7 @@ def _plan_complaint(plan: Plan, c: Record, by_id: Mapping[str, Record], callback
     times = chain([e[0] for e in events])
     branch = f"resolution/{c.id}"
     on_branch = False
-    for t, (_, actor, action, run, where) in zip(times, events):
+    for t, (_, actor, action, run, where) in zip(times, events, strict=True):
         if where == "branch":
             on_branch = True
         step = Step(t, c.id, actor, action, run, branch=branch if on_branch and where != "merge" else None,
@@ -333,7 +334,7 @@ def _plan_callback(plan: Plan, cb: Record, by_id: Mapping[str, Record]) -> None:
         created = by_id[cb.get("note")].get("at")
     times = chain(([created] if isinstance(created, datetime) else []) + [s[0] for s in steps])
     times = times[1:] if isinstance(created, datetime) else times
-    for t, (_, actor, action, run) in zip(times, steps):
+    for t, (_, actor, action, run) in zip(times, steps, strict=True):
         plan.add(Step(t, cb.id, actor, action, run))
 
 

@@ -9,14 +9,14 @@ made by the person they name. Role, four-eyes and authority are judged by the fu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from svcnotes.history.events import Event
 from svcnotes.history.signatures import Signature
 from svcnotes.model.config import Config, Staff
-from svcnotes.model.problems import Problem
+from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import FINISHED, KINDS, PIPELINE
 from svcnotes.workflow import approvals
 from svcnotes.workflow.states import allowed
@@ -84,7 +84,28 @@ def deletion_problems(event: Event) -> list[Problem]:
 
 
 SEVERITY_ORDER = ("minor", "normal", "major", "critical")
-HOSTED_COMMITTERS = frozenset({"noreply@github.com"})
+HOSTED_COMMITTERS = frozenset({"noreply@github.com", "noreply@gitlab.com"})  # the platforms' own commits
+
+
+def hosted_commits(log: str) -> frozenset[str]:
+    """The commits of `git log --format='%H %ce'` output that the hosting platform re-created (its committer:
+    a squash or rebase merge, GitHub's "Update branch" by rebase)."""
+    out = set()
+    for line in log.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lower() in HOSTED_COMMITTERS:
+            out.add(parts[0])
+    return frozenset(out)
+
+
+def hosted_problem(event: Event, hint: str = "") -> Problem:
+    """E624: an act recorded in a commit the hosting platform re-created, so the actor's signature is gone."""
+    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in claims(event))
+    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
+                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
+                   field="approvals" if event.approvals_added else "status",
+                   hint=hint or "merge pull requests with a merge commit or fast-forward "
+                                "(docs/security.md#merge-methods); the PR's own commits hold the signature")
 
 
 def claims(event: Event) -> list[tuple[str, str]]:
@@ -152,22 +173,17 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
     return out
 
 
-def authority_problems(approvals_list: list[dict[str, Any]], indexes: Iterable[int], proposer: str, severity: str,
-                       config: Config, record_id: str = "") -> list[Problem]:
-    """E404/E405/E406 of the approvals at `indexes`, each judged alone by the rules `validate` uses, with the
-    proposer taken from history and the highest severity since the proposal (no path/line yet)."""
+def authority_problems(data: Mapping[str, Any], indexes: Iterable[int], proposer: str, severity: str,
+                       config: Config) -> list[Problem]:
+    """E404 / W417 / E405 of the approvals at `indexes` of `data` (a record's fields), by the rule `validate`
+    uses (approvals.entry_problems), with the proposer taken from history and the highest severity since
+    the proposal; W417 counts as an error here: an approval this history adds must have the authority."""
+    judged = {**data, "proposed_by": proposer, "severity": severity}
+    entries = list(data.get("approvals") or ())
     out: list[Problem] = []
     for i in indexes:
-        entry = {**approvals_list[i], "digest": None}
-        data = {"approvals": [entry], "proposed_by": proposer, "severity": severity,
-                "resolution": entry.get("resolution"), "amount": entry.get("amount"), "id": record_id or "ID"}
-        found = [p for p in approvals.approval_problems(data, config) if p.code != "E403"]
-        if not found:
-            cover = approvals.coverage_problem(data, config)
-            found = [cover] if cover is not None else []
-        out += [replace(p, message=p.message.replace("approval 1", f"approval {i + 1}"),
-                        field=f"approvals[{i}]" + (p.field.split("]", 1)[1] if "]" in p.field else ""))
-                for p in found]
+        out += [replace(p, severity=Severity.ERROR) if p.code == "W417" else p
+                for p in approvals.entry_problems(entries[i], i, judged, config)]
     return out
 
 

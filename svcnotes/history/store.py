@@ -69,7 +69,8 @@ def config_key(root: Path) -> str:
 def load_event(row: tuple[Any, ...]) -> Event:
     """An event from a row of `_EVENTS`."""
     changes, approvals, facts = pickle.loads(row[15])
-    return Event(row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], json.loads(row[5]), *row[6:15],
+    return Event(row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], json.loads(row[5]),
+                 row[6], row[7], row[8], row[9], row[10], row[11], row[12], row[13], row[14],
                  list(map(Change._make, changes)), approvals, facts, row[16], row[17] or "", row[18] or "")
 
 

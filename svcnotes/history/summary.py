@@ -75,4 +75,7 @@ def pr_summary(pr: PullRequest, problems: list[Problem], config: Config) -> str:
             lines.append(f"- … and {len(errors) - 30} more")
     else:
         lines.append("✅ `svcnotes check` passes.")
+    from svcnotes.history.policy import mode_statement
+
+    lines += ["", f"_{mode_statement(pr.config or config, pr.policy_source)}_"]
     return "\n".join(lines) + "\n"

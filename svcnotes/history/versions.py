@@ -16,11 +16,12 @@ always what `svcnotes validate` reads.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from itertools import compress, repeat
 from operator import is_, ne
 from pathlib import PurePosixPath
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config
@@ -51,7 +52,7 @@ class Version(NamedTuple):
     """One stored version of a record file: id, typed fields (as Record.data), raw entries, body."""
 
     id: str
-    data: dict[str, Any]
+    data: Mapping[str, Any]
     entries: dict[str, str] | None  # key -> the entry's text; None when read whole
     body: str
 
@@ -150,6 +151,7 @@ class VersionReader:
         entries = dict(zip(keys, texts, strict=True))
         if len(entries) != len(pairs):
             return None  # a duplicate key (the store's parser reports it)
+        typed: tuple[dict[str, Any] | None, list[str] | None]
         if base is not None and base.entries is not None:
             typed = self._type_against(kind, path, entries, base)
         else:

@@ -158,14 +158,19 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("departments", "labels", "Department id -> {zh, en} labels; responsible_dept takes these ids."),
     Option("complaints.categories", "labels", "Category id -> {zh, en} labels."),
     Option("complaints.currency", "currency", "Default currency of amounts; approval limits are in it.", "currency"),
-    Option("staff", "staff", "The staff directory: [[staff]] id, name, department, roles, emails."),
+    Option("staff", "staff", "The staff directory: [[staff]] id, name, department, roles, emails, signing_keys (SSH "
+                             "public key lines as in a .pub file, matched on type and key, or 40-hex GPG fingerprints; "
+                             "one person per key; written by svcnotes keys propose)."),
     Option("approval.levels", "levels", "[[approval.levels]] role and max_amount (omit for unlimited), lowest first."),
     Option("approval.critical_role", "str", "Role that must approve every critical complaint.", "critical_role"),
     Option("approval.signed", "bool", "Every commit recording an approval, proposal, CAPA verification or closure must "
                                       "be signed by a key listed in the actor's [[staff]] signing_keys (see "
                                       "docs/security.md).", "signed_approvals"),
-    Option("approval.admin_roles", "strings", "Roles whose signed commits may change svcnotes.toml's rules, CODEOWNERS "
-                                              "or the CI files (default [\"gm\"]).", "admin_roles"),
+    Option("approval.admin_roles", "strings", "Roles whose own (signed) commits may change svcnotes.toml's rules, "
+                                              "CODEOWNERS or the CI files in a PR (E622); default gm (svcnotes init "
+                                              "writes [\"admin\"] and gives that role to whoever sets it up). The gate "
+                                              "reads every option from svcnotes.toml at the merge base: a PR's "
+                                              "change applies after it merges.", "admin_roles"),
     Option("approval.rates", "rates", "Currency -> units of complaints.currency per unit (USD = 7.1): "
                                       "how an amount in another currency is held against the limits."),
     Option("deadlines.target_days", "int", "Days from registration to the closure target (all severities)."),

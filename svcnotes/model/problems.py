@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Iterable
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 -- StrEnum would change str()/format() from "Severity.ERROR" to "error"
     """How bad a problem is: errors fail a run, warnings only with --strict."""
 
     ERROR = "error"

@@ -8,10 +8,11 @@ A Report is plain data: a bilingual title, columns (key + zh/en header + value t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record

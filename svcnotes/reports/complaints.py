@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.model.schema import CAUSE_CLASSES, RESOLUTIONS, SEVERITIES
-from svcnotes.reports.base import (ENDED, UNSET, Column, Count, Figure, Report, Series, Text, breakdown, customer_name,
-                                   day_of, established, money_by_currency, owner_of, rate, ratio, registered_on,
-                                   value_label)
+from svcnotes.reports.base import (
+    ENDED,
+    UNSET,
+    Column,
+    Count,
+    Figure,
+    Report,
+    Series,
+    Text,
+    breakdown,
+    customer_name,
+    day_of,
+    established,
+    money_by_currency,
+    owner_of,
+    rate,
+    ratio,
+    registered_on,
+    value_label,
+)
 from svcnotes.reports.index import ReportIndex
 from svcnotes.reports.periods import Period
 from svcnotes.reports.quality import STATES as QUALITY_STATES

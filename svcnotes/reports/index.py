@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from functools import cached_property
-from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record

@@ -106,9 +106,9 @@ def as_table(report: Report, locale: str, max_col: int = 40) -> str:
     headers = [c.header(locale) for c in report.columns]
     body = cells(report, locale)
     widths = [min(max([display_width(h)] + [display_width(r[i]) for r in body]), max_col) for i, h in enumerate(headers)]
-    out.append("  ".join(fit(h, w) for h, w in zip(headers, widths)).rstrip())
+    out.append("  ".join(fit(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())
     out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(fit(v, w) for v, w in zip(r, widths)).rstrip() for r in body]
+    out += ["  ".join(fit(v, w) for v, w in zip(r, widths, strict=True)).rstrip() for r in body]
     if not body:
         out.append(Text("（无）", "(none)")(locale))
     return "\n".join(out) + "\n"

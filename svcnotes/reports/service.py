@@ -9,8 +9,21 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.schema import NOTE_KINDS
-from svcnotes.reports.base import (Column, Count, Figure, Report, Series, Text, customer_name, day_of, enter_hint,
-                                   established, rate, registered_on, value_label)
+from svcnotes.reports.base import (
+    Column,
+    Count,
+    Figure,
+    Report,
+    Series,
+    Text,
+    customer_name,
+    day_of,
+    enter_hint,
+    established,
+    rate,
+    registered_on,
+    value_label,
+)
 from svcnotes.reports.callbacks import due_in, satisfaction
 from svcnotes.reports.complaints import closure_rates, ended_closure, quality_rate, quality_reports
 from svcnotes.reports.index import ReportIndex

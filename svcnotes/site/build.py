@@ -18,6 +18,7 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import signal
 import sys
@@ -34,6 +35,7 @@ from jinja2.bccache import Bucket, bc_magic
 
 import svcnotes
 from svcnotes.model.record import Record
+from svcnotes.model.schema import KINDS
 from svcnotes.site.context import base_context, search_entry, search_index_js
 from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import enum_label, normalise_locale
@@ -166,6 +168,24 @@ def _fingerprint(dirs: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
+_CODE: list[str] = []
+
+
+def code_fingerprint(package: Path | None = None) -> str:
+    """A hash of svcnotes' own Python source (or of `package`): a page made by other code is made
+    again, since every key covers the code that made it, not only the templates and config.
+    svcnotes' own is computed once per process (about 100 files, a few milliseconds)."""
+    if package is None and _CODE:
+        return _CODE[0]
+    folder = package or Path(svcnotes.__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=16)
+    for p in sorted(folder.rglob("*.py")):
+        h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    if package is None:
+        _CODE.append(h.hexdigest())
+    return h.hexdigest()
+
+
 def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -178,8 +198,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     name = str(path)
     try:
         if os.stat(name).st_size == len(data):
-            with open(name, "rb") as handle:
-                if handle.read() == data:
+            with open(name, "rb") as current:
+                if current.read() == data:
                     return False
     except OSError:
         folder = os.path.dirname(name)
@@ -237,48 +257,82 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
     if options.history:
         site.timeline = Timelines(Path(repo.root), config, locale, _author_namer(config), options.redact,
                                   redactor.text if redactor is not None else None)
+        site.timeline.names = site.names
     return site, sum(len(v) for v in records.values())
 
 
+_MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
+SEARCH_DATES = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
+SEARCH_KINDS = ("complaint", "callback", "note", "customer")
+SEARCH_PEOPLE = {"complaint": ("owner", "first_responder"), "callback": ("assigned_to", "conducted_by"),
+                 "note": ("author",), "customer": ("account_owner",)}
+
+
 def search_shard_of(kind: str, r: Record) -> str:
-    """The search shard a record's entry lives in: its kind and year (customers: one shard)."""
+    """The search shard a record's entry lives in: its kind and month (customers: one shard), so
+    the search page can start showing results after loading one small shard."""
     if kind == "customer":
         return "customers"
-    value = r.get({"complaint": "received_at", "callback": "due", "note": "at"}[kind])
-    year = getattr(value, "year", None)
-    return f"{kind}-{year}" if year else f"{kind}-undated"
+    value = r.get(SEARCH_DATES[kind])
+    year, month = getattr(value, "year", None), getattr(value, "month", None)
+    return f"{kind}-{year:04d}-{month:02d}" if year and month else f"{kind}-undated"
 
 
 def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = None) -> list[dict[str, str]]:
-    """Search entries, newest first within each kind, with their searchable text lowercased."""
+    """Search entries, newest first within each kind: what the result shows (title, kind, status,
+    customer, date, person) and the searchable text, lowercased: every text field, the body's start,
+    the customer's short and full names and id, and the names and ids of the people on the record."""
     out = []
     if records is None:
-        records = [(kind, r) for kind in ("complaint", "callback", "note", "customer") for r in site.records[kind]]
-    order = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
+        records = [(kind, r) for kind in SEARCH_KINDS for r in site.records[kind]]
     grouped: dict[str, list[Record]] = {}
     for kind, r in records:
         grouped.setdefault(kind, []).append(r)
-    for kind in ("complaint", "callback", "note", "customer"):
-        key = order[kind]
+    for kind in SEARCH_KINDS:
+        key = SEARCH_DATES[kind]
         for r in sorted(grouped.get(kind, []), key=lambda r: (str(r.get(key) or ""), r.id), reverse=True):
-            title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
-            texts = [r.id, site.names.get(str(r.get("customer") or ""), "")]
+            customer_id = r.id if kind == "customer" else str(r.get("customer") or "")
+            customer = site.by_id.get(customer_id)
+            short = site.names.get(customer_id, "")
+            full = str(customer.get("name") or "") if customer is not None else ""
+            if kind == "callback":
+                title = " · ".join(x for x in (short, enum_label(site.locale, "callback_kind", str(r.get("kind") or ""))) if x) or r.id
+            else:
+                title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
+            keys = [r.id, short, full, customer_id]
+            people = [str(r.get(f) or "") for f in SEARCH_PEOPLE[kind]]
+            for person in people:
+                if person:
+                    keys += [person, site.fmt.staff(person)]
+            texts = []
+            fields = KINDS[kind].by_name
             for name, value in r.data.items():
-                if isinstance(value, str) and name not in ("id", "title", "status"):
+                f = fields.get(name)
+                if f is None or f.type in ("enum", "ref") or name in ("id", "title", "status"):
+                    continue  # codes are found through the result's labels and the keys above
+                if isinstance(value, str):
                     texts.append(value)
                 elif isinstance(value, list):
                     texts.extend(str(v) for v in value if isinstance(v, str))
-            texts.append(r.body[:SEARCH_TEXT_LIMIT])
-            status = enum_label(site.locale, {"complaint": "complaint_status", "callback": "callback_status"}.get(kind, ""), r.status)
+            texts.append(_MARKS.sub("", r.body[:SEARCH_TEXT_LIMIT]))  # the words, not the Markdown marks
+            enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(kind, "")
+            status = enum_label(site.locale, enum, r.status) if enum and r.status else ""
+            when = r.get(key)
+            day = when.date().isoformat() if hasattr(when, "date") and callable(when.date) else \
+                when.isoformat() if hasattr(when, "isoformat") else ""
+            owner = next((site.fmt.staff(p) for p in people if p), "")
             out.append(search_entry(url=site.urls[r.id], title=f"{r.id} {title}" if kind != "customer" else title,
-                                    kind=kind, kind_label=enum_label(site.locale, "kind", kind), status=status, text=texts))
+                                    kind=kind, kind_label=enum_label(site.locale, "kind", kind), status=status,
+                                    text=texts, customer=short if kind != "customer" else "", date=day, owner=owner,
+                                    status_code=r.status if enum else "", keys=keys))
     return out
 
 
-def _shard_order(name: str) -> tuple[int, int, str]:
-    kind, _, year = name.partition("-")
+def _shard_order(name: str) -> tuple[int, bool, str, str]:
+    kind, _, month = name.partition("-")
     rank = ("complaint", "callback", "note", "customers").index(kind) if kind in ("complaint", "callback", "note", "customers") else 9
-    return rank, -int(year) if year.isdigit() else 0, name
+    inverted = "".join(chr(0x10FFFF - ord(ch)) for ch in month)  # newest month first
+    return rank, month == "undated", inverted, name
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
@@ -287,7 +341,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.pages import RegisterPart, complaint_page, customer_page, register_page, register_parts, simple_page
     from svcnotes.site.reportpages import report_plans
 
     planned: list[Planned] = []
@@ -317,7 +371,9 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     for part in register_parts(site, split):
         key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
                           customer_tokens if part.kind == "customer" else "")
-        planned.append(Planned(part.url, key, lambda part=part: register_page(site, part)))
+        def register(part: RegisterPart = part) -> Page:
+            return register_page(site, part)
+        planned.append(Planned(part.url, key, register))
     builders = {"complaint": complaint_page, "customer": lambda s, r: customer_page(s, r, line_chart),
                 "callback": simple_page, "note": simple_page}
     for kind, make in builders.items():
@@ -337,11 +393,18 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     shard_urls = []
     for name in sorted(shards, key=_shard_order):
         url = f"search/{name}.js"
-        shard_urls.append(url)
+        shard_urls.append({"u": url, "k": name.split("-", 1)[0].rstrip("s"), "n": len(shards[name])})
         key = deps.digest(salt, url, names, deps.tokens(r for _, r in shards[name]))
-        planned.append(Planned(url, key, lambda name=name: search_shard_js(search_entries(site, shards[name])).encode("utf-8")))
+        def shard_js(name: str = name) -> bytes:
+            return search_shard_js(search_entries(site, shards[name])).encode("utf-8")
+        planned.append(Planned(url, key, shard_js))
     title = site.t("page.search")
-    planned.append(page_plan(Page("search.html", "search.html", title, "search", {"shards": shard_urls},
+    filters = {"kinds": [(k, enum_label(site.locale, "kind", k)) for k in SEARCH_KINDS],
+               "statuses": [(v, enum_label(site.locale, e, v)) for e, kind in (("complaint_status", "complaint"),
+                                                                             ("callback_status", "callback"))
+                            for v in site.order(kind, "status")]}
+    planned.append(page_plan(Page("search.html", "search.html", title, "search",
+                                  {"shards": shard_urls, "shards_json": json.dumps(shard_urls, separators=(",", ":")), **filters},
                                   breadcrumbs=((title, ""),))))
     return planned
 
@@ -459,7 +522,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         dirs = template_dirs(Path(repo.root))
         env = make_env(dirs, cache / "templates")
         config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
-        salt = "|".join([BUILD_VERSION, svcnotes.__version__, _fingerprint(dirs), _hash(config_bytes), site.locale,
+        salt = "|".join([BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _fingerprint(dirs), _hash(config_bytes), site.locale,
                          site.redactor.digest if site.redactor is not None else "", str(options.live_reload), options.today.isoformat(), str(options.history)])
         manifest = _Manifest(cache / f"site-{key}.json")
         marker = cache / f"site-{key}.building"  # present while a build writes into out
@@ -541,11 +604,11 @@ def build_one(job: _Job, plan: Planned) -> Outcome:
     key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
-            old = job.old.get(plan.url)
-            exists = bool(old) and os.path.isfile(os.path.join(job.out, plan.url))
-            key, fresh, note = plan.keyed(old[2] if exists and len(old) > 2 else None)
-            if fresh is None or (exists and old[0] == key):
-                return Outcome(plan.url, old[0] if fresh is None else key, old[1], note=note)
+            previous = job.old.get(plan.url, [])
+            exists = bool(previous) and os.path.isfile(os.path.join(job.out, plan.url))
+            key, fresh, note = plan.keyed(previous[2] if exists and len(previous) > 2 else None)
+            if fresh is None or (exists and previous[0] == key):
+                return Outcome(plan.url, previous[0] if fresh is None else key, previous[1], note=note)
             make = fresh
         made = make()
         if isinstance(made, Page):

@@ -52,14 +52,25 @@ def cell(text: object, *, sort: object = None, value: object = None, href: str |
     return out
 
 
-def column(key: str, label: str, *, type: str = "text", filter: bool = False) -> dict[str, Any]:
-    """One table column; type 'text' | 'num' | 'date' sets sorting and alignment."""
-    return {"key": key, "label": label, "type": type, "filter": filter}
+def column(key: str, label: str, *, type: str = "text", filter: bool = False,
+           order: Iterable[str] | None = None) -> dict[str, Any]:
+    """One table column; type 'text' | 'num' | 'date' sets sorting and alignment; `order` lists a
+    coded column's values in their declared order (workflow, severity), which its filter follows."""
+    out: dict[str, Any] = {"key": key, "label": label, "type": type, "filter": filter}
+    if order is not None:
+        out["order"] = list(order)
+    return out
 
 
-def row(cells: Mapping[str, dict[str, Any]], *, url: str | None = None, flags: Iterable[str] = ()) -> dict[str, Any]:
-    """One table row: cells by column key, the record page URL, and CSS flags like 'overdue'."""
-    return {"cells": dict(cells), "url": url, "flags": list(flags)}
+def row(cells: Mapping[str, dict[str, Any]], *, url: str | None = None, flags: Iterable[str] = (),
+        queues: Iterable[str] = ()) -> dict[str, Any]:
+    """One table row: cells by column key, the record page URL, CSS flags like 'overdue', and the
+    work queues it belongs to ('open', 'due_soon', 'overdue', 'escalated'; see pages.queues_for)."""
+    out = {"cells": dict(cells), "url": url, "flags": list(flags)}
+    queues = list(queues)
+    if queues:
+        out["queues"] = queues
+    return out
 
 
 def filters_for(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -74,15 +85,27 @@ def filters_for(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str
             c = r["cells"].get(col["key"])
             if c and c.get("text"):
                 seen.setdefault(c.get("value", c["text"]), c["text"])
-        out.append({"key": col["key"], "label": col["label"], "options": sorted(seen.items(), key=lambda kv: kv[1])})
+        order = {v: i for i, v in enumerate(col.get("order") or ())}
+        out.append({"key": col["key"], "label": col["label"],
+                    "options": sorted(seen.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[1]))})
     return out
 
 
 def search_entry(*, url: str, title: str, kind: str, kind_label: str, status: str = "",
-                 text: Iterable[str] = ()) -> dict[str, str]:
-    """One search-index entry: short keys keep search-index.js small for thousands of records."""
-    haystack = " ".join([title, *[s for s in text if s]])
-    return {"u": url, "t": title, "k": kind, "kl": kind_label, "s": status, "x": haystack.lower()}
+                 text: Iterable[str] = (), customer: str = "", date: str = "", owner: str = "",
+                 status_code: str = "", keys: Iterable[str] = ()) -> dict[str, str]:
+    """One search-index entry: short keys keep the shards small for thousands of records.
+
+    u url, t title, k kind, kl kind label, s status label, sv status code, c customer name,
+    d date (YYYY-MM-DD), o the person on it, x the searchable text (lowercased): the title, then
+    after U+0001 the `keys` a record is found by (ids, names), then after U+0001 its `text` (the
+    part a result quotes around the match)."""
+    haystack = "\x01".join([title, " ".join(k for k in keys if k), " ".join(s for s in text if s)])
+    out = {"u": url, "t": title, "k": kind, "kl": kind_label, "s": status, "x": haystack.lower()}
+    for key, value in (("sv", status_code), ("c", customer), ("d", date), ("o", owner)):
+        if value:
+            out[key] = value
+    return out
 
 
 def search_index_js(entries: Iterable[Mapping[str, str]]) -> str:

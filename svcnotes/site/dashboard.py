@@ -44,19 +44,22 @@ def dashboard_page(s: Site) -> Page:
     escalated = [r for r in open_c if s.deadlines[r.id].escalate_to]
     monday, sunday = week_of(today)
     cb_due = [r for r in s.records["callback"] if r.status in ("scheduled", "unreachable")
-              and _day(r.get("due")) is not None and _day(r.get("due")) <= sunday]
+              and (due := _day(r.get("due"))) is not None and due <= sunday]
     months = months_back(today)
     supervision = _supervision(s)
+    # Every count links to exactly its list: the register opened on that work queue (URL state).
+    queue = "complaints/index.html#complaints.queue="
     cards = [
-        {"label": t("dash.open_complaints"), "value": len(open_c), "href": "complaints/index.html"},
-        {"label": t("dash.due_soon"), "value": len(due_soon), "tone": "warn" if due_soon else "ok", "href": "complaints/index.html"},
-        {"label": t("dash.overdue"), "value": len(overdue), "tone": "bad" if overdue else "ok",
-         "href": "complaints/index.html#complaints.overdue=yes"},
-        {"label": t("dash.escalated"), "value": len(escalated), "tone": "bad" if escalated else "ok"},
-        {"label": t("dash.callbacks_week"), "value": len(cb_due), "tone": "warn" if cb_due else "ok", "href": "callbacks/index.html"},
+        {"label": t("dash.open_complaints"), "value": len(open_c), "href": queue + "open"},
+        {"label": t("dash.due_soon"), "value": len(due_soon), "tone": "warn" if due_soon else "ok", "href": queue + "due_soon"},
+        {"label": t("dash.overdue"), "value": len(overdue), "tone": "bad" if overdue else "ok", "href": queue + "overdue"},
+        {"label": t("dash.escalated"), "value": len(escalated), "tone": "bad" if escalated else "ok", "href": queue + "escalated"},
+        {"label": t("dash.callbacks_week"), "value": len(cb_due), "tone": "warn" if cb_due else "ok",
+         "href": "callbacks/index.html#callbacks.queue=week"},
     ]
+    report = f"reports/supervision-{today.year}-{today.month:02d}.html" if _has_supervision(s) else None
     for f in supervision.figures:  # KPIs of this month, from the reports package (one source of truth)
-        cards.append(kpi_card(s, f))
+        cards.append({**kpi_card(s, f), "href": report})
     labels = [f"{y % 100:02d}-{m:02d}" for y, m in months]
     per_month = {"quality": [0] * 12, "non_quality": [0] * 12, "": [0] * 12}
     index = {ym: i for i, ym in enumerate(months)}
@@ -66,19 +69,31 @@ def dashboard_page(s: Site) -> Page:
             per_month[r.get("cause_class") if r.get("cause_class") in per_month else ""][index[(d.year, d.month)]] += 1
     stacks = {s.fmt.enum("complaint", _cause_field(), k) if k else t("dash.unclassified"): v for k, v in per_month.items()}
     no_data = t("chart.no_data")
-    charts = [{"title": t("dash.chart_complaints"), "svg": stacked_bar(labels, stacks, title=t("dash.chart_complaints"), no_data=no_data)}]
+    charts = [{"title": t("dash.chart_complaints"), "svg": stacked_bar(labels, stacks, title=t("dash.chart_complaints"), no_data=no_data,
+                                                                    neutral=[t("dash.unclassified")])}]
     charts += [c for c in (chart(s, x) for x in supervision.series) if c]
     lists = []
-    for lid, title, records in (("overdue", t("dash.overdue"), overdue), ("due-soon", t("dash.due_soon"), due_soon),
-                                ("escalated", t("dash.escalated"), escalated)):
+    # Overdue first, then due soon; each complaint once, the most urgent (earliest limit) first.
+    # Escalated complaints are overdue or major/critical ones: the card links to their queue.
+    for lid, title, records, href in (("overdue", t("dash.overdue"), overdue, queue + "overdue"),
+                                      ("due-soon", t("dash.due_soon"), due_soon, queue + "due_soon")):
         if records:
-            lists.append({"id": lid, "title": title, "columns": complaint_columns(s),
-                          "rows": [complaint_row(s, r) for r in sorted(records, key=lambda r: r.id)]})
+            lists.append({"id": lid, "title": title, "columns": complaint_columns(s), "href": href,
+                          "rows": [complaint_row(s, r) for r in sorted(records, key=lambda r: (s.deadlines[r.id].limit or today, r.id))]})
     if cb_due:
         lists.append({"id": "callbacks-due", "title": t("dash.callbacks_week"), "columns": callback_columns(s),
+                      "href": "callbacks/index.html#callbacks.queue=week",
                       "rows": [callback_row(s, r) for r in sorted(cb_due, key=lambda r: (str(r.get("due")), r.id))]})
     return Page("index.html", "dashboard.html", t("page.dashboard"), "dashboard",
                 {"cards": cards, "charts": charts, "lists": lists})
+
+
+def _has_supervision(s: Site) -> bool:
+    """Whether the site has this month's supervision report page (the KPI cards link to it)."""
+    from svcnotes.site.reportpages import _registry, periods
+
+    registry = _registry() or {}
+    return "supervision" in registry and (s.today.year, s.today.month) in periods(s)[0]
 
 
 def kpi_card(s: Site, f: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ SECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("other", ("aliases", "tags", "imported")),
     ),
     "customer": (
-        ("basic", ("id", "name", "short_name", "industry", "region", "address", "tier", "account_owner",
+        ("basic", ("name", "short_name", "industry", "region", "address", "tier", "account_owner",
                    "since", "confidentiality", "tags")),
         ("contacts", ("contacts",)),
         ("agreement", ("agreement_start", "agreement_end", "projects")),
@@ -100,6 +100,8 @@ class Formatter:
 
     def value(self, owner: str, f: Field, value: Any) -> dict[str, Any]:
         """One display value: {'text', 'href'?, 'badge'?} for a scalar of field `f`."""
+        if f.type != "enum" and isinstance(value, str) and (owner, f.name) in FIELD_ENUMS:  # coded text, e.g. a role
+            return {"text": enum_label(self.locale, FIELD_ENUMS[(owner, f.name)], value)}
         if f.type == "enum" and isinstance(value, str):
             out: dict[str, Any] = {"text": self.enum(owner, f, value)}
             if f.name in BADGE_FIELDS:
@@ -110,6 +112,29 @@ class Formatter:
                 return {"text": self.staff(value)}
             return {"text": self.names.get(value, value), "href": self.href(f.ref, value)}
         return {"text": self.scalar(value)}
+
+    def text(self, owner: str, f: Field | None, value: Any) -> str:
+        """Any value of field `f` as one line of display text: labels for codes, names for staff,
+        yes/no for booleans, a list as "a、b", an object as "label value，label value" (never a data dump)."""
+        sep = ", " if self.en else "，"
+        if value is None or value == "" or value == []:
+            return ""
+        if isinstance(value, list):
+            item = (f.item or f) if f is not None and f.type == "list" else f
+            return ("; " if self.en else "；").join(self.text(owner, item, v) for v in value) if f is not None and \
+                f.type == "objects" else ("; " if self.en else "、").join(self.text(owner, item, v) for v in value)
+        if isinstance(value, Mapping):
+            subs = {x.name: x for x in f.fields} if f is not None else {}
+            parts = []
+            for key, v in value.items():
+                sub = subs.get(key)
+                shown = self.text(f.name if f is not None else owner, sub, v)
+                if shown:
+                    parts.append(f"{sub.label(self.locale) if sub else key} {shown}")
+            return sep.join(parts)
+        if f is None:
+            return self.scalar(value)
+        return str(self.value(owner, f, value).get("text", ""))
 
     def table(self, f: Field, items: list[Any]) -> dict[str, Any]:
         """A nested list of objects as {'columns': [labels], 'rows': [[values]]}."""
@@ -164,15 +189,16 @@ def record_sections(
     show_empty = kind == "complaint" if show_empty is None else show_empty
     lines = lines or {}
     plan = list(SECTIONS.get(kind, ()))
-    placed = {name for _, names in plan for name in names}
+    # a customer's id is its file's slug: shown as the source path, not as a field of the file
+    placed = {name for _, listed in plan for name in listed} | ({"id"} if kind == "customer" else set())
     rest = tuple(f.name for f in declared.fields if f.name not in placed)
     if rest:
         other = dict(plan).get("other", ())
-        plan = [(key, names) for key, names in plan if key != "other"] + [("other", other + rest)]
+        plan = [(key, listed) for key, listed in plan if key != "other"] + [("other", other + rest)]
     sections = []
-    for key, names in plan:
+    for key, listed in plan:
         fields = [fmt.field(kind, declared.by_name[name], data.get(name), lines.get(name))
-                  for name in names if name in declared.by_name]
+                  for name in listed if name in declared.by_name]
         fields = [f for f in fields if show_empty or not f["empty"]]
         if fields and (show_empty or key != "other" or any(not f["empty"] for f in fields)):
             sections.append({"key": key, "title": fmt.t(f"section.{key}"), "fields": fields})

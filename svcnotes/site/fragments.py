@@ -31,7 +31,8 @@ def field_value_html(f: Mapping[str, Any], root: str, t: Translate) -> str:
         table = f["table"]
         head = "".join(f'<th scope="col">{_e(label)}</th>' for label in table["columns"])
         body = "".join("<tr>" + "".join(f"<td>{cell_html(x, root)}</td>" for x in r) + "</tr>" for r in table["rows"])
-        return (f'\n<div class="table-wrap"><table class="data nested">\n  <thead><tr>{head}</tr></thead>\n'
+        return (f'\n<div class="table-wrap" role="region" aria-label="{_e(t("record.table_of", label=f.get("label", "")))}" tabindex="0">'
+                f'<table class="data nested">\n  <thead><tr>{head}</tr></thead>\n'
                 f'  <tbody>{body}</tbody>\n</table></div>')
     if kind == "list":
         return '<ul class="inline-list">' + "".join(f"<li>{cell_html(x, root)}</li>" for x in f["items"]) + "</ul>"
@@ -64,8 +65,6 @@ def timeline_html(history: Iterable[Mapping[str, Any]], t: Translate) -> Markup:
         return Markup("".join(out))
     out.append('\n  <ol class="timeline">')
     commit_title = _e(t("record.commit"))
-    head = (f'\n      <table class="changes">\n        <thead><tr><th scope="col">{_e(t("record.changed"))}</th>'
-            f'<th scope="col">{_e(t("record.from"))}</th><th scope="col">{_e(t("record.to"))}</th></tr></thead>\n        <tbody>')
     for h in history:
         at = _e(h.get("at", ""))
         commit = f' · <code title="{commit_title}">{_e(str(h["commit"])[:8])}</code>' if h.get("commit") else ""
@@ -73,9 +72,9 @@ def timeline_html(history: Iterable[Mapping[str, Any]], t: Translate) -> Markup:
         if h.get("message"):
             out.append(f'<p class="message">{_e(h["message"])}</p>')
         if h.get("changes"):
-            rows = "".join(f'<tr><th scope="row">{_e(c["label"])}</th><td><del>{_e(c["old"])}</del></td>'
-                           f'<td><ins>{_e(c["new"])}</ins></td></tr>' for c in h["changes"])
-            out.append(f"{head}{rows}</tbody>\n      </table>")
+            items = "".join(('<li class="proof">' if c.get("proof") else "<li>") + f'{_e(c["text"])}</li>'
+                            for c in h["changes"])
+            out.append(f'\n      <ul class="changes">{items}</ul>')
         out.append("\n    </li>")
     out.append("\n  </ol>\n</section>")
     return Markup("".join(out))

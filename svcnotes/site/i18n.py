@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from svcnotes.model.labels import ENUM_LABELS
-from svcnotes.model.labels import FIELD_ENUMS as FIELD_ENUMS  # re-exported: the site's forms use it
+from svcnotes.model.labels import FIELD_ENUMS as _MODEL_FIELD_ENUMS
 
 LOCALES = ("zh-CN", "en")
 
@@ -62,6 +62,7 @@ _UI: dict[str, tuple[str, str]] = {
                              "{total} records, one page per month; this page lists the {shown} of the latest month ({month})."),
     "register.month_page": ("{month}：{shown} 条记录（共 {total} 条）。", "{month}: {shown} records (of {total})."),
     "register.months": ("按月份查看", "By month"),
+    "register.total": ("共 {total} 条记录。", "{total} records."),
     "register.open": ("未结", "Open"),
     "register.undated": ("无日期", "Undated"),
     "table.empty": ("没有记录", "No records"),
@@ -81,6 +82,7 @@ _UI: dict[str, tuple[str, str]] = {
     "record.problems": ("数据问题", "Data problems"),
     "record.related": ("相关记录", "Related records"),
     "record.empty_value": ("—", "—"),
+    "record.table_of": ("{label}明细", "{label}: table"),
     "record.line": ("第 {line} 行", "line {line}"),
     "record.deadline": ("处理期限", "Deadline"),
     "record.target": ("目标结案", "Closure target"),
@@ -139,6 +141,28 @@ _UI: dict[str, tuple[str, str]] = {
     "report.table": ("数据", "Data"),
     "report.target": ("目标", "Target"),
     "report.none": ("暂无报表", "No reports"),
+    "report.standing": ("常备报表", "Standing reports"),
+    "report.by_month": ("月度报表", "Monthly reports"),
+    "report.by_week": ("周报", "Weekly reports"),
+    "report.month": ("月份", "Month"),
+    "report.week": ("周次", "Week"),
+    "report.dates": ("日期", "Dates"),
+    "report.open": ("查看", "Open"),
+    "report.range": ("{start} 至 {end}", "{start} to {end}"),
+    "report.week_range": ("{label}（{start} 至 {end}）", "{label} ({start} to {end})"),
+    "report.desc.register": ("当月登记的全部客诉，含期限、已处理天数和逾期标记。",
+                             "Every complaint registered in the month, with deadline, days open and overdue flag."),
+    "report.desc.monthly": ("按类别、原因、严重度、责任部门和处理方式统计件数与金额；次月 10 日前完成。",
+                            "Counts and amounts by category, cause, severity, department and resolution; due by the 10th."),
+    "report.desc.overdue": ("当前逾期、已升级或未按承诺答复的未结客诉。",
+                            "Open complaints that are overdue, escalated or past a promised reply."),
+    "report.desc.callbacks": ("应回访、已完成、逾期完成、联系不上的回访及满意度。",
+                              "Callbacks due, done, late and unreachable, with satisfaction."),
+    "report.desc.capa": ("全部纠正和预防措施：未完成、逾期和已验证。", "Every corrective action: open, overdue and verified."),
+    "report.desc.weekly": ("每周五：来电来访、新增和结案客诉、未结事项。",
+                           "Every Friday: contacts, new and closed complaints, open issues."),
+    "report.desc.supervision": ("当月服务指标对照目标：结案及时率、回访完成率、满意度、返工率、有效客诉率。",
+                                "The month's service KPIs against their targets."),
     # search
     "search.label": ("搜索客诉、客户、回访和服务记录", "Search complaints, customers, callbacks and notes"),
     "search.placeholder": ("编号、客户、料号、关键字……", "Number, customer, part number, keyword…"),
@@ -148,7 +172,13 @@ _UI: dict[str, tuple[str, str]] = {
     "search.no_index": ("搜索索引未加载", "The search index did not load"),
     "search.needs_js": ("搜索需要启用 JavaScript；也可以使用各登记表的筛选。",
                         "Search needs JavaScript; the registers can also be filtered."),
-    "search.more": ("仅显示前 {n} 条", "Showing the first {n}"),
+    "search.more": ("再显示 {n} 条", "Show {n} more"),
+    "search.shown": ("显示前 {shown} 条", "showing the first {shown}"),
+    "search.loading": ("正在搜索（已载入 {done}/{total} 个索引分片）", "Searching ({done} of {total} index parts loaded)"),
+    "search.kind": ("类型", "Kind"),
+    "search.status": ("状态", "Status"),
+    "search.help": ("可组合条件：客户:名称 状态:状态 类型:类型 负责人:姓名，例如 “客户:恒达 状态:调查中”。",
+                    "Combine terms with customer:, status:, kind: and owner:, e.g. “customer:hengda status:investigating”."),
     "customer.inside": ("协议期内", "Inside agreement"),
     "customer.outside": ("协议期外", "Outside agreement"),
     "customer.satisfaction": ("满意度（1–5）", "Satisfaction (1–5)"),
@@ -156,7 +186,34 @@ _UI: dict[str, tuple[str, str]] = {
     "dash.escalated": ("已升级", "Escalated"),
     "dash.callbacks_week": ("本周应回访", "Callbacks due this week"),
     "dash.chart_complaints": ("每月客诉（按原因类别）", "Complaints per month by cause class"),
-    "dash.unclassified": ("未分类", "Unclassified"),
+    "dash.unclassified": ("未填写", "Not set"),
+    "dash.all_open": ("全部未结客诉", "All open complaints"),
+    "queue.label": ("工作队列", "Work queue"),
+    "dash.open_queue": ("在登记表中处理{title}（{n} 件）→", "Work through the {n} in the register: {title} →"),
+    "queue.all": ("全部（含已结）", "All (incl. closed)"),
+    "queue.me": ("我是", "I am"),
+    "queue.nobody": ("（选择姓名）", "(choose your name)"),
+    "history.item": ("第 {n} 项", "item {n}"),
+    "history.added": ("新增", "added"),
+    "history.removed": ("删除", "removed"),
+    "history.sentence": ("{who} 修改了 {n} 项", "{who} changed {n} fields"),
+    "history.changed": ("{who} 将{field}从 {old} 改为 {new}", "{who} changed the {field} from {old} to {new}"),
+    "history.set": ("{who} 将{field}设为 {new}", "{who} set the {field} to {new}"),
+    "history.cleared": ("{who} 清空了{field}（原为 {old}）", "{who} cleared the {field} (was {old})"),
+    "history.added_item": ("{who} 添加了{field}：{new}", "{who} added to the {field}: {new}"),
+    "history.removed_item": ("{who} 删除了{field}：{old}", "{who} removed from the {field}: {old}"),
+    "history.body": ("{who} 修改了{field}（删去 {old} 行，新增 {new} 行）", "{who} edited the {field} ({old} lines removed, {new} added)"),
+    "history.proof": ("{who} 的核决：{proof}", "Approval by {who}: {proof}"),
+    "signoff.handler": ("经办（业务部门）", "Handled by (sales)"),
+    "signoff.quality": ("质量管理部", "Quality department"),
+    "signoff.gm_office": ("总经理室生产管理组", "GM office, production control"),
+    "signoff.approver": ("核决", "Approved by"),
+    "signoff.compiled": ("编制（总经理室生产管理组）", "Compiled by (GM office)"),
+    "signoff.reviewed": ("审核", "Reviewed by"),
+    "signoff.approved": ("核准", "Approved by"),
+    "signoff.name": ("签名", "Name"),
+    "signoff.date": ("日期", "Date"),
+    "print.page": ("第 {n}/{total} 页", "Page {n} of {total}"),
     "kpi.on_time": ("按期结案率", "On-time closure"),
     "kpi.callbacks": ("回访完成率", "Callback completion"),
     "kpi.satisfaction": ("满意度", "Satisfaction"),
@@ -190,8 +247,23 @@ _UI: dict[str, tuple[str, str]] = {
     "chart.no_data": ("无数据", "No data"),
 }
 
-# Enum value labels and which enum each field uses live in the model (exports and imports use them too).
-_ENUMS = ENUM_LABELS
+# Enum value labels and which enum each field uses live in the model (exports and imports use them
+# too); the site adds the value sets only its pages show: approval roles, report buckets, work queues.
+_SITE_ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "rep": ("客服专员", "Service rep"), "sales_manager": ("业务经理", "Sales manager"),
+        "deputy_gm": ("副总经理", "Deputy general manager"), "gm": ("总经理", "General manager"),
+        "gm_office": ("总经理室", "GM office"), "quality": ("质量管理", "Quality"),
+    },
+    "bucket": {"unset": ("未填写", "Not set")},
+    "queue": {
+        "open": ("未结", "Open"), "due_soon": ("即将到期", "Due soon"), "overdue": ("已逾期", "Overdue"),
+        "escalated": ("已升级", "Escalated"), "pending": ("待回访", "Pending"), "week": ("本周应回访", "Due this week"),
+        "open_capa": ("未完成", "Not done"), "mine": ("我负责的", "Mine"), "approve": ("待我核决", "Awaiting my approval"),
+    },
+}
+_ENUMS = {**_SITE_ENUMS, **ENUM_LABELS}
+FIELD_ENUMS = {**_MODEL_FIELD_ENUMS, ("approvals", "role"): "role"}  # a role is coded text: shown by its label
 
 
 def normalise_locale(locale: str | None) -> str:
@@ -219,6 +291,25 @@ def enum_label(locale: str, enum: str, value: str) -> str:
     """The label of one enum value, or the raw value when it has none (e.g. a typo in a record)."""
     pair = _ENUMS.get(enum, {}).get(value)
     return pair[_column(locale)] if pair else value
+
+
+# Where a report column names no value set, a bare code is looked up in these enums, in this order.
+GUESS_ORDER = ("complaint_status", "callback_status", "callback_outcome", "callback_kind", "capa_status", "severity",
+               "cause_class", "role", "bucket", "resolution", "request", "channel", "note_kind", "attempt_result",
+               "tier", "confidentiality", "deadline_state", "kind")
+
+
+def code_label(locale: str, value: str, configured: dict[str, tuple[str, str]] | None = None) -> str | None:
+    """The label of a code whose value set is not known (a report cell, a chart bucket): the
+    configured labels (categories, departments) first, then the schema enums; None when it is no code."""
+    col = _column(locale)
+    if configured and value in configured:
+        return configured[value][col]
+    for enum in GUESS_ORDER:
+        pair = _ENUMS[enum].get(value)
+        if pair:
+            return pair[col]
+    return None
 
 
 def enum_labels(locale: str, enum: str) -> dict[str, str]:

@@ -151,6 +151,11 @@ class Site:
         shown = self.fmt.value(kind, KINDS[kind].by_name[name], value)
         return cell(shown["text"], value=value, href=shown.get("href"), badge=shown.get("badge"))
 
+    def order(self, kind: str, name: str) -> list[str]:
+        """The declared order of a coded field's values (workflow, severity, config order) for filters."""
+        f = KINDS[kind].by_name[name]
+        return list(getattr(self.config, f.choices_from, {})) if f.choices_from else list(f.choices)
+
     def staff(self, value: Any) -> dict[str, Any]:
         """A staff cell: the name shown, the id as the filter value."""
         return cell(self.fmt.staff(value), value=value) if value else cell("")
@@ -168,10 +173,11 @@ def complaint_columns(s: Site) -> list[dict[str, Any]]:
     L = lambda n: s.label("complaint", n)  # noqa: E731
     return [column("id", L("id")), column("received_at", L("received_at"), type="date"),
             column("customer", L("customer"), filter=True), column("title", L("title")),
-            column("category", L("category"), filter=True), column("severity", L("severity"), filter=True),
-            column("status", L("status"), filter=True), column("owner", L("owner"), filter=True),
+            column("category", L("category"), filter=True, order=s.order("complaint", "category")),
+            column("severity", L("severity"), filter=True, order=s.order("complaint", "severity")),
+            column("status", L("status"), filter=True, order=s.order("complaint", "status")), column("owner", L("owner"), filter=True),
             column("limit", s.t("record.limit"), type="date"), column("days_open", s.t("record.days_open"), type="num"),
-            column("overdue", s.t("record.overdue"), filter=True)]
+            column("overdue", s.t("record.overdue"), filter=True, order=["yes", "no"])]
 
 
 def complaint_row(s: Site, r: Record) -> dict[str, Any]:
@@ -179,6 +185,12 @@ def complaint_row(s: Site, r: Record) -> dict[str, Any]:
     d = s.deadlines[r.id]
     overdue = d.overdue
     flags = ["overdue"] if overdue else (["due_soon"] if d.due_soon else [])
+    queues = ["open", *flags] + (["escalated"] if d.escalate_to else []) if r.status not in FINISHED else []
+    owner = r.get("owner") or r.get("first_responder")
+    if queues and owner:
+        queues.append(f"mine:{owner}")
+    if r.status == "proposed":
+        queues += [f"approve:{sid}" for sid in approvers(s, r)]
     cells = {
         "id": cell(r.id, sort=r.id),
         "received_at": s.when(r.get("received_at")),
@@ -193,22 +205,28 @@ def complaint_row(s: Site, r: Record) -> dict[str, Any]:
         "overdue": cell(s.t("yes") if overdue else s.t("no"), value="yes" if overdue else "no",
                         badge="overdue" if overdue else None),
     }
-    return row(cells, url=s.urls[r.id], flags=flags)
+    return row(cells, url=s.urls[r.id], flags=flags, queues=queues)
 
 
 def callback_columns(s: Site) -> list[dict[str, Any]]:
     """Columns of the callback register."""
     L = lambda n: s.label("callback", n)  # noqa: E731
     return [column("id", L("id")), column("due", L("due"), type="date"), column("customer", L("customer"), filter=True),
-            column("complaint", L("complaint")), column("kind", L("kind"), filter=True),
-            column("status", L("status"), filter=True), column("assigned_to", L("assigned_to"), filter=True),
-            column("satisfaction", L("satisfaction"), type="num"), column("overdue", s.t("record.overdue"), filter=True)]
+            column("complaint", L("complaint")), column("kind", L("kind"), filter=True, order=s.order("callback", "kind")),
+            column("status", L("status"), filter=True, order=s.order("callback", "status")),
+            column("assigned_to", L("assigned_to"), filter=True),
+            column("satisfaction", L("satisfaction"), type="num"),
+            column("overdue", s.t("record.overdue"), filter=True, order=["yes", "no"])]
 
 
 def callback_row(s: Site, r: Record) -> dict[str, Any]:
     """One register row of a callback."""
     late = callback_overdue(r, s.today)
     sat = r.get("satisfaction")
+    due = _day(r.get("due"))
+    queues = ["pending"] + (["week"] if due is not None and due <= week_of(s.today)[1] else []) + \
+        (["overdue"] if late else []) + ([f"mine:{r.get('assigned_to')}"] if r.get("assigned_to") else []) \
+        if r.status in PENDING else []
     return row({
         "id": cell(r.id, sort=r.id), "due": s.when(r.get("due")),
         "customer": s.enum("callback", "customer", r.get("customer")),
@@ -217,14 +235,14 @@ def callback_row(s: Site, r: Record) -> dict[str, Any]:
         "assigned_to": s.staff(r.get("assigned_to")),
         "satisfaction": cell("" if sat is None else sat, sort=sat if sat is not None else -1),
         "overdue": cell(s.t("yes") if late else s.t("no"), value="yes" if late else "no", badge="overdue" if late else None),
-    }, url=s.urls[r.id], flags=["overdue"] if late else [])
+    }, url=s.urls[r.id], flags=["overdue"] if late else [], queues=queues)
 
 
 def note_columns(s: Site) -> list[dict[str, Any]]:
     """Columns of the service-notes register."""
     L = lambda n: s.label("note", n)  # noqa: E731
     return [column("id", L("id")), column("at", L("at"), type="date"), column("customer", L("customer"), filter=True),
-            column("kind", L("kind"), filter=True), column("author", L("author"), filter=True),
+            column("kind", L("kind"), filter=True, order=s.order("note", "kind")), column("author", L("author"), filter=True),
             column("summary", L("summary")), column("complaint", L("complaint"))]
 
 
@@ -249,7 +267,7 @@ def in_agreement(r: Record, today: date) -> bool | None:
 def customer_columns(s: Site) -> list[dict[str, Any]]:
     """Columns of the customer register."""
     L = lambda n: s.label("customer", n)  # noqa: E731
-    return [column("id", L("id")), column("name", L("name")), column("tier", L("tier"), filter=True),
+    return [column("name", L("name")), column("tier", L("tier"), filter=True, order=s.order("customer", "tier")),
             column("region", L("region"), filter=True), column("account_owner", L("account_owner"), filter=True),
             column("agreement", s.t("section.agreement"), filter=True),
             column("open", s.t("dash.open_complaints"), type="num"), column("complaints", s.t("customer.complaints"), type="num")]
@@ -264,7 +282,7 @@ def customer_row(s: Site, r: Record) -> dict[str, Any]:
         s.t("customer.inside") if inside else s.t("customer.outside"), value="in" if inside else "out",
         badge="on_time" if inside else "due_soon")
     return row({
-        "id": cell(r.id, sort=r.id), "name": cell(r.get("name", "")),
+        "name": cell(r.get("name") or r.id, sort=r.get("name") or r.id),
         "tier": s.enum("customer", "tier", r.get("tier")), "region": cell(r.get("region", ""), value=r.get("region") or None),
         "account_owner": s.staff(r.get("account_owner")), "agreement": agreement,
         "open": cell(open_n, sort=open_n), "complaints": cell(len(complaints), sort=len(complaints)),
@@ -305,10 +323,13 @@ def _month_of(r: Record, key: str) -> str:
     return f"{d.year:04d}-{d.month:02d}" if d else "undated"
 
 
+PENDING = ("scheduled", "unreachable")  # callbacks still to be made
+
+
 def _open(r: Record) -> bool:
     if r.kind == "complaint":
         return r.status not in FINISHED
-    return r.kind == "callback" and r.status in ("scheduled", "unreachable")
+    return r.kind == "callback" and r.status in PENDING
 
 
 def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
@@ -318,12 +339,13 @@ def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
     month's notes. Months are stable pages: a new record changes only its month and the index."""
     parts = []
     for kind, section, key in REGISTERS:
-        records = sorted(s.records[kind], key=lambda r: r.id) if kind == "customer" else newest(s.records[kind], key)
+        records = sorted(s.records[kind], key=lambda r: (str(r.get("name") or r.id), r.id)) if kind == "customer" \
+            else newest(s.records[kind], key)
         title = s.t(f"page.{section}")
         total = len(records)
         if kind == "customer" or total <= split:
             parts.append(RegisterPart(kind, section, f"{section}/index.html", title, records,
-                                      s.t("table.count", shown=total, total=total)))
+                                      s.t("register.total", total=total)))
             continue
         months: dict[str, list[Record]] = {}
         for r in records:
@@ -348,16 +370,56 @@ def register_parts(s: Site, split: int = REGISTER_SPLIT) -> list[RegisterPart]:
     return parts
 
 
+QUEUES = {"complaint": ("open", "due_soon", "overdue", "escalated"), "callback": ("pending", "week", "overdue")}
+PERSONAL = {"complaint": ("mine", "approve"), "callback": ("mine",)}  # counted in the browser, for the person chosen
+
+
+def approvers(s: Site, r: Record) -> list[str]:
+    """Staff who may approve a proposed complaint's settlement (the approval authority matrix),
+    except its proposer: the 待我核决 queue of each of them lists it."""
+    from svcnotes.workflow.approvals import can_approve
+
+    severity, amount, currency = str(r.get("severity") or "normal"), r.get("amount"), r.get("currency")
+    return [p.id for p in s.config.staff.values()
+            if p.id != r.get("proposed_by") and can_approve(p, amount, severity, s.config, currency)]
+
+
+def queues_for(s: Site, kind: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The work queues of a register, with how many rows each holds; the first is shown by default."""
+    if kind not in QUEUES:
+        return None
+    counts = {q: sum(1 for r in rows if q in r.get("queues", ())) for q in QUEUES[kind]}
+    return {"label": s.t("queue.label"), "all": s.t("queue.all"), "default": QUEUES[kind][0],
+            "options": [(q, enum_label(s.locale, "queue", q), counts[q]) for q in QUEUES[kind]],
+            "personal": [(q, enum_label(s.locale, "queue", q)) for q in PERSONAL[kind]],
+            "me_label": s.t("queue.me"), "nobody": s.t("queue.nobody"),
+            "staff": sorted(((p.id, p.name) for p in s.config.staff.values()), key=lambda x: x[1])}
+
+
+def by_urgency(s: Site, kind: str, records: list[Record]) -> list[Record]:
+    """A register's rows in working order: open complaints by their hard limit (the most urgent
+    first), pending callbacks by due date (overdue, today, then later); the rest after, as given."""
+    if kind == "complaint":
+        waiting = [r for r in records if r.status not in FINISHED]
+        far = date.max
+        waiting.sort(key=lambda r: (s.deadlines[r.id].limit or far, r.id))
+        return waiting + [r for r in records if r.status in FINISHED]
+    if kind == "callback":
+        waiting = sorted((r for r in records if r.status in PENDING), key=lambda r: (str(r.get("due") or "9999"), r.id))
+        return waiting + [r for r in records if r.status not in PENDING]
+    return records
+
+
 def register_page(s: Site, part: RegisterPart) -> Page:
-    """One register page from its part."""
+    """One register page from its part, rows in working order (see by_urgency)."""
     columns = _COLUMNS[part.kind](s)
-    rows = [_ROWS[part.kind](s, r) for r in part.records]
+    rows = [_ROWS[part.kind](s, r) for r in by_urgency(s, part.kind, part.records)]
     index_title = s.t(f"page.{part.section}")
     crumbs = ((index_title, ""),) if part.url.endswith("/index.html") else \
         ((index_title, f"{part.section}/index.html"), (part.title[len(index_title):].strip(), ""))
     return Page(part.url, f"{part.section}.html", part.title, part.section, {
         "columns": columns, "rows": rows, "filters": filters_for(columns, rows), "csv_name": part.url[:-5].replace("/", "-").replace("-index", ""),
-        "summary": part.summary, "register_nav": part.nav,
+        "summary": part.summary, "register_nav": part.nav, "queues": queues_for(s, part.kind, rows),
     }, sources=tuple(r.path for r in part.records), breadcrumbs=crumbs)
 
 
@@ -388,6 +450,11 @@ def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | Non
         **extra,
     }
     crumbs = ((s.t(f"page.{section}"), f"{section}/index.html"), (r.id if r.kind != "customer" else title, ""))
+    if r.kind == "callback":  # a callback has no title of its own: name it by its customer and kind
+        title = " · ".join(x for x in (s.names.get(str(r.get("customer") or ""), ""),
+                                       s.fmt.enum("callback", KINDS["callback"].by_name["kind"], str(r.get("kind") or "")),
+                                       s.fmt.scalar(r.get("due"))) if x)
+        record["title"] = title
     return Page(s.urls[r.id], f"{r.kind}.html", f"{r.id} {title}" if r.kind != "customer" else title,
                 section, context, sources=(r.path,), breadcrumbs=crumbs)
 
@@ -437,7 +504,7 @@ def customer_page(s: Site, r: Record, chart: Callable[..., str] | None = None) -
         [_related_table(s, "complaints", s.t("customer.complaints"), complaint_columns(s), [complaint_row(s, x) for x in complaints]),
          _related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns(s), [callback_row(s, x) for x in callbacks]),
          _related_table(s, "notes", s.t("customer.notes"), note_columns(s), [note_row(s, x) for x in notes])],
-        record_extra={"in_agreement": in_agreement(r, s.today)}, charts=charts)
+        record_extra={"in_agreement": in_agreement(r, s.today), "short_name": r.get("short_name") or ""}, charts=charts)
     page.sources += tuple(x.path for x in (*complaints, *callbacks, *notes))
     return page
 

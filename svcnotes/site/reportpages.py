@@ -57,6 +57,13 @@ def _breakdown(s: Site, records: list[Record], field: str, title: str, tid: str)
             "totals": {"what": cell(s.t("table.total")), "count": cell(len(records)), "amount": cell(s.fmt.scalar(total))}}
 
 
+def _closed_on_time(s: Site, r: Record) -> bool:
+    """Closed by its limit (or it has none); `r` is a finished complaint with a closed_at."""
+    limit = s.deadlines[r.id].limit
+    closed = _day(r.get("closed_at"))
+    return limit is None or (closed is not None and closed <= limit)
+
+
 def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
     """Built-in 客诉案件统计表 for one month (used only without the reports registry)."""
     y, m = ym
@@ -64,7 +71,7 @@ def monthly_page(s: Site, ym: tuple[int, int]) -> Page:
                if (d := _day(r.get("registered_at")) or _day(r.get("received_at"))) and (d.year, d.month) == ym]
     closed = [r for r in s.records["complaint"] if r.status in FINISHED
               and (d := _day(r.get("closed_at"))) and (d.year, d.month) == ym]
-    on_time = [r for r in closed if s.deadlines[r.id].limit is None or _day(r.get("closed_at")) <= s.deadlines[r.id].limit]
+    on_time = [r for r in closed if _closed_on_time(s, r)]
     tables = [_breakdown(s, records, f, s.label("complaint", f), f"by-{f.replace('_', '-')}")
               for f in ("category", "cause_class", "severity", "responsible_dept", "resolution")]
     avg = sum(s.deadlines[r.id].days_open for r in closed) / len(closed) if closed else None
@@ -128,7 +135,7 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
         from svcnotes.site.reportadapter import registry_reports
 
         names = deps.names_key(s)
-        for url, title, period, compute in registry_reports(s, registry, months, weeks):
+        for url, title, period, compute, name, span in registry_reports(s, registry, months, weeks):
             def keyed(note: Any, url: str = url, compute: Any = compute) -> tuple[str, Any, Any]:
                 index = ReportIndex.of(s.snapshot)
                 head = deps.digest(salt, url, names)
@@ -138,14 +145,23 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
                 (report, make), reads = index.traced(compute)
                 return deps.digest(salt, url, deps.report_key(report)), make, deps.reads_note(index, reads, head)
             planned.append(Planned(url, "", keyed_only, keyed=keyed))
-            entries.append({"title": title, "href": url, "period": period})
+            entries.append({"title": title, "href": url, "period": period, "name": name, "span": span})
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:
             key = deps.digest(salt, page.url, json.dumps(page.context, default=str, sort_keys=True, ensure_ascii=False))
-            planned.append(Planned(page.url, key, lambda page=page: page))
+            def built(page: Page = page) -> Page:
+                return page
+            planned.append(Planned(page.url, key, built))
             entries.append({"title": page.title, "href": page.url, "period": page.context["report"].get("period", "")})
     title = s.t("page.reports")
-    index = Page("reports/index.html", "reports.html", title, "reports", {"reports": entries}, breadcrumbs=((title, ""),))
-    planned.append(Planned(index.url, deps.digest(salt, index.url, json.dumps(entries, sort_keys=True, ensure_ascii=False)),
+    grid: dict[str, Any] = {}
+    if registry:
+        from svcnotes.site.reportadapter import report_index
+
+        grid = report_index(s, [{"name": e["name"], "title": e["title"], "href": e["href"], "period": e["span"]} for e in entries])
+    listed = [{k: v for k, v in e.items() if k != "span"} for e in entries]
+    index = Page("reports/index.html", "reports.html", title, "reports", {"reports": listed, "grid": grid},
+                 breadcrumbs=((title, ""),))
+    planned.append(Planned(index.url, deps.digest(salt, index.url, json.dumps([listed, grid], sort_keys=True, ensure_ascii=False)),
                            lambda: index))
     return planned

@@ -46,13 +46,15 @@ def cell_html(c: Mapping[str, Any], root: str) -> str:
 
 def tbody_html(columns: Iterable[Mapping[str, Any]], rows: Iterable[Mapping[str, Any]], root: str) -> Markup:
     """The <tr> rows of a register table (see the `register` macro for the contract)."""
-    cols = [(c["key"], f'class="col-{esc(c["type"])}"', bool(c.get("filter")), f" data-f-{esc(c['key'])}=\"")
-            for c in columns]
+    cols = [(c["key"], f'class="col-{esc(c["type"])}{" nw" if c.get("filter") else ""}"', bool(c.get("filter")),
+             f" data-f-{esc(c['key'])}=\"") for c in columns]
     root_e = esc(root)
     out: list[str] = []
     for r in rows:
         cells = r["cells"]
         attrs = ""
+        if r.get("queues"):
+            attrs += ' data-q="' + esc(" ".join(r["queues"])) + '"'
         if r.get("flags"):
             attrs += ' class="' + " ".join(f"is-{esc(f)}" for f in r["flags"]) + '"'
         for key, _, filtered, data_attr in cols:

@@ -7,6 +7,7 @@ being built, and `paths_changed_since` tells the build whose history changed sin
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -14,19 +15,49 @@ from pathlib import Path
 from typing import Any
 
 from svcnotes.model.config import Config
+from svcnotes.model.fields import Field
 from svcnotes.model.schema import KINDS
+from svcnotes.site.forms import Formatter
+from svcnotes.site.i18n import translator
 
 Entry = dict[str, Any]
 
 
+_SEGMENT = re.compile(r"\[(\d+)\]|\.?([A-Za-z_][\w-]*)")
+
+
+def _path(kind: str, dotted: str) -> tuple[list[tuple[str, Field | None]], Field | None]:
+    """A changed field's path (`capa[0].status`) as (segments, the field its value belongs to)."""
+    spec = KINDS.get(kind)
+    here: Field | None = None
+    parts: list[tuple[str, Field | None]] = []
+    for index, name in _SEGMENT.findall(dotted):
+        if index:
+            parts.append(("#" + str(int(index) + 1), here))
+            here = (here.item or here) if here is not None and here.type == "list" else here
+        elif here is None and not parts:
+            here = spec.by_name.get(name) if spec else None
+            parts.append((name, here))
+        else:
+            sub = here.sub.get(name) if here is not None else None
+            parts.append((name, sub))
+            here = sub
+    return parts, here
+
+
 @lru_cache(maxsize=65536)
 def _label(kind: str, dotted: str, locale: str) -> str:
-    """A changed field's label: the schema label of its top-level field plus the index path."""
-    head = dotted.split("[", 1)[0].split(".", 1)[0]
-    if head == "body":
-        return "正文" if not locale.startswith("en") else "Body"
-    f = KINDS[kind].by_name.get(head) if kind in KINDS else None
-    return (f.label(locale) if f else head) + dotted[len(head):]
+    """A changed field's label in words: `纠正和预防措施 第 1 项 · 状态` for capa[0].status."""
+    en = locale.startswith("en")
+    if dotted == "body":
+        return "Body" if en else "正文"
+    out = []
+    for name, f in _path(kind, dotted)[0]:
+        if name.startswith("#"):
+            out.append(translator(locale)("history.item", n=name[1:]))
+        else:
+            out.append(("· " if out else "") + (f.label(locale) if f is not None else name))
+    return " ".join(out)
 
 
 def _is_personal(kind: str, dotted: str) -> bool:
@@ -43,35 +74,125 @@ def _is_personal(kind: str, dotted: str) -> bool:
     return f.personal
 
 
+_ITEM = re.compile(r"\[\d+\]$")
+
+
+def _noun(label: str, locale: str) -> str:
+    """A field label inside an English sentence: `Status` -> `status` (acronyms such as CAPA stay)."""
+    if locale.startswith("en") and len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _sentence(t: Callable[..., str], who: str, kind: str, dotted: str, label: str, old: str, new: str,
+              locale: str) -> str:
+    """One change as a sentence with display names and labels: `刘洋 将状态从 已核决 改为 已结案`,
+    `周强 添加了核决：…` for items added to a table or list (removed likewise)."""
+    item = _ITEM.search(dotted)
+    f = _path(kind, dotted)[1]
+    if (item or (f is not None and f.type in ("objects", "list"))) and (not old or not new):
+        table = _noun(_label(kind, _ITEM.sub("", dotted) if item else dotted, locale), locale)
+        return t("history.added_item", who=who, field=table, new=new) if new else \
+            t("history.removed_item", who=who, field=table, old=old)
+    field = _noun(label, locale)
+    if not old:
+        return t("history.set", who=who, field=field, new=new)
+    if not new:
+        return t("history.cleared", who=who, field=field, old=old)
+    return t("history.changed", who=who, field=field, old=old, new=new)
+
+
+def approval_proofs(root: Path, config: Config, events: Iterable[Any]) -> dict[str, tuple[str, str]]:
+    """commit -> (signer's staff id or '', how git judged the signature) for the commits that add approvals:
+    verified offline in signed mode (one git process for the record), ('', '') in unsigned mode."""
+    from svcnotes.history.signatures import NoVerifier, verify
+
+    shas = [ev.sha for ev in events if getattr(ev, "approvals_added", None)]
+    if not shas:
+        return {}
+    if not config.signed_approvals:
+        return dict.fromkeys(shas, ("", ""))
+    try:
+        found = verify(root, shas, [config])
+    except NoVerifier as exc:
+        return dict.fromkeys(shas, ("", f"{exc} missing: not checked"))
+    out = {}
+    for sha in shas:
+        sig = found.get(sha)
+        who = sig.signer(config) if sig is not None else None
+        out[sha] = (who.id if who is not None else "", sig.describe(config) if sig is not None else "not checked")
+    return out
+
+
+def proof_text(by: str, proof: tuple[str, str], locale: str, name: Callable[[str], str] = str) -> str:
+    """Whether an approval by `by` is proven: signed by them, signed by someone else, unsigned, unsigned mode
+    (`name` turns a staff id into the name shown)."""
+    signer, said = proof
+    en = locale.startswith("en")
+    if not said:
+        return ("unsigned mode: only a git author e-mail, which proves nothing" if en
+                else "未签名模式：只有 git 作者邮箱，不能证明是谁审批的")
+    key = said.split("(", 1)[-1].rstrip(")") if "(" in said else ""
+    if signer == by:
+        return f"signed by {name(signer)} ({key})" if en else f"已签名：{name(signer)}（{key}）"
+    if signer:
+        said = f"signed by {name(signer)} ({key})"
+    return f"NOT PROVEN: {said}" if en else f"未证实：{said}"
+
+
 def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Callable[[str, str], str] | None = None,
-                  redact: bool = False, mask: Callable[[str], str] | None = None) -> list[Entry]:
-    """History events (oldest first) as timeline entries for the page, newest first.
+                  redact: bool = False, mask: Callable[[str], str] | None = None,
+                  fmt: Formatter | None = None, proofs: dict[str, tuple[str, str]] | None = None) -> list[Entry]:
+    """History events (oldest first) as timeline entries for the page, newest first, changed values
+    written with labels and names (`fmt`), never as codes, field paths or data dumps; with `proofs`
+    (approval_proofs), each approval added says whether it was signed and by whom.
 
     With `redact`, personal fields' values are masked, and `mask` (the build's Redactor.text: every
     declared name and contact, phones and e-mails; by default phones and e-mails only) is applied to
     every changed value and commit message, like the rest of a redacted site."""
-    from svcnotes.history.diff import show
     from svcnotes.site.redact import mask_text
 
     conceal = mask or mask_text
+    fmt = fmt or Formatter(locale)
 
+    def show(dotted: str, value: Any) -> str:
+        parts, f = _path(kind, dotted)
+        named = [name for name, _ in parts if not name.startswith("#")]
+        # an enum's labels are keyed by the field that holds it: (kind, field) or (table, column)
+        owner = named[-2] if len(named) > 1 else kind
+        return fmt.text(owner, f, value)
+
+    t = translator(locale)
     entries = []
     for ev in events:
-        changes = []
+        who = author_name(ev.author, ev.email) if author_name else ev.author
+        changes: list[dict[str, Any]] = []
         # A record's first commit lists every field as a change from nothing; the form above shows
-        # those values, so (as in `svcnotes history`) the created entry carries no change table.
+        # those values, so (as in `svcnotes history`) the created entry carries no changes.
         for ch in ev.changes if getattr(ev, "action", "") != "created" else ():
             if ch.field == "body":
-                changes.append({"label": _label(kind, "body", locale), "old": f"−{len(ch.old)}", "new": f"+{len(ch.new)}"})
+                old, new = str(len(ch.old)), str(len(ch.new))
+                changes.append({"label": _label(kind, "body", locale), "old": f"−{old}", "new": f"+{new}",
+                                "text": t("history.body", who=who, field=_noun(_label(kind, "body", locale), locale),
+                                          old=old, new=new)})
                 continue
             hide = redact and _is_personal(kind, ch.field)
-            old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.old)
-            new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.new)
+            old = "•••" if hide and ch.old is not None else "" if ch.old is None else show(ch.field, ch.old)
+            new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.field, ch.new)
             if redact:
                 old, new = conceal(str(old)), conceal(str(new))
-            changes.append({"label": _label(kind, ch.field, locale), "old": old, "new": new})
-        name = author_name(ev.author, ev.email) if author_name else ev.author
-        entries.append({"at": ev.date.isoformat(" ")[:16], "author": name,
+            label = _label(kind, ch.field, locale)
+            changes.append({"label": label, "old": old, "new": new,
+                            "text": _sentence(t, who, kind, ch.field, label, old, new, locale)})
+        if proofs is not None:
+            for approval in getattr(ev, "approvals_added", None) or ():
+                by = str(approval.get("by") or "")
+                label = ("Approval by " if locale.startswith("en") else "审批人 ") + fmt.staff(by)
+                text = proof_text(by, proofs.get(ev.sha, ("", "")), locale, fmt.staff)
+                text = conceal(text) if redact else text
+                changes.append({"label": label, "old": "", "new": text, "proof": True,
+                                "text": t("history.proof", who=fmt.staff(by), proof=text)})
+        entries.append({"at": ev.date.isoformat(" ")[:16], "author": who,
                         "message": conceal(ev.subject) if redact else ev.subject,
                         "commit": ev.sha, "changes": changes, "pr": ev.pr})
     entries.reverse()
@@ -89,7 +210,9 @@ def index_timelines(root: Path, config: Config, locale: str, records: Iterable[A
     for r in records:
         lineage = index.lineage_for(root, r.id, r.path)
         if lineage is not None:
-            out[r.path] = event_entries(r.kind, index.timeline(lineage), locale, author_name, redact, mask)
+            events = index.timeline(lineage)
+            out[r.path] = event_entries(r.kind, events, locale, author_name, redact, mask, Formatter(locale, config),
+                                        approval_proofs(root, config, events))
     return out
 
 
@@ -106,6 +229,7 @@ class Timelines:
                  redact: bool = False, mask: Callable[[str], str] | None = None) -> None:
         self.root, self.config, self.locale, self.author_name, self.redact = Path(root), config, locale, author_name, redact
         self.mask = mask
+        self.names: dict[str, str] = {}  # record id -> display name (customers), set by the build
         self._reader: Any = None
         self._prepared = False
 
@@ -128,7 +252,9 @@ class Timelines:
 
             paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
             events = record_history(self.root, self.config, record.id, record.path, paths).events
-        return event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask)
+        return event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask,
+                             Formatter(self.locale, self.config, names=self.names),
+                             approval_proofs(self.root, self.config, events))
 
 
 def history_head(root: Path) -> str:

@@ -49,10 +49,12 @@ Entries = dict[str, tuple[int, int, Any]]  # path -> (size, mtime_ns, value): on
 Derive = Callable[[Record | None, list[Problem], Config], Any]
 
 
-def _config_key(root: Path) -> str:
-    """What a cached result depends on besides the file: svcnotes (version and code) and svcnotes.toml."""
+def _config_key(root: Path, repo: Any = None) -> str:
+    """What a cached result depends on besides the file: svcnotes (version and code) and svcnotes.toml
+    (the text the repository's config was read from when it is not the file's: the PR gate's base policy)."""
+    config_bytes = getattr(repo, "config_bytes", None)
     try:
-        config_bytes = (root / "svcnotes.toml").read_bytes()
+        config_bytes = (root / "svcnotes.toml").read_bytes() if config_bytes is None else config_bytes
     except OSError:
         config_bytes = b""
     return hashlib.blake2b(f"{__version__}\0{_code_key()}\0".encode() + config_bytes, digest_size=16).hexdigest()
@@ -74,7 +76,7 @@ def _code_key() -> str:
 
 def derived_key(repo: Repository, version: str) -> str:
     """The cache key of values derived by a caller whose derive function is at `version`."""
-    return f"{_config_key(repo.root)}:{version}"
+    return f"{_config_key(repo.root, repo)}:{version}"
 
 
 def cache_path(root: str | Path, name: str, part: str) -> str:
@@ -288,7 +290,7 @@ def load_all(repo: Repository, use_cache: bool = True, workers: int | None = Non
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
     with paused_gc():
-        loaded = _load(repo, RECORDS, _config_key(repo.root), None, use_cache, workers)
+        loaded = _load(repo, RECORDS, _config_key(repo.root, repo), None, use_cache, workers)
         for _rel, (_record, problems) in loaded:
             snap.problems.extend(problems)
         snap.add_all(record for _rel, (record, _problems) in loaded if record is not None)
@@ -312,7 +314,7 @@ def stat_fingerprint(repo: Repository, workers: int | None = None, scan: Scan | 
 
     The whole of a warm `validate`: one stat per file (see stamps.scan_parts), or none given `scan`.
     """
-    return fingerprint(repo, scan if scan is not None else scan_parts(repo, workers), _config_key(repo.root))
+    return fingerprint(repo, scan if scan is not None else scan_parts(repo, workers), _config_key(repo.root, repo))
 
 
 def cached_result(repo: Repository, name: str, key: str, compute: Any, scanned: float | None = None) -> Any:

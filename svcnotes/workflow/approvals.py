@@ -15,9 +15,10 @@ rate); `coverage_problem(data, config)` -> E406; `void_reason(entry, data)` -> w
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from svcnotes.model.config import Config, Staff
 from svcnotes.model.fields import render_scalar

@@ -7,9 +7,9 @@ Sunday wins over the weekend and over a holiday list that happens to include it)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 from svcnotes.model.config import Config
 

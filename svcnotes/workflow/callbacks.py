@@ -8,9 +8,10 @@ Creation is idempotent: an existing callback with the same identity is never dup
 from __future__ import annotations
 
 import calendar as _cal
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
 
@@ -24,6 +25,7 @@ OPEN_STATUSES = frozenset({"scheduled", "unreachable"})
 # Times of day for "keep trying at different times" (在不同时间段继续联系): hour the slot starts.
 DAY_PARTS = (("morning", 0), ("afternoon", 12), ("evening", 18))
 REP_ROLE = "rep"
+DEFAULT_OPTIONS = CommitOptions()  # frozen, so one shared default is safe
 
 
 class CallbackError(Exception):
@@ -130,7 +132,7 @@ def _day(value: Any, fallback: date) -> date:
 
 
 def create_post_resolution(repo: Repository, complaint: Record, today: date,
-                           options: CommitOptions = CommitOptions()) -> Record | None:
+                           options: CommitOptions = DEFAULT_OPTIONS) -> Record | None:
     """The complaint's post-resolution callback, due callback_after_resolution_days after the
     customer was told (or after `today`); None when the complaint already has one."""
     if any(cb.get("complaint") == complaint.id and cb.get("kind") == "post_resolution" for cb in repo.callbacks.list()):
@@ -145,7 +147,7 @@ def create_post_resolution(repo: Repository, complaint: Record, today: date,
 
 
 def create_post_service(repo: Repository, note: Record, today: date,
-                        options: CommitOptions = CommitOptions()) -> Record | None:
+                        options: CommitOptions = DEFAULT_OPTIONS) -> Record | None:
     """The post-service callback of an on-site service note, due callback_after_service_days after
     the job; None for other note kinds, notes without a customer, or when one already exists."""
     if note.get("kind") != "on_site" or not note.get("customer"):
@@ -160,7 +162,7 @@ def create_post_service(repo: Repository, note: Record, today: date,
     return record
 
 
-def schedule(repo: Repository, through: date, today: date, options: CommitOptions = CommitOptions(),
+def schedule(repo: Repository, through: date, today: date, options: CommitOptions = DEFAULT_OPTIONS,
              since: date | None = None) -> list[Record]:
     """Create the periodic and annual-needs callbacks due from `since` (default today) to
     `through` that do not exist yet; one commit for the run. Running it twice creates nothing."""
@@ -200,7 +202,7 @@ def hand_over_to(config: Config, current: str | None, tried: Iterable[str]) -> s
 
 
 def attempt(repo: Repository, record_id: str, result: str, at: datetime, note: str = "",
-            options: CommitOptions = CommitOptions()) -> Record:
+            options: CommitOptions = DEFAULT_OPTIONS) -> Record:
     """Log one contact attempt; once unreachable_after attempts failed at different times of day
     the callback becomes `unreachable` and is handed to another rep (recorded in the commit)."""
     from svcnotes.model.schema import ATTEMPT_RESULTS
@@ -231,7 +233,7 @@ def attempt(repo: Repository, record_id: str, result: str, at: datetime, note: s
 
 def done(repo: Repository, record_id: str, channel: str, satisfaction: int | None, comments: str = "",
          follow_up: bool = False, *, at: datetime | None = None, today: date | None = None,
-         open_complaint: Mapping[str, Any] | None = None, options: CommitOptions = CommitOptions()) -> Record:
+         open_complaint: Mapping[str, Any] | None = None, options: CommitOptions = DEFAULT_OPTIONS) -> Record:
     """Record a completed callback: channel, satisfaction 1-5 and comments (required at 2 or below).
 
     With `open_complaint` (extra complaint values: title, category, severity ...) a linked complaint
@@ -275,7 +277,7 @@ def _open_complaint(repo: Repository, callback: Record, values: Mapping[str, Any
     return create_record(repo, "complaint", data, body, when.date(), actor, CommitOptions(commit=False))
 
 
-def cancel(repo: Repository, record_id: str, reason: str, options: CommitOptions = CommitOptions()) -> Record:
+def cancel(repo: Repository, record_id: str, reason: str, options: CommitOptions = DEFAULT_OPTIONS) -> Record:
     """Cancel a scheduled or unreachable callback; a reason is required."""
     if not reason.strip():
         raise CallbackError("a cancelled callback needs a reason; pass --reason")

@@ -9,9 +9,10 @@ passes without a reply is flagged whatever the complaint's status.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record

@@ -124,7 +124,8 @@ Rules (each checked by `approve` and by `svcnotes validate`):
   before the approver has approved.
 
 In a repository with the PR gate (`svcnotes check --base REF`, see [ci.md](ci.md)) an approval
-must also be committed by the approver's own git identity (E611-E616).
+must also be committed by the approver themselves: by git author e-mail in unsigned mode (E611),
+signed with the approver's listed key in signed mode (E616-E619, see [security.md](security.md)).
 """
 
 DEADLINES = """\

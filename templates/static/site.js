@@ -46,10 +46,27 @@
     this.headers = $all(this.table.tHead, "th");
     this.textInput = el.querySelector("[data-filter-text]");
     this.selects = $all(el, "select[data-filter]");
+    this.queue = el.querySelector("select[data-queue]");
+    this.queueLinks = $all(el, "[data-queue-link]");
     this.count = el.querySelector("[data-count]");
     this.empty = el.querySelector("[data-empty]");
     this.reset = el.querySelector("[data-filter-reset]");
     this.rows.forEach(function (tr) { tr._text = cellText(tr).toLowerCase(); });
+    /* On a phone each row is a card: every cell is labelled with its column (see site.css). */
+    var labels = this.headers.map(function (th) { return cellText(th); });
+    if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      this.rows.forEach(function (tr) {
+        for (var i = 1; i < tr.cells.length; i++) if (labels[i]) tr.cells[i].setAttribute("data-label", labels[i]);
+      });
+    }
+    /* On a phone the filters fold away behind their summary unless one is in use. */
+    var panel = el.querySelector("details.filter-panel");
+    if (panel && window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      var st = readHash(), id = this.id;
+      panel.open = Object.keys(st).some(function (k) {
+        return k.indexOf(id + ".") === 0 && !/\.(sort|queue)$/.test(k) && st[k] !== "";
+      });
+    }
     this.setupSort();
     this.setupFilters();
     this.setupActions();
@@ -63,6 +80,9 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "sort";
+      /* Print shows the label from this attribute: Chromium leaves buttons blank in the header
+         row it repeats on every printed page. */
+      th.setAttribute("data-label", cellText(th));
       while (th.firstChild) button.appendChild(th.firstChild);
       th.appendChild(button);
       th.setAttribute("aria-sort", "none");
@@ -103,28 +123,60 @@
     writeHash(state);
   };
 
-  Register.prototype.setupFilters = function () {
+  /* The person using the site (for the 我负责的 / 待我核决 queues), remembered in this browser. */
+  var PERSONAL = { mine: true, approve: true };
+  function me() { try { return localStorage.getItem("svcnotes.me") || ""; } catch (e) { return ""; } }
+  function setMe(id) { try { localStorage.setItem("svcnotes.me", id); } catch (e) { /* private mode */ } }
+
+  /* Filters and the work queue come from the URL hash (so a dashboard link opens exactly its list);
+     with no queue in the hash the register opens on its default queue (what needs doing). */
+  Register.prototype.load = function () {
     var self = this, state = readHash();
+    var text = state[this.key("q")] || "";
+    if (this.textInput && this.textInput.value !== text) this.textInput.value = text;
+    this.selects.forEach(function (sel) {
+      var saved = state[self.key(sel.getAttribute("data-filter"))] || "";
+      sel.value = $all(sel, "option").some(function (o) { return o.value === saved; }) ? saved : "";
+    });
+    if (this.queue) {
+      /* The default queue is the landing view: a filter chosen without a queue looks at every row. */
+      var filtered = Object.keys(state).some(function (k) {
+        return k.indexOf(self.id + ".") === 0 && k !== self.key("sort") && k !== self.key("queue") && state[k] !== "";
+      });
+      var q = state[this.key("queue")] || (filtered ? "all" : this.queue.getAttribute("data-default")) || "all";
+      this.queue.value = $all(this.queue, "option").some(function (o) { return o.value === q; }) ? q : "all";
+    }
+    this.filter();
+  };
+
+  Register.prototype.setupFilters = function () {
+    var self = this;
     if (this.textInput) {
-      this.textInput.value = state[this.key("q")] || "";
-      this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.filter(); });
+      this.textInput.addEventListener("input", function () { self.remember("q", self.textInput.value); self.load(); });
     }
     this.selects.forEach(function (sel) {
-      var saved = state[self.key(sel.getAttribute("data-filter"))];
-      if (saved && $all(sel, "option").some(function (o) { return o.value === saved; })) sel.value = saved;
-      sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.filter(); });
+      sel.addEventListener("change", function () { self.remember(sel.getAttribute("data-filter"), sel.value); self.load(); });
     });
+    if (this.queue) {
+      this.queue.addEventListener("change", function () { self.remember("queue", self.queue.value); self.filter(); });
+    }
+    var meSelect = this.el.querySelector("select[data-me]");
+    if (meSelect) {
+      meSelect.value = me();
+      meSelect.addEventListener("change", function () { setMe(meSelect.value); self.filter(); });
+    }
     if (this.reset) {
       this.reset.hidden = false;
       this.reset.addEventListener("click", function () {
         var st = readHash();
-        if (self.textInput) { self.textInput.value = ""; delete st[self.key("q")]; }
-        self.selects.forEach(function (sel) { sel.value = ""; delete st[self.key(sel.getAttribute("data-filter"))]; });
+        if (self.textInput) delete st[self.key("q")];
+        self.selects.forEach(function (sel) { delete st[self.key(sel.getAttribute("data-filter"))]; });
+        delete st[self.key("queue")];
         writeHash(st);
-        self.filter();
+        self.load();
       });
     }
-    this.filter();
+    this.load();
   };
 
   Register.prototype.filter = function () {
@@ -132,12 +184,26 @@
     var terms = q ? q.split(/\s+/) : [];
     var conds = this.selects.filter(function (s) { return s.value !== ""; })
       .map(function (s) { return ["data-f-" + s.getAttribute("data-filter"), s.value]; });
+    var chosen = this.queue ? this.queue.value : "all";
+    /* "mine" and "approve" are per person: the row lists the people as mine:<id> / approve:<id>. */
+    var queue = chosen === "all" ? "" : " " + (PERSONAL[chosen] ? chosen + ":" + (me() || "-") : chosen) + " ";
     var shown = 0;
     this.rows.forEach(function (tr) {
       var ok = conds.every(function (c) { return tr.getAttribute(c[0]) === c[1]; }) &&
+        (!queue || (" " + (tr.getAttribute("data-q") || "") + " ").indexOf(queue) !== -1) &&
         terms.every(function (term) { return tr._text.indexOf(term) !== -1; });
       tr.hidden = !ok;
       if (ok) shown++;
+    });
+    var current = this.queue ? this.queue.value : "";
+    var rows = this.rows, who = me();
+    $all(this.el, "[data-queue-count]").forEach(function (span) {
+      var token = " " + span.getAttribute("data-queue-count") + ":" + who + " ";
+      span.textContent = who ? rows.filter(function (tr) { return (" " + (tr.getAttribute("data-q") || "") + " ").indexOf(token) !== -1; }).length : "";
+    });
+    this.queueLinks.forEach(function (a) {
+      if (a.getAttribute("data-queue-link") === current) a.setAttribute("aria-current", "true");
+      else a.removeAttribute("aria-current");
     });
     if (this.count) {
       this.count.textContent = (this.count.getAttribute("data-template") || "{shown}/{total}")
@@ -182,70 +248,221 @@
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   };
 
-  /* ---- search over window.SVCNOTES_INDEX: substring match, works for Chinese ---- */
-  var LIMIT = 200;
+  /* ---- search over the index shards (each appends to window.SVCNOTES_INDEX) ----
+     Shards are loaded one at a time, newest first, and searched as they arrive: the first results
+     show after the first small shard, not after the whole index. Substring match (works for
+     Chinese), all terms must match; qualifiers customer: status: kind: owner: match those fields. */
+  var PAGE = 50;
+  var PREFETCH = 400;  /* entries loaded before the first key is typed (the newest shards: a few hundred KB) */
+  var QUALIFIERS = { customer: ["c"], status: ["s", "sv"], kind: ["k", "kl"], owner: ["o"],
+                     "客户": ["c"], "状态": ["s", "sv"], "类型": ["k", "kl"], "负责人": ["o"] };
+
+  function parseQuery(text) {
+    var out = { terms: [], fields: [] };
+    text.trim().toLowerCase().split(/\s+/).forEach(function (word) {
+      if (!word) return;
+      var m = /^(customer|status|kind|owner|客户|状态|类型|负责人)[:：](.+)$/.exec(word);
+      if (m) out.fields.push([QUALIFIERS[m[1]], m[2]]);
+      else out.terms.push(word);
+    });
+    return out;
+  }
+
+  function matches(e, query, kind, status) {
+    if (kind && e.k !== kind) return false;
+    if (status && e.s !== status) return false;
+    var x = e.x || "";
+    for (var i = 0; i < query.terms.length; i++) if (x.indexOf(query.terms[i]) === -1) return false;
+    return query.fields.every(function (f) {
+      return f[0].some(function (key) { return String(e[key] || "").toLowerCase().indexOf(f[1]) !== -1; });
+    });
+  }
+
+  function snippet(e, terms) {
+    /* The matched text around the first term that is not in the title, with the terms marked. */
+    var x = e.x || "", body = x.indexOf("\u0001", x.indexOf("\u0001") + 1) + 1, at = -1, term = "";
+    if (body <= 0) return null;
+    x = x.slice(body);
+    for (var i = 0; i < terms.length && at === -1; i++) {
+      var from = x.indexOf(terms[i]);
+      if (from !== -1) { at = from; term = terms[i]; }
+    }
+    if (at === -1) return null;
+    var start = Math.max(0, at - 30), end = Math.min(x.length, at + term.length + 50);
+    var text = (start > 0 ? "…" : "") + x.slice(start, end) + (end < x.length ? "…" : "");
+    var p = document.createElement("p");
+    p.className = "search-snippet";
+    var rest = text;
+    while (rest) {
+      var best = -1, len = 0;
+      terms.forEach(function (t) { var k = rest.indexOf(t); if (k !== -1 && (best === -1 || k < best)) { best = k; len = t.length; } });
+      if (best === -1) { p.appendChild(document.createTextNode(rest)); break; }
+      p.appendChild(document.createTextNode(rest.slice(0, best)));
+      var mark = document.createElement("mark");
+      mark.textContent = rest.slice(best, best + len);
+      p.appendChild(mark);
+      rest = rest.slice(best + len);
+    }
+    return p;
+  }
 
   function setupSearch(box) {
     var input = box.querySelector("[data-search-input]");
     var list = box.querySelector("[data-search-results]");
     var count = box.querySelector("[data-search-count]");
-    var index = window.SVCNOTES_INDEX;
+    var more = box.querySelector("[data-search-more]");
+    var kindSel = box.querySelector("[data-search-kind]");
+    var statusSel = box.querySelector("[data-search-status]");
     var root = document.body.getAttribute("data-root") || "";
-    if (!Array.isArray(index)) { count.textContent = box.getAttribute("data-no-index"); return; }
+    var shards = [];
+    try { shards = JSON.parse(box.getAttribute("data-shards") || "[]"); } catch (e) { shards = []; }
+    var loaded = 0, prefetched = 0, loading = false, failed = false, shown = 0, hits = [], searched = 0, query = null;
+    window.SVCNOTES_INDEX = window.SVCNOTES_INDEX || [];
     input.disabled = false;
 
-    function run(remember) {
-      var q = input.value.trim().toLowerCase();
-      if (remember) writeHash(q ? { q: input.value.trim() } : {});
-      list.textContent = "";
-      if (!q) { count.textContent = ""; return; }
-      var terms = q.split(/\s+/);
-      var hits = index.filter(function (e) {
-        return terms.every(function (term) { return (e.x || "").indexOf(term) !== -1 || (e.u || "").toLowerCase().indexOf(term) !== -1; });
-      });
-      /* Exact id or title matches first, then the index order (newest first by the build). */
-      hits.sort(function (a, b) {
-        var ra = (a.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0, rb = (b.t || "").toLowerCase().indexOf(q) === -1 ? 1 : 0;
-        return ra - rb;
-      });
-      count.textContent = hits.length
-        ? box.getAttribute("data-results-template").replace("{n}", hits.length) +
-          (hits.length > LIMIT ? " · " + box.getAttribute("data-more-template").replace("{n}", LIMIT) : "")
-        : box.getAttribute("data-none");
-      var frag = document.createDocumentFragment();
-      hits.slice(0, LIMIT).forEach(function (e) {
-        var li = document.createElement("li");
-        var kind = document.createElement("span");
-        kind.className = "badge badge-kind-" + (e.k || "");
-        kind.textContent = e.kl || e.k || "";
-        var a = document.createElement("a");
-        a.href = root + e.u;
-        a.textContent = e.t;
-        li.appendChild(kind);
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(a);
-        if (e.s) {
-          var s = document.createElement("span");
-          s.className = "muted";
-          s.textContent = " · " + e.s;
-          li.appendChild(s);
-        }
-        frag.appendChild(li);
-      });
-      list.appendChild(frag);
+    function wanted(shard) {
+      var kind = kindSel && kindSel.value;
+      return !kind || shard.k === kind;
     }
 
+    var states = shards.map(function () { return 0; });  /* 0 not loaded, 1 loading, 2 loaded */
+
+    function pending() {
+      for (var i = 0; i < shards.length; i++) if (states[i] !== 2 && wanted(shards[i])) return i;
+      return -1;
+    }
+
+    function loadNext(prefetch) {
+      if (loading || !(query || prefetch)) return;
+      var i = pending();
+      if (i === -1) return;
+      loading = true;
+      states[i] = 1;
+      var s = document.createElement("script");
+      s.src = root + shards[i].u;
+      function next(ok) {
+        loading = false; states[i] = 2; loaded++; prefetched += shards[i].n || 0;
+        if (!ok) failed = true;
+        if (query) scan();
+        loadNext(prefetch && prefetched < PREFETCH);
+      }
+      s.onload = function () { next(true); };
+      s.onerror = function () { next(false); };
+      document.head.appendChild(s);
+    }
+
+    function scan() {
+      var index = window.SVCNOTES_INDEX;
+      var kind = kindSel ? kindSel.value : "", status = statusSel ? statusSel.value : "";
+      for (; searched < index.length; searched++) {
+        if (matches(index[searched], query, kind, status)) hits.push(index[searched]);
+      }
+      render(false);
+    }
+
+    function item(e) {
+      var li = document.createElement("li");
+      var head = document.createElement("p");
+      head.className = "search-head";
+      var kind = document.createElement("span");
+      kind.className = "badge badge-kind-" + (e.k || "");
+      kind.textContent = e.kl || e.k || "";
+      var a = document.createElement("a");
+      a.href = root + e.u;
+      a.textContent = e.t;
+      head.appendChild(kind);
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(a);
+      li.appendChild(head);
+      var meta = [e.s, e.c, e.d, e.o].filter(function (v) { return v; });
+      if (meta.length) {
+        var m = document.createElement("p");
+        m.className = "search-meta muted";
+        if (e.s) {
+          var st = document.createElement("span");
+          st.className = "badge badge-" + (e.sv || "");
+          st.textContent = e.s;
+          m.appendChild(st);
+          meta.shift();
+          if (meta.length) m.appendChild(document.createTextNode(" · "));
+        }
+        m.appendChild(document.createTextNode(meta.join(" · ")));
+        li.appendChild(m);
+      }
+      var snip = snippet(e, query.terms);
+      if (snip) li.appendChild(snip);
+      return li;
+    }
+
+    function render(all) {
+      if (!query) return;
+      /* A record whose number starts with the query, then a customer file it names, then the
+         rest in index order (complaints, callbacks, notes, each newest first). */
+      var exact = query.terms.join(" ");
+      function rank(e) {
+        var t = (e.t || "").toLowerCase();
+        if (exact && t.indexOf(exact) === 0) return 0;
+        if (!exact || e.k !== "customer") return 2;
+        var x = e.x || "", keysEnd = x.indexOf("\u0001", x.indexOf("\u0001") + 1);
+        return x.slice(0, keysEnd === -1 ? x.length : keysEnd).indexOf(exact) !== -1 ? 1 : 2;  /* its name or id */
+      }
+      hits.forEach(function (e, i) { e._r = rank(e); e._i = i; });
+      hits.sort(function (a, b) { return a._r - b._r || a._i - b._i; });
+      var limit = all ? shown + PAGE : Math.max(shown, PAGE);
+      list.textContent = "";
+      var frag = document.createDocumentFragment();
+      hits.slice(0, limit).forEach(function (e) { frag.appendChild(item(e)); });
+      list.appendChild(frag);
+      shown = Math.min(limit, hits.length);
+      var done = pending() === -1;
+      var text = hits.length ? box.getAttribute("data-results-template").replace("{n}", hits.length) : (done ? box.getAttribute("data-none") : "");
+      if (hits.length > shown) text += " · " + box.getAttribute("data-shown-template").replace("{shown}", shown);
+      if (!done) text += (text ? " · " : "") + box.getAttribute("data-loading-template").replace("{done}", loaded).replace("{total}", shards.length);
+      if (failed && !hits.length && done) text = box.getAttribute("data-no-index");
+      count.textContent = text;
+      more.hidden = hits.length <= shown;
+      if (!more.hidden) more.textContent = box.getAttribute("data-more-template").replace("{n}", Math.min(PAGE, hits.length - shown));
+    }
+
+    function run(remember) {
+      var raw = input.value.trim();
+      if (remember) writeHash(raw ? { q: raw } : {});
+      list.textContent = "";
+      hits = []; searched = 0; shown = 0;
+      query = parseQuery(raw);
+      if (!query.terms.length && !query.fields.length) { query = null; count.textContent = ""; more.hidden = true; return; }
+      scan();
+      loadNext();
+    }
+
+    more.addEventListener("click", function () { render(true); });
     var timer = null;
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 120); });
-    input.value = readHash().q || new URLSearchParams(location.search).get("q") || "";
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 60); });
+    [kindSel, statusSel].forEach(function (sel) { if (sel) sel.addEventListener("change", function () { run(false); }); });
+    input.value = readHash().q || "";
     run(false);
+    loadNext(true);  /* the newest shard is ready before the first key is typed */
     input.focus();
   }
 
   function init() {
-    $all(document, "[data-register]").forEach(function (el) {
-      if (el.id && el.querySelector("table.data")) new Register(el);
+    /* The running header of a printed page (see @page in site.css): the page's own print title. */
+    var printTitle = document.body.getAttribute("data-print-title");
+    if (printTitle) document.documentElement.style.setProperty("--print-title", JSON.stringify(printTitle));
+    /* The search box in every page's header opens the search page with the query (forms may not
+       submit under the CSP, so the script navigates). */
+    $all(document, "[data-site-search]").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var q = form.querySelector("input").value.trim();
+        location.href = form.getAttribute("data-action") + (q ? "#q=" + encodeURIComponent(q) : "");
+      });
     });
+    var registers = [];
+    $all(document, "[data-register]").forEach(function (el) {
+      if (el.id && el.querySelector("table.data")) registers.push(new Register(el));
+    });
+    window.addEventListener("hashchange", function () { registers.forEach(function (r) { r.load(); }); });
     var box = document.querySelector("[data-search]");
     if (box) setupSearch(box);
   }

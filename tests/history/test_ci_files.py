@@ -41,7 +41,13 @@ def test_github_workflow_is_read_only_pinned_cached_and_installs_the_locked_whee
     assert workflow["concurrency"]["group"] == "svcnotes-${{ github.event.pull_request.number || github.ref }}"
     jobs = workflow["jobs"]
     assert set(jobs) == {"check", "audit", "site"}
-    assert jobs["check"]["if"] == "github.event_name == 'pull_request'"
+    # the gate: the base branch's workflow (pull_request_target) and the base branch's svcnotes, never the PR's
+    assert workflow[True] == {"pull_request_target": None, "push": None}
+    assert jobs["check"]["if"] == "github.event_name == 'pull_request_target'"
+    base = [s for s in jobs["check"]["steps"] if s.get("with", {}).get("path") == ".svcnotes-base"]
+    assert len(base) == 1 and "ref" not in base[0]["with"]
+    install = next(s for s in jobs["check"]["steps"] if s.get("run", "").startswith("python -m pip install"))
+    assert install["working-directory"] == ".svcnotes-base"
     default = "github.event_name == 'push' && github.ref_name == github.event.repository.default_branch"
     assert jobs["audit"]["if"] == jobs["site"]["if"] == default
     for job in jobs.values():
@@ -50,7 +56,7 @@ def test_github_workflow_is_read_only_pinned_cached_and_installs_the_locked_whee
         assert uses and all(SHA_PIN.match(u) for u in uses), uses
         setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
         assert setup["with"]["cache"] == "pip"
-        assert setup["with"]["cache-dependency-path"] == ".svcnotes/ci/requirements.txt"
+        assert setup["with"]["cache-dependency-path"].endswith(".svcnotes/ci/requirements.txt")
         runs = [s["run"] for s in job["steps"] if "run" in s]
         assert runs[0] == "python -m pip install --require-hashes --no-deps -r .svcnotes/ci/requirements.txt"
         assert not any("pip install svcnotes" in r for r in runs)

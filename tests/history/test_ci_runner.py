@@ -51,8 +51,13 @@ def github_steps(workflow: dict, job: str) -> list[Step]:
     steps = []
     for step in workflow["jobs"][job]["steps"]:
         if "run" not in step:
-            continue  # `uses:` actions: checkout and setup-python are what the fixture does itself
+            path = step.get("with", {}).get("path")
+            if step.get("uses", "").startswith("actions/checkout@") and path:  # a second checkout: the base branch
+                steps.append(Step(f'git clone -q "$SVCNOTES_TEST_ORIGIN" {path}'))
+            continue  # other `uses:` actions: checkout and setup-python are what the fixture does itself
         script = step["run"]
+        if step.get("working-directory"):
+            script = f"cd {step['working-directory']} && {script}"
         for old, new in subst.items():
             script = script.replace(old, new)
         assert "${{" not in script, f"an expression the test does not know: {script}"
@@ -85,7 +90,8 @@ class Runner:
         home.mkdir()
         env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "CI": "true", "LANG": "C.UTF-8",
                "PIP_CONFIG_FILE": "/dev/null", "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.wheelhouse),
-               "PIP_NO_CACHE_DIR": "1", "VIRTUAL_ENV": str(venv), "GIT_CONFIG_NOSYSTEM": "1", **extra_env}
+               "PIP_NO_CACHE_DIR": "1", "VIRTUAL_ENV": str(venv), "GIT_CONFIG_NOSYSTEM": "1",
+               "SVCNOTES_TEST_ORIGIN": str(self.origin), **extra_env}
         output, failed = [], None
         for step in steps:
             if failed and not step.always:
@@ -205,7 +211,7 @@ def test_generated_jobs_fail_on_an_invalid_record_with_the_problem_line(fresh: t
 def test_tampered_wheel_is_refused_by_the_hash_check(fresh: tuple[Path, Path, Path], tmp_path: Path) -> None:
     work, origin, wheelhouse = fresh
     workflow = yaml.safe_load((work / ".github/workflows/svcnotes.yml").read_text(encoding="utf-8"))
-    install = github_steps(workflow, "check")[0]
+    install = github_steps(workflow, "audit")[0]  # the check job installs from a checkout of the base branch
     runner = Runner(tmp_path, origin, wheelhouse)
     wheel = next((work / ".svcnotes/ci").glob("svcnotes-*.whl"))
     tampered = Step(f"printf 'x' >> {wheel.relative_to(work)} && {install.script}")

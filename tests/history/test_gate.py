@@ -130,6 +130,8 @@ def test_pr_summary_lists_transitions_amounts_and_missing_approvals(repo: Path) 
     assert "| C-2611-001 | complaint | changed | registered → proposed | allowance | — → 20000 CNY | — |" in result.output
     assert ("- **C-2611-001**: needs a `deputy_gm` approval for 20000 — from @chen.gang, @wang.qiang "
             "(`svcnotes approve C-2611-001`)") in result.output
+    assert result.output.splitlines()[-1].startswith("_unsigned mode (svcnotes.toml at ")
+    assert "which anyone can type; this does not prove who approved" in result.output
 
 
 def _closed_on_main(repo: Path) -> None:

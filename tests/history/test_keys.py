@@ -109,3 +109,14 @@ def test_the_key_lands_in_the_staff_entry_and_nowhere_else(repo: Path, tmp_path:
     assert edited.replace(f'signing_keys = [\n  "{line}",\n]\n', "") == text
     assert edited.index("signing_keys") > edited.index('id = "li.na"') > 0
     assert edited.index("signing_keys") < edited.index('id = "wang.qiang"')
+
+
+def test_doctor_says_which_mode_runs_and_what_it_does_not_prove(repo: Path, tmp_path: Path) -> None:
+    lines = run(repo, "doctor", "--no-site").output.splitlines()
+    assert ("ok    signing: unsigned mode: identities are git author e-mails, which anyone can type; this does not "
+            "prove who approved, proposed or closed anything (set approval.signed = true, docs/security.md)") in lines
+    (repo / "svcnotes.toml").write_text((repo / "svcnotes.toml").read_text() + "\n[approval]\nsigned = true\n")
+    lines = run(repo, "doctor", "--no-site").output.splitlines()
+    assert any(line.startswith("FAIL  signing: signed mode: ") and line.endswith("git does not sign your commits here")
+               for line in lines)
+    assert "      fix: svcnotes keys setup" in lines

@@ -4,6 +4,7 @@ ssh-keygen keys and real signed commits, asserting the exact error line; and the
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,129 @@ def test_a_shallow_clone_fails_with_the_fix(lab: Lab, tmp_path: Path) -> None:
     assert (".git/shallow: E621 this is a shallow clone: the history the gate judges is cut off (fetch the whole history: "
             "actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", or run: git fetch --unshallow)"
             ) in lines(result)
+
+
+# --- GPG keys -------------------------------------------------------------------------------------------------
+
+def _gpg_key(home: Path, who: str) -> str:
+    import subprocess
+
+    home.mkdir(mode=0o700, exist_ok=True)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", f"{who} <{who}@example.com>", "ed25519",
+                    "sign", "never"], check=True, capture_output=True, env=env)
+    out = subprocess.run(["gpg", "--list-keys", "--with-colons", f"{who}@example.com"], capture_output=True, text=True,
+                         env=env).stdout
+    return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr"))
+
+
+@pytest.mark.skipif(not shutil.which("gpg"), reason="gpg is not installed")
+def test_gpg_signed_approvals_are_judged_by_fingerprint(lab: Lab, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "gnupg"
+    mine, stranger = _gpg_key(home, "li.na"), _gpg_key(home, "stranger")
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    pub = (lab.keys / "li.na.pub").read_text().strip()
+    edit(lab.root, "svcnotes.toml", f'signing_keys = ["{pub}"]', f'signing_keys = ["{mine}"]')
+    lab.commit("li.na signs with GPG", who="chen.gang")
+    lab.propose("4800")
+    base = lab.sha()
+    add_approval(lab.root, C1, "li.na", "sales_manager", "4800")
+    lab.git("add", "-A")
+    for fpr in (mine, stranger):
+        lab.git("-c", "gpg.format=openpgp", "-c", f"user.signingkey={fpr}", "commit", "-q", "-m", "approved", who="li.na",
+                key=None)
+        lab.git("-c", "gpg.format=openpgp", "-c", f"user.signingkey={fpr}", "commit", "-q", "--amend", "-S",
+                "--no-edit", who="li.na", key=None)
+        result = lab.run("check", "--base", "main")
+        if fpr == mine:
+            assert result.exit_code == 0, result.output
+            lab.git("reset", "-q", "--soft", base)
+        else:
+            assert result.exit_code == 1
+            assert (f"C-2611-001 claimed by li.na but is signed with a key no staff member lists ({fpr[-16:]})"
+                    in result.output)
+
+
+def test_validation_caches_never_cross_between_the_prs_policy_and_the_bases(lab: Lab) -> None:
+    lab.git("checkout", "-q", "-b", "category")
+    edit(lab.root, "svcnotes.toml", "[approval]\n", "[complaints.categories]\npackaging = {zh = \"包装\", en = \"Packaging\"}\n\n[approval]\n")
+    set_field(lab.root, C1, "category", "packaging")
+    lab.commit("a new category, used at once")
+    for path in [*lab.root.rglob("*.md"), lab.root / "svcnotes.toml"]:  # out of the caches' racy window
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    assert lab.run("validate").exit_code == 0  # the PR's own configuration knows the category; results cached
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 1
+    assert any(f"{C1}:" in line and "packaging" in line and "category" in line for line in lines(result)), result.output
+    assert lab.run("validate").exit_code == 0  # and the gate's base-policy results are not reused by validate
+
+
+# --- CAPA verification and closure ----------------------------------------------------------------------------
+
+def _capa_done(lab: Lab) -> None:
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    added = lab.run("capa", "add", "C-2611-001", "--action", "模具点检纳入日检", "--owner", "wang.qiang", "--due",
+                    "2026-12-15", "--today", "2026-11-05")
+    assert added.exit_code == 0, added.output
+    done = lab.run("capa", "done", "C-2611-001", "1", "--today", "2026-11-20", who="wang.qiang")
+    assert done.exit_code == 0, done.output
+
+
+def test_capa_verification_signed_by_someone_else_fails(lab: Lab) -> None:
+    _capa_done(lab)
+    edit(lab.root, C1, "    status: done\n", "    status: verified\n    verified_by: zhao.min\n    verified_at: 2026-11-21\n")
+    sha = lab.commit("C-2611-001: CAPA 1 verified", who="zhao.min", key="wang.qiang")
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 1
+    assert any(f"E619 capa: commit {sha} records the CAPA verification of C-2611-001 claimed by zhao.min but is "
+               f"signed by wang.qiang ({lab.fingerprint('wang.qiang')})" in line for line in lines(result)), result.output
+
+
+def test_control_capa_verified_by_quality_with_their_own_key_passes_the_signature_rule(lab: Lab) -> None:
+    _capa_done(lab)
+    verified = lab.run("capa", "verify", "C-2611-001", "1", "--today", "2026-11-21", who="zhao.min")
+    assert verified.exit_code == 0, verified.output
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_unsigned_closure_fails(lab: Lab) -> None:
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    resolved = lab.run("resolve", "C-2611-001", "--told-via", "phone", "--result", "客户同意折让", "--today", "2026-11-06")
+    assert resolved.exit_code == 0, resolved.output
+    for name, value in (("status", "closed"), ("closed_at", "2026-11-20"), ("customer_accepted", "true"),
+                        ("callback_waived", "客户不接电话")):
+        set_field(lab.root, C1, name, value)
+    sha = lab.commit("C-2611-001: closed", key=None)
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 1
+    assert f"{C1}:4: E616 status: commit {sha} records the closure of C-2611-001 but is not signed " \
+           "(approval.signed = true: the actor signs the commit with a key listed in their [[staff]] signing_keys " \
+           "(svcnotes keys setup))" in lines(result), result.output
+
+
+def test_an_approval_the_platform_rebased_says_what_to_do(lab: Lab) -> None:
+    import subprocess
+
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    lab.git("checkout", "-q", "main", who="chen.gang")
+    (lab.root / "records/customers/other.md").write_text("---\nid: other\nname: 其他公司\ntier: normal\n---\n",
+                                                         encoding="utf-8")
+    lab.commit("add a customer", who="chen.gang")
+    lab.git("checkout", "-q", "pr-1")
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "rebase", "-q", "main"], cwd=lab.root, check=True,
+                   capture_output=True, env={**os.environ, "GIT_COMMITTER_NAME": "GitHub",
+                                             "GIT_COMMITTER_EMAIL": "noreply@github.com"})
+    result = lab.run("check", "--base", "main")
+    assert result.exit_code == 1
+    sha = lab.sha()
+    assert (f"{C1}:{lab.line_of('- by: li.na')}: E624 approvals[0].by: commit {sha} records the approval by li.na of "
+            "C-2611-001 but was re-created by the hosting platform (squash or rebase merge): the actor's signature is "
+            "gone (the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
+            "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...))"
+            ) in lines(result), result.output
+    assert " E616 " not in result.output and " E619 " not in result.output

@@ -135,3 +135,37 @@ def test_a_forged_policy_that_landed_does_not_bless_what_follows(lab: Lab) -> No
     assert result.exit_code == 1
     assert [f["code"] for f in found] == ["E622", "E404"]
     assert found[0]["message"].endswith("(audit keeps judging by the policy before it)")
+
+
+def test_the_site_shows_whether_each_approval_was_signed_and_by_whom(lab: Lab, tmp_path: Path) -> None:
+    from tests.site.helpers import build
+
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    _merge(lab, "pr-1")
+    site, _ = build(lab.root, out=tmp_path / "site")
+    html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
+    assert f"已签名：李娜（{lab.fingerprint('li.na')}）" in html
+    lab.git("checkout", "-q", "-b", "pr-2", who="chen.gang")
+    edit(lab.root, C1, "approvals:\n", "approvals:\n  - by: chen.gang\n    role: gm\n    at: 2026-11-06 10:00\n"
+                                      "    resolution: allowance\n    amount: 4800\n")
+    lab.commit("C-2611-001: gm approves too", who="chen.gang", key="zhang.wei")
+    _merge(lab, "pr-2")
+    site, _ = build(lab.root, out=tmp_path / "site2")
+    html = (site / "complaints/2026/C-2611-001.html").read_text(encoding="utf-8")
+    assert f"未证实：signed by 张伟 ({lab.fingerprint('zhang.wei')})" in html
+
+
+def test_audit_of_a_shallow_clone_fails_with_the_fix(lab: Lab, tmp_path: Path) -> None:
+    lab.propose("4800")
+    assert lab.run("approve", "C-2611-001", "--today", "2026-11-05", who="li.na").exit_code == 0
+    _merge(lab, "pr-1")
+    clone = tmp_path / "clone"
+    lab.git("clone", "-q", "--depth", "2", f"file://{lab.root}", str(clone))
+    other = Lab.__new__(Lab)
+    other.root, other.keys = clone, lab.keys
+    result = other.run("audit")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:1] == [(
+        ".git/shallow: E621 this is a shallow clone: the history the gate judges is cut off (fetch the whole "
+        "history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", or run: git fetch --unshallow)")], result.output

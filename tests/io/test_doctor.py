@@ -100,8 +100,8 @@ def test_init_leaves_a_repository_doctor_calls_healthy_on_main(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [(c["name"], c["status"]) for c in data["checks"]] == [
-        ("git identity", "ok"), ("config", "ok"), ("hooks", "ok"), ("editor schemas", "ok"), ("editor task", "ok"),
-        ("interrupted writes", "ok"), ("ci", "ok"), ("site", "ok")]
+        ("git identity", "ok"), ("config", "ok"), ("signing", "ok"), ("hooks", "ok"), ("editor schemas", "ok"),
+        ("editor task", "ok"), ("interrupted writes", "ok"), ("ci", "ok"), ("site", "ok")]
     assert data["failed"] == 0
     branch = subprocess.run(["git", "branch", "--show-current"], cwd=target, capture_output=True, text=True).stdout
     assert branch == "main\n"

@@ -48,7 +48,8 @@ def empty_repository(tmp_path: Path, config: Path) -> Path:
 
 
 @pytest.mark.parametrize("out", ["data.xlsx", "data"], ids=["xlsx", "csv-folder"])
-def test_demo_repository_round_trips_byte_identical(tmp_path: Path, out: str) -> None:
+def test_demo_repository_round_trips_byte_identical(tmp_path: Path, out: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SVCNOTES_TODAY", "2026-11-23")  # the demo's today (the pre-commit hook validates too)
     src = demo_repository(tmp_path)
     target = tmp_path / out
     exported = run(src, "export", "data", str(target))
@@ -190,7 +191,9 @@ def test_import_without_kind_of_a_plain_register_is_a_usage_error(repo: Path, tm
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
-def test_record_lists_come_back_by_id_with_a_suggested_map_and_no_duplicate_customers(tmp_path: Path, locale: str) -> None:
+def test_record_lists_come_back_by_id_with_a_suggested_map_and_no_duplicate_customers(
+        tmp_path: Path, locale: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SVCNOTES_TODAY", "2026-11-23")  # the demo's today (the pre-commit hook validates too)
     src = demo_repository(tmp_path)
     dst = empty_repository(tmp_path, src / "svcnotes.toml")
     for kind in ("customer", "complaint"):

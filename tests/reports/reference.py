@@ -14,9 +14,26 @@ from typing import Any
 from svcnotes.model.config import Config
 from svcnotes.model.record import Record
 from svcnotes.model.schema import CAUSE_CLASSES
-from svcnotes.reports.base import (ENDED, UNSET, Count, Figure, Report, Series, Text, breakdown, customer_name, day_of,
-                                   ended_in, established, money_by_currency, owner_of, rate, ratio, registered_on,
-                                   value_label)
+from svcnotes.reports.base import (
+    ENDED,
+    UNSET,
+    Count,
+    Figure,
+    Report,
+    Series,
+    Text,
+    breakdown,
+    customer_name,
+    day_of,
+    ended_in,
+    established,
+    money_by_currency,
+    owner_of,
+    rate,
+    ratio,
+    registered_on,
+    value_label,
+)
 from svcnotes.reports.callbacks import CAPA_COLUMNS, COMPLIANCE_COLUMNS, OUTCOMES, outcome, satisfaction
 from svcnotes.reports.complaints import _DIMENSIONS, OVERDUE_COLUMNS, REGISTER_COLUMNS, STATS_COLUMNS, _order
 from svcnotes.reports.periods import Period

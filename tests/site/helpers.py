@@ -103,10 +103,13 @@ def broken_links(site: Path) -> list[str]:
 
 def search_index(site: Path) -> list[dict[str, str]]:
     """The entries of every search shard (search/*.js), in the order the search page loads them."""
-    html = (site / "search.html").read_text(encoding="utf-8")
+    import html as markup
+
+    page = (site / "search.html").read_text(encoding="utf-8")
+    shards = json.loads(markup.unescape(re.search(r'data-shards="([^"]*)"', page).group(1)))  # type: ignore[union-attr]
     entries: list[dict[str, str]] = []
-    for src in re.findall(r'<script src="(search/[^"]+\.js)"', html):
-        text = (site / src).read_text(encoding="utf-8")
+    for shard in shards:
+        text = (site / shard["u"]).read_text(encoding="utf-8")
         entries += json.loads(text[text.index("concat(") + 7: text.rindex(")")])
     return entries
 

@@ -85,8 +85,7 @@ def test_complaint_page_shows_the_history_timeline(page, site_repo: Path) -> Non
     assert timeline.count() == 2
     newest = timeline.first
     assert "C-2611-001: start investigating" in newest.inner_text()
-    assert newest.locator("table.changes del").first.inner_text() == "registered"
-    assert newest.locator("table.changes ins").first.inner_text() == "investigating"
+    assert newest.locator("ul.changes li").first.inner_text() == "赵敏 将状态从 已登记 改为 调查中"
     assert page.errors == []
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.forms import record_sections
+from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import translator
 from svcnotes.store.repository import Repository
 
@@ -35,7 +35,9 @@ HISTORIES = [
     [],
     [{"at": "2026-11-02 09:30", "author": HOSTILE, "message": "", "commit": "", "changes": []}],
     [{"at": "2026-11-03 10:00", "author": "张伟", "message": HOSTILE, "commit": "0123456789abcdef",
-      "changes": [{"label": HOSTILE, "old": "", "new": HOSTILE}, {"label": "状态", "old": "registered", "new": "closed"}]},
+      "changes": [{"label": HOSTILE, "old": "", "new": HOSTILE, "text": HOSTILE},
+                  {"label": "状态", "old": "已登记", "new": "已结案", "text": "张伟 将状态从 已登记 改为 已结案"},
+                  {"label": "审批人 周强", "old": "", "new": HOSTILE, "proof": True, "text": "周强 的核决：" + HOSTILE}]},
      {"at": "2026-11-02 09:30", "author": "li.na", "message": "new", "commit": "fedcba9876543210", "changes": []}],
 ]
 
@@ -107,7 +109,7 @@ def test_fast_register_rows_match_the_macro_on_every_demo_register_and_hostile_c
     from datetime import date
 
     from svcnotes.site.context import cell, column, row
-    from svcnotes.site.pages import Site, register_parts, register_page
+    from svcnotes.site.pages import Site, register_page, register_parts
 
     repo = Repository.open(ROOT / "records")
     snapshot = repo.snapshot()

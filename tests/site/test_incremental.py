@@ -147,3 +147,35 @@ def test_reports_are_recomputed_only_when_what_they_read_changed(site_repo: Path
     assert runs  # the reports that list it are recomputed
     build_site(Repository.open(site_repo), BuildOptions(out=tmp_path / "clean", today=TODAY, workers=1))
     assert tree(live) == tree(tmp_path / "clean")
+
+
+def test_a_change_to_a_reports_code_rebuilds_its_pages(site_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import dataclasses
+    import shutil
+
+    import svcnotes
+    from svcnotes.reports.base import Text
+    from svcnotes.reports.registry import REPORTS
+
+    package = tmp_path / "svcnotes"
+    shutil.copytree(Path(svcnotes.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = build_module.code_fingerprint(package)
+    assert before == build_module.code_fingerprint()  # the copy is the running code
+    registry = package / "reports/registry.py"
+    registry.write_text(registry.read_text(encoding="utf-8").replace('"逾期反应及升级清单"', '"逾期及升级清单"'), encoding="utf-8")
+    after = build_module.code_fingerprint(package)
+    assert after != before
+
+    live = tmp_path / "live"
+    build(site_repo, live)
+    # the edited code runs from now on: the report's title changed, and so did the code's fingerprint
+    spec = REPORTS["overdue"]
+    retitled = Text("逾期及升级清单", spec.title.en)
+    monkeypatch.setitem(REPORTS, "overdue", dataclasses.replace(
+        spec, title=retitled, function=lambda *a: dataclasses.replace(spec.function(*a), title=retitled)))
+    monkeypatch.setattr(build_module, "code_fingerprint", lambda package=None: after)
+    result = build(site_repo, live)
+    build(site_repo, tmp_path / "clean")
+    assert "<h1>逾期及升级清单</h1>" in (live / "reports/overdue.html").read_text(encoding="utf-8")
+    assert tree(live) == tree(tmp_path / "clean")
+    assert "reports/overdue.html" in result.written_urls

@@ -78,7 +78,7 @@ def record_context(kind: str, data: dict):
         "sections": record_sections(kind, data, "zh-CN", href=lambda k, i: f"{k}s/{i}.html"),
         "body_html": Markup("<p>正文</p>"),
         "history": [{"at": "2026-11-06 10:00", "author": HOSTILE, "message": "update", "commit": "abcdef1234567",
-                     "changes": [{"label": "状态", "old": "registered", "new": HOSTILE}]}],
+                     "changes": [{"label": "状态", "old": "已登记", "new": HOSTILE, "text": HOSTILE}]}],
         "problems": [{"code": "E104", "field": "status", "message": HOSTILE, "line": 3}],
         "related": [{"id": "rel", "title": "客诉", **register_context()}],
     }

@@ -96,7 +96,7 @@ def test_an_interrupted_batch_create_leaves_no_files(repo: Path) -> None:
 
     import pytest as _pytest
 
-    from svcnotes.store.repository import Repository
+    from svcnotes.store.repository import InvalidRecord, Repository
 
     store = Repository(repo).complaints
     good = {"title": "t", "status": "registered", "customer": "hengda-auto", "received_at": datetime(2026, 11, 3, 9, 0),
@@ -104,6 +104,6 @@ def test_an_interrupted_batch_create_leaves_no_files(repo: Path) -> None:
             "category": "other", "severity": "minor"}
     bad = {**good, "received_at": None}  # cannot be numbered: raises after the first file was written
     before = sorted(p.name for p in (repo / "records/complaints/2026").iterdir())
-    with _pytest.raises(Exception):
+    with _pytest.raises(InvalidRecord, match="received_at"):
         store.create_many([(good, ""), (good, ""), (bad, "")])
     assert sorted(p.name for p in (repo / "records/complaints/2026").iterdir()) == before

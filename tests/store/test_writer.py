@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from svcnotes.model.schema import KINDS
 from svcnotes.store.repository import DirtyRecord, Repository
 from svcnotes.store.writer import atomic_write, render_update
-from svcnotes.model.schema import KINDS
 
 REL = "records/complaints/2026/C-2611-001.md"
 
@@ -36,8 +36,8 @@ cause_analysis: |
 ---
 
 客户来电反映支架尺寸超差。
-  * 缩进的列表   
-末尾没有换行"""
+  * 缩进的列表""" + "   " + """
+末尾没有换行"""  # the trailing spaces are test data
 
 
 def changed_lines(before: str, after: str) -> list[str]:

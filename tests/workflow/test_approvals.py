@@ -6,8 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from svcnotes.workflow.approvals import (approval_digest, approving_role, assess, authority_limit, can_approve,
-                                         required_role, void_reason)
+from svcnotes.workflow.approvals import (
+    approval_digest,
+    approving_role,
+    assess,
+    authority_limit,
+    can_approve,
+    required_role,
+    void_reason,
+)
 from tests.workflow.complaint_helpers import approval, complete, config
 
 

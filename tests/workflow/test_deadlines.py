@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from svcnotes.model.config import Config, Deadline as Rule
+from svcnotes.model.config import Config
+from svcnotes.model.config import Deadline as Rule
 from svcnotes.model.record import Record
 from svcnotes.workflow.deadlines import complaint_deadline, due_rows, escalation_rows, overdue_rows
 

@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 
 from svcnotes.model.record import Record
-from svcnotes.model.schema import COMPLAINT_STATUSES
+from svcnotes.model.schema import COMPLAINT_STATUSES, FINISHED, PIPELINE
 from svcnotes.store.repository import Snapshot
-from svcnotes.model.schema import FINISHED, PIPELINE
 from svcnotes.workflow.states import TRANSITIONS, guards, transition
 from tests.workflow.complaint_helpers import approval, complete, config, record
 
