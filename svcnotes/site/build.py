@@ -391,10 +391,12 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
         for r in site.records[kind]:
             shards.setdefault(search_shard_of(kind, r), []).append((kind, r))
     shard_urls = []
+    # search entries carry the customer's full name too (names_key has the short ones)
+    full_names = deps.digest(*sorted((c.id, str(c.get("name") or "")) for c in site.records["customer"]))
     for name in sorted(shards, key=_shard_order):
         url = f"search/{name}.js"
         shard_urls.append({"u": url, "k": name.split("-", 1)[0].rstrip("s"), "n": len(shards[name])})
-        key = deps.digest(salt, url, names, deps.tokens(r for _, r in shards[name]))
+        key = deps.digest(salt, url, names, full_names, deps.tokens(r for _, r in shards[name]))
         def shard_js(name: str = name) -> bytes:
             return search_shard_js(search_entries(site, shards[name])).encode("utf-8")
         planned.append(Planned(url, key, shard_js))
