@@ -42,6 +42,7 @@ from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
+from svcnotes.model.schema import from_status
 from svcnotes.store.gitops import git
 from svcnotes.workflow import approvals as appr
 
@@ -322,7 +323,7 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
     return out
 
 
-APPROVAL_NEEDED = frozenset({"approved", "resolved", "closed"})
+APPROVAL_NEEDED = from_status("approved")  # a record from approved on must hold a covering approval
 ACTOR_CODES = frozenset({"E611", "E616", "E617", "E618", "E619"})
 REBASED = ("the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
            "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...)")
