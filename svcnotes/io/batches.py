@@ -272,9 +272,11 @@ class BatchImport:
             for customer, _text, record, _problems in made_customers:
                 if record.path in by_path:
                     self.failed_customers[customer.id] = "; ".join(dict.fromkeys(_reason(p) for p in by_path[record.path]))
-            for planned, _cells, _text, record, _problems in made:
+            batch_customers = {record.id: record for _c, _t, record, _p in made_customers}
+            for planned, _cells, _text, record, problems in made:
                 if record.path in by_path:
-                    bad[planned.row] = "; ".join(dict.fromkeys(_reason(p) for p in by_path[record.path]))
+                    alone = self._alone(record, problems, batch_customers) or by_path[record.path]
+                    bad[planned.row] = "; ".join(dict.fromkeys(_reason(p) for p in alone))
             if not bad and not any(c.id in self.failed_customers for c in needed):
                 break
             for planned, cells in pending:
@@ -284,6 +286,16 @@ class BatchImport:
             if self.allocator is not None:
                 self.allocator.rewind(mark)  # the numbers of this try were not used: hand them out again
         self._write(made_customers, made)
+
+    def _alone(self, record: Record, reading: Any, customers: dict[str, Record]) -> list[Problem]:
+        """A rejected record's errors found with no other record of its batch in view (its new customer
+        aside), so a row's reason never depends on the batch size (a hint listing ids, say)."""
+        from svcnotes.workflow.validation import problems_in
+
+        records = [record] + ([customers[record.data["customer"]]] if record.data.get("customer") in customers else [])
+        found = [p for p in reading if p.is_error]
+        found += problems_in(check_snapshot(self.base, records, self.written, self._path_for), [record], self.repo.config)
+        return [p for p in found if p.is_error and p.path == record.path]
 
     def _path_for(self, kind: str, record_id: str) -> str:
         return self.repo.store(kind).path_for(record_id)

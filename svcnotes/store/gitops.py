@@ -44,12 +44,57 @@ def identity(root: Path) -> tuple[str, str]:
     return name, email
 
 
-def dirty_paths(root: Path, paths: list[str]) -> list[str]:
-    """Those of `paths` with uncommitted changes (staged or not); untracked files count."""
+def _batch(root: Path, args: list[str], lines: list[str]) -> list[str]:
+    """Run a git command that reads one item per line on stdin (fed from a file); its output lines."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="svcnotes-paths-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for line in lines:
+                out.write(line.encode("utf-8", "surrogateescape") + b"\n")
+        return git(root, *args, stdin=Path(name)).splitlines()
+    finally:
+        os.unlink(name)
+
+
+def path_states(root: Path, paths: list[str]) -> dict[str, tuple[str, str, str]]:
+    """(HEAD blob, index blob, working-tree blob) of each path, '' where it has none; the paths go to
+    git on standard input (`cat-file --batch-check`, `hash-object --stdin-paths`), never one
+    argument per path, so any number of them works."""
+    import os
+
+    paths = list(dict.fromkeys(paths))
     if not paths:
-        return []
-    out = git(root, "status", "--porcelain", "-z", "--", *paths, check=False)
-    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+        return {}
+    odd = [p for p in paths if "\n" in p or "\r" in p]  # cannot go one per line: reported as changed
+    plain = [p for p in paths if p not in odd]
+
+    def blobs(prefix: str) -> list[str]:
+        out = _batch(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], [f"{prefix}:{p}" for p in plain])
+        return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+    head_blobs = blobs("HEAD") if head(root) else [""] * len(plain)
+    index_blobs = blobs("")
+    files = [p for p in plain if os.path.isfile(os.path.join(root, p))]
+    hashed = dict(zip(files, _batch(root, ["hash-object", "--stdin-paths"], files), strict=True)) if files else {}
+    states = {p: (h, i, hashed.get(p, "")) for p, h, i in zip(plain, head_blobs, index_blobs, strict=True)}
+    states.update({p: ("", "", "?") for p in odd})
+    return states
+
+
+def dirty_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` with uncommitted changes (staged or not); untracked files count. The paths
+    are fed to git on standard input (see `path_states`)."""
+    return [p for p, (in_head, in_index, in_tree) in path_states(root, paths).items()
+            if in_head != in_index or in_index != in_tree]
+
+
+def tracked_dirty_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` git tracks (in the index) and that have uncommitted changes."""
+    return [p for p, (in_head, in_index, in_tree) in path_states(root, paths).items()
+            if in_index and (in_head != in_index or in_index != in_tree)]
 
 
 def head(root: Path) -> str:
@@ -74,7 +119,7 @@ def stage(root: Path, paths_file: Path, index: Path | None = None) -> None:
     git(root, "update-index", "--add", "--remove", "-z", "--stdin", env=env, stdin=paths_file)
 
 
-def commit(root: Path, paths: list[str] | Path, message: str, env: dict[str, str] | None = None,
+def commit(root: Path, paths: Iterable[str] | Path, message: str, env: dict[str, str] | None = None,
            workdir: Path | None = None, before: Callable[[str, str], None] | None = None) -> str | None:
     """Commit exactly `paths` (a list, or a file of NUL-separated paths) as they are in the working
     tree; the new commit id, or None when they match HEAD already.
