@@ -28,6 +28,7 @@ import os
 import pickle
 import sys
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,14 @@ class Outcome:
     last_id: str = ""
     pending: list[str] = field(default_factory=list)  # duplicates whose records are on disk, not committed
     problems: list[Problem] = field(default_factory=list)
+
+
+class Unreadable(Exception):
+    """The file could not be read past its first rows (a broken workbook, an I/O error); nothing was written."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.cause = cause
 
 
 class _Spill:
@@ -363,7 +372,14 @@ def stream_rows(repo: Repository, stream: TableStream, planner: Planner, base: S
     order: list[tuple[Any, int, int]] = []
     when = planner.sort_field
     try:
-        for item in stream:
+        items = iter(stream)
+        while True:
+            try:  # nothing is written while the file is read: any failure here is the file's
+                item = next(items)
+            except StopIteration:
+                break
+            except (OSError, LookupError, ValueError, KeyError, SyntaxError, zipfile.BadZipFile) as exc:
+                raise Unreadable(exc) from exc
             outcome.total += 1
             if isinstance(item, BadRow):
                 rejects.add(planner.bad_row(item))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from svcnotes.io.batches import Outcome, stream_rows
+from svcnotes.io.batches import Outcome, Unreadable, stream_rows
 from svcnotes.io.mapping import IMPORT_KINDS, Mapping, load_mapping, parse_mapping
 from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, Planner, RowResult
 from svcnotes.io.suggest import suggest_mapping
@@ -199,7 +199,7 @@ def with_customers(repo: Repository, paths: list[str]) -> list[str]:
     return [*sorted(loose), *paths]
 
 
-_UNREADABLE = (OSError, LookupError, ValueError, KeyError, zipfile.BadZipFile)
+_UNREADABLE = (OSError, LookupError, ValueError, KeyError, SyntaxError, zipfile.BadZipFile)
 
 
 def _unreadable(path: Path, exc: BaseException) -> ImportAborted:
@@ -253,8 +253,8 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
             result.outcome = stream_rows(repo, stream, planner, base, dry_run=dry_run, waiting=waiting,
                                          report_path=report_path, paths=None if dry_run else paths,
                                          progress=progress, writing=writing)
-        except (LookupError, ValueError, zipfile.BadZipFile) as exc:  # a file unreadable past its first rows
-            raise _unreadable(path, exc) from None  # (an OSError is a failed write: the transaction says so)
+        except Unreadable as exc:  # a file unreadable past its first rows; nothing was written yet
+            raise _unreadable(path, exc) from None
         result.pending = result.outcome.pending
         result.report = report_path
         if dry_run:
