@@ -559,6 +559,8 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
             result.written += 1
             result.written_urls.append(outcome.url)
         renderer.add(outcome.markdown)
+    if isinstance(site.timeline, Timelines):
+        site.timeline.close()  # what was made in this process (workers write theirs as they end)
     _copy_static(dirs, out, manifest, result)
     for url in set(manifest.pages) - set(manifest.new):
         try:
