@@ -41,7 +41,7 @@ from svcnotes.site.fragments import sections_html, timeline_html
 from svcnotes.site.i18n import enum_label, normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
-from svcnotes.site.tables import tbody_html
+from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
 from svcnotes.site.timeline import Timelines
 from svcnotes.store import cachefile
 from svcnotes.store.bulk import paused_gc
@@ -135,7 +135,8 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                       trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
-    env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
+    env.globals.update(tbody=tbody_html, tfoot=tfoot_html, cell_html=cell_markup, sections_html=sections_html,
+                       timeline_html=timeline_html)  # the one HTML of tables, form sections and history
     return env
 
 
