@@ -34,7 +34,7 @@ from svcnotes.model.problems import Problem
 from svcnotes.model.record import Record
 from svcnotes.store import cachefile
 from svcnotes.store import stamps as _stamps
-from svcnotes.store.loader import read_file
+from svcnotes.store.loader import Coercions, read_file
 from svcnotes.store.stamps import Part, Scan, Stamped, fingerprint, in_scan_order, scan_parts
 
 if TYPE_CHECKING:
@@ -158,8 +158,9 @@ def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive 
     """
     with paused_gc():
         out = []
+        memo = Coercions()  # this task's: the values typed so far repeat in the files after them
         for rel, _size, _mtime in items:
-            read = read_file(root, rel, config)
+            read = read_file(root, rel, config, memo)
             out.append((rel, derive(read[0], read[1], config) if derive is not None else read))
         if whole is not None:
             _write_part(root, name, key, whole, scanned, token,
