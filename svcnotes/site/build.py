@@ -18,7 +18,6 @@ import marshal
 import multiprocessing
 import os
 import pickle
-import re
 import shutil
 import signal
 import sys
@@ -35,10 +34,9 @@ from jinja2.bccache import Bucket, bc_magic
 
 import svcnotes
 from svcnotes.model.record import Record
-from svcnotes.model.schema import KINDS
-from svcnotes.site.context import base_context, search_entry, search_index_js
+from svcnotes.site.context import base_context
 from svcnotes.site.fragments import sections_html, timeline_html
-from svcnotes.site.i18n import enum_label, normalise_locale
+from svcnotes.site.i18n import normalise_locale
 from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
 from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
@@ -49,7 +47,6 @@ from svcnotes.store.lock import LockTimeout, RepoLock
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
-SEARCH_TEXT_LIMIT = 2000  # characters of a body that go into the search index
 
 
 class BuildAborted(Exception):
@@ -262,80 +259,6 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
     return site, sum(len(v) for v in records.values())
 
 
-_MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
-SEARCH_DATES = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
-SEARCH_KINDS = ("complaint", "callback", "note", "customer")
-SEARCH_PEOPLE = {"complaint": ("owner", "first_responder"), "callback": ("assigned_to", "conducted_by"),
-                 "note": ("author",), "customer": ("account_owner",)}
-
-
-def search_shard_of(kind: str, r: Record) -> str:
-    """The search shard a record's entry lives in: its kind and month (customers: one shard), so
-    the search page can start showing results after loading one small shard."""
-    if kind == "customer":
-        return "customers"
-    value = r.get(SEARCH_DATES[kind])
-    year, month = getattr(value, "year", None), getattr(value, "month", None)
-    return f"{kind}-{year:04d}-{month:02d}" if year and month else f"{kind}-undated"
-
-
-def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = None) -> list[dict[str, str]]:
-    """Search entries, newest first within each kind: what the result shows (title, kind, status,
-    customer, date, person) and the searchable text, lowercased: every text field, the body's start,
-    the customer's short and full names and id, and the names and ids of the people on the record."""
-    out = []
-    if records is None:
-        records = [(kind, r) for kind in SEARCH_KINDS for r in site.records[kind]]
-    grouped: dict[str, list[Record]] = {}
-    for kind, r in records:
-        grouped.setdefault(kind, []).append(r)
-    for kind in SEARCH_KINDS:
-        key = SEARCH_DATES[kind]
-        for r in sorted(grouped.get(kind, []), key=lambda r: (str(r.get(key) or ""), r.id), reverse=True):
-            customer_id = r.id if kind == "customer" else str(r.get("customer") or "")
-            customer = site.by_id.get(customer_id)
-            short = site.names.get(customer_id, "")
-            full = str(customer.get("name") or "") if customer is not None else ""
-            if kind == "callback":
-                title = " · ".join(x for x in (short, enum_label(site.locale, "callback_kind", str(r.get("kind") or ""))) if x) or r.id
-            else:
-                title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
-            keys = [r.id, short, full, customer_id]
-            people = [str(r.get(f) or "") for f in SEARCH_PEOPLE[kind]]
-            for person in people:
-                if person:
-                    keys += [person, site.fmt.staff(person)]
-            texts = []
-            fields = KINDS[kind].by_name
-            for name, value in r.data.items():
-                f = fields.get(name)
-                if f is None or f.type in ("enum", "ref") or name in ("id", "title", "status"):
-                    continue  # codes are found through the result's labels and the keys above
-                if isinstance(value, str):
-                    texts.append(value)
-                elif isinstance(value, list):
-                    texts.extend(str(v) for v in value if isinstance(v, str))
-            texts.append(_MARKS.sub("", r.body[:SEARCH_TEXT_LIMIT]))  # the words, not the Markdown marks
-            enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(kind, "")
-            status = enum_label(site.locale, enum, r.status) if enum and r.status else ""
-            when = r.get(key)
-            day = when.date().isoformat() if hasattr(when, "date") and callable(when.date) else \
-                when.isoformat() if hasattr(when, "isoformat") else ""
-            owner = next((site.fmt.staff(p) for p in people if p), "")
-            out.append(search_entry(url=site.urls[r.id], title=f"{r.id} {title}" if kind != "customer" else title,
-                                    kind=kind, kind_label=enum_label(site.locale, "kind", kind), status=status,
-                                    text=texts, customer=short if kind != "customer" else "", date=day, owner=owner,
-                                    status_code=r.status if enum else "", keys=keys))
-    return out
-
-
-def _shard_order(name: str) -> tuple[int, bool, str, str]:
-    kind, _, month = name.partition("-")
-    rank = ("complaint", "callback", "note", "customers").index(kind) if kind in ("complaint", "callback", "note", "customers") else 9
-    inverted = "".join(chr(0x10FFFF - ord(ch)) for ch in month)  # newest month first
-    return rank, month == "undated", inverted, name
-
-
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
                split: int = REGISTER_SPLIT) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
@@ -387,28 +310,10 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
             # keyed in the render workers: 17,000 keys cost about half a second, now spread over the cores
             planned.append(Planned(site.urls[r.id], "", keyed_only, r.path, record_page=True, keyed=keyed))
     attempt("", "reports/", lambda: report_plans(site, salt))
-    shards: dict[str, list[tuple[str, Record]]] = {}
-    for kind in ("complaint", "callback", "note", "customer"):
-        for r in site.records[kind]:
-            shards.setdefault(search_shard_of(kind, r), []).append((kind, r))
-    shard_urls = []
-    # search entries carry the customer's full name too (names_key has the short ones)
-    full_names = deps.digest(*sorted((c.id, str(c.get("name") or "")) for c in site.records["customer"]))
-    for name in sorted(shards, key=_shard_order):
-        url = f"search/{name}.js"
-        shard_urls.append({"u": url, "k": name.split("-", 1)[0].rstrip("s"), "n": len(shards[name])})
-        key = deps.digest(salt, url, names, full_names, deps.tokens(r for _, r in shards[name]))
-        def shard_js(name: str = name) -> bytes:
-            return search_shard_js(search_entries(site, shards[name])).encode("utf-8")
-        planned.append(Planned(url, key, shard_js))
-    title = site.t("page.search")
-    filters = {"kinds": [(k, enum_label(site.locale, "kind", k)) for k in SEARCH_KINDS],
-               "statuses": [(v, enum_label(site.locale, e, v)) for e, kind in (("complaint_status", "complaint"),
-                                                                             ("callback_status", "callback"))
-                            for v in site.order(kind, "status")]}
-    planned.append(page_plan(Page("search.html", "search.html", title, "search",
-                                  {"shards": shard_urls, "shards_json": json.dumps(shard_urls, separators=(",", ":")), **filters},
-                                  breadcrumbs=((title, ""),))))
+    from svcnotes.site.search import search_plans
+
+    planned.extend(search_plans(site, salt, lambda title, context: page_plan(
+        Page("search.html", "search.html", title, "search", context, breadcrumbs=((title, ""),)))))
     return planned
 
 
@@ -522,6 +427,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         site, result.records = collect(repo, options)
         site.body_html = lambda r: renderer.render(r.body)
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
+        site.search_cache = cache / "search"  # type: ignore[attr-defined]  # svcnotes.site.search's per-group work
         dirs = template_dirs(Path(repo.root))
         env = make_env(dirs, cache / "templates")
         config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
@@ -723,13 +629,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
     finally:
         _JOB = None
         gc.unfreeze()
-
-
-def search_shard_js(entries: list[dict[str, str]]) -> str:
-    """One search shard: appends its entries to window.SVCNOTES_INDEX (a script, so file:// works)."""
-    text = search_index_js(entries)
-    data = text[len("window.SVCNOTES_INDEX = "):-2]
-    return f"window.SVCNOTES_INDEX = (window.SVCNOTES_INDEX || []).concat({data});\n"
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:
