@@ -227,12 +227,13 @@ class Repository:
             walk(f"{RECORDS_DIR}/{KINDS[name].folder}")
         return out
 
-    def snapshot(self, refresh: bool = False) -> Snapshot:
-        """Every record, read once per Repository (refresh=True re-reads)."""
+    def snapshot(self, refresh: bool = False, scan: Any = None) -> Snapshot:
+        """Every record, read once per Repository (refresh=True re-reads; `scan`: a store.stamps.Scan
+        of the record files made just before, so they are not stat'ed again)."""
         if self._snapshot is None or refresh:
             from svcnotes.store.bulk import load_all
 
-            self._snapshot = load_all(self)
+            self._snapshot = load_all(self, scan=scan)
         return self._snapshot
 
     def invalidate(self) -> None:
