@@ -84,38 +84,51 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         return
     repo = open_repo(ctx)
     progress = Progress(tr("reading rows"))
+    writing = Progress(tr("writing records") if not dry_run else tr("checking records"))
     on_branch = None
     try:
         with _on_branch(repo.root, branch, dry_run) as on_branch:
             result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
-                                ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
+                                ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress,
+                                writing=_after(progress, writing))
     except ImportAborted as exc:
         progress.end()
+        writing.end()
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         ctx.exit(EXIT_USAGE)
         return
     except Rejected as exc:
         progress.end()
+        writing.end()
         for p in exc.problems:
             click.echo(f"error: {p.format()}", err=True)
         click.echo("refused: validate would reject these records; nothing imported", err=True)
         ctx.exit(EXIT_PROBLEMS)
         return
     progress.end()
+    writing.end()
     for p in result.problems:
         click.echo(("warning: " if not p.is_error else "error: ") + p.format(), err=True)
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
                                *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
     click.echo(result.summary())
-    _said_branch(on_branch, len(result.created) + result.resumed)
-    for row in result.plan.rows("rejected")[:10]:
+    _said_branch(on_branch, result.created + result.resumed)
+    for row in result.rejected:
         click.echo(f"  row {row.row}: rejected: {row.reason}", err=True)
-    rejected = len(result.plan.rows("rejected"))
-    if rejected > 10 and not report_path:
-        click.echo(f"  ... and {rejected - 10} more; pass --report rejected.csv for all of them", err=True)
-    if (rejected and rejected == len(result.plan.results)) or (result.pending and not result.resumed):
+    rejected = result.counts()["rejected"]
+    if rejected > len(result.rejected) and not report_path:
+        click.echo(f"  ... and {rejected - len(result.rejected)} more; pass --report rejected.csv for all of them", err=True)
+    if (rejected and rejected == result.total) or (result.pending and not result.resumed):
         ctx.exit(EXIT_PROBLEMS)
+
+
+def _after(first: Progress, then: Progress) -> Any:
+    """The second stage's progress: the first one's line is finished when the second begins."""
+    def draw(done: int, total: int) -> None:
+        first.end()
+        then(done, total)
+    return draw
 
 
 @contextlib.contextmanager
