@@ -188,14 +188,14 @@ def check_site(repo: Repository, today: date) -> Check:
         except BuildAborted as exc:
             return Check(name, FAIL, str(exc), Msg("svcnotes build, and fix the page it names"))
         except Exception as exc:  # noqa: BLE001 - the doctor reports any crash as a failed check
-            return Check(name, FAIL, Msg("the build crashed: {error}", error=f"{type(exc).__name__}: {exc}"),
+            return Check(name, FAIL, Msg("the build crashed: {error}", error=type(exc).__name__ + ": " + str(exc)),
                          Msg("svcnotes build --strict shows the full error; report it if it is not your template"))
     if result.failures:
         return Check(name, FAIL, Msg("{count} page(s) failed, first: {failure}", count=len(result.failures),
                                      failure=result.failures[0].format()),
                      Msg("fix the record or template named, then: svcnotes build"))
-    return Check(name, OK, Msg("builds: {pages} pages from {records} records", pages=f"{result.pages:,}",
-                               records=f"{result.records:,}"))
+    return Check(name, OK, Msg("builds: {pages} pages from {records} records", pages=format(result.pages, ","),
+                               records=format(result.records, ",")))
 
 
 def check_signing(repo: Repository) -> Check:
@@ -247,7 +247,7 @@ def check_interrupted(repo: Repository) -> Check:
                      Msg("svcnotes doctor --fix (rolls it back, or completes it when its commit was made)"))
     waiting = uncommitted_imports(repo)
     if waiting:
-        return Check(name, FAIL, Msg("{count} imported record(s) written but not committed", count=f"{len(waiting):,}"),
+        return Check(name, FAIL, Msg("{count} imported record(s) written but not committed", count=format(len(waiting), ",")),
                      Msg("svcnotes doctor --fix (commits them), or svcnotes import FILE --kind KIND --resume"))
     return Check(name, OK, Msg("no half-done write"))
 
@@ -265,7 +265,7 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
             sha = commit_change(repo, with_customers(repo, waiting), f"import: commit {len(waiting)} record(s) written "
                                 "but not committed", {"Svc-Action": "import", "Svc-Import-Rows": "resumed"},
                                 CommitOptions())
-        said.append(str(Msg("committed {count} imported record(s) left uncommitted", count=f"{len(waiting):,}"))
+        said.append(str(Msg("committed {count} imported record(s) left uncommitted", count=format(len(waiting), ",")))
                     + (f" [{sha[:10]}]" if sha else ""))
     return said
 

@@ -132,7 +132,7 @@ due = _deadline_command("due", """Complaints due soon (limit within deadlines.du
 falling due) and callbacks due, as of --today.
 
 Example: svcnotes due --today 2026-10-12""")
-overdue = _deadline_command("overdue", """What is late (逾期): complaints past their limit, promised reply times passed
+overdue = _deadline_command("overdue", """What is late: complaints past their limit, promised reply times passed
 unkept (whatever the status), callbacks past due; on-hold pauses are shown.
 
 Example: svcnotes overdue --today 2026-11-30 --format csv""")
@@ -169,7 +169,7 @@ def schedule(ctx: click.Context, through: Any, since: Any, today: Any, no_commit
 
 @click.group()
 def callback() -> None:
-    """Work a callback (回访): attempt, done, cancel."""
+    """Work a callback: attempt, done, cancel."""
 
 
 @callback.command()

@@ -260,7 +260,7 @@ def _plain(value: Any) -> str:
 @format_option("text", "json", "csv")
 @click.pass_context
 def register_command(ctx: click.Context, as_of: Any, fmt: str) -> None:
-    """The complaint tracking register (客户抱怨案件登记追踪表) as it stood at the end of a day, from git.
+    """The complaint tracking register as it stood at the end of a day, from git.
 
     Example: svcnotes register --as-of 2026-09-30
     """

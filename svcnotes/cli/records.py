@@ -240,8 +240,10 @@ def _check_filter_values(kind: str, filters: dict[str, Any], config: Any) -> Non
         allowed = config.choices(f.choices_from) if f.choices_from else f.choices
         for value in filters[name].split(","):
             if value not in allowed:
-                raise click.BadParameter(tr("'{value}' is not a {field} of a {kind} ({hint})").format(
-                    value=value, field=f.label(language()), kind=KINDS[kind].label(language()),
+                en = language() == "en"
+                raise click.BadParameter(tr("'{value}' is not a {kind} {field} ({hint})").format(
+                    value=value, field=f.label("en").lower() if en else f.label("zh-CN"),
+                    kind=KINDS[kind].label("en").lower() if en else KINDS[kind].label("zh-CN"),
                     hint=did_you_mean(value, allowed)), param_hint=f"--{name}")
 
 
