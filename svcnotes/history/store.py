@@ -340,6 +340,12 @@ class HistoryStore:
         for row in rows:
             yield load_event(row)
 
+    def version_of(self, lineage: int) -> int:
+        """The place of the lineage's newest event in the store (-1 without events): it changes exactly
+        when the lineage's events do, so it versions anything made from them (the site's timelines)."""
+        row = self._db().execute("SELECT max(seq) FROM events WHERE lineage = ?", (lineage,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else -1
+
     def lineage_by_id(self, record_id: str) -> int | None:
         """The lineage of the record that has (or had) this number."""
         row = self._db().execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
