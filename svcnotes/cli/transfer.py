@@ -90,7 +90,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         with _on_branch(repo.root, branch, dry_run) as on_branch:
             result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
                                 ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress,
-                                writing=_after(progress, writing))
+                                writing=writing)
     except ImportAborted as exc:
         progress.end()
         writing.end()
@@ -123,14 +123,6 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
             count=rejected - len(result.rejected)), err=True)
     if (rejected and rejected == result.total) or (result.pending and not result.resumed):
         ctx.exit(EXIT_PROBLEMS)
-
-
-def _after(first: Progress, then: Progress) -> Any:
-    """The second stage's progress: the first one's line is finished when the second begins."""
-    def draw(done: int, total: int) -> None:
-        first.end()
-        then(done, total)
-    return draw
 
 
 @contextlib.contextmanager
