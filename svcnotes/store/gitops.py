@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
@@ -167,18 +167,34 @@ def commit(root: Path, paths: Iterable[str] | Path, message: str, env: dict[str,
 PACKED_FROM = 1000  # paths: from here on new files are written to git as one pack, not one loose object each
 
 
+def _read_paths(paths_file: Path) -> Iterator[str]:
+    """The paths of a NUL-separated paths file, read in chunks (never the whole list in memory)."""
+    with open(paths_file, "rb") as handle:
+        rest = b""
+        while chunk := handle.read(1 << 16):
+            *done, rest = (rest + chunk).split(b"\0")
+            for path in done:
+                if path:
+                    yield path.decode("utf-8", "surrogateescape")
+        if rest:
+            yield rest.decode("utf-8", "surrogateescape")
+
+
 def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, str]) -> bool:
     """Stage many paths into the private index through `git fast-import` (one pack instead of a
     loose object per file: 10,000 new records in under 2 s instead of about 10 s); False (nothing
     done) when there are few, or when git could transform file contents (attributes, autocrlf),
-    or a path needs quoting."""
+    or a path needs quoting. The paths are streamed from the file twice (blobs, then index
+    entries), so memory does not grow with their number."""
     import os
     import stat
 
-    with open(paths_file, "rb") as handle:
-        raw = handle.read()
-    paths = [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
-    if len(paths) < PACKED_FROM or any(c in p for p in paths for c in '\t\n"\\'):
+    count = 0
+    for path in _read_paths(paths_file):
+        if any(c in path for c in '\t\n"\\'):
+            return False
+        count += 1
+    if count < PACKED_FROM:
         return False
     top = Path(git(root, "rev-parse", "--show-toplevel").strip())
     common = Path(git(root, "rev-parse", "--git-common-dir").strip())
@@ -195,27 +211,29 @@ def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, s
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             pass_fds=held_fds())
     assert proc.stdin is not None
-    modes: list[str] = []
+    modes = work / "modes"  # one byte per path: which mode it was staged with
+    codes = {"100644": b"f", "100755": b"x", "120000": b"l", "": b"-"}
     try:
-        for n, path in enumerate(paths, 1):
-            full = os.path.join(root, path)
-            try:
-                st = os.lstat(full)
-            except FileNotFoundError:
-                modes.append("")
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                data, mode = os.readlink(full).encode("utf-8", "surrogateescape"), "120000"
-            elif stat.S_ISREG(st.st_mode):
-                with open(full, "rb") as handle:
-                    data = handle.read()
-                mode = "100755" if st.st_mode & 0o111 else "100644"
-            else:
-                proc.kill()
-                proc.wait()
-                return False
-            modes.append(mode)
-            proc.stdin.write(b"blob\nmark :%d\ndata %d\n" % (n, len(data)) + data + b"\n")
+        with open(modes, "wb") as mode_out:
+            for n, path in enumerate(_read_paths(paths_file), 1):
+                full = os.path.join(root, path)
+                try:
+                    st = os.lstat(full)
+                except FileNotFoundError:
+                    mode_out.write(codes[""])
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    data, mode = os.readlink(full).encode("utf-8", "surrogateescape"), "120000"
+                elif stat.S_ISREG(st.st_mode):
+                    with open(full, "rb") as handle:
+                        data = handle.read()
+                    mode = "100755" if st.st_mode & 0o111 else "100644"
+                else:
+                    proc.kill()
+                    proc.wait()
+                    return False
+                mode_out.write(codes[mode])
+                proc.stdin.write(b"blob\nmark :%d\ndata %d\n" % (n, len(data)) + data + b"\n")
         proc.stdin.write(b"done\n")
         proc.stdin.close()
     except BrokenPipeError:
@@ -223,15 +241,17 @@ def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, s
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
     if proc.wait() != 0:
         raise GitError(err.strip() or "git fast-import failed")
-    shas = {}
-    with open(marks, encoding="ascii") as handle:
-        for line in handle:
-            mark, sha = line.split()
-            shas[int(mark[1:])] = sha
-    with open(info, "w", encoding="utf-8", errors="surrogateescape") as out:
-        for n, (path, mode) in enumerate(zip(paths, modes, strict=True), 1):
+    by_code = {code[0]: mode for mode, code in codes.items()}
+    with open(marks, encoding="ascii") as mark_in, open(modes, "rb") as mode_in, \
+            open(info, "w", encoding="utf-8", errors="surrogateescape") as out:
+        staged = iter(mark_in)  # marks are written in mark order, one per staged blob
+        for n, path in enumerate(_read_paths(paths_file), 1):
+            mode = by_code[mode_in.read(1)[0]]
             if mode:
-                out.write(f"{mode} {shas[n]}\t{prefix}{path}\n")
+                mark, sha = next(staged).split()
+                if int(mark[1:]) != n:  # git writes its marks in order; anything else is not ours to guess
+                    raise GitError(f"git fast-import listed mark {mark} where :{n} was expected")
+                out.write(f"{mode} {sha}\t{prefix}{path}\n")
             else:
                 out.write(f"0 {'0' * 40}\t{prefix}{path}\n")
     git(root, "update-index", "--index-info", env=private, stdin=info)
