@@ -5,7 +5,7 @@ call `translate_tree(cli)` turns every command, group, option and argument of th
 translating subclass here, which looks its help text up in the catalogue when the help page is
 formatted, not when the module is imported (the language is only known once `--lang`, LANG or
 organisation.locale has been read). The English text is the catalogue key: `make messages` walks
-the same tree (svcnotes.cli.messages) to extract them. `install_click_messages()` routes click's
+the same tree (the .ci/messages.py step) to extract them. `install_click_messages()` routes click's
 own gettext calls ('Missing argument', 'No such option', 'Usage:', ...) to the same catalogue.
 
 A help text that is not in the catalogue is shown in English; tests/cli/test_i18n_help.py fails
@@ -90,7 +90,7 @@ class Group(Command, click.Group):
 
     @property
     def subcommand_metavar(self) -> str:
-        return tr(self.__dict__.get("subcommand_metavar") or "")
+        return _translated(self.__dict__.get("subcommand_metavar")) or ""
 
     @subcommand_metavar.setter
     def subcommand_metavar(self, value: str) -> None:
