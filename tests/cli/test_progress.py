@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
 import pytest
+from click.testing import CliRunner
 
 from svcnotes.cli import cli
 from tests.conftest import git
