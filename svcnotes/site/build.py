@@ -565,7 +565,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         result.pages, result.records = int(last.get("pages", 0)), int(last.get("records", 0))
         result.seconds = time.perf_counter() - started
         return result
-    renderer = MarkdownRenderer(cache / "markdown.json")
+    renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc():  # reading and planning make very many objects and almost no cycles
         site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
