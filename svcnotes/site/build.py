@@ -11,6 +11,7 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -28,24 +29,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
-from jinja2.bccache import Bucket, bc_magic
+from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
-from svcnotes.site.context import base_context, search_entry, search_index_js
-from svcnotes.site.fragments import sections_html, timeline_html
-from svcnotes.site.i18n import enum_label, normalise_locale
-from svcnotes.site.markup import MarkdownRenderer, scrub
-from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
-from svcnotes.site.tables import tbody_html
-from svcnotes.site.timeline import Timelines
 from svcnotes.store import cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
+
+if TYPE_CHECKING:  # imported where used: a build of an unchanged repository never loads jinja2 or the page modules
+    from jinja2 import Environment
+    from jinja2.bccache import Bucket
+
+    from svcnotes.site.pages import Planned, Site
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -125,11 +122,16 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
 
     With `cache`, compiled templates are kept there (Jinja checks each template's source checksum,
     so an edited template is compiled again; a lost cache only costs the compile)."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+    from svcnotes.site.fragments import sections_html, timeline_html
+    from svcnotes.site.tables import tbody_html
+
     bytecode = None
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            bytecode = _Bytecode(str(cache))
+            bytecode = _bytecode_cache()(str(cache))
         except OSError:
             bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
@@ -139,24 +141,30 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     return env
 
 
-class _Bytecode(FileSystemBytecodeCache):
+@functools.cache
+def _bytecode_cache() -> type:
     """Jinja's compiled-template cache; a cache file it cannot read is noted and compiled again."""
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import bc_magic
 
-    def load_bytecode(self, bucket: Bucket) -> None:
-        filename = self._get_cache_filename(bucket)
-        try:
-            with open(filename, "rb") as handle:
-                if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
-                    cachefile.ignored(filename)
-                    return
-                if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
-                    return
-                bucket.code = marshal.load(handle)
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            return
-        except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
-            bucket.reset()
-            cachefile.ignored(filename)
+    class _Bytecode(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            filename = self._get_cache_filename(bucket)
+            try:
+                with open(filename, "rb") as handle:
+                    if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
+                        cachefile.ignored(filename)
+                        return
+                    if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
+                        return
+                    bucket.code = marshal.load(handle)
+            except (FileNotFoundError, IsADirectoryError, PermissionError):
+                return
+            except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
+                bucket.reset()
+                cachefile.ignored(filename)
+
+    return _Bytecode
 
 
 def _fingerprint(dirs: Iterable[Path]) -> str:
@@ -237,6 +245,8 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
     Redacted: one Redactor made from every record's declared personal values masks the records,
     the problems shown on pages and the history, so nothing built from them can leak those values."""
+    from svcnotes.site.i18n import normalise_locale
+    from svcnotes.site.pages import Site
     from svcnotes.site.redact import Redactor
     from svcnotes.site.timeline import Timelines
 
@@ -282,6 +292,9 @@ def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = No
     """Search entries, newest first within each kind: what the result shows (title, kind, status,
     customer, date, person) and the searchable text, lowercased: every text field, the body's start,
     the customer's short and full names and id, and the names and ids of the people on the record."""
+    from svcnotes.site.context import search_entry
+    from svcnotes.site.i18n import enum_label
+
     out = []
     if records is None:
         records = [(kind, r) for kind in SEARCH_KINDS for r in site.records[kind]]
@@ -336,14 +349,27 @@ def _shard_order(name: str) -> tuple[int, bool, str, str]:
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int = REGISTER_SPLIT) -> list[Planned]:
+               split: int | None = None) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import RegisterPart, complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.i18n import enum_label
+    from svcnotes.site.pages import (
+        REGISTER_SPLIT,
+        Page,
+        Planned,
+        RegisterPart,
+        complaint_page,
+        customer_page,
+        keyed_only,
+        register_page,
+        register_parts,
+        simple_page,
+    )
     from svcnotes.site.reportpages import report_plans
 
+    split = split or REGISTER_SPLIT
     planned: list[Planned] = []
 
     def attempt(source: str, url: str, make: Callable[[], Any]) -> None:
@@ -538,6 +564,7 @@ def _libraries() -> str:
 
 def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     from svcnotes.site import stamp
+    from svcnotes.site.pages import REGISTER_SPLIT
 
     started = time.perf_counter()
     result = BuildResult()
@@ -565,6 +592,9 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         result.pages, result.records = int(last.get("pages", 0)), int(last.get("records", 0))
         result.seconds = time.perf_counter() - started
         return result
+    from svcnotes.site.markup import MarkdownRenderer
+    from svcnotes.site.timeline import Timelines
+
     renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc():  # reading and planning make very many objects and almost no cycles
         site, result.records = collect(repo, options, scan)
@@ -726,6 +756,10 @@ class Outcome:
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
     """Make, render and write one planned file; a failure is returned, never raised."""
+    from svcnotes.site.context import base_context
+    from svcnotes.site.markup import scrub
+    from svcnotes.site.pages import Page
+
     key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
@@ -847,6 +881,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
 
 def search_shard_js(entries: list[dict[str, str]]) -> str:
     """One search shard: appends its entries to window.SVCNOTES_INDEX (a script, so file:// works)."""
+    from svcnotes.site.context import search_index_js
+
     text = search_index_js(entries)
     data = text[len("window.SVCNOTES_INDEX = "):-2]
     return f"window.SVCNOTES_INDEX = (window.SVCNOTES_INDEX || []).concat({data});\n"
