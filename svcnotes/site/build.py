@@ -16,7 +16,6 @@ import gc
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import pickle
 import re
@@ -25,7 +24,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -564,7 +562,6 @@ def _libraries() -> str:
 
 def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     from svcnotes.site import stamp
-    from svcnotes.site.pages import REGISTER_SPLIT
 
     started = time.perf_counter()
     result = BuildResult()
@@ -572,7 +569,6 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(repo.root) / CACHE_DIR
     key = _hash(str(out.resolve()).encode())[:12]
-    split = options.register_split or REGISTER_SPLIT
     dirs = template_dirs(Path(repo.root))
     config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
     head = _head(repo) if options.history else None
@@ -580,7 +576,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     # One key over everything the build reads (site/stamp.py): when it is the last build's, and the
     # output folder still holds what that build wrote, nothing else is loaded.
     build_key, scan = stamp.build_key(repo, [*made_by, _hash(config_bytes), options.locale or "", str(options.redact),
-                                       str(options.live_reload), options.today.isoformat(), str(head), str(split),
+                                       str(options.live_reload), options.today.isoformat(), str(head), str(options.register_split),
                                        str(out.resolve())])
     stamp_path = cache / f"site-{key}.stamp"
     manifest_path = cache / f"site-{key}.json"
@@ -593,8 +589,10 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         result.seconds = time.perf_counter() - started
         return result
     from svcnotes.site.markup import MarkdownRenderer
+    from svcnotes.site.pages import REGISTER_SPLIT
     from svcnotes.site.timeline import Timelines
 
+    split = options.register_split or REGISTER_SPLIT
     renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc():  # reading and planning make very many objects and almost no cycles
         site, result.records = collect(repo, options, scan)
@@ -662,9 +660,10 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
 
 
 def _head(repo: Any) -> str:
-    from svcnotes.site.timeline import history_head
+    """The commit the history shown comes from (timeline.history_head, without loading the page modules)."""
+    from svcnotes.history.gitread import head_sha
 
-    return history_head(Path(repo.root))
+    return head_sha(Path(repo.root)) or ""
 
 
 def _volumes_key(repo: Any) -> str:
@@ -834,6 +833,9 @@ def workers_for(requested: int | None) -> int:
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _JOB
     count = workers_for(workers)
     if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
