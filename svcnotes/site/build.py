@@ -833,12 +833,15 @@ def workers_for(requested: int | None) -> int:
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     global _JOB
     count = workers_for(workers)
-    if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    parallel = count > 1 and len(plans) >= PARALLEL_MIN
+    if parallel:  # imported only when used: a small rebuild never starts a worker
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        parallel = "fork" in multiprocessing.get_all_start_methods()
+    if not parallel:
         for plan in plans:
             yield build_one(job, plan)
             done += 1

@@ -83,7 +83,7 @@ class MarkdownRenderer:
     """Markdown -> safe HTML with a cache keyed by the body's content hash."""
 
     def __init__(self, cache_file: Path | None = None, made_by: str = "") -> None:
-        self._md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+        self._md: markdown.Markdown | None = None  # made on the first body not in the cache
         self._cache: dict[str, str] = {}
         self.fresh: dict[str, str] = {}  # rendered by this process since it started (render workers report these)
         self._cache_file = cache_file
@@ -101,6 +101,8 @@ class MarkdownRenderer:
         key = hashlib.blake2b((VERSION + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         html = self._cache.get(key)
         if html is None:
+            if self._md is None:
+                self._md = _markdown()
             self._md.reset()
             html = sanitise(self._md.convert(text))
             self._cache[key] = html
@@ -123,6 +125,16 @@ class MarkdownRenderer:
         tmp.write_text(json.dumps({**self._cache, MADE_BY: self._made_by}, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self._cache_file)
         self._dirty = False
+
+
+def _markdown() -> markdown.Markdown:
+    """The Markdown converter: tables, fenced code, sane lists (the extensions given as objects, not
+    names, so markdown does not scan every installed package's entry points to find them)."""
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    return markdown.Markdown(extensions=[TableExtension(), FencedCodeExtension(), SaneListExtension()], output_format="html")
 
 
 def _load(path: Path) -> dict[str, str]:
