@@ -81,7 +81,7 @@ def test_errors_and_hints_in_chinese(repo: Path, tmp_path: Path) -> None:
     assert again.stderr == f"错误：{repo / 'svcnotes.toml'} already exists；未做任何更改\n"
     nowhere = run("--lang", "zh-CN", "-C", str(tmp_path / "none"), "validate")
     assert nowhere.exit_code == 2
-    assert nowhere.stderr.splitlines()[-1] == (f"Error: no svcnotes.toml in {tmp_path / 'none'} or any parent folder；"
+    assert nowhere.stderr.splitlines()[-1] == (f"错误：no svcnotes.toml in {tmp_path / 'none'} or any parent folder；"
                                                "请运行 'svcnotes init DIR'，或用 -C DIR 指定记录库")
 
 
@@ -113,7 +113,8 @@ def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:
     assert lines[-1] == f"下一步：编辑 {target / 'svcnotes.toml'}（人员名录），然后：svcnotes -C {target} new customer ..."
     doctor = run("--lang", "zh-CN", "-C", str(target), "doctor", "--no-site")
     assert doctor.exit_code == 1
-    assert "      修复：svcnotes ci-setup (then commit what it wrote)" in doctor.stdout.splitlines()
+    assert "      修复：svcnotes ci-setup（然后提交它写出的文件）" in doctor.stdout.splitlines()
+    assert "通过    git 身份：你是 zhang.wei（zhang.wei）" in doctor.stdout.splitlines()
     assert doctor.stderr == "发现 1 个问题\n"
 
 

@@ -161,7 +161,9 @@ def test_search_index_js_assigns_a_global_and_cannot_close_a_script():
 
 def test_site_js_and_css_exist_and_js_has_no_dependencies():
     js = (TEMPLATES / "static" / "site.js").read_text(encoding="utf-8")
-    assert "\\uFEFF" in js and "aria-sort" in js and "SVCNOTES_INDEX" in js
-    assert not re.search(r"\b(import|require)\s*\(", js)
+    assert "\\uFEFF" in js and "aria-sort" in js
+    search = (TEMPLATES / "static" / "search.js").read_text(encoding="utf-8")
+    assert "SVCNOTES_GRAMS" in search and "SVCNOTES_PARTS" in search
+    assert not re.search(r"\b(import|require)\s*\(", js + search)
     css = (TEMPLATES / "static" / "site.css").read_text(encoding="utf-8")
     assert "@media print" in css and "position: sticky" in css
