@@ -351,15 +351,17 @@ class HistoryStore:
         row = self._db().execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
         return row[0] if row else None
 
-    def lineage_for(self, record_id: str, path: str | None = None) -> int | None:
-        """A record's lineage: by its current file (exact content, then path) when given, else by number."""
+    def lineage_for(self, record_id: str, path: str | None = None, blob: str | None = None) -> int | None:
+        """A record's lineage: by its current file (exact content, then path) when given, else by number.
+        `blob` is the file's git blob id when the caller knows it (else the file is read)."""
         db = self._db()
         row = None
         if path:
-            try:
-                blob = blob_sha((self.root / path).read_bytes())
-            except OSError:
-                blob = ""
+            if blob is None:
+                try:
+                    blob = blob_sha((self.root / path).read_bytes())
+                except OSError:
+                    blob = ""
             row = db.execute("SELECT lineage FROM blobs WHERE path = ? AND blob = ?", (path, blob)).fetchone() \
                 or db.execute("SELECT lineage FROM paths WHERE path = ?", (path,)).fetchone()
         return row[0] if row else self.lineage_by_id(record_id)
