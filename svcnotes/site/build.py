@@ -11,20 +11,15 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import pickle
 import re
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -43,7 +38,7 @@ from svcnotes.site.markup import MarkdownRenderer, scrub
 from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
 from svcnotes.site.tables import tbody_html
 from svcnotes.site.timeline import Timelines
-from svcnotes.store import cachefile
+from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
 
@@ -648,38 +643,15 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _worker_start(parent: int) -> None:
-    """A render worker collects garbage again, and dies with the build: a killed build must leave no
-    worker behind that writes into the output folder (or holds the build lock) after it."""
-    gc.enable()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before the line above took effect
-        os._exit(1)
-
-
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
-
-
-def workers_for(requested: int | None) -> int:
-    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
-    if requested:
-        return max(1, requested)
-    env = os.environ.get("SVCNOTES_WORKERS", "")
-    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
 
 
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
     global _JOB
-    count = workers_for(workers)
-    if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    count = bulk.worker_count(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
         for plan in plans:
             yield build_one(job, plan)
             done += 1
@@ -707,10 +679,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
             getattr(index, part)
     _JOB = (job, plans)
-    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with bulk.shared_with_workers(), bulk.process_pool(count) as pool:  # forked: workers inherit the site
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -719,7 +689,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
-        gc.unfreeze()
 
 
 def search_shard_js(entries: list[dict[str, str]]) -> str:
