@@ -31,7 +31,7 @@ from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, h
 from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows
 from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.store import cachefile
-from svcnotes.store.bulk import may_fork, paused_gc, worker_count
+from svcnotes.store.bulk import may_fork, paused_gc, source_key, worker_count
 
 CACHE_DIR = ".svcnotes-cache/history"
 STORE_FILE = "history.sqlite"
@@ -58,12 +58,13 @@ _EVENTS = ("SELECT e.sha, c.author, c.email, c.date, c.subject, c.trailers, e.ac
 
 
 def config_key(root: Path) -> str:
-    """A digest of svcnotes.toml: typed values depend on it, so a new configuration means a new store."""
+    """A digest of svcnotes.toml and of the code that types and diffs versions (model, store, history):
+    events depend on both, so a new configuration or an edited reader or rule means a new store."""
     try:
         data = (root / CONFIG_FILE).read_bytes()
     except OSError:
         data = b""
-    return hashlib.sha1(data).hexdigest()
+    return hashlib.sha1(data + source_key("model", "store", "history").encode()).hexdigest()
 
 
 def load_event(row: tuple[Any, ...]) -> Event:

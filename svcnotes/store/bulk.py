@@ -77,6 +77,21 @@ def _code_key() -> str:
     return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=16).hexdigest()
 
 
+@functools.cache
+def source_key(*parts: str) -> str:
+    """A hash of the source of svcnotes' modules under `parts` (package-relative: 'history',
+    'site/markup.py'): what a persisted cache whose entries those modules produce is keyed by, so an
+    edited module, or another release, never reads entries the old code made. By content, not
+    mtime: a reinstall of the same code keeps the caches."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        where = package / part
+        for path in sorted(where.rglob("*.py")) if where.is_dir() else [where]:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def derived_key(repo: Repository, version: str) -> str:
     """The cache key of values derived by a caller whose derive function is at `version`."""
     return f"{_config_key(repo.root, repo)}:{version}"
