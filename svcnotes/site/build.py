@@ -12,15 +12,12 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import json
 import marshal
 import os
 import pickle
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -30,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
-from svcnotes.store import cachefile
+from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
 
@@ -709,44 +706,15 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _worker_start(parent: int) -> None:
-    """A render worker collects garbage again, and dies with the build: a killed build must leave no
-    worker behind that writes into the output folder (or holds the build lock) after it."""
-    gc.enable()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before the line above took effect
-        os._exit(1)
-
-
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
-
-
-def workers_for(requested: int | None) -> int:
-    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
-    if requested:
-        return max(1, requested)
-    env = os.environ.get("SVCNOTES_WORKERS", "")
-    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
 
 
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
     global _JOB
-    count = workers_for(workers)
-    parallel = count > 1 and len(plans) >= PARALLEL_MIN
-    if parallel:  # imported only when used: a small rebuild never starts a worker
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        parallel = "fork" in multiprocessing.get_all_start_methods()
-    if not parallel:
+    count = bulk.worker_count(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
         for plan in plans:
             yield build_one(job, plan)
             done += 1
@@ -774,10 +742,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
             getattr(index, part)
     _JOB = (job, plans)
-    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with bulk.shared_with_workers(), bulk.process_pool(count) as pool:  # forked: workers inherit the site
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -786,7 +752,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
-        gc.unfreeze()
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:
