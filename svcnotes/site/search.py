@@ -28,7 +28,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -55,21 +57,21 @@ _MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&("  # a base-32 digit that another follo
 _MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
 
 
+_RUNS = re.compile("[^" + re.escape("".join(sorted(SEPARATORS))) + "]+")  # what lies between separators
+_ASCII_RUNS = re.compile("[\x00-\x7f]{3,}")
+
+
 def grams(text: str) -> set[str]:
     """The grams of a (lowercased) text: every character pair holding a non-ASCII character, every
     all-ASCII triple; none spans a separator. A text containing a term contains all the term's grams."""
     out: set[str] = set()
-    n = len(text)
-    for i in range(n - 1):
-        a, b = text[i], text[i + 1]
-        if a in SEPARATORS or b in SEPARATORS:
+    for run in _RUNS.findall(text):
+        if run.isascii():
+            out.update([run[i:i + 3] for i in range(len(run) - 2)])
             continue
-        if a > "\x7f" or b > "\x7f":
-            out.add(a + b)
-        elif i + 2 < n:
-            c = text[i + 2]
-            if c <= "\x7f" and c not in SEPARATORS:
-                out.add(a + b + c)
+        out.update([pair for pair in [run[i:i + 2] for i in range(len(run) - 1)] if not pair.isascii()])
+        for part in _ASCII_RUNS.findall(run):
+            out.update([part[i:i + 3] for i in range(len(part) - 2)])
     return out
 
 
@@ -98,24 +100,18 @@ def _number(value: int) -> str:
     return "".join(reversed(digits))
 
 
+_SMALL = [_number(v) for v in range(1024)]
+_ONES = re.compile(r"(?<![A-Z!#$%&(])1{2,}")  # gaps of 1 in a row (a "1" after such a digit ends a longer number)
+
+
 def encode(positions: Sequence[int]) -> str:
     """Increasing positions as gaps in base 32 (gap = position - previous, starting at -1, so >= 1);
-    a run of k >= 2 further gaps of 1 is written 0 then k."""
-    out: list[str] = []
-    prev, i, n = -1, 0, len(positions)
-    while i < n:
-        gap = positions[i] - prev
-        if gap == 1:
-            run = 1
-            while i + run < n and positions[i + run] == positions[i + run - 1] + 1:
-                run += 1
-            if run >= 2:
-                out.append("0" + _number(run))
-                prev, i = positions[i + run - 1], i + run
-                continue
-        out.append(_number(gap))
-        prev, i = positions[i], i + 1
-    return "".join(out)
+    a run of k >= 2 gaps of 1 is written 0 then k."""
+    if not positions:
+        return ""
+    gaps = [positions[0] + 1] + [b - a for a, b in pairwise(positions)]
+    text = "".join([_SMALL[g] if g < 1024 else _number(g) for g in gaps])
+    return _ONES.sub(lambda m: "0" + _number(len(m.group())), text)
 
 
 def decode(text: str) -> list[int]:
@@ -165,10 +161,10 @@ def part_js(url: str, entries: list[dict[str, str]]) -> str:
 
 def fragments(group: str, entries: Sequence[dict[str, str]], shards: int) -> dict[int, str]:
     """A group's share of each gram shard, as the text `"group":{"gram":"postings",...}` (JSON)."""
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
         for g in grams(e.get("x", "")):
-            postings.setdefault(g, []).append(i)
+            postings[g].append(i)
     by_shard: dict[int, dict[str, str]] = {}
     for g, positions in postings.items():
         by_shard.setdefault(shard_of(g, shards), {})[g] = encode(positions)
