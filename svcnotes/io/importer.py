@@ -25,6 +25,7 @@ from svcnotes.io.mapping import IMPORT_KINDS, Mapping, load_mapping, parse_mappi
 from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, plan_import
 from svcnotes.io.suggest import suggest_mapping
 from svcnotes.io.tabular import Table, read_table
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
@@ -106,21 +107,22 @@ def resolve_actor(repo: Repository, actor: str | None) -> str:
         if actor not in repo.config.staff:
             from svcnotes.model.problems import did_you_mean
 
-            raise ImportAborted([Problem("I010", f"'{actor}' is not in the staff directory", "svcnotes.toml",
-                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or "add a [[staff]] entry")])
+            raise ImportAborted([Problem("I010", msg("'{actor}' is not in the staff directory", actor=actor), "svcnotes.toml",
+                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or msg("add a [[staff]] entry"))])
         return actor
     try:
         return current_actor(repo).id
     except UnknownActor as exc:
-        raise ImportAborted([Problem("I011", str(exc), field="--as", hint="or pass --as STAFF_ID")]) from None
+        raise ImportAborted([Problem("I011", exc.args[0], field="--as", hint=msg("or pass --as STAFF_ID"))]) from None
 
 
 def load_or_suggest(mapping_path: Path | None, kind: str, table: Table | None = None) -> Mapping:
     """The mapping from `mapping_path`, or one suggested from the table's header when there is none."""
     if mapping_path is not None:
         if not mapping_path.is_file():
-            raise ImportAborted([Problem("I002", "mapping file not found", str(mapping_path),
-                                         hint="write one with: svcnotes import FILE --kind KIND --suggest-map > map.toml")])
+            raise ImportAborted([Problem("I002", msg("mapping file not found"), str(mapping_path),
+                                         hint=msg("write one with: svcnotes import FILE --kind KIND --suggest-map > "
+                                                  "map.toml"))])
         mapping, problems = load_mapping(mapping_path, kind)
     else:
         assert table is not None
@@ -176,8 +178,8 @@ def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
         return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
                           mapping.header_row if mapping else None, mapping.delimiter if mapping else None, expect)
     except (OSError, LookupError, ValueError) as exc:
-        raise ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
-                                     hint="check the path, or pass --encoding (utf-8, gb18030, ...)")]) from None
+        raise ImportAborted([Problem("I001", msg("cannot read the file: {error}", error=str(exc)), str(path),
+                                     hint=msg("check the path, or pass --encoding (utf-8, gb18030, ...)"))]) from None
 
 
 def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | None, dry_run: bool = False,
@@ -188,9 +190,10 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
 
     `progress(done, total)` is called as rows are planned (the CLI draws it on a terminal)."""
     if kind not in IMPORT_KINDS:
-        raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
+        raise ImportAborted([Problem("I003", msg("cannot import '{kind}' records", kind=kind), hint=msg("use one of {import_kinds}",
+                                                                                         import_kinds=', '.join(IMPORT_KINDS)))])
     if not path.is_file():
-        raise ImportAborted([Problem("I001", "file not found", str(path), hint="check the path")])
+        raise ImportAborted([Problem("I001", msg("file not found"), str(path), hint=msg("check the path"))])
     mapping = load_or_suggest(mapping_path, kind) if mapping_path is not None else None
     table = _read(path, encoding, mapping)
     mapping = mapping or load_or_suggest(None, kind, table)

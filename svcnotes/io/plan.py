@@ -39,6 +39,7 @@ from svcnotes.io.values import (
 )
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field
+from svcnotes.model.message import joined, label, msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.schema import KINDS
 
@@ -195,13 +196,15 @@ class _Converter:
 
                 text = code_for_label(f, text, self.config) or text  # a label svcnotes wrote (已结案, Closed)
             if text not in allowed:
-                raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
+                raise CoercionError(msg("'{text}' is not a {name} we know", text=text, name=f.name), msg("map it under [values.{name}] ({hint})",
+                                                                               name=f.name,
+                                                                               hint=did_you_mean(text, allowed)))
             return text
         number: Any = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
         if t != "bool" and f.minimum is not None and number < f.minimum:
-            raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
+            raise CoercionError(msg("{text} is below the minimum {minimum:g}", text=text, minimum=f.minimum))
         if t != "bool" and f.maximum is not None and number > f.maximum:
-            raise CoercionError(f"{text} is above the maximum {f.maximum:g}")
+            raise CoercionError(msg("{text} is above the maximum {maximum:g}", text=text, maximum=f.maximum))
         return number
 
     def field(self, f: Field, values: list[Cell]) -> Any:
@@ -261,7 +264,9 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
         row_list = _renamed(row_list, renames)
         headers = [renames.get(h, h) for h in headers]  # the rejects file shows the mapping's names
     if kind != mapping.kind:
-        plan.problems.append(Problem("M012", f"the mapping is for '{mapping.kind}', not '{kind}'", src, hint=f"use a {kind} mapping"))
+        plan.problems.append(Problem("M012", msg("the mapping is for '{kind}', not '{importing}'",
+                                                 kind=mapping.kind, importing=kind), src, hint=msg("use a {kind} mapping",
+                                                                                                                 kind=kind)))
     plan.problems += check_headers(mapping, headers, src)
     missing_key = [c for c in mapping.key if c not in headers]
     namespace = mapping.source or Path(src).stem
@@ -301,7 +306,8 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
             results.append(RowResult(row.number, DUPLICATE, key, f"{given_id} is already in the repository", cells))
             continue
         if given_id and not schema.id_regex.match(given_id):
-            errors.append(f"id: '{given_id}' is not a {schema.en.lower()} id (like {schema.by_name['id'].example})")
+            errors.append(msg("id: '{id}' is not a {kind} id (like {example})", id=given_id,
+                              kind=label(schema.en.lower(), schema.zh), example=schema.by_name['id'].example))
         if not errors and "customer" in schema.by_name and isinstance(data.get("customer"), str):
             data["customer"] = resolver.resolve(data["customer"], row.number)
         if not errors and kind == "customer" and data.get("name") and given_id:
@@ -315,9 +321,9 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
             resolver.new.pop(name_key(data["name"]))
         missing = [f.name for f in schema.fields if f.required and f.name != "id" and data.get(f.name) in (None, "", [])]
         if missing:
-            errors.append(f"missing required {', '.join(missing)} (map a column or add [defaults])")
+            errors.append(msg("missing required {fields} (map a column or add [defaults])", fields=", ".join(missing)))
         if errors:
-            results.append(RowResult(row.number, REJECTED, key, "; ".join(errors), cells))
+            results.append(RowResult(row.number, REJECTED, key, joined(errors, "; "), cells))
             continue
         data["imported"] = [{"source": src, "row": row.number, "key": key}]
         ordered = {f.name: data[f.name] for f in schema.fields if f.name in data}
@@ -333,8 +339,9 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
     plan.problems += _shared_reasons(plan)
     if unkeyed:
         plan.problems.append(Problem(
-            "I004", f"{unkeyed} row(s) have nothing in the key column(s) {', '.join(mapping.key)}: each is keyed by its "
-            "whole content instead (exact copies count as duplicates)", src, field="key", severity=Severity.WARNING))
+            "I004", msg("{unkeyed} row(s) have nothing in the key column(s) {key}: each is keyed by its whole "
+                        "content instead (exact copies count as duplicates)",
+                        unkeyed=unkeyed, key=', '.join(mapping.key)), src, field="key", severity=Severity.WARNING))
     return plan
 
 
@@ -382,7 +389,8 @@ def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tupl
         try:
             value = convert.field(f, values)
         except CoercionError as exc:
-            errors.append(f"{name}: {exc}" + (f" ({exc.hint})" if exc.hint else ""))
+            errors.append(msg("{field}: {error} ({hint})", field=name, error=exc.message, hint=exc.hint) if exc.hint
+                          else msg("{field}: {error}", field=name, error=exc.message))
             continue
         if value is not None:
             data[name] = value
@@ -404,5 +412,5 @@ def _shared_reasons(plan: ImportPlan) -> list[Problem]:
     out = []
     for reason, count in reasons.most_common():
         if count > 1:
-            out.append(Problem("I001", f"{count} rows rejected: {reason}", plan.source, severity=Severity.WARNING))
+            out.append(Problem("I001", msg("{count} rows rejected: {reason}", count=count, reason=reason), plan.source, severity=Severity.WARNING))
     return out
