@@ -27,7 +27,7 @@ from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config
 from svcnotes.model.schema import Kind
 from svcnotes.store.frontmatter import decode, parse
-from svcnotes.store.loader import build_record
+from svcnotes.store.loader import Coercions, build_record
 from svcnotes.store.repository import kind_for_path
 
 _OPEN = re.compile(r"---[ \t]*(?:\r?\n|\Z)")
@@ -88,6 +88,7 @@ class VersionReader:
         self.versions = _Generations(versions)  # (blob, path) -> Version | None
         self._kinds: dict[str, Kind] = {}
         self.whole = 0  # versions read whole by the store's parser (for tests and profiling)
+        self.coercions = Coercions()  # scalar texts typed so far by this reader
 
     def cached(self, blob: str, path: str) -> Version | None | object:
         """The version of `blob` at `path` when already read, else the marker `MISSING`."""
@@ -125,7 +126,7 @@ class VersionReader:
         parsed = parse(text, path)
         if not parsed.ok:
             return None
-        record, _ = build_record(kind, path, parsed, self.config)
+        record, _ = build_record(kind, path, parsed, self.config, memo=self.coercions)
         return Version(record.id, record.data, None, record.body)
 
     def _split(self, text: str, kind: str, path: str,
@@ -233,7 +234,7 @@ class VersionReader:
         parsed = parse("---\n" + "".join(entries[k] for k in unknown) + "---\n", path)
         if not parsed.ok or parsed.problems or list(parsed.data) != unknown:
             return False
-        record, _ = build_record(self._optional(path), path, parsed, self.config)
+        record, _ = build_record(self._optional(path), path, parsed, self.config, memo=self.coercions)
         new = self._entries.new
         for key in unknown:
             value = record.data.get(key, _ABSENT)

@@ -23,17 +23,28 @@ _TEXT_TYPES = frozenset({"str", "text", "id", "ref"})  # coerce_scalar returns t
 _SCALAR_TYPES = frozenset({"id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref"})
 
 
-# Types whose coercion depends only on the field and the text (not on config): the typed value
-# (immutable) is remembered per field, as dates, amounts and flags repeat across records.
+# Types whose coercion depends only on the field's type and bounds and the text (not on config)
 _MEMO_TYPES = frozenset({"int", "decimal", "date", "datetime", "bool"})
-_MEMOS: dict[int, tuple[Field, dict[str, Any]]] = {}
+_MEMO_LIMIT = 50_000  # values remembered per (type, bounds): a bound on memory over a long history
 
 
-def _memo(f: Field) -> dict[str, Any]:
-    found = _MEMOS.get(id(f))
-    if found is None or found[0] is not f:
-        found = _MEMOS[id(f)] = (f, {})
-    return found[1]
+class Coercions:
+    """The typed values of scalar texts one load has coerced already: dates, amounts and flags repeat
+    across records. Made by whoever reads many files at once (one bulk load task, one history reader)
+    and dropped with it; the typed values are immutable, so sharing them is safe."""
+
+    __slots__ = ("_by_rule",)
+
+    def __init__(self) -> None:
+        self._by_rule: dict[tuple[str, float | None, float | None], dict[str, Any]] = {}
+
+    def of(self, f: Field) -> dict[str, Any]:
+        """text -> typed value for fields coerced like `f` (same type and bounds)."""
+        key = (f.type, f.minimum, f.maximum)
+        found = self._by_rule.get(key)
+        if found is None:
+            found = self._by_rule[key] = {}
+        return found
 
 
 def _is_extension(key: str) -> bool:
@@ -44,8 +55,10 @@ def _is_extension(key: str) -> bool:
 class _Typer:
     """Coerces raw values field by field, recording problems with their file lines."""
 
-    def __init__(self, path: str, lines: dict[str, int], config: Config, end_line: int | None = None) -> None:
+    def __init__(self, path: str, lines: dict[str, int], config: Config, end_line: int | None = None,
+                 memo: Coercions | None = None) -> None:
         self.path = path
+        self.memo = memo
         self.lines = lines
         self.end_line = end_line  # the closing '---': where a missing top-level field belongs
         self.config = config
@@ -71,7 +84,7 @@ class _Typer:
                 if f.type in _TEXT_TYPES:
                     out[key] = value
                     continue
-                memo = _memo(f) if f.type in _MEMO_TYPES else None
+                memo = self.memo.of(f) if self.memo is not None and f.type in _MEMO_TYPES else None
                 typed = memo.get(value) if memo is not None else None
                 if typed is None:
                     try:
@@ -79,7 +92,7 @@ class _Typer:
                     except CoercionError as exc:
                         self.bad(prefix + key, exc.message, exc.hint, exc.code)
                         continue
-                    if memo is not None and len(memo) < 50_000:
+                    if memo is not None and len(memo) < _MEMO_LIMIT:
                         memo[value] = typed
                 out[key] = typed
                 continue
@@ -134,9 +147,11 @@ class _Typer:
             return None
 
 
-def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: str = "") -> tuple[Record, list[Problem]]:
-    """Type `parsed` as a record of `kind`; the record is returned even when fields are bad."""
-    typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None)
+def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: str = "",
+                 memo: Coercions | None = None) -> tuple[Record, list[Problem]]:
+    """Type `parsed` as a record of `kind`; the record is returned even when fields are bad
+    (`memo`: the values a load of many files has typed already)."""
+    typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None, memo)
     data = typer.fields(kind.by_name, parsed.data, "", label(kind.en.lower(), kind.zh)) if parsed.ok else {}
     record_id = str(data.get("id") or PurePosixPath(path).stem)
     if parsed.body and parsed.body_start:
@@ -229,7 +244,7 @@ def read_bytes(root: str, rel: str) -> tuple[bytes | None, Problem | None]:
     return b"".join(chunks), None
 
 
-def read_file(root: str, rel: str, config: Config) -> tuple[Record | None, list[Problem]]:
+def read_file(root: str, rel: str, config: Config, memo: Coercions | None = None) -> tuple[Record | None, list[Problem]]:
     """Read and type one record file: repository.read_record on string paths (the bulk loader's hot path)."""
     parts = rel.split("/")
     kind = FOLDER_KIND.get(parts[1]) if len(parts) >= 3 and parts[0] == "records" else None  # kind_for_path
@@ -245,4 +260,4 @@ def read_file(root: str, rel: str, config: Config) -> tuple[Record | None, list[
     if text is None:
         assert problem is not None
         return None, [problem]
-    return build_record(kind, rel, parse(text, rel), config, content_digest(raw))
+    return build_record(kind, rel, parse(text, rel), config, content_digest(raw), memo)

@@ -42,19 +42,22 @@ def _located(record: Record, problems: Iterable[Problem]) -> list[Problem]:
     return out
 
 
-_APPROVAL_MEMO: dict[tuple[str, str, int], list[Problem]] = {}
+# The record judged last, with its approval problems: the three rules below run one after another on
+# each record and share one assessment. Held by identity (the record and config themselves), so it
+# can never answer for other data, and it holds one record at most.
+_LAST_APPROVALS: list[tuple[Record, Config, list[Problem]]] = []
 
 
 def _approval_problems(record: Record, config: Config) -> list[Problem]:
-    """approvals.approval_problems, computed once per record content (three rules share it)."""
+    """approvals.approval_problems, computed once for the record the rules are judging (three rules share it)."""
     if not record.data.get("approvals"):
         return []
-    key = (record.path, record.digest, id(config))
-    found = _APPROVAL_MEMO.get(key)
-    if found is None:
-        if len(_APPROVAL_MEMO) > 200_000:
-            _APPROVAL_MEMO.clear()
-        found = _APPROVAL_MEMO[key] = approvals.approval_problems(record, config)
+    if _LAST_APPROVALS:
+        last_record, last_config, found = _LAST_APPROVALS[0]
+        if last_record is record and last_config is config:
+            return found
+    found = approvals.approval_problems(record, config)
+    _LAST_APPROVALS[:] = [(record, config, found)]
     return found
 
 
