@@ -152,7 +152,7 @@ class Option:
 # docs/config.md lists the same options (a test keeps the two in step).
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("organisation.name", "str", "Name shown on the site and reports.", "organisation"),
-    Option("organisation.locale", "locale", "Default language of the site and reports: zh-CN or en.", "locale"),
+    Option("organisation.locale", "locale", "Default language of the site, reports and the command line (when --lang and LANG do not name one): zh-CN or en.", "locale"),
     Option("ids.complaint_prefix", "prefix", "Prefix of complaint numbers (C-YYMM-NNN)."),
     Option("ids.callback_prefix", "prefix", "Prefix of callback numbers."),
     Option("ids.note_prefix", "prefix", "Prefix of service-note numbers."),
