@@ -40,6 +40,14 @@ def main() -> None:
                              "not grow with the file)")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
+    # The commands start from bytecode, as an installed svcnotes does (pip compiles it at install),
+    # even where PYTHONDONTWRITEBYTECODE keeps a checkout from writing it: otherwise every measured
+    # command would compile the modules it imports, again and again.
+    import compileall
+
+    import svcnotes
+
+    compileall.compile_dir(Path(svcnotes.__file__).parent, quiet=1)
     report = [f"# svcnotes benchmarks, {date.today()}", "",
               f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
     for label in [s for s in args.sizes.split(",") if s.strip()]:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from svcnotes.history import ci_lock
-from svcnotes.i18n import Msg
 from svcnotes.history.ci_files import install_hooks, write_ci_files, write_lock
+from svcnotes.i18n import Msg
 from svcnotes.model.config import load_config
 from svcnotes.store import gitops
 from svcnotes.store.editor import write_editor_schemas

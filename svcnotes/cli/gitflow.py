@@ -107,9 +107,6 @@ def history(ctx: click.Context, record_id: str, fmt: str, no_cache: bool) -> Non
         click.echo(line)
 
 
-ACTIONS = {"created": "created", "changed": "changed", "renamed": "renumbered", "deleted": "deleted"}
-
-
 def _action(action: str) -> str:
     return {"created": tr("created"), "changed": tr("changed"), "renamed": tr("renumbered"),
             "deleted": tr("deleted")}.get(action, action)
@@ -118,10 +115,8 @@ def _action(action: str) -> str:
 def history_lines(events: list[Any], config: Any) -> Iterable[str]:
     """A record's events, oldest first, as the chosen language reads them: one heading per commit, then
     each change as a sentence with labels and names (the sentences of the site's timelines)."""
-    from svcnotes.history.diff import show
     from svcnotes.history.queries import staff_of
     from svcnotes.site.forms import Formatter
-    from svcnotes.site.i18n import enum_label
     from svcnotes.site.timeline import event_entries
 
     lang = language()
@@ -131,11 +126,8 @@ def history_lines(events: list[Any], config: Any) -> Iterable[str]:
         staff = staff_of(email, config)
         return fmt.staff(staff) if staff else author
 
-    by_sha = {}
     for event in events:
-        kind = event.kind
-        entry = event_entries(kind, [event], lang, author_name=name_of, fmt=fmt)[0]
-        by_sha[id(event)] = entry
+        entry = event_entries(event.kind, [event], lang, author_name=name_of, fmt=fmt)[0]
         who = staff_of(event.email, config) or event.email
         pr = "  " + tr("[PR {pr}: {subject}]").format(pr=event.pr[:10], subject=event.pr_subject) if event.pr else ""
         yield ""
@@ -148,11 +140,6 @@ def history_lines(events: list[Any], config: Any) -> Iterable[str]:
             if change.field == "body":
                 yield from (f"      - {line}" for line in change.old[:5])
                 yield from (f"      + {line}" for line in change.new[:5])
-        for approval in event.approvals_added:
-            yield "    " + tr("{who} approved as {role}: {resolution} {amount} (commit {commit})").format(
-                who=fmt.staff(str(approval.get("by") or "")), role=enum_label(lang, "role", str(approval.get("role") or "")),
-                resolution=enum_label(lang, "resolution", str(approval.get("resolution") or "")),
-                amount=show(approval.get("amount")), commit=event.sha[:10])
 
 
 class _Counted:

@@ -5,7 +5,7 @@ call `translate_tree(cli)` turns every command, group, option and argument of th
 translating subclass here, which looks its help text up in the catalogue when the help page is
 formatted, not when the module is imported (the language is only known once `--lang`, LANG or
 organisation.locale has been read). The English text is the catalogue key: `make messages` walks
-the same tree (svcnotes.cli.messages) to extract them. `install_click_messages()` routes click's
+the same tree (the .ci/messages.py step) to extract them. `install_click_messages()` routes click's
 own gettext calls ('Missing argument', 'No such option', 'Usage:', ...) to the same catalogue.
 
 A help text that is not in the catalogue is shown in English; tests/cli/test_i18n_help.py fails
@@ -45,10 +45,94 @@ class _HelpText:
         self.__dict__["help"] = value
 
 
+_WIDE = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_TOKEN = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+_NO_LINE_START = set("，。；：、！？）》」』】”’")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """One paragraph in lines of at most `width` display columns: Chinese breaks between any two
+    characters (never before closing punctuation), other text between words."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(" ".join(text.split("\n")) if not _has_wide(text) else _join_lines(text)):
+        if token.isspace():
+            if line and display_width(line) < width:
+                line += " "
+            continue
+        if line and display_width(line + token) > width and token not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _has_wide(text: str) -> bool:
+    return re.search(f"[{_WIDE}]", text) is not None
+
+
+def _join_lines(text: str) -> str:
+    """A paragraph's lines joined as one: a space between two words, nothing beside a Chinese character."""
+    parts = [line.strip() for line in text.split("\n")]
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        wide = (out and re.match(f"[{_WIDE}]", out[-1])) or (part and re.match(f"[{_WIDE}]", part[0]))
+        out += ("" if wide else " ") + part
+    return out
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's help formatter measuring display columns, so Chinese help lines up and wraps at the width."""
+
+    def write_text(self, text: str) -> None:
+        if not _has_wide(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        width = max(self.width - self.current_indent, 11)
+        paragraphs = text.split("\n\n")
+        for i, paragraph in enumerate(paragraphs):
+            if i:
+                self.write("\n")
+            if paragraph.startswith("\b"):
+                self.write("".join(f"{indent}{line}\n" for line in paragraph.splitlines()[1:]))
+                continue
+            self.write("".join(f"{indent}{line}\n" for line in wrap(paragraph, width)))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        if not any(_has_wide(first + second) for first, second in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max((display_width(first) for first, _ in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap(second, max(self.width - first_col - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class Context(click.Context):
+    """click's context with the display-width help formatter."""
+
+    formatter_class = HelpFormatter
+
+
 class Command(click.Command, _HelpText):
     """A click command whose help, usage words and short help follow the chosen language."""
 
     __slots__ = ()
+    context_class = Context
 
     @property
     def short_help(self) -> str | None:
@@ -90,7 +174,7 @@ class Group(Command, click.Group):
 
     @property
     def subcommand_metavar(self) -> str:
-        return tr(self.__dict__.get("subcommand_metavar") or "")
+        return _translated(self.__dict__.get("subcommand_metavar")) or ""
 
     @subcommand_metavar.setter
     def subcommand_metavar(self, value: str) -> None:

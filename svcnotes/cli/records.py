@@ -286,9 +286,11 @@ def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: 
         if overdue:
             rows = [r for r in rows if r.get("overdue")]
         columns[3:3] = ["due_date", "overdue"] if kind == "complaint" else []
-    lang = language()
+    # words on screen follow the language of messages; CSV and JSON are data, the same whatever --lang says
+    lang = language() if fmt == "table" else repo.config.locale
     fields = KINDS[kind].by_name
-    headers = [(c, fields[c].label(lang) if c in fields else DERIVED_LABELS[c][0 if lang == "zh-CN" else 1]) for c in columns]
+    headers = [(c, fields[c].label(lang) if c in fields else DERIVED_LABELS[c][0 if lang.startswith("zh") else 1])
+               for c in columns]
     if fmt == "table":  # words on screen; CSV and JSON keep the codes
         from svcnotes.cli.render import shown
 

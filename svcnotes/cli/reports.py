@@ -59,7 +59,8 @@ def report(ctx: click.Context, name: str, month: Any, week: Any, today: Any, fmt
         fail(tr("report '{name}' takes {takes}, not --{given}").format(name=name, takes=takes, given=given.kind), EXIT_USAGE)
     repo = open_repo(ctx)
     result = spec.run(repo.snapshot(), repo.config, given, resolve_today(today))
-    locale = locale or language()
+    # words for people follow the language of messages; CSV and JSON (data) stay as organisation.locale has them
+    locale = locale or (language() if fmt in ("table", "md") else repo.config.locale)
     if fmt in ("table", "md"):  # words for people; CSV and JSON keep the codes
         from dataclasses import replace
 

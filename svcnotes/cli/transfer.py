@@ -113,7 +113,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
                    err=True)
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
                                *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
-    click.echo(result.summary())
+    click.echo(_import_summary(result))
     _said_branch(on_branch, result.created + result.resumed)
     for row in result.rejected:
         click.echo("  " + tr("row {row}: rejected: {reason}").format(row=row.row, reason=row.reason), err=True)
@@ -123,6 +123,55 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
             count=rejected - len(result.rejected)), err=True)
     if (rejected and rejected == result.total) or (result.pending and not result.resumed):
         ctx.exit(EXIT_PROBLEMS)
+
+
+def _import_summary(result: Any) -> str:
+    """io.importer.ImportResult.summary() in the chosen language: every row accounted for, new customers, the commit."""
+    from svcnotes.io.importer import DUPLICATE, IMPORTED, REJECTED
+
+    counts = result.counts()
+    waiting = len(result.pending)
+    head = (tr("{source}: {rows} rows: {imported} would import, {duplicate} duplicate, {rejected} rejected") if result.dry_run
+            else tr("{source}: {rows} rows: {imported} imported, {duplicate} duplicate, {rejected} rejected")).format(
+        source=result.source, rows=result.total, imported=counts[IMPORTED],
+        duplicate=counts[DUPLICATE] - waiting, rejected=counts[REJECTED])
+    lines = [head + (tr(", {count} written earlier").format(count=waiting) if waiting else "")]
+    if waiting and not result.resumed:
+        lines.append(tr("{count} written but not committed: run `{command}` to commit them (or `svcnotes doctor --fix`)")
+                     .format(count=format(waiting, ","), command=result.command or "svcnotes import FILE --resume"))
+    elif result.resumed:
+        lines.append(tr("committed {count} record(s) written earlier but not committed").format(count=format(result.resumed, ",")))
+    outcome = result.outcome
+    if outcome.customers:
+        lines.append((tr("would create {count} customer(s)") if result.dry_run else tr("created {count} customer(s)"))
+                     .format(count=outcome.customers))
+    if result.created and result.kind != "customer":
+        lines.append(tr("records {first} .. {last}").format(first=outcome.first_id, last=outcome.last_id)
+                     if result.created > 1 else tr("record {id}").format(id=outcome.first_id))
+    if result.commit:
+        lines.append(tr("committed {commit}").format(commit=result.commit[:10]))
+    if result.report:
+        lines.append(tr("rejected rows written to {path}").format(path=result.report))
+    return "\n".join(lines)
+
+
+def _sync_summary(plan: Any, dry_run: bool) -> str:
+    """io.sync.SyncPlan.summary() in the chosen language."""
+    from svcnotes.io.sync import CONFLICT, CREATE, UNCHANGED, UPDATE
+
+    c = plan.counts()
+    if dry_run:
+        text = ntr("{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
+                   "{conflicts} conflict, {rejected} rejected",
+                   "{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
+                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
+    else:
+        text = ntr("{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
+                   "{conflicts} conflict, {rejected} rejected",
+                   "{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
+                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
+    return text.format(source=plan.source, rows=sum(c.values()), created=c[CREATE], updated=c[UPDATE],
+                       unchanged=c[UNCHANGED], conflicts=c[CONFLICT], rejected=c["rejected"])
 
 
 @contextlib.contextmanager
@@ -186,7 +235,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
         return
     progress.end()
     plan = result.plan
-    click.echo(plan.summary(dry_run))
+    click.echo(_sync_summary(plan, dry_run))
     if result.commit:
         click.echo(tr("committed {commit}").format(commit=result.commit[:10]))
     _said_branch(on_branch, sum(len(plan.of(kind)) for kind in (CREATE, UPDATE)))

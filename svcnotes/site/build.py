@@ -11,39 +11,31 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
-import gc
+import functools
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import pickle
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
-from jinja2.bccache import Bucket, bc_magic
+from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
-from svcnotes.site.context import base_context
-from svcnotes.site.fragments import sections_html, timeline_html
-from svcnotes.site.i18n import normalise_locale
-from svcnotes.site.markup import MarkdownRenderer, scrub
-from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
-from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
-from svcnotes.site.timeline import Timelines
-from svcnotes.store import cachefile
+from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
+
+if TYPE_CHECKING:  # imported where used: a build of an unchanged repository never loads jinja2 or the page modules
+    from jinja2 import Environment
+    from jinja2.bccache import Bucket
+
+    from svcnotes.site.pages import Planned, Site
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -122,11 +114,16 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
 
     With `cache`, compiled templates are kept there (Jinja checks each template's source checksum,
     so an edited template is compiled again; a lost cache only costs the compile)."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+    from svcnotes.site.fragments import sections_html, timeline_html
+    from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
+
     bytecode = None
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            bytecode = _Bytecode(str(cache))
+            bytecode = _bytecode_cache()(str(cache))
         except OSError:
             bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
@@ -137,24 +134,30 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     return env
 
 
-class _Bytecode(FileSystemBytecodeCache):
+@functools.cache
+def _bytecode_cache() -> type:
     """Jinja's compiled-template cache; a cache file it cannot read is noted and compiled again."""
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import bc_magic
 
-    def load_bytecode(self, bucket: Bucket) -> None:
-        filename = self._get_cache_filename(bucket)
-        try:
-            with open(filename, "rb") as handle:
-                if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
-                    cachefile.ignored(filename)
-                    return
-                if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
-                    return
-                bucket.code = marshal.load(handle)
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            return
-        except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
-            bucket.reset()
-            cachefile.ignored(filename)
+    class _Bytecode(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            filename = self._get_cache_filename(bucket)
+            try:
+                with open(filename, "rb") as handle:
+                    if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
+                        cachefile.ignored(filename)
+                        return
+                    if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
+                        return
+                    bucket.code = marshal.load(handle)
+            except (FileNotFoundError, IsADirectoryError, PermissionError):
+                return
+            except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
+                bucket.reset()
+                cachefile.ignored(filename)
+
+    return _Bytecode
 
 
 def _fingerprint(dirs: Iterable[Path]) -> str:
@@ -235,6 +238,8 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
     Redacted: one Redactor made from every record's declared personal values masks the records,
     the problems shown on pages and the history, so nothing built from them can leak those values."""
+    from svcnotes.site.i18n import normalise_locale
+    from svcnotes.site.pages import Site
     from svcnotes.site.redact import Redactor
     from svcnotes.site.timeline import Timelines
 
@@ -260,14 +265,26 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int = REGISTER_SPLIT) -> list[Planned]:
+               split: int | None = None) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import RegisterPart, complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.pages import (
+        REGISTER_SPLIT,
+        Page,
+        Planned,
+        RegisterPart,
+        complaint_page,
+        customer_page,
+        keyed_only,
+        register_page,
+        register_parts,
+        simple_page,
+    )
     from svcnotes.site.reportpages import report_plans
 
+    split = split or REGISTER_SPLIT
     planned: list[Planned] = []
 
     def attempt(source: str, url: str, make: Callable[[], Any]) -> None:
@@ -451,7 +468,6 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(repo.root) / CACHE_DIR
     key = _hash(str(out.resolve()).encode())[:12]
-    split = options.register_split or REGISTER_SPLIT
     dirs = template_dirs(Path(repo.root))
     config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
     head = _head(repo) if options.history else None
@@ -459,7 +475,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     # One key over everything the build reads (site/stamp.py): when it is the last build's, and the
     # output folder still holds what that build wrote, nothing else is loaded.
     build_key, scan = stamp.build_key(repo, [*made_by, _hash(config_bytes), options.locale or "", str(options.redact),
-                                       str(options.live_reload), options.today.isoformat(), str(head), str(split),
+                                       str(options.live_reload), options.today.isoformat(), str(head), str(options.register_split),
                                        str(out.resolve())])
     stamp_path = cache / f"site-{key}.stamp"
     manifest_path = cache / f"site-{key}.json"
@@ -471,7 +487,12 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         result.pages, result.records = int(last.get("pages", 0)), int(last.get("records", 0))
         result.seconds = time.perf_counter() - started
         return result
-    renderer = MarkdownRenderer(cache / "markdown.json")
+    from svcnotes.site.markup import MarkdownRenderer
+    from svcnotes.site.pages import REGISTER_SPLIT
+    from svcnotes.site.timeline import Timelines
+
+    split = options.register_split or REGISTER_SPLIT
+    renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc():  # reading and planning make very many objects and almost no cycles
         site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
@@ -541,9 +562,10 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
 
 
 def _head(repo: Any) -> str:
-    from svcnotes.site.timeline import history_head
+    """The commit the history shown comes from (timeline.history_head, without loading the page modules)."""
+    from svcnotes.history.gitread import head_sha
 
-    return history_head(Path(repo.root))
+    return head_sha(Path(repo.root)) or ""
 
 
 def _volumes_key(repo: Any) -> str:
@@ -635,6 +657,10 @@ class Outcome:
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
     """Make, render and write one planned file; a failure is returned, never raised."""
+    from svcnotes.site.context import base_context
+    from svcnotes.site.markup import scrub
+    from svcnotes.site.pages import Page
+
     key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
@@ -680,38 +706,15 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _worker_start(parent: int) -> None:
-    """A render worker collects garbage again, and dies with the build: a killed build must leave no
-    worker behind that writes into the output folder (or holds the build lock) after it."""
-    gc.enable()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before the line above took effect
-        os._exit(1)
-
-
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
-
-
-def workers_for(requested: int | None) -> int:
-    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
-    if requested:
-        return max(1, requested)
-    env = os.environ.get("SVCNOTES_WORKERS", "")
-    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
 
 
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
     global _JOB
-    count = workers_for(workers)
-    if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    count = bulk.worker_count(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
         for plan in plans:
             yield build_one(job, plan)
             done += 1
@@ -739,10 +742,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
             getattr(index, part)
     _JOB = (job, plans)
-    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with bulk.shared_with_workers(), bulk.process_pool(count) as pool:  # forked: workers inherit the site
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -751,7 +752,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
-        gc.unfreeze()
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:

@@ -16,9 +16,9 @@ Files under search/ (each a script, so the site works from file://):
   constrains nothing: the page then reads every part, newest first.
 
 Posting lists are delta-coded in base 32 (a run of consecutive entries as 0 and its length), one
-string per gram and group, positions counted within the group. The work per group (entries,
-grams) is cached under .svcnotes-cache/search/ by the group's key, so a one-record edit computes
-one group; the shards' bytes are joined from the cached per-group fragments.
+string per gram and group, positions counted within the group. Each group's share of the shards
+is cached under .svcnotes-cache/search/ by the group's key, so a one-record edit computes one
+group; the shards' bytes are joined from the per-group fragments.
 
 May import: svcnotes.model, svcnotes.site (not build), svcnotes.store.cachefile.
 """
@@ -28,7 +28,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -55,21 +57,21 @@ _MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&("  # a base-32 digit that another follo
 _MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
 
 
+_RUNS = re.compile("[^" + re.escape("".join(sorted(SEPARATORS))) + "]+")  # what lies between separators
+_ASCII_RUNS = re.compile("[\x00-\x7f]{3,}")
+
+
 def grams(text: str) -> set[str]:
     """The grams of a (lowercased) text: every character pair holding a non-ASCII character, every
     all-ASCII triple; none spans a separator. A text containing a term contains all the term's grams."""
     out: set[str] = set()
-    n = len(text)
-    for i in range(n - 1):
-        a, b = text[i], text[i + 1]
-        if a in SEPARATORS or b in SEPARATORS:
+    for run in _RUNS.findall(text):
+        if run.isascii():
+            out.update([run[i:i + 3] for i in range(len(run) - 2)])
             continue
-        if a > "\x7f" or b > "\x7f":
-            out.add(a + b)
-        elif i + 2 < n:
-            c = text[i + 2]
-            if c <= "\x7f" and c not in SEPARATORS:
-                out.add(a + b + c)
+        out.update([pair for pair in [run[i:i + 2] for i in range(len(run) - 1)] if not pair.isascii()])
+        for part in _ASCII_RUNS.findall(run):
+            out.update([part[i:i + 3] for i in range(len(part) - 2)])
     return out
 
 
@@ -98,24 +100,18 @@ def _number(value: int) -> str:
     return "".join(reversed(digits))
 
 
+_SMALL = [_number(v) for v in range(1024)]
+_ONES = re.compile(r"(?<![A-Z!#$%&(])1{2,}")  # gaps of 1 in a row (a "1" after such a digit ends a longer number)
+
+
 def encode(positions: Sequence[int]) -> str:
     """Increasing positions as gaps in base 32 (gap = position - previous, starting at -1, so >= 1);
-    a run of k >= 2 further gaps of 1 is written 0 then k."""
-    out: list[str] = []
-    prev, i, n = -1, 0, len(positions)
-    while i < n:
-        gap = positions[i] - prev
-        if gap == 1:
-            run = 1
-            while i + run < n and positions[i + run] == positions[i + run - 1] + 1:
-                run += 1
-            if run >= 2:
-                out.append("0" + _number(run))
-                prev, i = positions[i + run - 1], i + run
-                continue
-        out.append(_number(gap))
-        prev, i = positions[i], i + 1
-    return "".join(out)
+    a run of k >= 2 gaps of 1 is written 0 then k."""
+    if not positions:
+        return ""
+    gaps = [positions[0] + 1] + [b - a for a, b in pairwise(positions)]
+    text = "".join([_SMALL[g] if g < 1024 else _number(g) for g in gaps])
+    return _ONES.sub(lambda m: "0" + _number(len(m.group())), text)
 
 
 def decode(text: str) -> list[int]:
@@ -165,10 +161,10 @@ def part_js(url: str, entries: list[dict[str, str]]) -> str:
 
 def fragments(group: str, entries: Sequence[dict[str, str]], shards: int) -> dict[int, str]:
     """A group's share of each gram shard, as the text `"group":{"gram":"postings",...}` (JSON)."""
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
         for g in grams(e.get("x", "")):
-            postings.setdefault(g, []).append(i)
+            postings[g].append(i)
     by_shard: dict[int, dict[str, str]] = {}
     for g, positions in postings.items():
         by_shard.setdefault(shard_of(g, shards), {})[g] = encode(positions)
@@ -252,9 +248,12 @@ def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = No
     return out
 
 
+PART_TEXT_BUDGET = 64 << 20  # characters of part text a build keeps from its grams pass for its workers
+
+
 class SearchIndex:
-    """The search files of one build: groups of records with their keys, and the per-group work
-    (entry parts and gram fragments) read from the cache or made once, group by group."""
+    """The search files of one build: groups of records with their keys, each group's gram
+    fragments (read from the cache, checked, or made before the render workers fork) and its parts."""
 
     def __init__(self, site: Site, salt: str, cache: Path | None) -> None:
         self.site, self.cache = site, cache
@@ -270,67 +269,71 @@ class SearchIndex:
         self.keys = {g: deps.digest(salt, FORMAT, g, self.shards, PART_SIZE, names, deps.tokens(r for _, r in members[g]))
                      for g in self.groups}
         self._fragments: dict[str, dict[int, str]] = {}
+        self._parts: dict[str, list[str]] = {}  # part texts made by prepare(), kept for the workers
 
-    def _path(self, group: str, what: str) -> Path | None:
-        return self.cache / f"{group}.{self.keys[group]}.{what}.json" if self.cache is not None else None
+    def _path(self, group: str) -> Path | None:
+        return self.cache / f"{group}.{self.keys[group]}.json" if self.cache is not None else None
 
-    def _read(self, group: str, what: str) -> Any:
-        path = self._path(group, what)
+    def _read(self, group: str) -> dict[int, str] | None:
+        """A group's cached fragments; None when missing, and noted when unusable."""
+        path = self._path(group)
         if path is None:
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not (isinstance(data, dict) and all(isinstance(v, str) and k.isdigit() for k, v in data.items())):
+                raise ValueError("not a gram fragment file")
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
             cachefile.ignored(path)
             return None
+        return {int(k): v for k, v in data.items()}
 
-    def _make(self, group: str) -> tuple[list[str], dict[int, str]]:
-        """A group's part texts and gram fragments, computed, and cached when there is a cache."""
+    def _texts(self, group: str) -> tuple[list[str], list[dict[str, str]]]:
         entries = search_entries(self.site, self.members[group])
-        parts = [part_js(part_url(group, p), entries[start:end]) for p, (start, end) in enumerate(parts_of(len(entries)))]
-        frags = fragments(group, entries, self.shards)
-        if self.cache is not None:
-            self.cache.mkdir(parents=True, exist_ok=True)
-            for old in self.cache.glob(f"{group}.*.json"):  # the group's earlier versions
-                if old.name.split(".")[1] != self.keys[group]:
+        return [part_js(part_url(group, p), entries[start:end]) for p, (start, end) in enumerate(parts_of(len(entries)))], entries
+
+    def _write(self, group: str, frags: dict[int, str]) -> None:
+        path = self._path(group)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"{group}.*.json"):  # the group's earlier versions
+                if old != path:
                     old.unlink(missing_ok=True)
-            for what, data in (("parts", parts), ("grams", {str(b): t for b, t in frags.items()})):
-                path = self._path(group, what)
-                assert path is not None
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-                os.replace(tmp, path)
-        return parts, frags
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({str(b): t for b, t in frags.items()}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:  # a read-only checkout: the next build computes it again
+            pass
 
     def prepare(self) -> None:
-        """Make the groups whose cache is missing (before the render workers fork: once, not per worker)."""
+        """Every group's fragments, before the render workers fork (made once, not once per worker):
+        cached ones read and checked, the others made (with their part texts, kept within a budget)."""
+        budget = PART_TEXT_BUDGET
         for group in self.groups:
-            path = self._path(group, "grams")
-            if path is None or not path.is_file():
-                self._fragments[group] = self._make(group)[1]
+            frags = self._read(group)
+            if frags is None:
+                parts, entries = self._texts(group)
+                frags = fragments(group, entries, self.shards)
+                self._write(group, frags)
+                size = sum(len(t) for t in parts)
+                if size <= budget:
+                    self._parts[group], budget = parts, budget - size
+            self._fragments[group] = frags
 
     def part(self, group: str, p: int) -> bytes:
         """The bytes of one entry part."""
-        parts = self._read(group, "parts")
-        if not isinstance(parts, list) or len(parts) <= p or not isinstance(parts[p], str):
-            parts = self._make(group)[0]
+        parts = self._parts.get(group) or self._texts(group)[0]
         return parts[p].encode("utf-8")
-
-    def fragments(self, group: str) -> dict[int, str]:
-        """A group's gram fragments by shard."""
-        if group not in self._fragments:
-            data = self._read(group, "grams")
-            if isinstance(data, dict) and all(isinstance(v, str) and k.isdigit() for k, v in data.items()):
-                self._fragments[group] = {int(k): v for k, v in data.items()}
-            else:
-                self._fragments[group] = self._make(group)[1]
-        return self._fragments[group]
 
     def shard(self, b: int) -> bytes:
         """The bytes of gram shard b."""
-        return gram_shard_js(b, (f for g in self.groups if (f := self.fragments(g).get(b)))).encode("utf-8")
+        if len(self._fragments) < len(self.groups):
+            self.prepare()
+        return gram_shard_js(b, (f for g in self.groups if (f := self._fragments[g].get(b)))).encode("utf-8")
 
     def manifest(self) -> dict[str, Any]:
         """What the search page needs to find the files: gram shards, part size, groups [name, kind, n]."""

@@ -98,3 +98,13 @@ def test_a_damaged_timeline_cache_is_rebuilt_with_one_warning(site_repo: Path, t
 def test_a_redacted_build_keeps_no_timelines(site_repo: Path, tmp_path: Path) -> None:
     build(site_repo, tmp_path / "site", "--redact")
     assert not (site_repo / CACHE).exists() or mark_cached_messages(site_repo, "x") == 0
+
+
+def test_a_record_edited_but_not_committed_still_shows_its_history(site_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(site_repo, out)
+    path = site_repo / "records/complaints/2026/C-2611-001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明。\n", encoding="utf-8")
+    build(site_repo, out)
+    page = (out / PAGE).read_text(encoding="utf-8")
+    assert "补充说明" in page and "C-2611-001: start investigating" in page

@@ -5,9 +5,10 @@ docstrings and `help=` arguments, which no keyword marks, so this walks the clic
 (svcnotes.cli.language.help_texts: the very texts the help pages look up), and click's messages
 are extracted from the installed click package (its `_()` and `ngettext()` calls):
 
-    python -m svcnotes.cli.messages svcnotes/locale/svcnotes.pot
+    python .ci/messages.py svcnotes/locale/svcnotes.pot
 
-A development tool: needs Babel (the `dev` extra), never imported by the command line itself.
+A development tool (`make messages` runs it): needs Babel, from the `dev` extra, which the
+package itself never imports.
 """
 
 from __future__ import annotations
