@@ -154,7 +154,7 @@ def load_or_suggest(mapping_path: Path | None, kind: str, stream: TableStream | 
         assert stream is not None
         sample = list(itertools.islice(stream.items, 200))
         stream.items = itertools.chain(sample, stream.items)
-        rows = [dict(r.values) for r in sample if isinstance(r, Row)]
+        rows: list[dict[str, object]] = [dict(r.values) for r in sample if isinstance(r, Row)]
         text = suggest_mapping(stream.headers, kind, rows, Path(stream.source).stem)
         mapping, problems = parse_mapping(text, "<suggested mapping>", kind)
     errors = [p for p in problems if p.is_error]
