@@ -11,6 +11,7 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -649,12 +650,13 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         except OSError:
             pass
     manifest.new_salt = salt
-    manifest.save()
-    marker.unlink(missing_ok=True)
-    renderer.save()
     result.pages = sum(1 for u in manifest.new if u.endswith(".html"))
-    if not result.failures:  # a build with failures is made again next time, to report them
-        stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
+    with paused_gc():  # writing the caches makes no cycles; a collection now would walk the whole site
+        manifest.save()
+        marker.unlink(missing_ok=True)
+        renderer.save()
+        if not result.failures:  # a build with failures is made again next time, to report them
+            stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -842,11 +844,14 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
 
         parallel = "fork" in multiprocessing.get_all_start_methods()
     if not parallel:
-        for plan in plans:
-            yield build_one(job, plan)
-            done += 1
-            if progress:
-                progress(done, total)
+        # A few files (a small rebuild): no cyclic collection meanwhile, which would walk every
+        # object of the site each time it ran; many (one core): collected as usual.
+        with paused_gc() if len(plans) < PARALLEL_MIN else contextlib.nullcontext():
+            for plan in plans:
+                yield build_one(job, plan)
+                done += 1
+                if progress:
+                    progress(done, total)
         return
     for name in ("base.html", "_macros.html", "_record.html", "complaint.html", "customer.html", "callback.html",
                  "note.html", "report.html", "complaints.html", "customers.html", "callbacks.html", "notes.html",
