@@ -439,7 +439,8 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
 
 
 class _Manifest:
-    """url -> [key, output hash], plus the git commit the history came from; under .svcnotes-cache/, never required."""
+    """url -> [key, output hash, note], the git commit the history came from, the salt, and per record
+    file its state (deps.record_state) and history version; under .svcnotes-cache/, never required."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -455,14 +456,17 @@ class _Manifest:
             pages = {k: v for k, v in data.get("pages", {}).items()
                      if isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v[:2])}
             self.head = str(data.get("head", ""))
-            self.history = {k: str(v) for k, v in data.get("history", {}).items()}
             records = data.get("records", {})
             self.records = {k: v for k, v in records.items() if isinstance(v, str)} if isinstance(records, dict) else {}
+            history = data.get("history", {})  # the commits seen, and each record's (by position in records)
+            commits, of = history.get("commits", []), history.get("of", [])
+            if len(of) == len(self.records):
+                self.history = {path: str(commits[i]) for path, i in zip(self.records, of, strict=True) if i >= 0}
             self.salt = str(data.get("salt", ""))
             self.pages = pages
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError, TypeError):
+        except (OSError, ValueError, AttributeError, TypeError, IndexError):
             self.head, self.history, self.records, self.salt = "", {}, {}, ""
             cachefile.ignored(path)
         self.new: dict[str, list[str]] = {}
@@ -494,7 +498,11 @@ class _Manifest:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": self.new_history, "salt": self.new_salt,
+        commits: dict[str, int] = {}
+        of = [commits.setdefault(self.new_history[path], len(commits)) if path in self.new_history else -1
+              for path in self.new_records]
+        history = {"commits": list(commits), "of": of} if self.new_history else {}
+        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": history, "salt": self.new_salt,
                                    "records": self.new_records}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)
 
