@@ -99,7 +99,8 @@ def _unresolved(snap: Snapshot, config: Config, record: Record, f: Field, where:
     if target is None or target.kind != f.ref:
         if f.ref not in ids_by_kind:
             ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
-        return [Problem("E204", f"no {f.ref} '{value}'", record.path, line, where, did_you_mean(value, ids_by_kind[f.ref]))]
+        others = [i for i in ids_by_kind[f.ref] if i != record.id]  # never suggest the record itself
+        return [Problem("E204", f"no {f.ref} '{value}'", record.path, line, where, did_you_mean(value, others))]
     if f.ref == "complaint" and where == "reopens" and value == record.id:
         return [Problem("E204", "a complaint cannot reopen itself", record.path, line, where, "name the original complaint")]
     return []

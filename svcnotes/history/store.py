@@ -343,20 +343,28 @@ class HistoryStore:
         for row in rows:
             yield load_event(row)
 
+    def version_of(self, lineage: int) -> int:
+        """The place of the lineage's newest event in the store (-1 without events): it changes exactly
+        when the lineage's events do, so it versions anything made from them (the site's timelines)."""
+        row = self._db().execute("SELECT max(seq) FROM events WHERE lineage = ?", (lineage,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else -1
+
     def lineage_by_id(self, record_id: str) -> int | None:
         """The lineage of the record that has (or had) this number."""
         row = self._db().execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
         return row[0] if row else None
 
-    def lineage_for(self, record_id: str, path: str | None = None) -> int | None:
-        """A record's lineage: by its current file (exact content, then path) when given, else by number."""
+    def lineage_for(self, record_id: str, path: str | None = None, blob: str | None = None) -> int | None:
+        """A record's lineage: by its current file (exact content, then path) when given, else by number.
+        `blob` is the file's git blob id when the caller knows it (else the file is read)."""
         db = self._db()
         row = None
         if path:
-            try:
-                blob = blob_sha((self.root / path).read_bytes())
-            except OSError:
-                blob = ""
+            if blob is None:
+                try:
+                    blob = blob_sha((self.root / path).read_bytes())
+                except OSError:
+                    blob = ""
             row = db.execute("SELECT lineage FROM blobs WHERE path = ? AND blob = ?", (path, blob)).fetchone() \
                 or db.execute("SELECT lineage FROM paths WHERE path = ?", (path,)).fetchone()
         return row[0] if row else self.lineage_by_id(record_id)

@@ -12,6 +12,11 @@ after editing one record decides in milliseconds which pages to rebuild:
   (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_unchanged`);
 - a search shard: the records in it and the customer names.
 
+Between builds (site.build._Changes): while the salt and history are the same and no record was
+added, removed or re-linked (`links_digest`), a record page whose note (the files its key read)
+names no changed file keeps its key without computing it, and the dashboard and reports keep
+theirs while no record's front matter changed (`front_matter_digest`).
+
 tests/site/test_incremental.py checks the contract: after any edit, an incremental build writes
 exactly the bytes a clean build writes.
 """
@@ -76,6 +81,45 @@ def shown_on_record_page(site: Any, record: Record) -> list[Record]:
         for target in referenced(site, r):
             seen.setdefault(target.id, target)
     return list(seen.values())
+
+
+LINK_FIELDS = ("customer", "complaint", "reopens", "aliases")  # besides REF_FIELDS: what Site.related and Snapshot.aliases read
+
+
+def content_key(record: Record) -> str:
+    """What identifies a record file's content between builds: its digest (that of its front matter
+    and body when it was not read from a file), with a separator."""
+    return f"{record.digest or token(record).rsplit(chr(0x1e), 1)[1]}:"
+
+
+def _short(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def record_state(record: Record) -> str:
+    """What the site keeps of a record between builds, one string: `content_key`, then a digest of
+    its links (kind, id, reference fields: while no record's links change, every page lists and
+    points at the same records as before) and of its front matter (what the dashboard and reports
+    read; never the body)."""
+    data = record.data
+    links = "\x1f".join([record.kind, record.id, *(f"{name}={data.get(name)!r}"
+                                                  for name in (*REF_FIELDS.get(record.kind, ()), *LINK_FIELDS))])
+    try:
+        front = _short(pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    except Exception:  # unpicklable front matter: never the same as before
+        front = "?"
+    return f"{content_key(record)}{_short(links.encode('utf-8', 'surrogatepass'))}:{front}"
+
+
+def same_links(old: str, new: str) -> bool:
+    """Whether two `record_state`s have the same links."""
+    return old.split(":")[1] == new.split(":")[1]
+
+
+def same_front_matter(old: str, new: str) -> bool:
+    """Whether two `record_state`s have the same front matter."""
+    a, b = old.split(":")[2], new.split(":")[2]
+    return a == b and a != "?"
 
 
 def names_key(site: Any) -> str:

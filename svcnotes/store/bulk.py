@@ -468,9 +468,10 @@ def remove_stale(repo: Repository, name: str, scan: Scan) -> None:
 
 
 def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cache: bool,
-          workers: int | None) -> list[tuple[str, Any]]:
-    """(path, value) for every record file in scan order, from the `name` cache where it is current."""
-    scan = scan_parts(repo, workers)
+          workers: int | None, scan: Scan | None = None) -> list[tuple[str, Any]]:
+    """(path, value) for every record file in scan order, from the `name` cache where it is current
+    (`scan`: the stat pass to go by, when the caller made one just before)."""
+    scan = scan if scan is not None else scan_parts(repo, workers)
     loaded = load_parts(repo, name, key, derive, scan, scan.parts, use_cache, workers)
     if use_cache:
         remove_stale(repo, name, scan)
@@ -478,15 +479,16 @@ def _load(repo: Repository, name: str, key: str, derive: Derive | None, use_cach
         return in_scan_order(scan.parts, {part: found.values for part, found in loaded.items()})
 
 
-def load_all(repo: Repository, use_cache: bool = True, workers: int | None = None) -> Snapshot:
-    """Read every record file once into a Snapshot (problems collected, nothing raised)."""
+def load_all(repo: Repository, use_cache: bool = True, workers: int | None = None, scan: Scan | None = None) -> Snapshot:
+    """Read every record file once into a Snapshot (problems collected, nothing raised); `scan`:
+    the stat pass to go by, when the caller made one just before."""
     from svcnotes.store.repository import Snapshot
     from svcnotes.store.volumes import load_volumes
 
     snap = Snapshot()
     snap.problems.extend(repo.config_problems)
     with paused_gc():
-        loaded = _load(repo, RECORDS, _config_key(repo.root, repo), None, use_cache, workers)
+        loaded = _load(repo, RECORDS, _config_key(repo.root, repo), None, use_cache, workers, scan)
         for _rel, (_record, problems) in loaded:
             snap.problems.extend(problems)
         snap.add_all(record for _rel, (record, _problems) in loaded if record is not None)

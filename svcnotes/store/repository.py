@@ -227,12 +227,13 @@ class Repository:
             walk(f"{RECORDS_DIR}/{KINDS[name].folder}")
         return out
 
-    def snapshot(self, refresh: bool = False) -> Snapshot:
-        """Every record, read once per Repository (refresh=True re-reads)."""
+    def snapshot(self, refresh: bool = False, scan: Any = None) -> Snapshot:
+        """Every record, read once per Repository (refresh=True re-reads; `scan`: a store.stamps.Scan
+        of the record files made just before, so they are not stat'ed again)."""
         if self._snapshot is None or refresh:
             from svcnotes.store.bulk import load_all
 
-            self._snapshot = load_all(self)
+            self._snapshot = load_all(self, scan=scan)
         return self._snapshot
 
     def invalidate(self) -> None:
@@ -332,7 +333,7 @@ class KindStore:
         with ids.numbering_lock(self.repo.root):
             allocator = self._allocator(given)
             rendered = [self._render({**data, "id": str(data["id"]) if data.get("id")
-                                      else allocator.next(_number_date(self.kind.name, data))}, body)
+                                      else allocator.next(number_date(self.kind.name, data))}, body)
                         for data, body in items]
             self._check([(record, problems) for _text, record, problems in rendered])
             try:
@@ -345,6 +346,23 @@ class KindStore:
                 sync()
                 self.repo.invalidate()
         return records
+
+    def allocator(self, given: Iterable[str] = ()) -> ids.Allocator:
+        """An allocator for numbering many new records (hold `ids.numbering_lock` until they are written)."""
+        return self._allocator(given)
+
+    def render(self, data: Mapping[str, Any], body: str = "") -> tuple[str, Record, Sequence[Problem]]:
+        """A new record as it would be written (data holds its id): its text, the record typed from
+        that text, and the problems found typing it. Nothing is written or checked."""
+        return self._render(data, body)
+
+    def write_rendered(self, rendered: Iterable[tuple[str, Record]]) -> builtins.list[Record]:
+        """Write new records rendered by `render` and checked by the caller (a streaming import checks
+        each batch against the repository itself); journalled, not synced (call writer.sync once)."""
+        transaction.ensure(self.repo.root)
+        written = [self._write_fresh(text, record) for text, record in rendered]
+        self.repo.invalidate()
+        return written
 
     def _remove(self, records: builtins.list[Record]) -> None:
         """Delete files this batch wrote (rollback of a failed create_many)."""
@@ -374,7 +392,7 @@ class KindStore:
     def create(self, data: Mapping[str, Any], body: str = "") -> Record:
         """Write a new record; numbered kinds get the next number from their date field."""
         if self.kind.year_folders:
-            day = _number_date(self.kind.name, data)
+            day = number_date(self.kind.name, data)
             return self.allocate_and_write(day, data, body)
         rel = self.path_for(str(data["id"]))
         transaction.ensure(self.repo.root)
@@ -419,7 +437,7 @@ class KindStore:
         return updated
 
 
-def _number_date(kind: str, data: Mapping[str, Any]) -> date:
+def number_date(kind: str, data: Mapping[str, Any]) -> date:
     """The date whose month numbers a new record (received, due or note time)."""
     key = {"complaint": "received_at", "callback": "due", "note": "at"}[kind]
     value = data.get(key)

@@ -38,10 +38,13 @@ from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeou
 
 TXN_DIR = "svcnotes-txn"
 JOURNAL = "journal"
-PROGRESS_EVERY = 10_000  # files: a large import says how far it is on stderr
+PROGRESS_EVERY = 200  # files: a large write tells its progress hook how far it is (the CLI draws it on a terminal)
 STALE_INDEX_LOCK = 60.0  # seconds: an index.lock unchanged for this long belongs to no running git
 
 Notify = Callable[[str], None]
+# progress(stage, done, total): stage "write" (files written so far; total 0: not known) or "commit"
+# (files in the commit being made: done 0 before, done == total after).
+ProgressHook = Callable[[str, int, int], None]
 
 
 class TransactionError(Exception):
@@ -59,6 +62,7 @@ def _fail(code: str, message: str, path: str = "", hint: str = "") -> Transactio
 @dataclass
 class _Scope:
     notify: Notify | None
+    progress: ProgressHook | None = None
     txn: Transaction | None = None
     recovered: set[str] = field(default_factory=set)
 
@@ -73,10 +77,11 @@ def current() -> Transaction | None:
 
 
 @contextmanager
-def scope(notify: Notify | None = None) -> Iterator[None]:
+def scope(notify: Notify | None = None, progress: ProgressHook | None = None) -> Iterator[None]:
     """One command: a transaction begins at its first write; a normal end finishes it, any exception
-    (or an exit status other than 0) rolls it back before propagating."""
-    state = _Scope(notify)
+    (or an exit status other than 0) rolls it back before propagating. `progress` hears how a
+    large write goes (see ProgressHook)."""
+    state = _Scope(notify, progress)
     token = _SCOPE.set(state)
     try:
         yield
@@ -114,7 +119,7 @@ def ensure(root: Path) -> Transaction | None:
     if state is None:
         return None
     if state.txn is None:
-        txn = Transaction(Path(root), state.notify)
+        txn = Transaction(Path(root), state.notify, state.progress)
         try:
             txn.begin()
         except OSError as exc:  # nothing written yet: the journal itself could not be
@@ -206,9 +211,10 @@ def check_identity(root: Path) -> None:
 class Transaction:
     """One command's writes and commits, journalled, under the repository lock (see the module doc)."""
 
-    def __init__(self, root: Path, notify: Notify | None = None) -> None:
+    def __init__(self, root: Path, notify: Notify | None = None, progress: ProgressHook | None = None) -> None:
         self.root = Path(root).resolve()
         self.notify = notify
+        self.progress = progress
         self.state_dir, self.in_git = state_dir(self.root)
         self.dir = self.state_dir / TXN_DIR
         self.lock = RepoLock(self.state_dir / "svcnotes.lock")
@@ -269,8 +275,8 @@ class Transaction:
             folder = folder.parent
         for created in reversed(missing):
             self._log("dir", _rel(self.root, created))
-        if len(self.seen) % PROGRESS_EVERY == 0 and self.notify is not None:
-            self.notify(f"written {len(self.seen):,} files ...")
+        if len(self.seen) % PROGRESS_EVERY == 0 and self.progress is not None:
+            self.progress("write", len(self.seen), 0)
         if os.path.lexists(path):
             self._saved += 1
             name = f"saved.{self._saved}"
@@ -288,8 +294,9 @@ class Transaction:
         number = len(self.committed_files) + 1
         paths_file = self.dir / f"paths.{number}"
         count = gitops.write_paths(paths_file, paths)
-        if count >= PROGRESS_EVERY and self.notify is not None:
-            self.notify(f"committing {count:,} files ...")
+        progress = self.progress if count >= PROGRESS_EVERY else None
+        if progress is not None:
+            progress("commit", 0, count)
         self.committed_files.append(paths_file)
 
         def before(parent: str, tree: str) -> None:
@@ -307,6 +314,8 @@ class Transaction:
         if sha is not None:
             self.commits.append(sha)
             self._log("committed", sha)
+        if progress is not None:
+            progress("commit", count, count)
         return sha
 
     # -- end ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Subject `C-2611-007: investigating → proposed`, then trailers (`Svc-Record:`, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,8 +49,7 @@ def ensure_clean(repo: Repository, paths: list[str], options: CommitOptions) -> 
     """Refuse when a record we are about to rewrite has uncommitted edits (unless allowed)."""
     if not options.commit or options.allow_dirty or not gitops.is_repo(repo.root):
         return
-    dirty = [p for p in gitops.dirty_paths(repo.root, paths) if p in paths]
-    tracked_dirty = [p for p in dirty if gitops.git(repo.root, "ls-files", "--", p, check=False).strip()]
+    tracked_dirty = gitops.tracked_dirty_paths(repo.root, paths)  # paths on git's stdin, never one argument each
     if tracked_dirty:
         raise UncommittedEdits(f"{', '.join(tracked_dirty)} has uncommitted edits; commit them first, "
                                "or pass --allow-dirty to include them in this commit")
@@ -66,7 +65,7 @@ def message(subject: str, trailers: Mapping[str, str], body: str = "") -> str:
     return text
 
 
-def commit_change(repo: Repository, paths: list[str], subject: str, trailers: Mapping[str, str],
+def commit_change(repo: Repository, paths: Iterable[str], subject: str, trailers: Mapping[str, str],
                   options: CommitOptions, body: str = "") -> str | None:
     """Commit `paths` with a structured message; None when not committing, not in git, or nothing changed.
 

@@ -419,12 +419,17 @@ def record_problems(snapshot: Snapshot, records: Sequence[Record], config: Confi
     their paths; the files at `removed` gone): every per-record rule over each, and the
     cross-record rules over the whole snapshot, keeping the problems located in their files.
     The very rules validate runs."""
+    return problems_in(_with(snapshot, records, removed), records, config)
+
+
+def problems_in(snap: Snapshot, records: Sequence[Record], config: Config) -> list[Problem]:
+    """What validate reports about `records`, which `snap` already holds: every per-record rule
+    over each, and the cross-record rules over `snap`, keeping the problems located in their files."""
     plan = _plan()
     out: list[Problem] = []
     for record in records:
         out += record_rule_problems(record, config)
     paths = {r.path for r in records}
-    snap = _with(snapshot, records, removed)
     for _index, check in plan.cross:
         out += [p for p in check(snap, config) if p.path in paths]
     return sorted(out, key=sort_key)

@@ -46,7 +46,7 @@ def plain_references(snap: Snapshot, config: Config) -> list[Problem]:
                 if f.ref not in ids_by_kind:
                     ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
                 out.append(Problem("E204", f"no {f.ref} '{value}'", record.path, line, where,
-                                   did_you_mean(value, ids_by_kind[f.ref])))
+                                   did_you_mean(value, [i for i in ids_by_kind[f.ref] if i != record.id])))
             elif f.ref == "complaint" and where == "reopens" and value == record.id:
                 out.append(Problem("E204", "a complaint cannot reopen itself", record.path, line, where,
                                    "name the original complaint"))
