@@ -346,6 +346,14 @@ class Shards:
                 q.cancel_join_thread()
 
 
+def at_exit(fn: Callable[..., Any], *args: Any) -> None:
+    """Call `fn(*args)` when this process ends, a forked worker included: a worker ends through
+    multiprocessing's exit path, which runs these finalizers but not atexit handlers."""
+    from multiprocessing import util
+
+    util.Finalize(None, fn, args=args, exitpriority=10)
+
+
 _KEPT: list[Any] = []  # in a Shards worker: what its work returned, freed by the process exit
 
 
