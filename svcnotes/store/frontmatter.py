@@ -22,8 +22,10 @@ from svcnotes.model.problems import Problem
 from svcnotes.store.simpleyaml import simple_yaml
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
-_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
+# The fences, matched against one line (with or without its line break): the only definition, which
+# the language server's completion uses too.
+FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
+CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
 _MAX_NODES = 50_000
 _CLOSE_TAIL = re.compile(r"[ \t]*(?:\n|\Z)")  # after '---' or '...' at a line start: the closing fence
 # Line breaks other than LF (str.splitlines splits on them; YAML on some of them).
@@ -75,14 +77,15 @@ def parse(text: str, path: str) -> Parsed:
     return out if out is not None else _parse_lines(text, path)
 
 
-def _parse_lf(text: str, path: str) -> Parsed | None:
-    """`parse` for the usual file, split at LF without splitting the body into lines.
-
-    None when str.splitlines could split differently before the body (CR, CRLF, rarer breaks)
-    or a fence is missing: `_parse_lines` handles those.
-    """
+def split_lf(text: str) -> tuple[int, int, int, int, bool] | None:
+    """The usual record file cut at LF, as offsets: the front matter is text[start:end] (its lines with
+    their LF, from file line 2), the closing fence's line ends at `rest`, the body starts at `body`
+    (after the conventional blank line, when there is one); and whether the front matter holds only
+    characters the direct reader takes. None when a fence is missing or str.splitlines could cut
+    differently before the body (CR, CRLF, rarer breaks): `parse` then cuts by lines. The history's
+    entry-by-entry reader cuts records with this too."""
     first_end = text.find("\n")
-    if first_end < 0 or not _FENCE.match(text, 0, first_end + 1):
+    if first_end < 0 or not FENCE.match(text, 0, first_end + 1):
         return None
     pos = first_end
     while True:
@@ -101,16 +104,25 @@ def _parse_lf(text: str, path: str) -> Parsed | None:
     after = len(text) if nl < 0 else nl + 1
     if _ODD_BREAKS.search(text, rest, after):
         return None
-    yaml_text = text[first_end + 1:start + 1]
-    odd = _NOT_SIMPLE.search(yaml_text)
-    if odd is not None and _ODD_BREAKS.search(yaml_text):
+    odd = _NOT_SIMPLE.search(text, first_end + 1, start + 1)
+    if odd is not None and _ODD_BREAKS.search(text, first_end + 1, start + 1):
         return None
+    return first_end + 1, start + 1, rest, after if not text[rest:after].strip() else rest, odd is None
+
+
+def _parse_lf(text: str, path: str) -> Parsed | None:
+    """`parse` for the usual file, split at LF without splitting the body into lines (None: see split_lf)."""
+    cut = split_lf(text)
+    if cut is None:
+        return None
+    start, end, rest, body, simple = cut
+    yaml_text = text[start:end]
     out = Parsed()
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
     if rest < len(text):
-        out.body = text[after:] if not text[rest:after].strip() else text[rest:]
-        out.body_start = out.fm_end + 2 if not text[rest:after].strip() else out.fm_end + 1
-    _parse_yaml(out, yaml_text, path, try_simple=odd is None)
+        out.body = text[body:]
+        out.body_start = out.fm_end + 2 if body != rest else out.fm_end + 1
+    _parse_yaml(out, yaml_text, path, try_simple=simple)
     return out
 
 
@@ -118,12 +130,12 @@ def _parse_lines(text: str, path: str) -> Parsed:
     """`parse` for any text, split into lines as str.splitlines does (CR, CRLF and rarer breaks)."""
     out = Parsed()
     lines = text.splitlines(keepends=True)
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not FENCE.match(lines[0]):
         out.ok = False
         out.problems.append(Problem("E003", msg("no front matter: the file must start with a line '---'"), path, 1,
                                     hint=msg("put the YAML fields between two lines of '---' at the top of the file")))
         return out
-    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    close = next((i for i in range(1, len(lines)) if CLOSE.match(lines[i])), None)
     if close is None:
         out.ok = False
         out.problems.append(Problem("E004", msg("front matter is not closed"), path, 1,
