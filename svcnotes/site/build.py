@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import json
 import marshal
 import os
 import pickle
-import re
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -32,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
-from svcnotes.model.schema import KINDS
-from svcnotes.store import cachefile
+from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
 
@@ -45,7 +40,6 @@ if TYPE_CHECKING:  # imported where used: a build of an unchanged repository nev
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
-SEARCH_TEXT_LIMIT = 2000  # characters of a body that go into the search index
 
 
 class BuildAborted(Exception):
@@ -124,7 +118,7 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
     from svcnotes.site.fragments import sections_html, timeline_html
-    from svcnotes.site.tables import tbody_html
+    from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
 
     bytecode = None
     if cache is not None:
@@ -136,7 +130,8 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                       trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
-    env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
+    env.globals.update(tbody=tbody_html, tfoot=tfoot_html, cell_html=cell_markup, sections_html=sections_html,
+                       timeline_html=timeline_html)  # the one HTML of tables, form sections and history
     return env
 
 
@@ -270,90 +265,12 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
     return site, sum(len(v) for v in records.values())
 
 
-_MARKS = re.compile(r"^[ \t]*(?:#{1,6}|[-*+>]|\d+\.)[ \t]+|[*_`]{1,3}", re.M)
-SEARCH_DATES = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
-SEARCH_KINDS = ("complaint", "callback", "note", "customer")
-SEARCH_PEOPLE = {"complaint": ("owner", "first_responder"), "callback": ("assigned_to", "conducted_by"),
-                 "note": ("author",), "customer": ("account_owner",)}
-
-
-def search_shard_of(kind: str, r: Record) -> str:
-    """The search shard a record's entry lives in: its kind and month (customers: one shard), so
-    the search page can start showing results after loading one small shard."""
-    if kind == "customer":
-        return "customers"
-    value = r.get(SEARCH_DATES[kind])
-    year, month = getattr(value, "year", None), getattr(value, "month", None)
-    return f"{kind}-{year:04d}-{month:02d}" if year and month else f"{kind}-undated"
-
-
-def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = None) -> list[dict[str, str]]:
-    """Search entries, newest first within each kind: what the result shows (title, kind, status,
-    customer, date, person) and the searchable text, lowercased: every text field, the body's start,
-    the customer's short and full names and id, and the names and ids of the people on the record."""
-    from svcnotes.site.context import search_entry
-    from svcnotes.site.i18n import enum_label
-
-    out = []
-    if records is None:
-        records = [(kind, r) for kind in SEARCH_KINDS for r in site.records[kind]]
-    grouped: dict[str, list[Record]] = {}
-    for kind, r in records:
-        grouped.setdefault(kind, []).append(r)
-    for kind in SEARCH_KINDS:
-        key = SEARCH_DATES[kind]
-        for r in sorted(grouped.get(kind, []), key=lambda r: (str(r.get(key) or ""), r.id), reverse=True):
-            customer_id = r.id if kind == "customer" else str(r.get("customer") or "")
-            customer = site.by_id.get(customer_id)
-            short = site.names.get(customer_id, "")
-            full = str(customer.get("name") or "") if customer is not None else ""
-            if kind == "callback":
-                title = " · ".join(x for x in (short, enum_label(site.locale, "callback_kind", str(r.get("kind") or ""))) if x) or r.id
-            else:
-                title = str(r.get("title") or r.get("name") or r.get("summary") or r.id)
-            keys = [r.id, short, full, customer_id]
-            people = [str(r.get(f) or "") for f in SEARCH_PEOPLE[kind]]
-            for person in people:
-                if person:
-                    keys += [person, site.fmt.staff(person)]
-            texts = []
-            fields = KINDS[kind].by_name
-            for name, value in r.data.items():
-                f = fields.get(name)
-                if f is None or f.type in ("enum", "ref") or name in ("id", "title", "status"):
-                    continue  # codes are found through the result's labels and the keys above
-                if isinstance(value, str):
-                    texts.append(value)
-                elif isinstance(value, list):
-                    texts.extend(str(v) for v in value if isinstance(v, str))
-            texts.append(_MARKS.sub("", r.body[:SEARCH_TEXT_LIMIT]))  # the words, not the Markdown marks
-            enum = {"complaint": "complaint_status", "callback": "callback_status"}.get(kind, "")
-            status = enum_label(site.locale, enum, r.status) if enum and r.status else ""
-            when = r.get(key)
-            day = when.date().isoformat() if hasattr(when, "date") and callable(when.date) else \
-                when.isoformat() if hasattr(when, "isoformat") else ""
-            owner = next((site.fmt.staff(p) for p in people if p), "")
-            out.append(search_entry(url=site.urls[r.id], title=f"{r.id} {title}" if kind != "customer" else title,
-                                    kind=kind, kind_label=enum_label(site.locale, "kind", kind), status=status,
-                                    text=texts, customer=short if kind != "customer" else "", date=day, owner=owner,
-                                    status_code=r.status if enum else "", keys=keys))
-    return out
-
-
-def _shard_order(name: str) -> tuple[int, bool, str, str]:
-    kind, _, month = name.partition("-")
-    rank = ("complaint", "callback", "note", "customers").index(kind) if kind in ("complaint", "callback", "note", "customers") else 9
-    inverted = "".join(chr(0x10FFFF - ord(ch)) for ch in month)  # newest month first
-    return rank, month == "undated", inverted, name
-
-
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
                split: int | None = None) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.i18n import enum_label
     from svcnotes.site.pages import (
         REGISTER_SPLIT,
         Page,
@@ -413,28 +330,10 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
             # keyed in the render workers: 17,000 keys cost about half a second, now spread over the cores
             planned.append(Planned(site.urls[r.id], "", keyed_only, r.path, record_page=True, keyed=keyed))
     attempt("", "reports/", lambda: report_plans(site, salt))
-    shards: dict[str, list[tuple[str, Record]]] = {}
-    for kind in ("complaint", "callback", "note", "customer"):
-        for r in site.records[kind]:
-            shards.setdefault(search_shard_of(kind, r), []).append((kind, r))
-    shard_urls = []
-    # search entries carry the customer's full name too (names_key has the short ones)
-    full_names = deps.digest(*sorted((c.id, str(c.get("name") or "")) for c in site.records["customer"]))
-    for name in sorted(shards, key=_shard_order):
-        url = f"search/{name}.js"
-        shard_urls.append({"u": url, "k": name.split("-", 1)[0].rstrip("s"), "n": len(shards[name])})
-        key = deps.digest(salt, url, names, full_names, deps.tokens(r for _, r in shards[name]))
-        def shard_js(name: str = name) -> bytes:
-            return search_shard_js(search_entries(site, shards[name])).encode("utf-8")
-        planned.append(Planned(url, key, shard_js))
-    title = site.t("page.search")
-    filters = {"kinds": [(k, enum_label(site.locale, "kind", k)) for k in SEARCH_KINDS],
-               "statuses": [(v, enum_label(site.locale, e, v)) for e, kind in (("complaint_status", "complaint"),
-                                                                             ("callback_status", "callback"))
-                            for v in site.order(kind, "status")]}
-    planned.append(page_plan(Page("search.html", "search.html", title, "search",
-                                  {"shards": shard_urls, "shards_json": json.dumps(shard_urls, separators=(",", ":")), **filters},
-                                  breadcrumbs=((title, ""),))))
+    from svcnotes.site.search import search_plans
+
+    planned.extend(search_plans(site, salt, lambda title, context: page_plan(
+        Page("search.html", "search.html", title, "search", context, breadcrumbs=((title, ""),)))))
     return planned
 
 
@@ -607,6 +506,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
+        site.search_cache = cache / "search"  # type: ignore[attr-defined]  # svcnotes.site.search's per-group work
         env = make_env(dirs, cache / "templates")
         salt = "|".join([*made_by, _hash(config_bytes), site.locale, site.redactor.digest if site.redactor is not None else "",
                          str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)])
@@ -650,6 +550,8 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
             result.written += 1
             result.written_urls.append(outcome.url)
         renderer.add(outcome.markdown)
+    if isinstance(site.timeline, Timelines):
+        site.timeline.close()  # what was made in this process (workers write theirs as they end)
     _copy_static(dirs, out, manifest, result)
     for url in set(manifest.pages) - set(manifest.new):
         try:
@@ -817,44 +719,15 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _worker_start(parent: int) -> None:
-    """A render worker collects garbage again, and dies with the build: a killed build must leave no
-    worker behind that writes into the output folder (or holds the build lock) after it."""
-    gc.enable()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before the line above took effect
-        os._exit(1)
-
-
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
-
-
-def workers_for(requested: int | None) -> int:
-    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
-    if requested:
-        return max(1, requested)
-    env = os.environ.get("SVCNOTES_WORKERS", "")
-    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
 
 
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
     global _JOB
-    count = workers_for(workers)
-    parallel = count > 1 and len(plans) >= PARALLEL_MIN
-    if parallel:  # imported only when used: a small rebuild never starts a worker
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        parallel = "fork" in multiprocessing.get_all_start_methods()
-    if not parallel:
+    count = bulk.worker_count(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
         # A few files (a small rebuild): no cyclic collection meanwhile, which would walk every
         # object of the site each time it ran; many (one core): collected as usual.
         with paused_gc() if len(plans) < PARALLEL_MIN else contextlib.nullcontext():
@@ -885,10 +758,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
             getattr(index, part)
     _JOB = (job, plans)
-    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with bulk.shared_with_workers(), bulk.process_pool(count) as pool:  # forked: workers inherit the site
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -897,16 +768,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
-        gc.unfreeze()
-
-
-def search_shard_js(entries: list[dict[str, str]]) -> str:
-    """One search shard: appends its entries to window.SVCNOTES_INDEX (a script, so file:// works)."""
-    from svcnotes.site.context import search_index_js
-
-    text = search_index_js(entries)
-    data = text[len("window.SVCNOTES_INDEX = "):-2]
-    return f"window.SVCNOTES_INDEX = (window.SVCNOTES_INDEX || []).concat({data});\n"
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:

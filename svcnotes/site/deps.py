@@ -44,30 +44,15 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
-_TOKENS: dict[int, tuple[Record, str]] = {}
-
-
 def token(record: Record) -> str:
-    """What identifies a record's content: id, path and the digest of its file (memoised per record object)."""
-    hit = _TOKENS.get(id(record))
-    if hit is not None and hit[0] is record:
-        return hit[1]
+    """What identifies a record's content: id, path and the digest of its file."""
     content = record.digest or hashlib.blake2b(pickle.dumps((record.data, record.body)), digest_size=16).hexdigest()
-    text = f"{record.id}\x1e{record.path}\x1e{content}"
-    if len(_TOKENS) > 1_000_000:
-        _TOKENS.clear()
-    _TOKENS[id(record)] = (record, text)
-    return text
+    return f"{record.id}\x1e{record.path}\x1e{content}"
 
 
 def tokens(records: Iterable[Record]) -> str:
     """The tokens of many records, in order."""
-    known = _TOKENS
-    out = []
-    for r in records:
-        hit = known.get(id(r))
-        out.append(hit[1] if hit is not None and hit[0] is r else token(r))
-    return "\x1d".join(out)
+    return "\x1d".join(map(token, records))
 
 
 def referenced(site: Any, record: Record) -> list[Record]:
@@ -151,22 +136,21 @@ def report_key(report: Any) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_DATA: dict[int, tuple[Record, str]] = {}
-
-
-def data_token(record: Record) -> str:
-    """A record's id, path and front matter (not its body: reports never read bodies), memoised."""
-    hit = _DATA.get(id(record))
-    if hit is not None and hit[0] is record:
-        return hit[1]
+def data_token(record: Record, known: dict[Any, str] | None = None) -> str:
+    """A record's id, path and front matter (not its body: reports never read bodies); remembered in
+    `known` (one snapshot's: see _read_digest) by id and path."""
+    key = (record.id, record.path)
+    if known is not None:
+        hit = known.get(key)
+        if hit is not None:
+            return hit
     try:
         content = hashlib.blake2b(pickle.dumps(record.data, pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
     except Exception:  # unpicklable front matter: fall back to the whole file's token
         content = token(record)
     text = f"{record.id}\x1e{record.path}\x1e{content}"
-    if len(_DATA) > 1_000_000:
-        _DATA.clear()
-    _DATA[id(record)] = (record, text)
+    if known is not None:
+        known[key] = text
     return text
 
 
@@ -180,8 +164,12 @@ def _read_digest(index: Any, read: Iterable[Any], level: str) -> str | None:
             found = index.read(entry)
         except ValueError:
             return None
-        of = token if level == "file" else data_token
-        hit = known[entry] = digest(*entry, "\x1d".join(of(r) for r in found))
+        if level == "file":
+            text = tokens(found)
+        else:
+            same = index.cache("site.data_token")  # the snapshot's records: the index dies with it
+            text = "\x1d".join(data_token(r, same) for r in found)
+        hit = known[entry] = digest(*entry, text)
     return hit  # type: ignore[no-any-return]
 
 

@@ -34,6 +34,19 @@ VERSION = "4"  # bump when the rendering or sanitising rules change: invalidates
 MADE_BY = "\0made_by"  # the disk cache's entry naming the code that rendered it (MarkdownRenderer made_by)
 
 
+def _made_by() -> str:
+    """What made a cached body's HTML, part of its key: VERSION, Markdown and nh3, and this module's source."""
+    if not _MADE_BY:
+        from svcnotes.store.bulk import source_key
+
+        _MADE_BY.append(f"{VERSION}\0{markdown.__version__}\0{getattr(nh3, '__version__', '')}\0"
+                        f"{source_key('site/markup.py')}\0")
+    return _MADE_BY[0]
+
+
+_MADE_BY: list[str] = []
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     """Images only from relative paths (an external src would be a request the CSP forbids);
     URLs percent-encoded so that a hostile one is at least a valid, inert URL."""
@@ -98,7 +111,7 @@ class MarkdownRenderer:
         """The sanitised HTML of one Markdown body ('' for an empty body)."""
         if not text or not text.strip():
             return ""
-        key = hashlib.blake2b((VERSION + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = hashlib.blake2b((_made_by() + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         html = self._cache.get(key)
         if html is None:
             if self._md is None:

@@ -36,3 +36,28 @@ def test_targets_are_the_speed_issue_s_for_the_size():
     assert targets("1k", "rebuild, nothing changed") == ("0.5 s", "")
     assert targets("100k", "check --base main (20-record PR)") == ("1 s", "")
     assert targets("10k", "validate cold, 1 core") == ("1.25x", "")
+
+
+def test_search_row_is_judged_on_time_and_bytes():
+    fast_small = Row("search", 0.12, 0, target="0.2 s", limits=(("bytes", 400_000, 1_000_000),))
+    assert fast_small.verdict() == "met"
+    assert Row("search", 0.12, 0, target="0.2 s", limits=(("bytes", 1_500_000, 1_000_000),)).verdict() == "bytes missed by 50%"
+
+
+def test_search_row_measures_the_search_page_in_chromium_or_says_why_not(tmp_path):
+    from pathlib import Path
+
+    from bench import search
+    from bench.run import search_row
+    from tests.site.helpers import build
+
+    root = Path(__file__).resolve().parents[2]
+    site, _ = build(root, out=tmp_path / "site")
+    row = search_row("1k", site)
+    why = search.unavailable()
+    if why:
+        assert row.note == f"not measured: {why}" and row.verdict() == ""
+        return
+    assert row.target == "0.2 s" and 0 < row.seconds < 5 and row.limits[0][0] == "bytes"
+    assert 10_000 < row.limits[0][1] < 1_000_000, row.note  # the page, its scripts and a few index files
+    assert row.note.count("/") >= len(search.DEFAULT_QUERIES)

@@ -102,15 +102,18 @@ def broken_links(site: Path) -> list[str]:
 
 
 def search_index(site: Path) -> list[dict[str, str]]:
-    """The entries of every search shard (search/*.js), in the order the search page loads them."""
+    """The entries of every search part (search/*.js), in the order the search page lists results."""
     import html as markup
 
+    from svcnotes.site.search import part_url, parts_of
+
     page = (site / "search.html").read_text(encoding="utf-8")
-    shards = json.loads(markup.unescape(re.search(r'data-shards="([^"]*)"', page).group(1)))  # type: ignore[union-attr]
+    index = json.loads(markup.unescape(re.search(r'data-index="([^"]*)"', page).group(1)))  # type: ignore[union-attr]
     entries: list[dict[str, str]] = []
-    for shard in shards:
-        text = (site / shard["u"]).read_text(encoding="utf-8")
-        entries += json.loads(text[text.index("concat(") + 7: text.rindex(")")])
+    for group, _, n in index["g"]:
+        for p in reversed(range(len(parts_of(n, index["p"])))):
+            text = (site / part_url(group, p)).read_text(encoding="utf-8")
+            entries += json.loads(text[text.index("] = ") + 4: text.rindex(";")])
     return entries
 
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from svcnotes.site.charts import bar_chart
@@ -52,8 +52,9 @@ class Audit(HTMLParser):
 
 
 def env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=Undefined)
+    from svcnotes.site.build import make_env
+
+    return make_env([TEMPLATES])  # with the globals the macros call (tables.py, fragments.py)
 
 
 def ctx(locale: str, url: str, section: str, **extra):
@@ -160,7 +161,9 @@ def test_search_index_js_assigns_a_global_and_cannot_close_a_script():
 
 def test_site_js_and_css_exist_and_js_has_no_dependencies():
     js = (TEMPLATES / "static" / "site.js").read_text(encoding="utf-8")
-    assert "\\uFEFF" in js and "aria-sort" in js and "SVCNOTES_INDEX" in js
-    assert not re.search(r"\b(import|require)\s*\(", js)
+    assert "\\uFEFF" in js and "aria-sort" in js
+    search = (TEMPLATES / "static" / "search.js").read_text(encoding="utf-8")
+    assert "SVCNOTES_GRAMS" in search and "SVCNOTES_PARTS" in search
+    assert not re.search(r"\b(import|require)\s*\(", js + search)
     css = (TEMPLATES / "static" / "site.css").read_text(encoding="utf-8")
     assert "@media print" in css and "position: sticky" in css

@@ -41,7 +41,7 @@ DOM_AUDIT = """() => {
   }
   for (const s of document.scripts) {
     const src = s.getAttribute("src") || "";
-    if (!/(^|\\/)(static\\/site\\.js|static\\/live-reload\\.js|search\\/[a-z0-9-]+\\.js)$/.test(src)) bad.push("SCRIPT " + src.slice(0, 40));
+    if (!/(^|\\/)(static\\/site\\.js|static\\/search\\.js|static\\/live-reload\\.js|search\\/[a-z0-9-]+\\.js)$/.test(src)) bad.push("SCRIPT " + src.slice(0, 40));
   }
   return {bad, called: window.__called, csp: window.__csp};
 }"""
