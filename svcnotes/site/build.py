@@ -590,12 +590,12 @@ def _volumes_key(repo: Any) -> str:
 class _Changes:
     """What changed in the records since the last build, told from each record's content digest.
 
-    When the salt (code, theme, config, today, options) and the history are the same and no record
-    was added, removed, renumbered or re-linked (its id and reference fields are as they were), the
-    pages link the same records as last build. A record page is then unchanged when none of the
-    records its key read (its note: deps.shown_on_record_page) changed, and the dashboard and
-    reports, which read front matter only, are unchanged when no record's front matter changed.
-    Otherwise every key is computed."""
+    When the salt (code, theme, config, today, options) is the same and no record was added,
+    removed, renumbered or re-linked (its id and reference fields are as they were), the pages
+    link the same records as last build. A record page is then unchanged when none of the records
+    its key read (its note: deps.shown_on_record_page) changed, in content or in history (a commit
+    since), and the dashboard and reports, which read front matter only (never history), are
+    unchanged when no record's front matter changed. Otherwise every key is computed."""
 
     changed: set[int]  # positions of the changed records in manifest.new_records
     order: dict[str, int]  # record path -> its position in manifest.new_records (how notes name records)
@@ -618,10 +618,13 @@ class _Changes:
                     new[r.path] = deps.record_state(r)
                     changed.append(r.path)
         order = {path: i for i, path in enumerate(new)}
-        same = (not interrupted and manifest.salt == salt and manifest.head == manifest.new_head
-                and list(old) == list(new) and all(deps.same_links(old[p], new[p]) for p in changed))
-        return cls({order[p] for p in changed}, order, same,
-                   same and all(deps.same_front_matter(old[p], new[p]) for p in changed))
+        same = (not interrupted and manifest.salt == salt and list(old) == list(new)
+                and all(deps.same_links(old[p], new[p]) for p in changed))
+        front_matter_same = same and all(deps.same_front_matter(old[p], new[p]) for p in changed)
+        # after a commit, the records whose history changed: their timelines are on their pages
+        history = manifest.history
+        changed += [p for p, version in manifest.new_history.items() if history.get(p) != version]
+        return cls({order[p] for p in changed if p in order}, order, same, front_matter_same)
 
     def unchanged(self, plan: Planned, old: list[Any]) -> bool:
         """Whether a keyed plan's previous file (manifest entry `old`) is still right."""

@@ -25,6 +25,7 @@ May import: svcnotes.model, svcnotes.site (not build), svcnotes.store.cachefile.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -348,6 +349,10 @@ class SearchIndex:
                 "g": [[g, g.split("-", 1)[0].rstrip("s"), len(self.members[g])] for g in self.groups]}
 
 
+def _made(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
 def search_plans(site: Site, salt: str, page: Callable[[str, dict[str, Any]], Planned]) -> list[Planned]:
     """Every search file of a build and the search page (made by `page(title, context)`)."""
     index = SearchIndex(site, salt, getattr(site, "search_cache", None))
@@ -357,15 +362,15 @@ def search_plans(site: Site, salt: str, page: Callable[[str, dict[str, Any]], Pl
     def part(group: str, p: int) -> Callable[[], bytes]:
         return lambda: index.part(group, p)
 
-    def shard(b: int) -> Callable[[], bytes]:
-        return lambda: index.shard(b)
-
     for group in index.groups:
         for p, _ in enumerate(parts_of(len(index.members[group]))):
             planned.append(Planned(part_url(group, p), deps.digest(index.keys[group], p), part(group, p)))
-    every = deps.digest(*(index.keys[g] for g in index.groups))
     for b in range(index.shards):
-        planned.append(Planned(f"search/g{b}.js", deps.digest(salt, FORMAT, b, every), shard(b)))
+        # keyed by its bytes, joined here from the groups' fragments (all shards: about 35 ms at 10k,
+        # less than keying each by its fragments): an edit re-makes only the few shards it changes
+        data = index.shard(b)
+        key = deps.digest(salt, FORMAT, b, hashlib.blake2b(data, digest_size=16).hexdigest())
+        planned.append(Planned(f"search/g{b}.js", key, _made(data)))
     filters = {"kinds": [(k, enum_label(site.locale, "kind", k)) for k in SEARCH_KINDS],
                "statuses": [(v, enum_label(site.locale, e, v)) for e, kind in (("complaint_status", "complaint"),
                                                                              ("callback_status", "callback"))
