@@ -83,10 +83,14 @@ def shard_of(gram: str, shards: int) -> int:
     return h % shards
 
 
-def shard_count(entries: int) -> int:
-    """How many gram shards: the smallest power of two giving one per 256 entries or fewer (4 to 4096)."""
-    m = 4
-    while m * 256 < entries and m < 4096:
+FINE = 4096  # gram fragments are kept per fine shard; a file shard b of m (a power of two) joins every fine b' = b mod m
+SHARD_BYTES = 16_000  # about what one gram shard weighs
+
+
+def shard_count(index_bytes: int) -> int:
+    """How many gram shards: the smallest power of two (1 to FINE) keeping each near SHARD_BYTES."""
+    m = 1
+    while m * SHARD_BYTES < index_bytes and m < FINE:
         m *= 2
     return m
 
@@ -159,8 +163,8 @@ def part_js(url: str, entries: list[dict[str, str]]) -> str:
     return f"(window.SVCNOTES_PARTS = window.SVCNOTES_PARTS || {{}})[{json.dumps(url)}] = {data};\n"
 
 
-def fragments(group: str, entries: Sequence[dict[str, str]], shards: int) -> dict[int, str]:
-    """A group's share of each gram shard, as the text `"group":{"gram":"postings",...}` (JSON)."""
+def fragments(entries: Sequence[dict[str, str]], shards: int = FINE) -> dict[int, str]:
+    """A group's posting lists by shard, each as JSON object members `"gram":"postings",...` (sorted)."""
     postings: defaultdict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
         for g in grams(e.get("x", "")):
@@ -168,12 +172,13 @@ def fragments(group: str, entries: Sequence[dict[str, str]], shards: int) -> dic
     by_shard: dict[int, dict[str, str]] = {}
     for g, positions in postings.items():
         by_shard.setdefault(shard_of(g, shards), {})[g] = encode(positions)
-    return {b: _js(group) + ":" + _js(dict(sorted(m.items()))) for b, m in by_shard.items()}
+    return {b: _js(dict(sorted(m.items())))[1:-1] for b, m in by_shard.items()}
 
 
-def gram_shard_js(shard: int, parts: Iterable[str]) -> str:
-    """One gram shard from its groups' fragments: window.SVCNOTES_GRAMS[n] = {group: {gram: postings}}."""
-    return f"(window.SVCNOTES_GRAMS = window.SVCNOTES_GRAMS || {{}})[{shard}] = {{{','.join(parts)}}};\n"
+def gram_shard_js(shard: int, groups: Iterable[tuple[str, list[str]]]) -> str:
+    """One gram shard from each group's fragments in it: window.SVCNOTES_GRAMS[n] = {group: {gram: postings}}."""
+    body = ",".join(f"{_js(g)}:{{{','.join(members)}}}" for g, members in groups if members)
+    return f"(window.SVCNOTES_GRAMS = window.SVCNOTES_GRAMS || {{}})[{shard}] = {{{body}}};\n"
 
 
 def _js(value: Any) -> str:
@@ -263,10 +268,10 @@ class SearchIndex:
                 members.setdefault(search_shard_of(kind, r), []).append((kind, r))
         self.groups = sorted(members, key=group_order)
         self.members = members
-        self.shards = shard_count(sum(len(v) for v in members.values()))
+        self.shards = 1  # set by prepare(), from the index's size
         # an entry shows its customer's short and full names: both are in every group's key
         names = deps.digest(deps.names_key(site), *sorted((c.id, str(c.get("name") or "")) for c in site.records["customer"]))
-        self.keys = {g: deps.digest(salt, FORMAT, g, self.shards, PART_SIZE, names, deps.tokens(r for _, r in members[g]))
+        self.keys = {g: deps.digest(salt, FORMAT, g, FINE, PART_SIZE, names, deps.tokens(r for _, r in members[g]))
                      for g in self.groups}
         self._fragments: dict[str, dict[int, str]] = {}
         self._parts: dict[str, list[str]] = {}  # part texts made by prepare(), kept for the workers
@@ -317,12 +322,13 @@ class SearchIndex:
             frags = self._read(group)
             if frags is None:
                 parts, entries = self._texts(group)
-                frags = fragments(group, entries, self.shards)
+                frags = fragments(entries)
                 self._write(group, frags)
                 size = sum(len(t) for t in parts)
                 if size <= budget:
                     self._parts[group], budget = parts, budget - size
             self._fragments[group] = frags
+        self.shards = shard_count(sum(len(t) for frags in self._fragments.values() for t in frags.values()))
 
     def part(self, group: str, p: int) -> bytes:
         """The bytes of one entry part."""
@@ -333,7 +339,8 @@ class SearchIndex:
         """The bytes of gram shard b."""
         if len(self._fragments) < len(self.groups):
             self.prepare()
-        return gram_shard_js(b, (f for g in self.groups if (f := self._fragments[g].get(b)))).encode("utf-8")
+        fine = range(b, FINE, self.shards)
+        return gram_shard_js(b, ((g, [f for k in fine if (f := self._fragments[g].get(k))]) for g in self.groups)).encode("utf-8")
 
     def manifest(self) -> dict[str, Any]:
         """What the search page needs to find the files: gram shards, part size, groups [name, kind, n]."""

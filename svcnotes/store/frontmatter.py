@@ -17,6 +17,7 @@ try:  # libyaml's C parser: about 6x faster than the pure-Python one
 except ImportError:  # pragma: no cover - only without libyaml
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.store.simpleyaml import simple_yaml
 
@@ -61,11 +62,13 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
         guess = ""
         try:
             raw.decode("gb18030")
-            guess = " It looks like GBK/GB18030 (saved by Notepad or Excel)."
+            guess = msg(" It looks like GBK/GB18030 (saved by Notepad or Excel).")
         except UnicodeDecodeError:
             pass
-        return None, Problem("E002", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}).{guess}",
-                             path, line, hint=f"run 'svcnotes fix-encoding {path}' or save the file as UTF-8")
+        return None, Problem("E002", msg("file is not UTF-8 (byte 0x{byte:02x} at offset {offset}).{guess}",
+                                         byte=raw[exc.start], offset=exc.start, guess=guess),
+                             path, line, hint=msg("run 'svcnotes fix-encoding {path}' or save the file as UTF-8",
+                                                  path=path))
 
 
 def parse(text: str, path: str) -> Parsed:
@@ -129,14 +132,14 @@ def _parse_lines(text: str, path: str) -> Parsed:
     lines = text.splitlines(keepends=True)
     if not lines or not FENCE.match(lines[0]):
         out.ok = False
-        out.problems.append(Problem("E003", "no front matter: the file must start with a line '---'", path, 1,
-                                    hint="put the YAML fields between two lines of '---' at the top of the file"))
+        out.problems.append(Problem("E003", msg("no front matter: the file must start with a line '---'"), path, 1,
+                                    hint=msg("put the YAML fields between two lines of '---' at the top of the file")))
         return out
     close = next((i for i in range(1, len(lines)) if CLOSE.match(lines[i])), None)
     if close is None:
         out.ok = False
-        out.problems.append(Problem("E004", "front matter is not closed", path, 1,
-                                    hint="add a line '---' after the last field"))
+        out.problems.append(Problem("E004", msg("front matter is not closed"), path, 1,
+                                    hint=msg("add a line '---' after the last field")))
         return out
     out.fm_start, out.fm_end = 2, close + 1
     rest = lines[close + 1:]
@@ -157,8 +160,9 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
         for n, row in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
             indent = row[: len(row) - len(row.lstrip(" \t"))]
             if "\t" in indent:
-                out.problems.append(Problem("E008", "tab used for indentation", path, n,
-                                            hint="YAML allows only spaces for indentation; replace the tab with spaces"))
+                out.problems.append(Problem("E008", msg("tab used for indentation"), path, n,
+                                            hint=msg("YAML allows only spaces for indentation; replace the tab with "
+                                                     "spaces")))
                 out.ok = False
                 return
     elif try_simple:
@@ -171,27 +175,27 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
-        col = f", column {mark.column + 1}" if mark else ""
+        col = msg(", column {column}", column=mark.column + 1) if mark else ""
         what = exc.problem or str(exc)
-        hint = "check quoting, indentation and the colon after each key"
+        hint = msg("check quoting, indentation and the colon after each key")
         if "'\\t'" in what or "\\t" in what:
-            hint = "replace tabs with spaces"
-        out.problems.append(Problem("E005", f"YAML syntax error{col}: {what}", path, line, hint=hint))
+            hint = msg("replace tabs with spaces")
+        out.problems.append(Problem("E005", msg("YAML syntax error{col}: {what}", col=col, what=what), path, line, hint=hint))
         out.ok = False
         return
     except yaml.YAMLError as exc:
-        out.problems.append(Problem("E005", f"YAML error: {exc}", path, 2, hint="check the front matter syntax"))
+        out.problems.append(Problem("E005", msg("YAML error: {error}", error=str(exc)), path, 2, hint=msg("check the front matter syntax")))
         out.ok = False
         return
     except (RecursionError, ValueError) as exc:  # pragma: no cover - defensive against hostile input
-        out.problems.append(Problem("E005", f"front matter cannot be read: {exc}", path, 2))
+        out.problems.append(Problem("E005", msg("front matter cannot be read: {error}", error=str(exc)), path, 2))
         out.ok = False
         return
     if node is None:
         return
     if not isinstance(node, yaml.MappingNode):
-        out.problems.append(Problem("E006", f"front matter is a {_node_kind(node)}, not a set of fields", path, node.start_mark.line + 2,
-                                    hint="write one 'field: value' per line"))
+        out.problems.append(Problem("E006", msg("front matter is a {node}, not a set of fields", node=_node_kind(node)), path, node.start_mark.line + 2,
+                                    hint=msg("write one 'field: value' per line")))
         out.ok = False
         return
     walker = _Walker(path)
@@ -201,7 +205,7 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
 
 
 def _node_kind(node: yaml.Node) -> str:
-    return {"ScalarNode": "single value", "SequenceNode": "list"}.get(type(node).__name__, "structure")
+    return {"ScalarNode": msg("single value"), "SequenceNode": msg("list")}.get(type(node).__name__, msg("structure"))
 
 
 class _Walker:
@@ -223,7 +227,7 @@ class _Walker:
                 return None
             return node.value
         if id(node) in self.stack:
-            self._bad("E009", "recursive alias", where, node, "remove the self-referencing anchor")
+            self._bad("E009", msg("recursive alias"), where, node, msg("remove the self-referencing anchor"))
             return None
         self.stack.add(id(node))
         try:
@@ -238,23 +242,24 @@ class _Walker:
         try:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self._bad("E009", "a field name must be plain text", prefix.rstrip("."), key_node, "write 'name: value'")
+                    self._bad("E009", msg("a field name must be plain text"), prefix.rstrip("."), key_node, msg("write 'name: value'"))
                     continue
                 key = key_node.value
                 where = prefix + key
                 if key == "<<":
-                    self._bad("E009", "merge keys (<<) are not supported", where, key_node, "write the fields out in full")
+                    self._bad("E009", msg("merge keys (<<) are not supported"), where, key_node, msg("write the fields out in full"))
                     continue
                 if key in out:
                     first = self.lines.get(where)
-                    self._bad("E007", f"duplicate key '{key}' (first at line {first}); YAML would silently keep only the last",
-                              where, key_node, "remove one of the two lines or merge their values")
+                    self._bad("E007", msg("duplicate key '{key}' (first at line {first}); YAML would silently keep "
+                                          "only the last", key=key, first=first),
+                              where, key_node, msg("remove one of the two lines or merge their values"))
                     continue
                 self.lines[where] = key_node.start_mark.line + 2
                 out[key] = self.value(value_node, where)
         except _TooBig:
             if prefix == "":
-                self._bad("E009", "front matter expands to too many values (alias bomb?)", "", node, "remove the aliases")
+                self._bad("E009", msg("front matter expands to too many values (alias bomb?)"), "", node, msg("remove the aliases"))
                 return {}
             raise
         return out
