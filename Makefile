@@ -54,11 +54,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check svcnotes tests
 	$(BIN)/mypy
 
-# The CLI's message catalogues: extract every tr("...") with Babel, merge into each language's .po
-# (translate the new entries there), compile the .mo files that ship in the package.
+# The CLI's message catalogues: extract every tr("..."), ntr(...) and Msg("...") with Babel, add every
+# command's help text (the click tree) and click's own messages (.ci/messages.py), merge into each
+# language's .po (translate the new entries there), compile the .mo files that ship in the package.
 messages: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/pybabel extract -F babel.cfg -k tr --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k Msg -k msg --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/python .ci/messages.py svcnotes/locale/svcnotes.pot
 	$(BIN)/pybabel update -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
 	$(BIN)/pybabel compile -d svcnotes/locale -D svcnotes --statistics
 

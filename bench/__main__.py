@@ -7,7 +7,7 @@ import platform
 from datetime import date
 from pathlib import Path
 
-from bench.run import Row, bench_import, bench_size
+from bench.run import Row, bench_import, bench_size, import_memory
 
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 
@@ -35,10 +35,19 @@ def main() -> None:
                         help="which steps to run (validate always runs)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run Hugo and our full build this many times in turn; the medians are shown")
-    parser.add_argument("--import-rows", default="10000",
-                        help="comma-separated row counts of the import step, e.g. 10000,100000")
+    parser.add_argument("--import-rows", default="10000,60000,100000",
+                        help="comma-separated row counts of the import step (the peaks are compared: memory must "
+                             "not grow with the file)")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
+    # The commands start from bytecode, as an installed svcnotes does (pip compiles it at install),
+    # even where PYTHONDONTWRITEBYTECODE keeps a checkout from writing it: otherwise every measured
+    # command would compile the modules it imports, again and again.
+    import compileall
+
+    import svcnotes
+
+    compileall.compile_dir(Path(svcnotes.__file__).parent, quiet=1)
     report = [f"# svcnotes benchmarks, {date.today()}", "",
               f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}.", ""]
     for label in [s for s in args.sizes.split(",") if s.strip()]:
@@ -46,8 +55,11 @@ def main() -> None:
         section = f"## {label} complaints\n\n{info}\n\n{table(rows)}\n"
         print(section, flush=True)
         report.append(section)
-    imports = [bench_import(int(n)) for n in args.import_rows.split(",")] if "import" in steps else []
-    measured = [row for row in imports if row is not None]
+    counts = [int(n) for n in args.import_rows.split(",") if n.strip()] if "import" in steps else []
+    imports = [(n, bench_import(n)) for n in counts]
+    measured = [row for _n, row in imports if row is not None]
+    growth = import_memory([(n, row) for n, row in imports if row is not None])
+    measured += [growth] if growth is not None else []
     if measured:
         section = "## import\n\n" + table(measured) + "\n"
         print(section)

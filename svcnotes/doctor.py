@@ -4,7 +4,10 @@ Sits above every core layer (it asks the store, workflow, editor schemas and the
 below the CLI: may import anything in svcnotes except svcnotes.cli; never click.
 
     for check in run_doctor(repo, today):
-        print(check.status, check.name, check.detail, check.fix)
+        print(check.status, check.title, check.detail, check.fix)
+
+Names, details and fixes are messages (svcnotes.i18n.Msg): shown in the chosen language, and in
+English in `to_dict()` (doctor --format json is the same in every language).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from svcnotes.i18n import Msg, english
 from svcnotes.store import gitops
 
 if TYPE_CHECKING:
+    from svcnotes.model.config import Config
     from svcnotes.store.repository import Repository
 
 OK, FAIL, SKIP = "ok", "fail", "skip"
@@ -30,44 +35,54 @@ OK, FAIL, SKIP = "ok", "fail", "skip"
 class Check:
     """The outcome of one doctor check: status ok/fail/skip, what was found, and the fix when it failed."""
 
-    name: str
+    name: Msg
     status: str
-    detail: str = ""
-    fix: str = ""
+    detail: Msg | str = ""
+    fix: Msg | str = ""
 
     @property
     def failed(self) -> bool:
         """True when this check failed."""
         return self.status == FAIL
 
+    @property
+    def title(self) -> str:
+        """The check's name in the chosen language."""
+        return str(self.name)
+
     def to_dict(self) -> dict[str, str]:
-        """Plain data for --format json."""
-        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+        """Plain data for --format json (English, whatever the language of messages)."""
+        return {"name": english(self.name), "status": self.status, "detail": english(self.detail), "fix": english(self.fix)}
 
 
 def check_identity(repo: Repository) -> Check:
     """The git identity maps to a member of the staff directory (commits are attributed to a person)."""
     from svcnotes.workflow.commits import UnknownActor, current_actor
 
+    name = Msg("git identity")
     if not gitops.is_repo(repo.root):
-        return Check("git identity", FAIL, f"{repo.root} is not a git repository", "git init (or svcnotes init DIR)")
+        return Check(name, FAIL, Msg("{path} is not a git repository", path=repo.root), Msg("git init (or svcnotes init DIR)"))
     try:
         person = current_actor(repo)
     except UnknownActor as exc:
-        return Check("git identity", FAIL, str(exc), "git config user.email <an e-mail listed under your [[staff]] entry>")
-    return Check("git identity", OK, f"you are {person.id} ({person.name})")
+        return Check(name, FAIL, str(exc), Msg("git config user.email <an e-mail listed under your [[staff]] entry>"))
+    return Check(name, OK, Msg("you are {id} ({name})", id=person.id, name=person.name))
 
 
 def check_config(repo: Repository) -> Check:
     """svcnotes.toml parses and has no invalid keys."""
+    name = Msg("config")
     errors = [p for p in repo.config_problems if p.is_error]
     if errors:
         first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return Check("config", FAIL, first.format() + more, first.hint or "fix svcnotes.toml, then: svcnotes validate")
+        detail: Msg | str = Msg("{problem} (and {count} more)", problem=first.format(), count=len(errors) - 1) \
+            if len(errors) > 1 else first.format()
+        return Check(name, FAIL, detail, first.hint or Msg("fix svcnotes.toml, then: svcnotes validate"))
     warnings = len(repo.config_problems)
-    return Check("config", OK, f"svcnotes.toml valid{f', {warnings} warning(s)' if warnings else ''}; "
-                               f"{len(repo.config.staff)} staff")
+    if warnings:
+        return Check(name, OK, Msg("svcnotes.toml valid, {warnings} warning(s); {staff} staff", warnings=warnings,
+                                   staff=len(repo.config.staff)))
+    return Check(name, OK, Msg("svcnotes.toml valid; {staff} staff", staff=len(repo.config.staff)))
 
 
 def hook_path(repo: Repository) -> Path:
@@ -81,20 +96,23 @@ def hook_path(repo: Repository) -> Path:
 
 def check_hooks(repo: Repository) -> Check:
     """A pre-commit hook runs svcnotes (directly, or through the pre-commit framework's config)."""
-    fix = "svcnotes hooks install (or: pre-commit install, with the svcnotes hook in .pre-commit-config.yaml)"
+    name = Msg("hooks")
+    fix = Msg("svcnotes hooks install (or: pre-commit install, with the svcnotes hook in .pre-commit-config.yaml)")
     if not gitops.is_repo(repo.root):
-        return Check("hooks", SKIP, "not a git repository")
+        return Check(name, SKIP, Msg("not a git repository"))
     path = hook_path(repo)
     if not path.is_file():
-        return Check("hooks", FAIL, f"no pre-commit hook at {path}", fix)
+        return Check(name, FAIL, Msg("no pre-commit hook at {path}", path=path), fix)
     text = path.read_text(encoding="utf-8", errors="replace")
     framework = repo.root / ".pre-commit-config.yaml"
     via_framework = "svcnotes" not in text and "pre-commit" in text and framework.is_file() and "svcnotes" in framework.read_text(encoding="utf-8", errors="replace")
     if "svcnotes" not in text and not via_framework:
-        return Check("hooks", FAIL, f"{path} does not run svcnotes", fix)
+        return Check(name, FAIL, Msg("{path} does not run svcnotes", path=path), fix)
     if not os.access(path, os.X_OK):
-        return Check("hooks", FAIL, f"{path} is not executable", f"chmod +x {path}")
-    return Check("hooks", OK, "pre-commit hook runs svcnotes" + (" (via pre-commit)" if via_framework else ""))
+        return Check(name, FAIL, Msg("{path} is not executable", path=path), f"chmod +x {path}")
+    if via_framework:
+        return Check(name, OK, Msg("pre-commit hook runs svcnotes (via pre-commit)"))
+    return Check(name, OK, Msg("pre-commit hook runs svcnotes"))
 
 
 def check_schemas(repo: Repository) -> Check:
@@ -102,15 +120,15 @@ def check_schemas(repo: Repository) -> Check:
     from svcnotes.model.jsonschema import json_schema
     from svcnotes.model.schema import KINDS
 
-    fix = "svcnotes schema --write (then commit schemas/ and .vscode/settings.json)"
-    stale = []
+    fix = Msg("svcnotes schema --write (then commit schemas/ and .vscode/settings.json)")
+    stale: list[Msg] = []
     for name in KINDS:
         path = repo.root / "schemas" / f"{name}.schema.json"
         want = json.dumps(json_schema(name, repo.config), ensure_ascii=False, indent=2) + "\n"
         if not path.is_file():
-            stale.append(f"{path.relative_to(repo.root).as_posix()} missing")
+            stale.append(Msg("{path} missing", path=path.relative_to(repo.root).as_posix()))
         elif path.read_text(encoding="utf-8") != want:
-            stale.append(f"{path.relative_to(repo.root).as_posix()} out of date")
+            stale.append(Msg("{path} out of date", path=path.relative_to(repo.root).as_posix()))
     from svcnotes.store.editor import SETTINGS, EditorFileError, read_json_file
 
     try:
@@ -118,28 +136,30 @@ def check_schemas(repo: Repository) -> Check:
     except EditorFileError:
         mapped = {}
     if not all(f"./schemas/{name}.schema.json" in mapped for name in KINDS):
-        stale.append(".vscode/settings.json does not map the schemas")
+        stale.append(Msg(".vscode/settings.json does not map the schemas"))
     if stale:
-        return Check("editor schemas", FAIL, "; ".join(stale), fix)
-    return Check("editor schemas", OK, f"{len(KINDS)} schemas current, mapped for VS Code")
+        return Check(Msg("editor schemas"), FAIL, _joined(stale), fix)
+    return Check(Msg("editor schemas"), OK, Msg("{count} schemas current, mapped for VS Code", count=len(KINDS)))
 
 
 def check_editor_task(repo: Repository) -> Check:
     """.vscode/tasks.json has the current 'svcnotes: validate' task (problems in VS Code as files are saved)."""
     from svcnotes.store.editor import TASK_LABEL, TASKS, EditorFileError, current_task, read_json_file, validate_task
 
-    fix = "svcnotes schema --write (then commit .vscode/tasks.json)"
+    name = Msg("editor task")
+    fix = Msg("svcnotes schema --write (then commit .vscode/tasks.json)")
     try:
         read_json_file(repo.root / TASKS, TASKS)
     except EditorFileError as exc:
-        return Check("editor task", FAIL, str(exc), "fix or remove .vscode/tasks.json, then: " + fix)
+        return Check(name, FAIL, str(exc), Msg("fix or remove .vscode/tasks.json, then: {fix}", fix=fix))
     task = current_task(repo.root)
     if task is None:
-        where = "no .vscode/tasks.json" if not (repo.root / TASKS).is_file() else f"{TASKS} has no '{TASK_LABEL}' task"
-        return Check("editor task", FAIL, where, fix)
+        where = Msg("no .vscode/tasks.json") if not (repo.root / TASKS).is_file() else \
+            Msg("{file} has no '{task}' task", file=TASKS, task=TASK_LABEL)
+        return Check(name, FAIL, where, fix)
     if task != validate_task():
-        return Check("editor task", FAIL, f"the '{TASK_LABEL}' task in {TASKS} is out of date", fix)
-    return Check("editor task", OK, f"'{TASK_LABEL}' runs svcnotes validate --watch for VS Code's Problems panel")
+        return Check(name, FAIL, Msg("the '{task}' task in {file} is out of date", task=TASK_LABEL, file=TASKS), fix)
+    return Check(name, OK, Msg("'{task}' runs svcnotes validate --watch for VS Code's Problems panel", task=TASK_LABEL))
 
 
 def check_ci(repo: Repository) -> Check:
@@ -148,66 +168,71 @@ def check_ci(repo: Repository) -> Check:
 
     stale = stale_ci_files(repo.root, repo.config)
     if stale:
-        return Check("ci", FAIL, "; ".join(stale), "svcnotes ci-setup (then commit what it wrote)")
+        return Check(Msg("ci"), FAIL, "; ".join(stale), Msg("svcnotes ci-setup (then commit what it wrote)"))
     from svcnotes.history.ci_lock import version
 
-    return Check("ci", OK, f"workflows and CODEOWNERS current; CI installs svcnotes {version()} hash-locked")
+    return Check(Msg("ci"), OK, Msg("workflows and CODEOWNERS current; CI installs svcnotes {version} hash-locked",
+                                    version=version()))
 
 
 def check_site(repo: Repository, today: date) -> Check:
     """The static site builds without a failing page (skipped when the site module is absent)."""
+    name = Msg("site")
     try:
         from svcnotes.site.build import BuildAborted, BuildOptions, build_site
     except ImportError:
-        return Check("site", SKIP, "the site builder is not installed")
+        return Check(name, SKIP, Msg("the site builder is not installed"))
     with tempfile.TemporaryDirectory(prefix="svcnotes-doctor-") as tmp:
         try:
             result = build_site(repo, BuildOptions(out=Path(tmp), today=today, history=False))
         except BuildAborted as exc:
-            return Check("site", FAIL, str(exc), "svcnotes build, and fix the page it names")
+            return Check(name, FAIL, str(exc), Msg("svcnotes build, and fix the page it names"))
         except Exception as exc:  # noqa: BLE001 - the doctor reports any crash as a failed check
-            return Check("site", FAIL, f"the build crashed: {type(exc).__name__}: {exc}",
-                         "svcnotes build --strict shows the full error; report it if it is not your template")
+            return Check(name, FAIL, Msg("the build crashed: {error}", error=type(exc).__name__ + ": " + str(exc)),
+                         Msg("svcnotes build --strict shows the full error; report it if it is not your template"))
     if result.failures:
-        return Check("site", FAIL, f"{len(result.failures)} page(s) failed, first: {result.failures[0].format()}",
-                     "fix the record or template named, then: svcnotes build")
-    return Check("site", OK, f"builds: {result.pages:,} pages from {result.records:,} records")
+        return Check(name, FAIL, Msg("{count} page(s) failed, first: {failure}", count=len(result.failures),
+                                     failure=result.failures[0].format()),
+                     Msg("fix the record or template named, then: svcnotes build"))
+    return Check(name, OK, Msg("builds: {pages} pages from {records} records", pages=format(result.pages, ","),
+                               records=format(result.records, ",")))
 
 
 def check_signing(repo: Repository) -> Check:
     """Which approval mode runs and what it does not prove; in signed mode, that your commits here are signed
     with a key svcnotes.toml lists for you and that ssh-keygen/gpg can check signatures."""
-    from svcnotes.history.policy import mode_statement
     from svcnotes.history.signatures import missing_tools
 
+    name = Msg("signing")
     config = repo.config
-    said = mode_statement(config)
+    said = mode_message(config)
     if not config.signed_approvals:
-        return Check("signing", OK, said)
+        return Check(name, OK, said)
     missing = missing_tools([config])
     if missing:
-        return Check("signing", FAIL, f"{' and '.join(missing)} not installed: no signature can be checked",
-                     "install OpenSSH (openssh-client) / GnuPG")
+        return Check(name, FAIL, Msg("{tools} not installed: no signature can be checked", tools=" / ".join(missing)),
+                     Msg("install OpenSSH (openssh-client) / GnuPG"))
     from svcnotes.history.keyring import CannotRegister, read_public
     from svcnotes.workflow.commits import UnknownActor, current_actor
 
     try:
         person = current_actor(repo)
     except UnknownActor:
-        return Check("signing", SKIP, said)
-    get = lambda name: gitops.git(repo.root, "config", "--get", name, check=False).strip()  # noqa: E731
+        return Check(name, SKIP, said)
+    get = lambda key: gitops.git(repo.root, "config", "--get", key, check=False).strip()  # noqa: E731
     if get("commit.gpgsign") != "true" or not get("user.signingkey"):
-        return Check("signing", FAIL, f"{said}; git does not sign your commits here", "svcnotes keys setup")
+        return Check(name, FAIL, Msg("{mode}; git does not sign your commits here", mode=said), "svcnotes keys setup")
     if get("gpg.format") == "ssh":
         try:
             key = read_public(Path(get("user.signingkey"))).key
         except CannotRegister as exc:
-            return Check("signing", FAIL, str(exc), "svcnotes keys setup --key PATH")
+            return Check(name, FAIL, str(exc), "svcnotes keys setup --key PATH")
         owner = config.staff_by_key(key.fingerprint)
         if owner is None or owner.id != person.id:
-            return Check("signing", FAIL, f"{said}; your signing key {key.fingerprint} is not listed for {person.id}",
-                         f"an admin runs: svcnotes keys propose --staff {person.id} --key <your .pub>")
-    return Check("signing", OK, said)
+            return Check(name, FAIL, Msg("{mode}; your signing key {key} is not listed for {id}", mode=said,
+                                         key=key.fingerprint, id=person.id),
+                         Msg("an admin runs: svcnotes keys propose --staff {id} --key <your .pub>", id=person.id))
+    return Check(name, OK, said)
 
 
 def check_interrupted(repo: Repository) -> Check:
@@ -215,15 +240,16 @@ def check_interrupted(repo: Repository) -> Check:
     from svcnotes.io.importer import uncommitted_imports
     from svcnotes.store import transaction
 
+    name = Msg("interrupted writes")
     folder = transaction.pending_journal(repo.root)
     if folder is not None:
-        return Check("interrupted writes", FAIL, f"a killed command left its journal in {folder}",
-                     "svcnotes doctor --fix (rolls it back, or completes it when its commit was made)")
+        return Check(name, FAIL, Msg("a killed command left its journal in {folder}", folder=folder),
+                     Msg("svcnotes doctor --fix (rolls it back, or completes it when its commit was made)"))
     waiting = uncommitted_imports(repo)
     if waiting:
-        return Check("interrupted writes", FAIL, f"{len(waiting):,} imported record(s) written but not committed",
-                     "svcnotes doctor --fix (commits them), or svcnotes import FILE --kind KIND --resume")
-    return Check("interrupted writes", OK, "no half-done write")
+        return Check(name, FAIL, Msg("{count} imported record(s) written but not committed", count=format(len(waiting), ",")),
+                     Msg("svcnotes doctor --fix (commits them), or svcnotes import FILE --kind KIND --resume"))
+    return Check(name, OK, Msg("no half-done write"))
 
 
 def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = None) -> list[str]:
@@ -239,8 +265,28 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
             sha = commit_change(repo, with_customers(repo, waiting), f"import: commit {len(waiting)} record(s) written "
                                 "but not committed", {"Svc-Action": "import", "Svc-Import-Rows": "resumed"},
                                 CommitOptions())
-        said.append(f"committed {len(waiting):,} imported record(s) left uncommitted" + (f" [{sha[:10]}]" if sha else ""))
+        said.append(str(Msg("committed {count} imported record(s) left uncommitted", count=format(len(waiting), ",")))
+                    + (f" [{sha[:10]}]" if sha else ""))
     return said
+
+
+def _joined(parts: list[Msg]) -> Msg:
+    """Several findings as one message ('a; b; c') that is still translated part by part."""
+    fields = {f"p{i}": part for i, part in enumerate(parts)}
+    return Msg("; ".join("{" + name + "}" for name in fields), **fields)
+
+
+def mode_message(config: Config, source: str = "") -> Msg:
+    """Which approval mode the repository runs in and what it does not prove, as a message
+    (the sentence of history.policy.mode_statement, translatable; docs/security.md)."""
+    where = Msg(" ({source})", source=source) if source else ""
+    if config.signed_approvals:
+        keys = sum(len(s.signing_keys) for s in config.staff.values())
+        return Msg("signed mode{where}: approvals, proposals, CAPA verifications and closures must be signed with a key "
+                   "listed for the person they name ({keys} key(s) listed); it does not prove who pushed or merged, "
+                   "nor protect a key its owner lets others use (docs/security.md)", where=where, keys=keys)
+    return Msg("unsigned mode{where}: identities are git author e-mails, which anyone can type; this does not prove "
+               "who approved, proposed or closed anything (set approval.signed = true, docs/security.md)", where=where)
 
 
 # Add a check: one function (repository -> Check) with a docstring, listed here.

@@ -7,25 +7,40 @@ Each area registers its commands in its own module (records, workflow, gitflow, 
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
 from svcnotes import __version__
+from svcnotes.cli.language import Group, install_click_messages, translate_tree
 
 AREAS = ("records", "workflow", "callbacks", "gitflow", "site", "transfer", "reports", "volumes", "demo", "editing", "keys")
 
 
-class TransactionalGroup(click.Group):
+class TransactionalGroup(Group):
     """Each command runs in one write transaction (store.transaction): all of its writes and commits
-    happen, or none; a refused or failed write is one located error line, exit 1, never a traceback."""
+    happen, or none; a refused or failed write is one located error line, exit 1, never a traceback.
+
+    The language is chosen before click parses anything, so help pages and click's usage errors
+    are in it too."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: object) -> click.Context:
+        from svcnotes import i18n
+
+        lang, repo = _root_options(args)
+        i18n.choose(lang or os.environ.get("SVCNOTES_LANG"), repo or os.environ.get("SVCNOTES_REPO") or ".")
+        return super().make_context(info_name, args, parent, **extra)  # type: ignore[arg-type]
 
     def invoke(self, ctx: click.Context) -> object:
+        from svcnotes.cli.common import end_progress, transaction_progress
         from svcnotes.store import gitops, transaction
 
         try:
-            with transaction.scope(notify=lambda message: click.echo(message, err=True)):
+            with transaction.scope(notify=lambda message: click.echo(message, err=True), progress=transaction_progress()):
                 return super().invoke(ctx)
         except transaction.TransactionError as exc:
+            end_progress()
             from svcnotes.i18n import tr
 
             click.echo(tr("error: {message}").format(message=exc.problem.format()), err=True)
@@ -35,6 +50,30 @@ class TransactionalGroup(click.Group):
 
             git_refused(str(exc))
             return None
+        finally:
+            end_progress()
+
+
+def _root_options(args: list[str]) -> tuple[str | None, str | None]:
+    """--lang and -C/--repo from the words before the command name (click has not parsed them yet)."""
+    lang = repo = None
+    words = iter(args)
+    for word in words:
+        name, eq, value = word.partition("=")
+        if name in ("--lang", "-C", "--repo") and not eq:
+            value = next(words, "")
+        elif not (eq and name in ("--lang", "--repo")):
+            if word.startswith("-C") and len(word) > 2:
+                name, value = "-C", word[2:]
+            elif word.startswith("-"):
+                continue
+            else:
+                break
+        if name == "--lang":
+            lang = value
+        else:
+            repo = value
+    return lang, repo
 
 
 @click.group(cls=TransactionalGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -48,7 +87,7 @@ def cli(ctx: click.Context, repo_path: str, lang: str | None) -> None:
     """svcnotes: customer-service records (customers, complaints, callbacks, notes) as Markdown in git."""
     from svcnotes import i18n
 
-    i18n.choose(lang)
+    i18n.choose(lang, repo_path)
     ctx.ensure_object(dict)
     ctx.obj["repo_path"] = repo_path
 
@@ -62,6 +101,8 @@ for _area in AREAS:
         continue
     for _command in getattr(_module, "COMMANDS", ()):
         cli.add_command(_command)
+translate_tree(cli)
+install_click_messages()
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import EXIT_PROBLEMS, emit_rows, fail, format_option, open_repo, resolve_today, today_option
+from svcnotes.i18n import ntr, tr
 from svcnotes.model.schema import ATTEMPT_RESULTS, CHANNELS, SEVERITIES
 
 DEADLINE_COLUMNS = [("kind", "kind"), ("id", "id"), ("flag", "flag"), ("due", "due"), ("days_left", "days_left"),
@@ -19,6 +20,57 @@ ESCALATION_COLUMNS = [("id", "id"), ("escalate_to", "escalate_to"), ("since", "s
                       ("customer", "customer"), ("owner", "owner"), ("what", "title")]
 CALLBACK_COLUMNS = [("id", "id"), ("due", "due"), ("kind", "kind"), ("customer", "customer"), ("project", "project"),
                     ("assigned_to", "assigned_to")]
+
+
+def _headers(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The columns' headers in the chosen language, for the table on screen (CSV and JSON keep the keys)."""
+    words = {"kind": tr("Kind"), "id": tr("No."), "flag": tr("Flag"), "due": tr("Due"), "days_left": tr("Days left"),
+             "status": tr("Status"), "customer": tr("Customer"), "owner": tr("Owner"), "what": tr("What"),
+             "paused_days": tr("Days paused"), "holds": tr("Holds"), "escalate_to": tr("Escalated to"),
+             "since": tr("Since"), "reason": tr("Reason"), "severity": tr("Severity"), "days_open": tr("Days open"),
+             "project": tr("Project"), "assigned_to": tr("Assigned to")}
+    return [(key, words.get(key, head)) for key, head in columns]
+
+
+def _on_screen(rows: list[dict[str, Any]], config: Any) -> list[dict[str, Any]]:
+    """Deadline, escalation and callback rows with every code as its label in the chosen language."""
+    from svcnotes.cli.render import enum_text, shown
+    from svcnotes.model.schema import KINDS
+
+    flags = {"due_soon": tr("due soon"), "reply_due": tr("reply due"), "due": tr("callback due"),
+             "overdue": tr("overdue"), "promise_unkept": tr("promised reply not kept"),
+             "gm": enum_text("escalation", "gm"), "gm_office": enum_text("escalation", "gm_office")}
+    out = []
+    for row in rows:
+        kind = str(row["kind"]) if row.get("kind") in KINDS else "complaint" if "escalate_to" in row else "callback"
+        fields = KINDS[kind].by_name
+        shown_row = dict(row)
+        for key in ("status", "customer", "owner", "severity", "assigned_to", "project"):
+            if key in row:
+                f = fields.get(key) or (fields.get("assigned_to") if key == "owner" and kind == "callback" else
+                                        KINDS["complaint"].by_name.get(key))
+                shown_row[key] = shown(kind, f, row[key], config)
+        if "flag" in row:
+            shown_row["flag"] = flags.get(row["flag"], row["flag"])
+        if "escalate_to" in row:
+            shown_row["escalate_to"] = enum_text("escalation", row["escalate_to"])
+            shown_row["reason"] = (tr("severity: {severity}").format(severity=shown_row.get("severity", ""))
+                                   if row["escalate_to"] == "gm" else tr("overdue since {day}").format(day=row.get("since")))
+        if row.get("kind") in KINDS:
+            shown_row["kind"] = enum_text("kind", row["kind"])
+            if row["kind"] == "callback":
+                shown_row["what"] = enum_text("callback_kind", row.get("what"))
+        elif "kind" in row:  # a callback row of schedule: kind is the callback kind
+            shown_row["kind"] = enum_text("callback_kind", row["kind"])
+        out.append(shown_row)
+    return out
+
+
+def _emit(rows: list[dict[str, Any]], columns: list[tuple[str, str]], fmt: str, config: Any) -> None:
+    if fmt == "table":
+        emit_rows(_on_screen(rows, config), _headers(columns), fmt)
+    else:
+        emit_rows(rows, columns, fmt)
 
 
 def _no_commit(func: Any) -> Any:
@@ -46,7 +98,7 @@ def _run(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except InvalidRecord as exc:
-        fail("; ".join(p.format().replace("<repository>: ", "") for p in exc.problems), EXIT_PROBLEMS)
+        fail(tr("; ").join(p.format().replace("<repository>: ", "") for p in exc.problems), EXIT_PROBLEMS)
     except (CallbackError, NotFound, UnknownActor, UncommittedEdits, DirtyRecord) as exc:
         fail(str(exc), EXIT_PROBLEMS)
 
@@ -66,10 +118,11 @@ def _deadline_command(name: str, doc: str) -> click.Command:
         snap, day = repo.snapshot(), resolve_today(today)
         if name == "escalations":
             rows = deadlines.escalation_rows(snap.records["complaint"], repo.config, day)
-            emit_rows(rows, ESCALATION_COLUMNS, fmt)
+            _emit(rows, ESCALATION_COLUMNS, fmt, repo.config)
             return
         build = deadlines.due_rows if name == "due" else deadlines.overdue_rows
-        emit_rows(build(snap.records["complaint"], snap.records["callback"], repo.config, day), DEADLINE_COLUMNS, fmt)
+        _emit(build(snap.records["complaint"], snap.records["callback"], repo.config, day), DEADLINE_COLUMNS, fmt,
+              repo.config)
 
     command = format_option("table", "csv", "json", default="table")(command)
     return click.command(name, help=doc)(today_option(command))
@@ -79,7 +132,7 @@ due = _deadline_command("due", """Complaints due soon (limit within deadlines.du
 falling due) and callbacks due, as of --today.
 
 Example: svcnotes due --today 2026-10-12""")
-overdue = _deadline_command("overdue", """What is late (逾期): complaints past their limit, promised reply times passed
+overdue = _deadline_command("overdue", """What is late: complaints past their limit, promised reply times passed
 unkept (whatever the status), callbacks past due; on-hold pauses are shown.
 
 Example: svcnotes overdue --today 2026-11-30 --format csv""")
@@ -109,13 +162,14 @@ def schedule(ctx: click.Context, through: Any, since: Any, today: Any, no_commit
     repo = open_repo(ctx)
     created = _run(lambda: run(repo, through.date(), resolve_today(today), _options(no_commit, allow_dirty),
                                since.date() if since else None))
-    emit_rows([{"id": r.id, **r.data} for r in created], CALLBACK_COLUMNS, fmt)
-    click.echo(f"{len(created)} callback(s) created", err=True)
+    _emit([{"id": r.id, **r.data} for r in created], CALLBACK_COLUMNS, fmt, repo.config)
+    click.echo(ntr("{count} callback created", "{count} callbacks created", len(created)).format(count=len(created)),
+               err=True)
 
 
 @click.group()
 def callback() -> None:
-    """Work a callback (回访): attempt, done, cancel."""
+    """Work a callback: attempt, done, cancel."""
 
 
 @callback.command()
@@ -138,11 +192,17 @@ def attempt(ctx: click.Context, record_id: str, result: str, at: Any, note: str,
     repo = open_repo(ctx)
     before = _run(lambda: repo.callbacks.get(record_id))
     record = _run(lambda: run(repo, record_id, result, _when(at, today), note, _options(no_commit, allow_dirty)))
-    line = f"{record.id}: attempt {result} logged ({len(record.get('attempts', []))} in all)"
+    from svcnotes.cli.render import enum_text, shown
+    from svcnotes.model.schema import KINDS
+
+    line = tr("{id}: attempt logged: {result} ({count} in all)").format(
+        id=record.id, result=enum_text("attempt_result", result), count=len(record.get("attempts", [])))
     if record.status != before.status:
-        line += f"; {before.status} → {record.status}"
+        line += tr("; {before} → {after}").format(before=enum_text("callback_status", before.status),
+                                                  after=enum_text("callback_status", record.status))
         if record.get("assigned_to") != before.get("assigned_to"):
-            line += f", handed over to {record.get('assigned_to')}"
+            line += tr(", handed over to {person}").format(
+                person=shown("callback", KINDS["callback"].by_name["assigned_to"], record.get("assigned_to"), repo.config))
     click.echo(line)
 
 
@@ -174,9 +234,9 @@ def done(ctx: click.Context, record_id: str, channel: str, satisfaction: int | N
     record = _run(lambda: run(repo, record_id, channel, satisfaction, comments, follow_up, at=_when(at, today),
                               today=resolve_today(today), open_complaint=extra,
                               options=_options(no_commit, allow_dirty)))
-    line = f"{record.id}: done"
+    line = tr("{id}: done").format(id=record.id)
     if record.get("follow_up_complaint"):
-        line += f"; opened complaint {record.get('follow_up_complaint')}"
+        line += tr("; opened complaint {id}").format(id=record.get("follow_up_complaint"))
     click.echo(line)
 
 
@@ -194,7 +254,7 @@ def cancel(ctx: click.Context, record_id: str, reason: str, no_commit: bool, all
 
     repo = open_repo(ctx)
     record = _run(lambda: run(repo, record_id, reason, _options(no_commit, allow_dirty)))
-    click.echo(f"{record.id}: cancelled")
+    click.echo(tr("{id}: cancelled").format(id=record.id))
 
 
 COMMANDS = (due, overdue, escalations, schedule, callback)

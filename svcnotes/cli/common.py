@@ -7,7 +7,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -150,7 +150,7 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
         click.echo(buf.getvalue(), nl=False)
         return
     rows = list(rows)
-    texts = [[cell(r.get(k)) for k, _ in columns] for r in rows]
+    texts = [[_on_screen(r.get(k)) for k, _ in columns] for r in rows]
     widths = [min(max([display_width(h)] + [display_width(t[i]) for t in texts]), max_col) for i, (_, h) in enumerate(columns)]
     click.echo("  ".join(fit(h, w) for (_, h), w in zip(columns, widths, strict=True)).rstrip())
     click.echo("  ".join("-" * w for w in widths))
@@ -158,6 +158,13 @@ def emit_rows(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
         click.echo("  ".join(fit(v, w) for v, w in zip(t, widths, strict=True)).rstrip())
     if not rows:
         click.echo(tr("(none)"), err=True)
+
+
+def _on_screen(value: Any) -> str:
+    """A table cell for people: booleans in the chosen language (CSV keeps yes/no)."""
+    if isinstance(value, bool):
+        return tr("yes") if value else tr("no")
+    return cell(value)
 
 
 _json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
@@ -197,36 +204,81 @@ def _jsonable(value: Any) -> Any:
 
 
 class Progress:
-    """`label 1,200/6,623` redrawn in place on stderr for a long command, only when stderr is a terminal
-    (silent in pipes, CI logs and tests). The core calls `progress(done, total)` as it goes; `end()` (or
-    leaving a `with Progress(...)` block) finishes the line so the summary starts on its own."""
+    """The one progress display of the command line: `label 1,200/6,623` redrawn in place on stderr
+    for a long command, only when stderr is a terminal (silent in pipes, CI logs and tests).
+
+    The API other code relies on (keep it small and stable):
+
+        progress = Progress(tr("reading rows"))   # enabled=None: when stderr is a terminal
+        progress(done, total)                    # the core calls this as it goes; total 0: not known
+        progress.end()                           # or leave a `with Progress(...)` block
+
+    Every Progress draws on the same stderr line: a later one (the write transaction's
+    'writing files', see transaction_progress) overwrites an earlier one, and `end()` of any
+    finishes the line so what follows starts on its own."""
 
     def __init__(self, label: str, enabled: bool | None = None) -> None:
         self.label = label
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.enabled = _stderr_is_terminal() if enabled is None else enabled
         self.shown = -1
-        self.drawn = False
 
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
+    def __call__(self, done: int, total: int = 0) -> None:
+        if not self.enabled or total < 0:
+            return
+        if total == 0:  # how many is not known: a count, redrawn at most every 100
+            if done // 100 != self.shown or _LINE["owner"] is not self:
+                self.shown = done // 100
+                self._draw(f"{self.label} {done:,}")
             return
         step = max(1, total // 100)
-        if done == total or done // step != self.shown:
+        if done == total or done // step != self.shown or _LINE["owner"] is not self:
             self.shown = done // step
-            click.echo(f"\r{self.label} {done:,}/{total:,}", err=True, nl=False)
-            self.drawn = True
+            self._draw(f"{self.label} {done:,}/{total:,}")
+
+    def _draw(self, text: str) -> None:
+        width = display_width(text)
+        pad = " " * max(0, _LINE["width"] - width)  # a shorter text than the last one wipes its tail
+        click.echo(f"\r{text}{pad}", err=True, nl=False)
+        _LINE["width"], _LINE["owner"] = width, self
 
     def end(self) -> None:
         """Finish the line (if anything was drawn) so the summary starts on its own."""
-        if self.drawn:
-            click.echo("", err=True)
-            self.drawn = False
+        end_progress()
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.end()
+
+
+_LINE: dict[str, Any] = {"width": 0, "owner": None}
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+def end_progress() -> None:
+    """Finish the progress line if one is drawn (every command's end does, see svcnotes.cli)."""
+    if _LINE["width"]:
+        click.echo("", err=True)
+    _LINE["width"], _LINE["owner"] = 0, None
+
+
+def transaction_progress() -> Callable[[str, int, int], None]:
+    """A progress hook for one command's write transaction (store.transaction.ProgressHook), drawn as a Progress."""
+    bars: dict[str, Progress] = {}
+
+    def hook(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = Progress(tr("committing files") if stage == "commit" else tr("writing files"))
+        bars[stage](done, total)
+
+    return hook
 
 
 def jsonable(value: Any) -> Any:

@@ -28,13 +28,13 @@ def demo(directory: Path, source: Path | None, limit: int | None, tz: str) -> No
 
     Example: svcnotes demo .demo-repo
     """
+    from svcnotes.cli.common import Progress
     from svcnotes.history.replay import ReplayError, replay
+    from svcnotes.i18n import tr
 
     source = source or bundled_source()
     if not (source / "svcnotes.toml").is_file() or not (source / "records").is_dir():
-        raise click.ClickException(f"{source} has no svcnotes.toml and records/ to replay; pass --from PATH")
-    from svcnotes.cli.common import Progress
-    from svcnotes.i18n import tr
+        raise click.ClickException(tr("{path} has no svcnotes.toml and records/ to replay; pass --from PATH").format(path=source))
 
     try:
         with Progress(tr("Replaying")) as progress:
@@ -42,9 +42,10 @@ def demo(directory: Path, source: Path | None, limit: int | None, tz: str) -> No
     except ReplayError as exc:
         raise click.ClickException(str(exc)) from None
     for rid, reason in sorted(report.failures.items()):
-        click.echo(f"{rid}: written in its final state: {reason}", err=True)
-    click.echo(f"Replayed {report.exact} of {report.records} records in {report.commits} commits "
-               f"({report.merges} merges) in {report.seconds:.1f} s into {directory}")
+        click.echo(tr("{id}: written in its final state: {reason}").format(id=rid, reason=reason), err=True)
+    click.echo(tr("Replayed {exact} of {records} records in {commits} commits ({merges} merges) in {seconds} s into {path}")
+               .format(exact=report.exact, records=report.records, commits=report.commits, merges=report.merges,
+                       seconds=f"{report.seconds:.1f}", path=directory))
 
 
 COMMANDS = [demo]

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import emit_problems, open_repo, resolve_today
+from svcnotes.i18n import tr
 
 
 @click.command()
@@ -45,7 +46,7 @@ def watch_validate(ctx: click.Context, paths: list[str] | None, fmt: str, strict
         emit_problems(problems, fmt, strict, summary=False)
         errors = len([p for p in problems if p.is_error or strict])
         click.echo(WATCH_END.format(errors=errors, warnings=len(problems) - errors, records=count)
-                   + " (Ctrl-C stops)")
+                   + tr(" (Ctrl-C stops)"))
         if next(batches, None) is None:  # Ctrl-C
             return
 

@@ -24,7 +24,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
-from svcnotes.i18n import tr
+from svcnotes.i18n import language, ntr, tr
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -87,43 +87,82 @@ def history(ctx: click.Context, record_id: str, fmt: str, no_cache: bool) -> Non
 
     Example: svcnotes history C-2611-007
     """
-    from svcnotes.history.diff import show
     from svcnotes.history.log import record_history
-    from svcnotes.history.queries import staff_of
 
     repo = open_repo(ctx)
     current = _current(repo, record_id)
     found = record_history(repo.root, repo.config, record_id, current.path if current else None,
                            _paths_of(repo, record_id, current), use_cache=not no_cache)
     if not found.events:
-        fail(f"no history for '{record_id}' (not committed yet, or no such record)", EXIT_USAGE)
+        fail(tr("no history for '{id}' (not committed yet, or no such record)").format(id=record_id), EXIT_USAGE)
     events, ids = found.events, found.ids
     if fmt == "json":
         click.echo(json.dumps({"id": current.id if current else record_id, "ids": ids,
                                "events": [_event_json(e, repo.config) for e in events]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{current.id if current else record_id}" + (f" (also: {', '.join(i for i in ids if i != (current.id if current else record_id))})"
-                                                            if len(ids) > 1 else ""))
+    shown_id = current.id if current else record_id
+    others = [i for i in ids if i != shown_id]
+    click.echo(shown_id + (tr(" (also: {ids})").format(ids=", ".join(others)) if len(ids) > 1 else ""))
+    for line in history_lines(events, repo.config):
+        click.echo(line)
+
+
+def _action(action: str) -> str:
+    return {"created": tr("created"), "changed": tr("changed"), "renamed": tr("renumbered"),
+            "deleted": tr("deleted")}.get(action, action)
+
+
+def history_lines(events: list[Any], config: Any) -> Iterable[str]:
+    """A record's events, oldest first, as the chosen language reads them: one heading per commit, then
+    each change as a sentence with labels and names (the sentences of the site's timelines)."""
+    from svcnotes.history.queries import staff_of
+    from svcnotes.site.forms import Formatter
+    from svcnotes.site.timeline import event_entries
+
+    lang = language()
+    fmt = Formatter(lang, config)
+
+    def name_of(author: str, email: str) -> str:
+        staff = staff_of(email, config)
+        return fmt.staff(staff) if staff else author
+
     for event in events:
-        who = staff_of(event.email, repo.config) or event.email
-        pr = f"  [PR {event.pr[:10]}: {event.pr_subject}]" if event.pr else ""
-        click.echo(f"\n{event.date:%Y-%m-%d %H:%M}  {event.sha[:10]}  {event.author} <{event.email}> ({who})  {event.action}{pr}")
-        click.echo(f"    {event.subject}")
+        entry = event_entries(event.kind, [event], lang, author_name=name_of, fmt=fmt)[0]
+        who = staff_of(event.email, config) or event.email
+        pr = "  " + tr("[PR {pr}: {subject}]").format(pr=event.pr[:10], subject=event.pr_subject) if event.pr else ""
+        yield ""
+        yield f"{event.date:%Y-%m-%d %H:%M}  {event.sha[:10]}  {event.author} <{event.email}> ({who})  {_action(event.action)}{pr}"
+        yield f"    {event.subject}"
         if event.action == "renamed":
-            click.echo(f"    renamed: {event.old_path} -> {event.path}")
-        for change in event.changes if event.action != "created" else ():
+            yield "    " + tr("renumbered: {old} -> {new}").format(old=event.old_path, new=event.path)
+        for change, said in zip([c for c in event.changes if event.action != "created"], entry["changes"], strict=False):
+            yield f"    {said['text']}"
             if change.field == "body":
-                click.echo(f"    body: +{len(change.new)} -{len(change.old)} lines")
-                for line in change.old[:5]:
-                    click.echo(f"      - {line}")
-                for line in change.new[:5]:
-                    click.echo(f"      + {line}")
-            else:
-                click.echo(f"    {change.field}: {show(change.old)} -> {show(change.new)}")
-        for approval in event.approvals_added:
-            click.echo(f"    approval: {approval.get('by')} as {approval.get('role')} "
-                       f"({show(approval.get('resolution'))} {show(approval.get('amount'))}) in commit {event.sha[:10]}"
-                       f" by {who}")
+                yield from (f"      - {line}" for line in change.old[:5])
+                yield from (f"      + {line}" for line in change.new[:5])
+
+
+class _Counted:
+    """A history whose iter_events() reports how many commits it has read (log's progress)."""
+
+    def __init__(self, history: Any, progress: Any, total: int) -> None:
+        self._history, self._progress, self._total = history, progress, total
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._history, name)
+
+    def iter_events(self, *args: Any) -> Iterable[Any]:
+        last, done = None, 0
+        for event in self._history.iter_events(*args):
+            if event.sha != last:
+                last, done = event.sha, done + 1
+                self._progress(min(done, self._total), self._total)
+            yield event
+
+
+def _ending(rows: Iterable[dict[str, Any]], progress: Any) -> Iterable[dict[str, Any]]:
+    yield from rows
+    progress.end()
 
 
 @click.command("log")
@@ -142,50 +181,98 @@ def log_command(ctx: click.Context, since: Any, until: Any, author: str, kind: s
     Example (every status change by zhang.wei in October):
     svcnotes log --author zhang.wei --field status --since 2026-10-01 --until 2026-10-31
     """
+    import sys
+
+    from svcnotes.cli.common import Progress
     from svcnotes.history.log import HistoryIndex, open_log
     from svcnotes.history.queries import LogFilter, query
+    from svcnotes.store import gitops
 
     repo = open_repo(ctx)
-    history = open_log(repo.root, repo.config) or HistoryIndex()
+    history: Any = open_log(repo.root, repo.config) or HistoryIndex()
+    progress = Progress(tr("reading history"))
+    progress.enabled = progress.enabled and (fmt == "text" or not sys.stdout.isatty())  # streamed rows own a terminal
+    if progress.enabled:
+        counted = gitops.git(repo.root, "rev-list", "--count", "HEAD", check=False).strip()
+        history = _Counted(history, progress, int(counted) if counted.isdigit() else 0)
     rows: Iterable[dict[str, Any]] = query(history, LogFilter(since.date() if since else None,
                                                               until.date() if until else None, author,
                                                               kind or "", field_name, record), repo.config)
     columns = [("date", "date"), ("commit", "commit"), ("staff", "staff"), ("record", "record"),
                ("action", "action"), ("field", "field"), ("old", "old"), ("new", "new"), ("pr", "pr")]
+    rows = _ending(rows, progress)
     if fmt == "text":
-        from svcnotes.history.diff import show
-
-        rows = [{**r, "old": show(r["old"]) if field_name else "", "new": show(r["new"]) if field_name else "",
-                 "staff": r["staff"] or r["email"]} for r in rows]
+        rows = [_log_row(r, field_name, repo.config) for r in rows]
+        columns = [(key, head) for (key, _), head in zip(columns, (
+            tr("Date"), tr("Commit"), tr("Staff"), tr("Record"), tr("Action"), tr("Field"), tr("Before"), tr("After"),
+            tr("PR")), strict=True)]
     else:
         columns += [("author", "author"), ("email", "email"), ("subject", "subject")]
     emit_rows(rows, columns, fmt, max_col=50)
 
 
+def _log_row(row: dict[str, Any], field_name: str, config: Any) -> dict[str, Any]:
+    """One `svcnotes log` row on screen: the action, fields and values in the chosen language."""
+    from svcnotes.cli.render import shown
+    from svcnotes.model.schema import KINDS
+
+    fields = KINDS[row["kind"]].by_name if row.get("kind") in KINDS else {}
+    lang = language()
+
+    def label(name: str) -> str:
+        f = fields.get(name.split("[", 1)[0].split(".", 1)[0])
+        return f.label(lang) + name[len(f.name):] if f is not None else name
+
+    out = {**row, "action": _action(row["action"]), "staff": row["staff"] or row["email"],
+           "field": ", ".join(label(name.strip()) if name.strip() != "..." else "..."
+                              for name in str(row.get("field") or "").split(",") if name.strip())}
+    if field_name:
+        f = fields.get(str(row.get("field")))
+        out["old"] = shown(row["kind"], f, row["old"], config) if f is not None else _plain(row["old"])
+        out["new"] = shown(row["kind"], f, row["new"], config) if f is not None else _plain(row["new"])
+    else:
+        out["old"] = out["new"] = ""
+    return out
+
+
+def _plain(value: Any) -> str:
+    from svcnotes.history.diff import show
+
+    return show(value)
+
+
 @click.command("register")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), required=True,
-              help="Rebuild the register as it stood on main at the end of this day.")
+              help="Rebuild the register as it stood on the current branch at the end of this day.")
 @format_option("text", "json", "csv")
 @click.pass_context
 def register_command(ctx: click.Context, as_of: Any, fmt: str) -> None:
-    """The complaint tracking register (客户抱怨案件登记追踪表) as it stood at the end of a day, from git.
+    """The complaint tracking register as it stood at the end of a day, from git.
 
     Example: svcnotes register --as-of 2026-09-30
     """
     from svcnotes.history.queries import snapshot_as_of
     from svcnotes.reports.complaints import tracking_register
+    from svcnotes.store import gitops
 
     repo = open_repo(ctx)
     day = as_of.date()
     snap, sha = snapshot_as_of(repo.root, repo.config, day)
     if sha is None:
-        fail(f"nothing was committed on main by the end of {day}", EXIT_USAGE)
+        branch = gitops.git(repo.root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
+        where = tr("on {branch}").format(branch=branch) if branch else tr("on the checked-out commit (no branch)")
+        fail(tr("nothing was committed {where} by the end of {day}").format(where=where, day=day), EXIT_USAGE)
     report = tracking_register(snap, repo.config, None, day)
-    locale = repo.config.locale
+    locale = language()
     if fmt == "text":
-        click.echo(f"{report.title(locale)} — as of {day} (commit {sha[:10]})")
+        click.echo(tr("{title} — as of {day} (commit {commit})").format(title=report.title(locale), day=day,
+                                                                         commit=sha[:10]))
     columns = [(c.key, c.header(locale) if fmt == "text" else c.key) for c in report.columns]
     rows = [{k: (v(locale) if callable(v) and not isinstance(v, type) else v) for k, v in r.items()} for r in report.rows]
+    if fmt == "text":
+        from svcnotes.cli.render import labelled_rows
+
+        rows = labelled_rows(report.columns, rows, repo.config, locale)
     emit_rows(rows, columns, fmt, max_col=24)
 
 
@@ -194,7 +281,8 @@ def _annotation(problem: Any) -> str:
     where = f"file={problem.path}" if problem.path else ""
     if problem.path and problem.line:
         where += f",line={problem.line}"
-    text = problem.format().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # machine formats stay English, like --format json
+    text = problem.format("en").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{level} {where},title={problem.code}::{text}" if where else f"::{level} title={problem.code}::{text}"
 
 
@@ -203,7 +291,7 @@ def _code_quality(problem: Any) -> dict[str, Any]:
     import hashlib
 
     path = problem.path or "svcnotes.toml"
-    text = problem.format()
+    text = problem.format("en")
     return {"description": text, "check_name": problem.code,
             "fingerprint": hashlib.sha256(f"{problem.code}|{path}|{problem.field}|{problem.message}".encode()).hexdigest(),
             "severity": "major" if problem.is_error else "minor",
@@ -248,11 +336,12 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
     else:
         status = emit_problems(problems, fmt, strict)
     if fmt not in ("json", "gitlab"):
-        from svcnotes.history.policy import mode_statement
+        from svcnotes.doctor import mode_message
 
-        click.echo(f"checked {len(pr.records)} changed record(s) against {base_ref} (merge base {pr.merge_base[:10]})",
-                   err=True)
-        click.echo(mode_statement(pr.config or repo.config, pr.policy_source), err=True)
+        click.echo(ntr("checked {count} changed record against {base} (merge base {commit})",
+                       "checked {count} changed records against {base} (merge base {commit})", len(pr.records)).format(
+            count=len(pr.records), base=base_ref, commit=pr.merge_base[:10]), err=True)
+        click.echo(str(mode_message(pr.config or repo.config, pr.policy_source)), err=True)
     if any(p.code.startswith("C") and p.is_error for p in problems):
         status = EXIT_USAGE
     ctx.exit(status)
@@ -300,13 +389,14 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
         fail(str(exc), EXIT_USAGE)
         return
     except Rejected as exc:
-        fail("; ".join(p.format() for p in exc.problems) + "; nothing renumbered", EXIT_PROBLEMS)
+        fail(tr("{problems}; nothing renumbered").format(problems="; ".join(p.format() for p in exc.problems)),
+             EXIT_PROBLEMS)
         return
     click.echo(f"{done.old_id} -> {done.new_id}  {done.path}")
     for path in done.references:
-        click.echo(f"  reference updated: {path}")
+        click.echo("  " + tr("reference updated: {path}").format(path=path))
     if done.commit:
-        click.echo(f"committed {done.commit[:10]}", err=True)
+        click.echo(tr("committed {commit}").format(commit=done.commit[:10]), err=True)
 
 
 @click.command()
@@ -321,8 +411,8 @@ def audit(ctx: click.Context, fmt: str) -> None:
 
     Example: svcnotes audit
     """
+    from svcnotes.doctor import mode_message
     from svcnotes.history.audit import audit_repository
-    from svcnotes.history.policy import mode_statement
 
     repo = open_repo(ctx)
     result = audit_repository(repo.root, repo.config)
@@ -339,8 +429,9 @@ def audit(ctx: click.Context, fmt: str) -> None:
             click.echo(p.format())
         for f in findings:
             click.echo(f.problem.format())
-        click.echo(f"{len(findings)} finding(s) in the history of {repo.root.name}", err=True)
-        click.echo(mode_statement(replace(repo.config, signed_approvals=result.signed), "svcnotes.toml at HEAD"),
+        click.echo(ntr("{count} finding in the history of {name}", "{count} findings in the history of {name}",
+                       len(findings)).format(count=len(findings), name=repo.root.name), err=True)
+        click.echo(str(mode_message(replace(repo.config, signed_approvals=result.signed), tr("svcnotes.toml at HEAD"))),
                    err=True)
     failed = any(f.problem.is_error for f in findings) or any(p.is_error for p in result.problems)
     ctx.exit(EXIT_PROBLEMS if failed else EXIT_OK)
@@ -377,8 +468,8 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
     except LockFailed as exc:
         for item in written:
             click.echo(_written(item))
-        fail(f"could not lock CI's dependencies: pip download said: {exc} "
-             "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)")
+        fail(tr("could not lock CI's dependencies: pip download said: {error} "
+                "(pip needs its package index, or PIP_FIND_LINKS/PIP_NO_INDEX for a local wheelhouse)").format(error=exc))
     for item in written:
         click.echo(_written(item))
 

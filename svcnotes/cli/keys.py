@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import EXIT_USAGE, complete_staff_id, emit_rows, fail, format_option, open_repo
+from svcnotes.i18n import tr
 
 
 def _actor(repo: Any) -> Any:
@@ -53,17 +54,18 @@ def setup(ctx: click.Context, key_path: Path | None, new: bool, no_passphrase: b
     except CannotRegister as exc:
         fail(str(exc), EXIT_USAGE)
         return
-    click.echo(f"{actor.id}: git signs commits in {repo.root.name} with {found.path} ({found.key.fingerprint})")
+    click.echo(tr("{id}: git signs commits in {repo} with {key} ({fingerprint})").format(
+        id=actor.id, repo=repo.root.name, key=found.path, fingerprint=found.key.fingerprint))
     for line in settings:
         click.echo(f"  git config {line}")
     listed = repo.config.staff_by_key(found.key.fingerprint)
     if listed is not None and listed.id == actor.id:
-        click.echo(f"svcnotes.toml lists this key for {actor.id}: signed approvals work.")
+        click.echo(tr("svcnotes.toml lists this key for {id}: signed approvals work.").format(id=actor.id))
     else:
-        click.echo(f"svcnotes.toml does not list this key for {actor.id} yet. Send this line to an admin "
-                   f"({', '.join(repo.config.admin_roles)}):")
+        click.echo(tr("svcnotes.toml does not list this key for {id} yet. Send this line to an admin ({roles}):").format(
+            id=actor.id, roles=", ".join(repo.config.admin_roles)))
         click.echo(f"  {found.line}")
-        click.echo(f"who runs: svcnotes keys propose --staff {actor.id} --key '{found.line}'")
+        click.echo(tr("who runs: svcnotes keys propose --staff {id} --key '{line}'").format(id=actor.id, line=found.line))
 
 
 @keys.command("show")
@@ -113,9 +115,10 @@ def propose(ctx: click.Context, staff_id: str, key: str, branch: str) -> None:
     except CannotRegister as exc:
         fail(str(exc), EXIT_USAGE)
         return
-    click.echo(f"{done.branch}: svcnotes.toml lists {done.fingerprint} for {done.staff} (commit {done.commit[:10]}, "
-               f"by {actor.id})")
-    click.echo(f"next: git push -u origin {done.branch}, open a PR; it applies once merged", err=True)
+    click.echo(tr("{branch}: svcnotes.toml lists {fingerprint} for {staff} (commit {commit}, by {id})").format(
+        branch=done.branch, fingerprint=done.fingerprint, staff=done.staff, commit=done.commit[:10], id=actor.id))
+    click.echo(tr("next: git push -u origin {branch}, open a PR; it applies once merged").format(branch=done.branch),
+               err=True)
 
 
 @keys.command("list")
@@ -126,16 +129,25 @@ def list_keys(ctx: click.Context, fmt: str) -> None:
 
     Example: svcnotes keys list
     """
-    from svcnotes.history.policy import mode_statement
+    from svcnotes.doctor import mode_message
 
     repo = open_repo(ctx)
     rows = [{"staff": s.id, "roles": ", ".join(s.roles), "kind": k.kind, "fingerprint": k.fingerprint}
             for s in repo.config.staff.values() for k in s.signing_keys]
-    rows += [{"staff": s.id, "roles": ", ".join(s.roles), "kind": "", "fingerprint": "(no key)"}
-             for s in repo.config.staff.values() if not s.signing_keys]
-    emit_rows(rows, [("staff", "staff"), ("roles", "roles"), ("kind", "kind"), ("fingerprint", "fingerprint")], fmt)
+    rows += [{"staff": s.id, "roles": ", ".join(s.roles), "kind": "", "fingerprint": "(no key)" if fmt != "text"
+              else tr("(no key)")} for s in repo.config.staff.values() if not s.signing_keys]
+    columns = [("staff", "staff"), ("roles", "roles"), ("kind", "kind"), ("fingerprint", "fingerprint")]
     if fmt == "text":
-        click.echo(mode_statement(repo.config), err=True)
+        from svcnotes.i18n import language
+        from svcnotes.site.i18n import enum_label
+
+        rows = [{**r, "roles": ", ".join(enum_label(language(), "role", x) for x in r["roles"].split(", ") if x)}
+                for r in rows]
+        columns = [(key, head) for (key, _), head in zip(columns, (tr("Staff"), tr("Roles"), tr("Key type"),
+                                                                 tr("Fingerprint")), strict=True)]
+    emit_rows(rows, columns, fmt)
+    if fmt == "text":
+        click.echo(str(mode_message(repo.config)), err=True)
 
 
 COMMANDS = [keys]

@@ -22,7 +22,8 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
-from svcnotes.i18n import tr
+from svcnotes.cli.language import Option
+from svcnotes.i18n import language, tr
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -31,7 +32,8 @@ PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "cal
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default="客户服务部", help="Organisation name shown on the site.")
-@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
+@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True,
+              help="organisation.locale: the language of the site, exports and messages.")
 @click.option("--branch", default="main", show_default=True, help="Name of the default branch of a new git repository.")
 @click.option("--no-ci-lock", is_flag=True, help="Skip CI's install lock (needs pip's index); `svcnotes ci-setup` writes it later.")
 def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> None:
@@ -129,14 +131,14 @@ def _new_command(kind_name: str) -> click.Command:
             if sys.stdin.isatty():
                 for name in missing_required(kind_name, start):
                     f = kind.by_name[name]
-                    answer = click.prompt(f"{f.zh} / {f.en} ({name})")
+                    answer = click.prompt(f"{f.label(language())} (--{name.replace('_', '-')})")
                     typed.update(coerce_inputs(kind_name, {name: answer}, repo.config))
             record = create_record(repo, kind_name, typed, body or "", day, actor, CommitOptions(commit=not no_commit))
         except InvalidRecord as exc:
             for p in exc.problems:
-                click.echo(f"error: {Problem.format(p).replace('<repository>: ', '')}", err=True)
+                click.echo(tr("error: {message}").format(message=Problem.format(p).replace('<repository>: ', '')), err=True)
             if isinstance(exc, Rejected):
-                click.echo("refused: validate would reject this record; nothing written or committed", err=True)
+                click.echo(tr("refused: validate would reject this record; nothing written or committed"), err=True)
             ctx.exit(EXIT_PROBLEMS if isinstance(exc, Rejected) else EXIT_USAGE)
             return
         click.echo(f"{record.id}  {record.path}")
@@ -147,10 +149,7 @@ def _new_command(kind_name: str) -> click.Command:
     for f in kind.fields:
         if f.type in ("objects",) or (f.name == "id" and kind.year_folders):
             continue
-        help_text = f"{f.zh} / {f.en}" + (f" ({', '.join(f.choices)})" if f.choices else "")
-        if f.type == "list":
-            help_text += "; comma-separated"
-        params.append(click.Option([f"--{f.name.replace('_', '-')}", f.name], default=None, help=help_text))
+        params.append(FieldOption([f"--{f.name.replace('_', '-')}", f.name], default=None, field=f))
     params += [
         click.Option(["--body"], default=None, help="Markdown body text."),
         click.Option(["--edit"], is_flag=True, help="Open the new file in $EDITOR."),
@@ -158,18 +157,46 @@ def _new_command(kind_name: str) -> click.Command:
     ]
     command = today_option(command)
     return click.Command(kind_name, callback=command, params=params + command.__click_params__,  # type: ignore[attr-defined]
-                         help=f"Create a {kind.en.lower()} ({kind.zh}). Missing required fields are prompted for on a terminal.\n\n"
-                              + _example(kind_name))
+                         help=NEW_HELP[kind_name])
 
 
-def _example(kind_name: str) -> str:
-    return {
-        "complaint": "Example: svcnotes new complaint --customer hengda-auto --title '支架尺寸超差' "
-                     "--category product_quality --severity major --channel phone",
-        "customer": "Example: svcnotes new customer --id hengda-auto --name 恒达汽车零部件有限公司 --tier key",
-        "callback": "Example: svcnotes new callback --customer hengda-auto --kind periodic --due 2026-12-01",
-        "note": "Example: svcnotes new note --customer hengda-auto --kind call_in --summary '询问交期'",
-    }[kind_name]
+class FieldOption(Option):
+    """An option of `svcnotes new KIND` for one schema field: its help is the field's label in the
+    chosen language (the schema holds both) and the codes it takes."""
+
+    dynamic_help = True  # not a catalogue entry: the labels come from the schema
+
+    def __init__(self, decls: list[str], field: Any, **attrs: Any) -> None:
+        super().__init__(decls, **attrs)
+        self.field = field
+
+    @property
+    def help(self) -> str | None:
+        f = self.__dict__.get("field")
+        if f is None:
+            return self.__dict__.get("help")
+        text = f.label(language()) + (f" ({', '.join(f.choices)})" if f.choices else "")
+        return text + (tr("; comma-separated") if f.type == "list" else "")
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self.__dict__["help"] = value
+
+
+NEW_HELP = {
+    "complaint": """Create a complaint. Missing required fields are prompted for on a terminal.
+
+    Example: svcnotes new complaint --customer hengda-auto --title '支架尺寸超差' --category product_quality --severity major --channel phone""",
+    "customer": """Create a customer. Missing required fields are prompted for on a terminal.
+
+    Example: svcnotes new customer --id hengda-auto --name 恒达汽车零部件有限公司 --tier key""",
+    "callback": """Create a callback. Missing required fields are prompted for on a terminal.
+
+    Example: svcnotes new callback --customer hengda-auto --kind periodic --due 2026-12-01""",
+    "note": """Create a service note. Missing required fields are prompted for on a terminal.
+
+    Example: svcnotes new note --customer hengda-auto --kind call_in --summary '询问交期'""",
+}
 
 
 @click.group()
@@ -199,7 +226,7 @@ def _filters(record: Any, status: str | None, customer: str | None, category: st
             and (not until or (day is not None and day <= until.date())))
 
 
-DERIVED_LABELS = {"due_date": ("最迟结案", "Due"), "overdue": ("逾期", "Overdue")}
+DERIVED_LABELS = {"due_date": ("最迟结案", "Due"), "overdue": ("逾期", "Overdue")}  # the site's record.limit, record.overdue
 
 def _check_filter_values(kind: str, filters: dict[str, Any], config: Any) -> None:
     """A filter value no record can have is a typo: say so (exit 2) instead of listing nothing."""
@@ -213,8 +240,11 @@ def _check_filter_values(kind: str, filters: dict[str, Any], config: Any) -> Non
         allowed = config.choices(f.choices_from) if f.choices_from else f.choices
         for value in filters[name].split(","):
             if value not in allowed:
-                raise click.BadParameter(f"'{value}' is not a {kind} {name} ({did_you_mean(value, allowed)})",
-                                         param_hint=f"--{name}")
+                en = language() == "en"
+                raise click.BadParameter(tr("'{value}' is not a {kind} {field} ({hint})").format(
+                    value=value, field=f.label("en").lower() if en else f.label("zh-CN"),
+                    kind=KINDS[kind].label("en").lower() if en else KINDS[kind].label("zh-CN"),
+                    hint=did_you_mean(value, allowed)), param_hint=f"--{name}")
 
 
 COLUMNS = {
@@ -256,9 +286,15 @@ def list_records(ctx: click.Context, kind: str, fmt: str, overdue: bool, today: 
         if overdue:
             rows = [r for r in rows if r.get("overdue")]
         columns[3:3] = ["due_date", "overdue"] if kind == "complaint" else []
-    locale = repo.config.locale
-    headers = [(c, KINDS[kind].by_name[c].label(locale) if c in KINDS[kind].by_name
-                else DERIVED_LABELS[c][0 if locale.startswith("zh") else 1]) for c in columns]
+    # words on screen follow the language of messages; CSV and JSON are data, the same whatever --lang says
+    lang = language() if fmt == "table" else repo.config.locale
+    fields = KINDS[kind].by_name
+    headers = [(c, fields[c].label(lang) if c in fields else DERIVED_LABELS[c][0 if lang.startswith("zh") else 1])
+               for c in columns]
+    if fmt == "table":  # words on screen; CSV and JSON keep the codes
+        from svcnotes.cli.render import shown
+
+        rows = [{c: shown(kind, fields.get(c), row.get(c), repo.config, lang) for c in columns} for row in rows]
     emit_rows(rows, headers, fmt)
 
 
@@ -277,7 +313,7 @@ def show(ctx: click.Context, record_id: str, fmt: str) -> None:
     repo = open_repo(ctx)
     record = repo.snapshot().find(record_id)
     if record is None:
-        fail(f"no record '{record_id}' (try: svcnotes list complaints)")
+        fail(tr("no record '{id}' (try: svcnotes list complaints)").format(id=record_id))
         return
     if fmt == "json":
         click.echo(json.dumps({"id": record.id, "kind": record.kind, "path": record.path, "data": jsonable(dict(record.data)),
@@ -305,12 +341,12 @@ def schema(ctx: click.Context, kind: str | None, write: bool) -> None:
         try:
             written = write_editor_schemas(repo.root, repo.config)
         except EditorFileError as exc:
-            fail(f"{exc}; nothing written", EXIT_USAGE)
+            fail(tr("{error}; nothing written").format(error=exc), EXIT_USAGE)
         for path in written:
-            click.echo(f"wrote {path}")
+            click.echo(tr("wrote {path}").format(path=path))
         return
     if not kind:
-        raise click.UsageError("name a kind (complaint, customer, callback, note) or pass --write")
+        raise click.UsageError(tr("name a kind (complaint, customer, callback, note) or pass --write"))
     config = None
     try:
         config = open_repo(ctx).config
@@ -334,10 +370,11 @@ def fix_encoding(paths: tuple[Path, ...], source: str) -> None:
         try:
             changed = fix_file(path, source)
         except EncodingFixError as exc:
-            click.echo(f"error: {path}: {exc}", err=True)
+            click.echo(tr("error: {message}").format(message=f"{path}: {exc}"), err=True)
             failed = True
             continue
-        click.echo(f"{path}: {'converted from ' + source + ' to UTF-8' if changed else 'already UTF-8, unchanged'}")
+        said = tr("converted from {encoding} to UTF-8").format(encoding=source) if changed else tr("already UTF-8, unchanged")
+        click.echo(f"{path}: {said}")
     sys.exit(1 if failed else 0)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import EXIT_USAGE, fail, open_repo, resolve_today, today_option
+from svcnotes.i18n import language, tr
 
 REPORT_NAMES = ("register", "monthly", "overdue", "callbacks", "capa", "weekly", "supervision")
 
@@ -36,11 +37,13 @@ def _period(parse_name: str) -> Any:
 @today_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), default="table", show_default=True,
               help="Output format.")
-@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None, help="Language (default: organisation.locale).")
+@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
+              help="Language of the report (default: the language of messages, see --lang).")
 @click.pass_context
 def report(ctx: click.Context, name: str, month: Any, week: Any, today: Any, fmt: str, locale: str | None) -> None:
-    """Print a report: register, monthly (客诉案件统计表), overdue, callbacks, capa, weekly (周报),
-    supervision (服务监督报告).
+    """Print a report: register, monthly (complaint statistics), overdue, callbacks, capa, weekly, supervision.
+
+    Coded values are shown by their labels in tables and Markdown; CSV and JSON keep the codes.
 
     Example: svcnotes report monthly --month 2026-10 --format md
     """
@@ -50,13 +53,21 @@ def report(ctx: click.Context, name: str, month: Any, week: Any, today: Any, fmt
     spec = REPORTS[name]
     given = month or week
     if month is not None and week is not None:
-        fail("give --month or --week, not both", EXIT_USAGE)
+        fail(tr("give --month or --week, not both"), EXIT_USAGE)
     if given is not None and given.kind != spec.period:
-        takes = f"--{spec.period}" if spec.period else "no period"
-        fail(f"report '{name}' takes {takes}, not --{given.kind}", EXIT_USAGE)
+        takes = f"--{spec.period}" if spec.period else tr("no period")
+        fail(tr("report '{name}' takes {takes}, not --{given}").format(name=name, takes=takes, given=given.kind), EXIT_USAGE)
     repo = open_repo(ctx)
     result = spec.run(repo.snapshot(), repo.config, given, resolve_today(today))
-    click.echo(render(result, fmt, locale or repo.config.locale), nl=False)
+    # words for people follow the language of messages; CSV and JSON (data) stay as organisation.locale has them
+    locale = locale or (language() if fmt in ("table", "md") else repo.config.locale)
+    if fmt in ("table", "md"):  # words for people; CSV and JSON keep the codes
+        from dataclasses import replace
+
+        from svcnotes.cli.render import labelled_rows
+
+        result = replace(result, rows=tuple(labelled_rows(result.columns, result.rows, repo.config, locale)))
+    click.echo(render(result, fmt, locale), nl=False)
 
 
 COMMANDS = [report]

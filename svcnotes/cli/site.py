@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from svcnotes.cli.common import open_repo, quick_exit, resolve_today, today_option
+from svcnotes.cli.common import Progress, open_repo, quick_exit, resolve_today, today_option
+from svcnotes.i18n import tr
 
 _locale = click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
                        help="Site language (default: organisation.locale in svcnotes.toml).")
@@ -27,36 +27,31 @@ def _options(out: str, locale: str | None, redact: bool, today: Any, strict: boo
 
 
 def run_build(repo: Any, options: Any) -> int:
-    """Build with a progress bar on a terminal; print failures and the summary; return the exit code."""
+    """Build with a progress count on a terminal (stderr); print failures and the summary; return the exit code."""
     from svcnotes.site.build import BuildAborted, build_site
     from svcnotes.store.lock import LockTimeout
 
-    bar = None
-    if sys.stdout.isatty():
-        bar = click.progressbar(length=1, label="Building", file=sys.stderr)
-        bar.__enter__()
-        state = {"done": 0}
+    progress = Progress(tr("building pages"))
+    options.progress = progress if progress.enabled else None
 
-        def progress(done: int, total: int) -> None:
-            bar.length = total  # type: ignore[union-attr]
-            bar.update(done - state["done"])  # type: ignore[union-attr]
-            state["done"] = done
+    def notify(message: str) -> None:
+        progress.end()
+        click.echo(message, err=True)
 
-        options.progress = progress
-    options.notify = lambda message: click.echo(message, err=True)
+    options.notify = notify
     try:
         result = build_site(repo, options)
     except (BuildAborted, LockTimeout) as exc:
-        click.echo(f"error: {exc}", err=True)
+        progress.end()
+        click.echo(tr("error: {message}").format(message=exc), err=True)
         return 1
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    progress.end()
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(tr("warning: {message}").format(message=warning), err=True)
     for failure in result.failures:
-        click.echo(f"error: {failure.format()}", err=True)
-    click.echo(result.summary())
+        click.echo(tr("error: {message}").format(message=failure.format()), err=True)
+    click.echo(tr("Built {pages} pages from {records} records in {seconds} s").format(
+        pages=f"{result.pages:,}", records=f"{result.records:,}", seconds=f"{result.seconds:.1f}"))
     return 1 if result.failures and options.strict else 0
 
 

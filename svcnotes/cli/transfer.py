@@ -22,7 +22,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
-from svcnotes.i18n import tr
+from svcnotes.i18n import ntr, tr
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -65,17 +65,17 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     from svcnotes.io.data import is_data_export
 
     if not file.exists():
-        raise click.UsageError(f"{file}: no such file or folder")
+        raise click.UsageError(tr("{path}: no such file or folder").format(path=file))
     if branch is not None and no_commit:
-        raise click.UsageError("--branch commits on a new branch: it cannot go with --no-commit")
+        raise click.UsageError(tr("--branch commits on a new branch: it cannot go with --no-commit"))
     if not suggest_map and is_data_export(file):
         _import_data(ctx, file, dry_run, report_path, no_commit, branch)
         return
     if kind is None:
-        raise click.UsageError(f"--kind is needed: {file} is not a file written by `svcnotes export data` "
-                               f"(then give --kind {'/'.join(IMPORT_KINDS)})")
+        raise click.UsageError(tr("--kind is needed: {path} is not a file written by `svcnotes export data` "
+                                  "(then give --kind {kinds})").format(path=file, kinds="/".join(IMPORT_KINDS)))
     if file.is_dir():
-        raise click.UsageError(f"{file} is a folder without {'_svcnotes.csv'}: give a CSV or XLSX file")
+        raise click.UsageError(tr("{path} is a folder without _svcnotes.csv: give a CSV or XLSX file").format(path=file))
     from svcnotes.io.importer import ImportAborted, ImportOptions, run_import
     from svcnotes.store.repository import Rejected
 
@@ -84,38 +84,94 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
         return
     repo = open_repo(ctx)
     progress = Progress(tr("reading rows"))
+    writing = Progress(tr("writing records") if not dry_run else tr("checking records"))
     on_branch = None
     try:
         with _on_branch(repo.root, branch, dry_run) as on_branch:
             result = run_import(repo, file, kind, mapping_path, dry_run, encoding, report_path,
-                                ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress)
+                                ImportOptions(actor=actor, commit=not no_commit, resume=resume), progress=progress,
+                                writing=writing)
     except ImportAborted as exc:
         progress.end()
+        writing.end()
         for p in exc.problems:
-            click.echo(f"error: {p.format()}", err=True)
+            click.echo(tr("error: {message}").format(message=p.format()), err=True)
         ctx.exit(EXIT_USAGE)
         return
     except Rejected as exc:
         progress.end()
+        writing.end()
         for p in exc.problems:
-            click.echo(f"error: {p.format()}", err=True)
-        click.echo("refused: validate would reject these records; nothing imported", err=True)
+            click.echo(tr("error: {message}").format(message=p.format()), err=True)
+        click.echo(tr("refused: validate would reject these records; nothing imported"), err=True)
         ctx.exit(EXIT_PROBLEMS)
         return
     progress.end()
+    writing.end()
     for p in result.problems:
-        click.echo(("warning: " if not p.is_error else "error: ") + p.format(), err=True)
+        click.echo((tr("warning: {message}") if not p.is_error else tr("error: {message}")).format(message=p.format()),
+                   err=True)
     result.command = " ".join(["svcnotes", "import", str(file), "--kind", kind,
                                *(["--map", str(mapping_path)] if mapping_path else []), "--resume"])
-    click.echo(result.summary())
-    _said_branch(on_branch, len(result.created) + result.resumed)
-    for row in result.plan.rows("rejected")[:10]:
-        click.echo(f"  row {row.row}: rejected: {row.reason}", err=True)
-    rejected = len(result.plan.rows("rejected"))
-    if rejected > 10 and not report_path:
-        click.echo(f"  ... and {rejected - 10} more; pass --report rejected.csv for all of them", err=True)
-    if (rejected and rejected == len(result.plan.results)) or (result.pending and not result.resumed):
+    click.echo(_import_summary(result))
+    _said_branch(on_branch, result.created + result.resumed)
+    for row in result.rejected:
+        click.echo("  " + tr("row {row}: rejected: {reason}").format(row=row.row, reason=row.reason), err=True)
+    rejected = result.counts()["rejected"]
+    if rejected > len(result.rejected) and not report_path:
+        click.echo("  " + tr("... and {count} more; pass --report rejected.csv for all of them").format(
+            count=rejected - len(result.rejected)), err=True)
+    if (rejected and rejected == result.total) or (result.pending and not result.resumed):
         ctx.exit(EXIT_PROBLEMS)
+
+
+def _import_summary(result: Any) -> str:
+    """io.importer.ImportResult.summary() in the chosen language: every row accounted for, new customers, the commit."""
+    from svcnotes.io.importer import DUPLICATE, IMPORTED, REJECTED
+
+    counts = result.counts()
+    waiting = len(result.pending)
+    head = (tr("{source}: {rows} rows: {imported} would import, {duplicate} duplicate, {rejected} rejected") if result.dry_run
+            else tr("{source}: {rows} rows: {imported} imported, {duplicate} duplicate, {rejected} rejected")).format(
+        source=result.source, rows=result.total, imported=counts[IMPORTED],
+        duplicate=counts[DUPLICATE] - waiting, rejected=counts[REJECTED])
+    lines = [head + (tr(", {count} written earlier").format(count=waiting) if waiting else "")]
+    if waiting and not result.resumed:
+        lines.append(tr("{count} written but not committed: run `{command}` to commit them (or `svcnotes doctor --fix`)")
+                     .format(count=format(waiting, ","), command=result.command or "svcnotes import FILE --resume"))
+    elif result.resumed:
+        lines.append(tr("committed {count} record(s) written earlier but not committed").format(count=format(result.resumed, ",")))
+    outcome = result.outcome
+    if outcome.customers:
+        lines.append((tr("would create {count} customer(s)") if result.dry_run else tr("created {count} customer(s)"))
+                     .format(count=outcome.customers))
+    if result.created and result.kind != "customer":
+        lines.append(tr("records {first} .. {last}").format(first=outcome.first_id, last=outcome.last_id)
+                     if result.created > 1 else tr("record {id}").format(id=outcome.first_id))
+    if result.commit:
+        lines.append(tr("committed {commit}").format(commit=result.commit[:10]))
+    if result.report:
+        lines.append(tr("rejected rows written to {path}").format(path=result.report))
+    return "\n".join(lines)
+
+
+def _sync_summary(plan: Any, dry_run: bool) -> str:
+    """io.sync.SyncPlan.summary() in the chosen language."""
+    from svcnotes.io.sync import CONFLICT, CREATE, UNCHANGED, UPDATE
+
+    c = plan.counts()
+    if dry_run:
+        text = ntr("{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
+                   "{conflicts} conflict, {rejected} rejected",
+                   "{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
+                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
+    else:
+        text = ntr("{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
+                   "{conflicts} conflict, {rejected} rejected",
+                   "{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
+                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
+    return text.format(source=plan.source, rows=sum(c.values()), created=c[CREATE], updated=c[UPDATE],
+                       unchanged=c[UNCHANGED], conflicts=c[CONFLICT], rejected=c["rejected"])
 
 
 @contextlib.contextmanager
@@ -141,10 +197,13 @@ def _said_branch(on_branch: Any, count: int) -> None:
     if on_branch is None:
         return
     if on_branch.commit:
-        click.echo(f"imported {count} record(s) on branch {on_branch.name} (commit {on_branch.commit[:7]}); "
-                   f"push it and open a pull request: git push -u origin {on_branch.name}")
+        click.echo(ntr("imported {count} record on branch {branch} (commit {commit}); "
+                       "push it and open a pull request: git push -u origin {branch}",
+                       "imported {count} records on branch {branch} (commit {commit}); "
+                       "push it and open a pull request: git push -u origin {branch}", count).format(
+            count=count, branch=on_branch.name, commit=on_branch.commit[:7]))
     else:
-        click.echo(f"nothing to commit: branch {on_branch.name} was not created")
+        click.echo(tr("nothing to commit: branch {branch} was not created").format(branch=on_branch.name))
 
 
 def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Path | None, no_commit: bool,
@@ -162,35 +221,37 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
             result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:
         progress.end()
-        fail(f"{file}: cannot read the data export: {exc}", EXIT_USAGE)
+        fail(tr("{path}: cannot read the data export: {error}").format(path=file, error=exc), EXIT_USAGE)
         return
     except InvalidRecord as exc:
         progress.end()
         for p in exc.problems:
-            click.echo(f"error: {p.format()}", err=True)
-        fail("nothing imported: the records above would not be valid", EXIT_PROBLEMS)
+            click.echo(tr("error: {message}").format(message=p.format()), err=True)
+        fail(tr("nothing imported: the records above would not be valid"), EXIT_PROBLEMS)
         return
     except DirtyRecord as exc:
         progress.end()
-        fail(f"nothing more imported: {exc}", EXIT_PROBLEMS)
+        fail(tr("nothing more imported: {error}").format(error=exc), EXIT_PROBLEMS)
         return
     progress.end()
     plan = result.plan
-    click.echo(plan.summary(dry_run))
+    click.echo(_sync_summary(plan, dry_run))
     if result.commit:
-        click.echo(f"committed {result.commit[:10]}")
+        click.echo(tr("committed {commit}").format(commit=result.commit[:10]))
     _said_branch(on_branch, sum(len(plan.of(kind)) for kind in (CREATE, UPDATE)))
     for item in plan.of(CONFLICT):
-        click.echo(f"  {item.row.where}: conflict: {item.row.id} changed in git since the export; not written", err=True)
+        click.echo("  " + tr("{where}: conflict: {id} changed in git since the export; not written").format(
+            where=item.row.where, id=item.row.id), err=True)
         for c in item.conflicts:
             click.echo(f"    {c.format()}", err=True)
     for rej in plan.rejected[:10]:
-        click.echo(f"  {rej.where}: rejected: {rej.reason}", err=True)
+        click.echo("  " + tr("{where}: rejected: {reason}").format(where=rej.where, reason=rej.reason), err=True)
     if len(plan.rejected) > 10 and not report_path:
-        click.echo(f"  ... and {len(plan.rejected) - 10} more; pass --report rejected.csv for all of them", err=True)
+        click.echo("  " + tr("... and {count} more; pass --report rejected.csv for all of them").format(
+            count=len(plan.rejected) - 10), err=True)
     if report_path is not None:
         report_path.write_text(report_csv(plan), encoding="utf-8-sig", newline="")
-        click.echo(f"rejected rows and conflicts written to {report_path}")
+        click.echo(tr("rejected rows and conflicts written to {path}").format(path=report_path))
     if plan.of(CONFLICT) or plan.rejected:
         ctx.exit(EXIT_PROBLEMS)
 
@@ -202,7 +263,7 @@ def _suggest(file: Path, kind: str, encoding: str | None) -> None:
     try:
         table = read_table(file, encoding)
     except (OSError, LookupError, ValueError) as exc:
-        fail(f"{file}: cannot read the file: {exc}", EXIT_USAGE)
+        fail(tr("{path}: cannot read the file: {error}").format(path=file, error=exc), EXIT_USAGE)
         return
     sample: list[dict[str, object]] = [dict(r.values) for r in table.rows[:200]]
     click.echo(suggest_mapping(table.headers, kind, sample, file.stem), nl=False)
@@ -214,7 +275,8 @@ def _suggest(file: Path, kind: str, encoding: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
               help="Output format (default: from the output's suffix, else csv).")
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default: standard output for csv).")
-@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None, help="Language of headers and values (default: the config's).")
+@click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
+              help="Language of headers and values (default: organisation.locale).")
 @click.option("--period", help="Month (2026-10) or ISO week (2026-W44) for reports that take one.")
 @click.option("--include-personal", is_flag=True, help="Also export personal data fields (phones, addresses, reporters).")
 @click.option("--allow-invalid", is_flag=True, help="Export even when records have errors (they are listed as warnings).")
@@ -241,7 +303,7 @@ def export(ctx: click.Context, what: str, dest: Path | None, fmt: str | None, ou
         return
     fmt = fmt or ("xlsx" if out is not None and out.suffix.lower() == ".xlsx" else "csv")
     if fmt == "xlsx" and out is None:
-        raise click.UsageError("XLSX needs --out FILE.xlsx")
+        raise click.UsageError(tr("XLSX needs --out FILE.xlsx"))
     parsed = None
     if period:
         from svcnotes.reports.periods import PeriodError, parse_period
@@ -265,7 +327,8 @@ def export(ctx: click.Context, what: str, dest: Path | None, fmt: str | None, ou
     from svcnotes.io.export import write_file
 
     write_file(out, data)
-    click.echo(f"wrote {out} ({len(sheet.rows)} rows)", err=True)
+    click.echo(ntr("wrote {path} ({count} row)", "wrote {path} ({count} rows)", len(sheet.rows)).format(
+        path=out, count=len(sheet.rows)), err=True)
 
 
 def _refuse_invalid(ctx: click.Context, repo: Any, allow_invalid: bool) -> None:
@@ -275,12 +338,12 @@ def _refuse_invalid(ctx: click.Context, repo: Any, allow_invalid: bool) -> None:
     errors = [p for p in validate_all(repo)[0] if p.is_error]
     if not errors:
         return
-    label = "warning" if allow_invalid else "error"
+    label = tr("warning: {message}") if allow_invalid else tr("error: {message}")
     for p in errors:
-        click.echo(f"{label}: {p.format()}", err=True)
+        click.echo(label.format(message=p.format()), err=True)
     if not allow_invalid:
-        click.echo(f"export refused: {len(errors)} error(s) in the records would be written as empty cells; "
-                   "fix them (svcnotes validate) or pass --allow-invalid", err=True)
+        click.echo(tr("export refused: {count} error(s) in the records would be written as empty cells; "
+                      "fix them (svcnotes validate) or pass --allow-invalid").format(count=len(errors)), err=True)
         ctx.exit(EXIT_PROBLEMS)
 
 
@@ -290,10 +353,10 @@ def _export_data(ctx: click.Context, repo: Any, out: Path | None, allow_invalid:
     from svcnotes.io.export import write_file
 
     if out is None:
-        raise click.UsageError("export data needs where to write: svcnotes export data OUT.xlsx (or OUT/ for CSV files)")
+        raise click.UsageError(tr("export data needs where to write: svcnotes export data OUT.xlsx (or OUT/ for CSV files)"))
     if out.suffix.lower() == ".csv":
-        raise click.UsageError(f"a data export is several tables: give a folder for the CSV files (e.g. {out.with_suffix('')}/) "
-                               "or an .xlsx file")
+        raise click.UsageError(tr("a data export is several tables: give a folder for the CSV files (e.g. {folder}/) "
+                                  "or an .xlsx file").format(folder=out.with_suffix("")))
     _refuse_invalid(ctx, repo, allow_invalid)
     from svcnotes.store import gitops
 
@@ -303,13 +366,14 @@ def _export_data(ctx: click.Context, repo: Any, out: Path | None, allow_invalid:
     if out.suffix.lower() in (".xlsx", ".xlsm"):
         bad_cells = unwritable(tables)
         if bad_cells:
-            fail(f"{len(bad_cells)} cell(s) cannot be kept exactly in an .xlsx file, e.g. {bad_cells[0]}; "
-                 f"export to a folder of CSV files instead: svcnotes export data {out.with_suffix('')}/")
+            fail(tr("{count} cell(s) cannot be kept exactly in an .xlsx file, e.g. {example}; "
+                    "export to a folder of CSV files instead: svcnotes export data {folder}/").format(
+                count=len(bad_cells), example=bad_cells[0], folder=out.with_suffix("")))
         write_file(out, to_data_xlsx(tables))
     else:
         write_data_csv(tables, out)
-    click.echo(f"wrote {out}: {records} records in {len(tables) - 1} tables (every field and body; "
-               f"edit, then svcnotes import {out})", err=True)
+    click.echo(tr("wrote {path}: {records} records in {tables} tables (every field and body; "
+                  "edit, then svcnotes import {path})").format(path=out, records=records, tables=len(tables) - 1), err=True)
 
 
 @click.command()
@@ -331,16 +395,19 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -
     repo = open_repo(ctx, config_errors=True)  # the doctor reports them as one of its checks
     if fix:
         for line in fix_interrupted(repo, notify=lambda message: click.echo(message, err=True)):
-            click.echo(f"fixed: {line}")
+            click.echo(tr("fixed: {what}").format(what=line))
         repo.invalidate()
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
     failed = sum(c.failed for c in checks)
     if fmt == "json":
         click.echo(json.dumps({"checks": [c.to_dict() for c in checks], "failed": failed}, ensure_ascii=False, indent=2))
         ctx.exit(EXIT_PROBLEMS if failed else 0)
-    marks = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}
+    from svcnotes.model.text import display_width, fit
+
+    marks = {"ok": tr("ok"), "fail": tr("FAIL"), "skip": tr("skip")}
+    width = max(display_width(m) for m in marks.values())
     for check in checks:
-        click.echo(f"{marks[check.status]}  {check.name}: {check.detail}")
+        click.echo(f"{fit(marks[check.status], width)}  " + tr("{name}: {detail}").format(name=check.title, detail=check.detail))
         if check.failed and check.fix:
             click.echo("      " + tr("fix: {fix}").format(fix=check.fix))
     click.echo(tr("{count} problem(s) found").format(count=failed) if failed else tr("everything looks fine"), err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from svcnotes.cli.common import EXIT_PROBLEMS, emit_problems, open_repo
+from svcnotes.i18n import tr
 
 
 @click.group("volumes")
@@ -39,9 +40,10 @@ def import_command(ctx: click.Context, file: Path, sheet: str | None, no_commit:
     except UncommittedEdits as exc:
         raise click.ClickException(str(exc)) from None
     for p in done.warnings:
-        click.echo("warning: " + p.format(), err=True)
-    where = f" (commit {done.commit[:10]})" if done.commit else ""
-    click.echo(f"{len(done.months)} month(s) in records/volumes.csv: {', '.join(done.months) or 'none'}{where}")
+        click.echo(tr("warning: {message}").format(message=p.format()), err=True)
+    where = tr(" (commit {commit})").format(commit=done.commit[:10]) if done.commit else ""
+    click.echo(tr("{count} month(s) in records/volumes.csv: {months}").format(
+        count=len(done.months), months=", ".join(done.months) or tr("none")) + where)
 
 
 @volumes.command("list")

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from svcnotes.cli.common import EXIT_PROBLEMS, EXIT_USAGE, open_repo, resolve_today, today_option
+from svcnotes.i18n import tr
 
 
 def verb_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,16 +35,16 @@ def refusals(ctx: click.Context, record_id: str = "") -> Iterator[None]:
     try:
         yield
     except (InvalidTransition, Rejected) as exc:
-        click.echo(f"error: {record_id}: refused", err=True)
+        click.echo(tr("error: {id}: refused").format(id=record_id), err=True)
         for p in exc.problems:
             click.echo(p.format(), err=True)
         ctx.exit(EXIT_PROBLEMS)
     except InvalidRecord as exc:
         for p in exc.problems:
-            click.echo(f"error: {p.format().replace('<repository>: ', '')}", err=True)
+            click.echo(tr("error: {message}").format(message=p.format().replace('<repository>: ', '')), err=True)
         ctx.exit(EXIT_USAGE)
     except (NotFound, UncommittedEdits, UnknownActor, DirtyRecord, GitError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(tr("error: {message}").format(message=exc), err=True)
         ctx.exit(EXIT_PROBLEMS)
 
 
@@ -60,9 +61,9 @@ def _run(ctx: click.Context, record_id: str, verb: str, *args: Any, no_commit: b
         if typed is not None:
             args = (*args, coerce_inputs("complaint", {k: v for k, v in typed.items() if v is not None}, repo.config))
         outcome = getattr(verbs, verb)(repo, record_id, *args, options=options, today=resolve_today(today), **kwargs)
-        click.echo(outcome.subject + (f"  [{outcome.commit[:10]}]" if outcome.commit else "  (not committed)"))
+        click.echo(outcome.subject + (f"  [{outcome.commit[:10]}]" if outcome.commit else "  " + tr("(not committed)")))
         for extra in outcome.created:
-            click.echo(f"created {extra.id}  {extra.path}")
+            click.echo(tr("created {path}").format(path=f"{extra.id}  {extra.path}"))
         return outcome
 
 
@@ -79,7 +80,7 @@ def transition_cmd(ctx: click.Context, record_id: str, state: str, sets: tuple[s
     """
     bad = [s for s in sets if "=" not in s]
     if bad:
-        raise click.UsageError(f"--set {bad[0]}: write FIELD=VALUE")
+        raise click.UsageError(tr("--set {value}: write FIELD=VALUE").format(value=bad[0]))
     typed = dict(s.split("=", 1) for s in sets)
     _run(ctx, record_id, "transition_to", state, typed=typed, **opts)
 
@@ -112,12 +113,13 @@ def investigate(ctx: click.Context, record_id: str, **opts: Any) -> None:
 
 @click.command()
 @click.argument("record_id")
-@click.option("--cause-class", type=click.Choice(["quality", "non_quality"]), help="质量异常 / 非质量异常.")
-@click.option("--cause-analysis", help="原因分析.")
-@click.option("--responsible-dept", help="责任归属 (department id).")
-@click.option("--countermeasure", help="处理对策.")
-@click.option("--resolution", help="处理方式: return, rework, exchange, allowance, compensation, repair, explanation.")
-@click.option("--amount", help="客诉损失金额, e.g. 4800 or 350.50.")
+@click.option("--cause-class", type=click.Choice(["quality", "non_quality"]),
+              help="Cause class: quality (a quality defect) or non_quality.")
+@click.option("--cause-analysis", help="Cause analysis.")
+@click.option("--responsible-dept", help="Responsible department (department id).")
+@click.option("--countermeasure", help="Countermeasure.")
+@click.option("--resolution", help="Resolution: return, rework, exchange, allowance, compensation, repair, explanation.")
+@click.option("--amount", help="Amount of the complaint's loss, e.g. 4800 or 350.50.")
 @click.option("--currency", help="Currency (default from svcnotes.toml).")
 @click.option("--improvement-tracked", type=click.Choice(["true", "false"]), help="Track CAPA (default: true for quality causes).")
 @verb_options
@@ -146,10 +148,10 @@ def approve(ctx: click.Context, record_id: str, **opts: Any) -> None:
 @click.command()
 @click.argument("record_id")
 @click.option("--told-via", required=True, help="How the customer was told: phone, email, visit, letter, web, on_site.")
-@click.option("--result", required=True, help="处理结果: what the customer was told.")
+@click.option("--result", required=True, help="The result: what the customer was told.")
 @click.option("--told-at", help="When (YYYY-MM-DD HH:MM; default now).")
-@click.option("--customer-reply", help="答复客户内容 (checked for forbidden phrases).")
-@click.option("--resolution-letter", help="处理结果函 (checked for forbidden phrases).")
+@click.option("--customer-reply", help="The reply to the customer (checked for forbidden phrases).")
+@click.option("--resolution-letter", help="The resolution letter (checked for forbidden phrases).")
 @verb_options
 @click.pass_context
 def resolve(ctx: click.Context, record_id: str, no_commit: bool, allow_dirty: bool, today: Any, **values: Any) -> None:
@@ -172,19 +174,19 @@ def close(ctx: click.Context, record_id: str, accepted: bool | None, callback_wa
     Example: svcnotes close C-2611-007 --accepted
     """
     if accepted is None:
-        raise click.UsageError("say whether the customer accepted: --accepted or --not-accepted")
+        raise click.UsageError(tr("say whether the customer accepted: --accepted or --not-accepted"))
     _run(ctx, record_id, "close", accepted, callback_waived, **opts)
     if not accepted:
-        click.echo(f"The customer did not accept: open a new complaint with: svcnotes reopen {record_id}")
+        click.echo(tr("The customer did not accept: open a new complaint with: svcnotes reopen {id}").format(id=record_id))
 
 
 @click.command()
 @click.argument("record_id")
-@click.option("--reason", required=True, help="Why the complaint is groundless (客诉不成立).")
+@click.option("--reason", required=True, help="Why the complaint is groundless (not established).")
 @verb_options
 @click.pass_context
 def reject(ctx: click.Context, record_id: str, reason: str, **opts: Any) -> None:
-    """End a groundless complaint as not_established.
+    """End a groundless complaint as not established.
 
     Example: svcnotes reject C-2611-007 --reason '客户使用不当，非产品问题'
     """
@@ -211,7 +213,7 @@ def reopen(ctx: click.Context, record_id: str, note: str, **opts: Any) -> None:
 @verb_options
 @click.pass_context
 def handover(ctx: click.Context, record_id: str, to: str, note: str, **opts: Any) -> None:
-    """Hand a case you own over to someone else, in writing (首问制).
+    """Hand a case you own over to someone else, in writing (the first-responder rule).
 
     Example: svcnotes handover C-2611-007 --to li.na --note '已答复客户周五前给方案'
     """
@@ -220,7 +222,7 @@ def handover(ctx: click.Context, record_id: str, to: str, note: str, **opts: Any
 
 @click.group()
 def capa() -> None:
-    """Corrective and preventive actions (纠正和预防措施): add, done, verify."""
+    """Corrective and preventive actions (CAPA): add, done, verify."""
 
 
 @capa.command("add")
@@ -266,7 +268,7 @@ def capa_verify(ctx: click.Context, record_id: str, number: int, **opts: Any) ->
 
 @click.command()
 @click.argument("record_id")
-@click.option("--reason", required=True, help="What the case waits for (e.g. 客户加工中未确定).")
+@click.option("--reason", required=True, help="What the case waits for (e.g. the customer is still testing).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day of the hold (default today).")
 @verb_options
 @click.pass_context

@@ -1,7 +1,7 @@
 """What the history store is written from: each file change's stored row, made by worker processes,
 and each commit's PR merge, known as soon as the merge has been read.
 
-A whole history is typed by worker processes (`SVCNOTES_WORKERS`, else one per core) that own a
+A whole history is typed by worker processes (store.bulk: `SVCNOTES_WORKERS`, else one per core) that own a
 share of the paths each (so each sees a file's versions in order, and types a version against the
 one before it). They are sent plain tuples and send plain tuples back: the store's process only
 follows `git log`, assigns lineages and writes.
@@ -9,13 +9,9 @@ follows `git log`, assigns lineages and writes.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import pickle
-import queue
 import subprocess
 import threading
-import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +21,7 @@ from svcnotes.history.events import ACTIONS, Content, ContentReader
 from svcnotes.history.events import _kind as kind_of
 from svcnotes.history.gitread import LEAN, BlobReader, Commit, FileChange
 from svcnotes.model.config import Config
-from svcnotes.store.bulk import paused_gc
+from svcnotes.store.bulk import Shards, paused_gc
 from svcnotes.store.gitops import GitError
 
 # what a worker sends back for a file change: the aliases of a created record (for its lineage),
@@ -49,100 +45,52 @@ def made_rows(reader: ContentReader, changes: Sequence[FileChange], blobs: BlobR
     return out
 
 
-def workers() -> int:
-    """How many worker processes type a whole history (`SVCNOTES_WORKERS`, else one per core)."""
-    try:
-        return max(1, int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1))
-    except ValueError:
-        return 1
-
-
-_HELD: list[Any] = []
-
-
-def _work(root: Path, config: Config, tasks: Any, results: Any) -> None:
-    """A worker: the rows of the file changes it is sent, until it is sent None."""
+def _work(root: Path, config: Config, tasks: Any, results: Any) -> ContentReader:
+    """A worker: the rows of the file changes it is sent, until it is sent None; its reader (with its
+    memo) is handed back to bulk.Shards, which keeps it until the process exits."""
     reader = ContentReader(config)
     with paused_gc(), BlobReader(root) as blobs:
         while True:
             changes = tasks.get()
             if changes is None:
-                # the process ends without freeing its memo object by object (a fork's worker exits at once)
-                _HELD.append(reader)
-                return
+                return reader
             results.put(made_rows(reader, [FileChange(*f) for f in changes], blobs))
 
 
 class Pool:
-    """Worker processes sharing the file changes by path (so each one sees a file's versions in order)."""
+    """Worker processes (store.bulk.Shards) sharing the file changes by path, so each one sees a file's
+    versions in order."""
 
     def __init__(self, root: Path, config: Config, count: int) -> None:
-        ctx = multiprocessing.get_context("fork")
-        # queues write from a thread: neither side ever waits on a full pipe while the other waits on it
-        self.tasks = [ctx.Queue() for _ in range(count)]
-        self.results = [ctx.Queue() for _ in range(count)]
-        self.procs = [ctx.Process(target=_work, args=(root, config, t, r), daemon=True)
-                      for t, r in zip(self.tasks, self.results, strict=True)]
-        for proc in self.procs:
-            proc.start()
+        self.shards = Shards(count, _work, (root, config))
         self.sent: list[list[int]] = []
-        self.closed = False
 
     def send(self, changes: list[FileChange]) -> None:
         """Hand out one batch of changes (each to the worker that owns its path)."""
-        count = len(self.procs)
+        count = len(self.shards)
         shares: list[list[tuple[str, ...]]] = [[] for _ in range(count)]
         owner = [zlib.crc32((f.old_path if f.status == "D" else f.path).encode()) % count for f in changes]
         for f, n in zip(changes, owner, strict=True):
             shares[n].append((f.status, f.path, f.old_path, f.old_blob, f.new_blob))
-        for tasks, share in zip(self.tasks, shares, strict=True):
-            tasks.put(share)
+        for n, share in enumerate(shares):
+            self.shards.put(n, share)
         self.sent.append(owner)
 
     def receive(self) -> list[Made]:
         """The rows of the oldest batch handed out, in its order."""
         owner = self.sent.pop(0)
-        parts = [iter(self._get(n)) for n in range(len(self.procs))]
+        parts = [iter(self.shards.get(n)) for n in range(len(self.shards))]
         return [next(parts[n]) for n in owner]
 
-    def _get(self, n: int) -> Any:
-        while True:
-            try:
-                return self.results[n].get(timeout=1.0)
-            except queue.Empty:
-                if not self.procs[n].is_alive():
-                    raise RuntimeError("a history worker process died") from None
+    def close(self) -> None:
+        """Nothing more will be sent: each worker ends once it has sent back what it was sent."""
+        self.shards.close()
 
     def __enter__(self) -> Pool:
         return self
 
-    def close(self) -> None:
-        """Nothing more will be sent: each worker ends once it has sent back what it was sent."""
-        if not self.closed:
-            self.closed = True
-            for tasks in self.tasks:
-                tasks.put(None)
-
     def __exit__(self, *exc: object) -> None:
-        self.close()
-        clean = True
-        deadline = time.monotonic() + 10
-        for proc, results in zip(self.procs, self.results, strict=True):
-            while proc.is_alive() and time.monotonic() < deadline:
-                try:  # a build given up leaves rows unread: a worker only ends once what it sent is taken
-                    results.get(timeout=0.05)
-                except queue.Empty:
-                    pass
-            if proc.is_alive():
-                proc.kill()
-                clean = False
-            proc.join()
-        for q in self.tasks + self.results:  # end the queues' feeder threads: no thread of ours outlives the build
-            q.close()
-            if clean:
-                q.join_thread()
-            else:
-                q.cancel_join_thread()
+        self.shards.__exit__(*exc)
 
 
 class FirstParents:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from svcnotes.history.gitread import LEAN, Commit, FileChange, _parse_log, diff_tree, log_each
+from svcnotes.store.bulk import source_key
 from svcnotes.store.gitops import GitError, git
 
 CACHE = Path(".svcnotes-cache") / "merges.json"  # beside history/, whose other files the store drops
@@ -123,12 +124,17 @@ def _row(f: FileChange) -> list[str]:
     return [f.status, f.path, f.old_path, f.old_blob, f.new_blob]
 
 
+def _made_by() -> str:
+    """The cache's key: its layout version and the code that re-merges and reads the changes."""
+    return f"{CACHE_VERSION}:{source_key('history/merges.py', 'history/gitread.py')}"
+
+
 def _load(root: Path) -> dict[str, dict[str, list[list[str]] | list[list[list[str]]]]]:
     try:
         data = json.loads((root / CACHE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data.get("merges", {}) if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
+    return data.get("merges", {}) if isinstance(data, dict) and data.get("version") == _made_by() else {}
 
 
 def _save(root: Path, cache: Mapping[str, object]) -> None:
@@ -136,7 +142,7 @@ def _save(root: Path, cache: Mapping[str, object]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": CACHE_VERSION, "merges": cache}), encoding="utf-8")
+        tmp.write_text(json.dumps({"version": _made_by(), "merges": cache}), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written only costs time

@@ -28,10 +28,10 @@ from typing import Any
 from svcnotes.history.diff import Change
 from svcnotes.history.events import ContentReader, Event, EventBuilder, pr_merges, record_changes
 from svcnotes.history.gitread import BlobReader, Commit, FileChange, blob_sha, head_sha, is_ancestor, stream_log
-from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows, workers
+from svcnotes.history.ingest import FirstParents, Made, Pool, PullRequests, made_rows
 from svcnotes.model.config import CONFIG_FILE, Config
 from svcnotes.store import cachefile
-from svcnotes.store.bulk import paused_gc
+from svcnotes.store.bulk import may_fork, paused_gc, source_key, worker_count
 
 CACHE_DIR = ".svcnotes-cache/history"
 STORE_FILE = "history.sqlite"
@@ -58,12 +58,13 @@ _EVENTS = ("SELECT e.sha, c.author, c.email, c.date, c.subject, c.trailers, e.ac
 
 
 def config_key(root: Path) -> str:
-    """A digest of svcnotes.toml: typed values depend on it, so a new configuration means a new store."""
+    """A digest of svcnotes.toml and of the code that types and diffs versions (model, store, history):
+    events depend on both, so a new configuration or an edited reader or rule means a new store."""
     try:
         data = (root / CONFIG_FILE).read_bytes()
     except OSError:
         data = b""
-    return hashlib.sha1(data).hexdigest()
+    return hashlib.sha1(data + source_key("model", "store", "history").encode()).hexdigest()
 
 
 def load_event(row: tuple[Any, ...]) -> Event:
@@ -171,7 +172,9 @@ def _extend(conn: sqlite3.Connection, root: Path, config: Config, head: str, old
     prs: PullRequests | None = None
     with ExitStack() as stack:
         stack.enter_context(paused_gc())  # events and versions hold no cycles: collecting is pure overhead here
-        pool = stack.enter_context(Pool(root, config, workers())) if fresh and workers() > 1 else None  # forked first
+        count = worker_count()
+        # forked first (before the log's threads); as before, also from `serve`, whose HTTP thread is idle
+        pool = stack.enter_context(Pool(root, config, count)) if fresh and count > 1 and may_fork(threads_ok=True) else None
         chain = stack.enter_context(closing(FirstParents(root, head))) if emit else None
         log = stack.enter_context(closing(stream_log(root, head, [old_head] if old_head else [])))
         if pool is not None:
@@ -340,20 +343,28 @@ class HistoryStore:
         for row in rows:
             yield load_event(row)
 
+    def version_of(self, lineage: int) -> int:
+        """The place of the lineage's newest event in the store (-1 without events): it changes exactly
+        when the lineage's events do, so it versions anything made from them (the site's timelines)."""
+        row = self._db().execute("SELECT max(seq) FROM events WHERE lineage = ?", (lineage,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else -1
+
     def lineage_by_id(self, record_id: str) -> int | None:
         """The lineage of the record that has (or had) this number."""
         row = self._db().execute("SELECT lineage FROM ids WHERE id = ?", (record_id,)).fetchone()
         return row[0] if row else None
 
-    def lineage_for(self, record_id: str, path: str | None = None) -> int | None:
-        """A record's lineage: by its current file (exact content, then path) when given, else by number."""
+    def lineage_for(self, record_id: str, path: str | None = None, blob: str | None = None) -> int | None:
+        """A record's lineage: by its current file (exact content, then path) when given, else by number.
+        `blob` is the file's git blob id when the caller knows it (else the file is read)."""
         db = self._db()
         row = None
         if path:
-            try:
-                blob = blob_sha((self.root / path).read_bytes())
-            except OSError:
-                blob = ""
+            if blob is None:
+                try:
+                    blob = blob_sha((self.root / path).read_bytes())
+                except OSError:
+                    blob = ""
             row = db.execute("SELECT lineage FROM blobs WHERE path = ? AND blob = ?", (path, blob)).fetchone() \
                 or db.execute("SELECT lineage FROM paths WHERE path = ?", (path,)).fetchone()
         return row[0] if row else self.lineage_by_id(record_id)

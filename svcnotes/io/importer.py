@@ -1,4 +1,4 @@
-"""Run an import end to end: read the table, plan it, create customers and records, one commit.
+"""Run an import end to end: read the table, plan it, check and write it in batches, one commit.
 
     result = run_import(repo, Path("complaints.csv"), "complaint", Path("cfpb.toml"),
                         dry_run=False, encoding=None, report_path=None, options=ImportOptions())
@@ -8,7 +8,10 @@ Re-running the same import creates nothing: every record keeps the source key of
 `imported[].key`, and rows whose key the repository already holds count as duplicates, unless the
 record holding it is on disk but not committed (an import with --no-commit, or one that crashed):
 those are reported as written but not committed, and `resume=True` commits them. The writes and
-the commit are one transaction (store.transaction): a failed import leaves nothing behind.
+the commit are one transaction (store.transaction): a failed or killed import leaves nothing
+behind (a kill leaves a journal the next command rolls back). Rows are read, planned, checked and
+written in bounded batches (io.batches), so memory does not grow with the file; a row whose record
+would break one of validate's rules is rejected alone, and a dry run applies the same rules.
 Nothing is added to svcnotes.toml: the staff member running the import (`--as`, default the git
 identity) stands in for the first responder when the mapping names none.
 """
@@ -16,18 +19,23 @@ identity) stands in for the first responder when the mapping names none.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import itertools
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
+from svcnotes.io.batches import Outcome, Unreadable, stream_rows
 from svcnotes.io.mapping import IMPORT_KINDS, Mapping, load_mapping, parse_mapping
-from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, ImportPlan, plan_import
+from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, Planner, RowResult
 from svcnotes.io.suggest import suggest_mapping
-from svcnotes.io.tabular import Table, read_table
+from svcnotes.io.tabular import Row, TableStream, open_table
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
-from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
+from svcnotes.store import transaction, writer
 from svcnotes.workflow.commits import CommitOptions, UnknownActor, commit_change, current_actor
 
 if TYPE_CHECKING:
@@ -56,12 +64,12 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
-    """What an import did (or, on a dry run, would do)."""
+    """What an import did (or, on a dry run, would do): every row counted once."""
 
-    plan: ImportPlan
+    source: str
+    kind: str
+    outcome: Outcome
     dry_run: bool = False
-    created: list[Record] = field(default_factory=list)
-    customers: list[Record] = field(default_factory=list)
     commit: str | None = None
     report: Path | None = None
     encoding: str | None = None
@@ -72,14 +80,33 @@ class ImportResult:
     @property
     def problems(self) -> list[Problem]:
         """Problems found while planning (mapping against header, shared rejection reasons)."""
-        return self.plan.problems
+        return self.outcome.problems
+
+    @property
+    def total(self) -> int:
+        """Rows in the file (blank lines excluded); imported + duplicate + rejected add up to it."""
+        return self.outcome.total
+
+    def counts(self) -> dict[str, int]:
+        """Rows per outcome: imported (or would be), duplicate, rejected."""
+        return dict(self.outcome.counts)
+
+    @property
+    def rejected(self) -> list[RowResult]:
+        """The first rejected rows (up to 10), in row order; all of them are in the rejects file."""
+        return self.outcome.sample
+
+    @property
+    def created(self) -> int:
+        """Records created by this run (0 on a dry run), customers made by a customer import included."""
+        return 0 if self.dry_run else self.outcome.records
 
     def summary(self) -> str:
         """Lines accounting for every row: imported, duplicate, rejected; new customers; the commit."""
-        counts = self.plan.counts()
+        counts = self.outcome.counts
         verb = "would import" if self.dry_run else "imported"
         waiting = len(self.pending)
-        lines = [f"{self.plan.source}: {len(self.plan.results)} rows: {counts[IMPORTED]} {verb}, "
+        lines = [f"{self.source}: {self.total} rows: {counts[IMPORTED]} {verb}, "
                  f"{counts[DUPLICATE] - waiting} duplicate, {counts[REJECTED]} rejected"
                  + (f", {waiting} written earlier" if waiting else "")]
         if waiting and not self.resumed:
@@ -87,12 +114,11 @@ class ImportResult:
                          "to commit them (or `svcnotes doctor --fix`)")
         elif self.resumed:
             lines.append(f"committed {self.resumed:,} record(s) written earlier but not committed")
-        new_customers = len(self.plan.customers) if self.dry_run else len(self.customers)
-        if new_customers:
-            lines.append(f"{'would create' if self.dry_run else 'created'} {new_customers} customer(s)")
-        if self.created:
-            lines.append(f"records {self.created[0].id} .. {self.created[-1].id}" if len(self.created) > 1
-                         else f"record {self.created[0].id}")
+        if self.outcome.customers:
+            lines.append(f"{'would create' if self.dry_run else 'created'} {self.outcome.customers} customer(s)")
+        if self.created and self.kind != "customer":
+            first, last = self.outcome.first_id, self.outcome.last_id
+            lines.append(f"records {first} .. {last}" if self.created > 1 else f"record {first}")
         if self.commit:
             lines.append(f"committed {self.commit[:10]}")
         if self.report:
@@ -106,25 +132,30 @@ def resolve_actor(repo: Repository, actor: str | None) -> str:
         if actor not in repo.config.staff:
             from svcnotes.model.problems import did_you_mean
 
-            raise ImportAborted([Problem("I010", f"'{actor}' is not in the staff directory", "svcnotes.toml",
-                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or "add a [[staff]] entry")])
+            raise ImportAborted([Problem("I010", msg("'{actor}' is not in the staff directory", actor=actor), "svcnotes.toml",
+                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or msg("add a [[staff]] entry"))])
         return actor
     try:
         return current_actor(repo).id
     except UnknownActor as exc:
-        raise ImportAborted([Problem("I011", str(exc), field="--as", hint="or pass --as STAFF_ID")]) from None
+        raise ImportAborted([Problem("I011", exc.args[0], field="--as", hint=msg("or pass --as STAFF_ID"))]) from None
 
 
-def load_or_suggest(mapping_path: Path | None, kind: str, table: Table | None = None) -> Mapping:
-    """The mapping from `mapping_path`, or one suggested from the table's header when there is none."""
+def load_or_suggest(mapping_path: Path | None, kind: str, stream: TableStream | None = None) -> Mapping:
+    """The mapping from `mapping_path`, or one suggested from the header and first rows when there is none
+    (the rows looked at are put back: the stream still yields every row)."""
     if mapping_path is not None:
         if not mapping_path.is_file():
-            raise ImportAborted([Problem("I002", "mapping file not found", str(mapping_path),
-                                         hint="write one with: svcnotes import FILE --kind KIND --suggest-map > map.toml")])
+            raise ImportAborted([Problem("I002", msg("mapping file not found"), str(mapping_path),
+                                         hint=msg("write one with: svcnotes import FILE --kind KIND --suggest-map > "
+                                                  "map.toml"))])
         mapping, problems = load_mapping(mapping_path, kind)
     else:
-        assert table is not None
-        text = suggest_mapping(table.headers, kind, [dict(r.values) for r in table.rows[:200]], Path(table.source).stem)
+        assert stream is not None
+        sample = list(itertools.islice(stream.items, 200))
+        stream.items = itertools.chain(sample, stream.items)
+        rows: list[dict[str, object]] = [dict(r.values) for r in sample if isinstance(r, Row)]
+        text = suggest_mapping(stream.headers, kind, rows, Path(stream.source).stem)
         mapping, problems = parse_mapping(text, "<suggested mapping>", kind)
     errors = [p for p in problems if p.is_error]
     if errors:
@@ -170,77 +201,96 @@ def with_customers(repo: Repository, paths: list[str]) -> list[str]:
     return [*sorted(loose), *paths]
 
 
-def _read(path: Path, encoding: str | None, mapping: Mapping | None) -> Table:
+_UNREADABLE = (OSError, LookupError, ValueError, KeyError, SyntaxError, zipfile.BadZipFile)
+
+
+def _unreadable(path: Path, exc: BaseException) -> ImportAborted:
+    return ImportAborted([Problem("I001", msg("cannot read the file: {error}", error=str(exc)), str(path),
+                                  hint=msg("check the path, or pass --encoding (utf-8, gb18030, ...)"))])
+
+
+def _open(path: Path, encoding: str | None, mapping: Mapping | None) -> TableStream:
     try:
         expect = [(c, *mapping.headers.get(c, ())) for c in sorted(mapping.used_columns())] if mapping else []
-        return read_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
+        return open_table(path, encoding or (mapping.encoding if mapping else None), mapping.sheet if mapping else None,
                           mapping.header_row if mapping else None, mapping.delimiter if mapping else None, expect)
-    except (OSError, LookupError, ValueError) as exc:
-        raise ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
-                                     hint="check the path, or pass --encoding (utf-8, gb18030, ...)")]) from None
+    except _UNREADABLE as exc:
+        raise _unreadable(path, exc) from None
 
 
 def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | None, dry_run: bool = False,
                encoding: str | None = None, report_path: Path | None = None,
                options: ImportOptions = ImportOptions(),
-               progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Import `path` as records of `kind` into `repo` in one commit; bad rows are reported, never fatal.
+               progress: Callable[[int, int], None] | None = None,
+               writing: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import `path` as records of `kind` into `repo` in one commit; a bad row is rejected alone, never fatal.
 
-    `progress(done, total)` is called as rows are planned (the CLI draws it on a terminal)."""
+    The file is read, planned, checked and written in batches (io.batches): memory does not grow
+    with the file. A dry run runs the very same rules and reports the same totals and rejects.
+    `progress(done, total)` is called as rows are read, `writing(done, total)` as records are
+    checked and written (the CLI draws them on a terminal)."""
     if kind not in IMPORT_KINDS:
-        raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
+        raise ImportAborted([Problem("I003", msg("cannot import '{kind}' records", kind=kind), hint=msg("use one of {import_kinds}",
+                                                                                         import_kinds=', '.join(IMPORT_KINDS)))])
     if not path.is_file():
-        raise ImportAborted([Problem("I001", "file not found", str(path), hint="check the path")])
+        raise ImportAborted([Problem("I001", msg("file not found"), str(path), hint=msg("check the path"))])
     mapping = load_or_suggest(mapping_path, kind) if mapping_path is not None else None
-    table = _read(path, encoding, mapping)
-    mapping = mapping or load_or_suggest(None, kind, table)
+    stream = _open(path, encoding, mapping)
+    mapping = mapping or load_or_suggest(None, kind, stream)
     actor_field = ACTOR_FIELDS.get(kind)
     mapped = mapping.targets() - set(mapping.defaults)
     if actor_field and actor_field not in mapped and not str(mapping.defaults.get(actor_field) or "").strip():
         # an unset or empty default (as --suggest-map writes it) means: the importing staff member
         mapping = dataclasses.replace(mapping, defaults={**mapping.defaults, actor_field: resolve_actor(repo, options.actor)})
+    if not dry_run:
+        transaction.ensure(repo.root)  # the repository lock from here: nobody writes between planning and writing
+    base = repo.snapshot()
     keys, customers = existing_state(repo)
-    total = table.total
-    plan = plan_import(table, mapping, kind, keys, customers=customers, config=repo.config, source=table.source,
-                       progress=(lambda n: progress(n, total)) if progress else None, ids=repo.snapshot().by_id)
-    result = ImportResult(plan, dry_run=dry_run, encoding=table.encoding)
+    planner = Planner(mapping, kind, stream.headers, keys, customers=customers, config=repo.config,
+                      source=stream.source, ids=base.by_id)
     waiting = uncommitted_imports(repo)
-    if waiting:
-        result.pending = [waiting[r.key] for r in plan.results if r.outcome == DUPLICATE and r.key in waiting]
-    if report_path is not None:
-        report_path.write_text(plan.rejected_csv(), encoding="utf-8-sig", newline="")
+    resume_paths = []
+    result = ImportResult(stream.source, kind, Outcome(), dry_run=dry_run, encoding=stream.encoding)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape", prefix="svcnotes-paths-") as paths:
+        try:
+            result.outcome = stream_rows(repo, stream, planner, base, dry_run=dry_run, waiting=waiting,
+                                         report_path=report_path, paths=None if dry_run else paths,
+                                         progress=progress, writing=writing)
+        except Unreadable as exc:  # a file unreadable past its first rows; nothing was written yet
+            raise _unreadable(path, exc) from None
+        result.pending = result.outcome.pending
         result.report = report_path
-    if dry_run:
+        if dry_run:
+            return result
+        writer.sync()
+        if options.resume and result.pending and options.commit:
+            resume_paths = with_customers(repo, result.pending)
+            result.resumed = len(result.pending)
+        return _commit(repo, result, paths, resume_paths, options)
+
+
+def _commit(repo: Repository, result: ImportResult, paths: IO[str], resume_paths: list[str],
+            options: ImportOptions) -> ImportResult:
+    """Commit what the import wrote (paths spilled to a file) and the records it resumes, as one commit."""
+    if not (result.outcome.records or resume_paths):
         return result
-    return _apply(repo, plan, kind, result, options)
 
+    def every_path() -> Iterator[str]:
+        paths.seek(0)
+        rest = ""
+        while chunk := paths.read(1 << 16):
+            *done, rest = (rest + chunk).split("\0")
+            yield from done
+        yield from resume_paths
 
-def _apply(repo: Repository, plan: ImportPlan, kind: str, result: ImportResult, options: ImportOptions) -> ImportResult:
-    """Create the planned customers and records and commit them together."""
-    if kind != "customer" and plan.customers:
-        result.customers = repo.customers.create_many((c.data, "") for c in plan.customers)
-    try:
-        created = repo.store(kind).create_many((r.data, r.body) for r in plan.records)
-    except BaseException:
-        repo.customers._remove(result.customers)  # all or nothing: no stray customer files either
-        raise
-    if kind == "customer":
-        result.customers, result.created = created, []
-    else:
-        result.created = created
-    paths = [r.path for r in (*result.customers, *result.created)]
-    if options.resume and result.pending and options.commit:
-        paths += with_customers(repo, result.pending)
-        result.resumed = len(result.pending)
-    if paths:
-        counts = plan.counts()
-        noun = KINDS[kind].en.lower()
-        result.commit = commit_change(
-            repo, paths, f"import {len(created) + result.resumed} {noun}(s) from {plan.source}",
-            {"Svc-Action": "import", "Svc-Import-Source": plan.source,
-             "Svc-Import-Rows": f"{counts[IMPORTED]} imported, {counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected",
-             "Svc-Import-Customers": str(len(result.customers)) if kind != "customer" else ""},
-            CommitOptions(commit=options.commit))
-        if result.commit is None:
-            result.resumed = 0
+    counts = result.outcome.counts
+    noun = KINDS[result.kind].en.lower()
+    result.commit = commit_change(
+        repo, every_path(), f"import {result.outcome.records + result.resumed} {noun}(s) from {result.source}",
+        {"Svc-Action": "import", "Svc-Import-Source": result.source,
+         "Svc-Import-Rows": f"{counts[IMPORTED]} imported, {counts[DUPLICATE]} duplicate, {counts[REJECTED]} rejected",
+         "Svc-Import-Customers": str(result.outcome.customers) if result.kind != "customer" else ""},
+        CommitOptions(commit=options.commit))
+    if result.commit is None:
+        result.resumed = 0
     return result

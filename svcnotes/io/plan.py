@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from svcnotes.io.mapping import BODY, Mapping, check_headers, render_template
-from svcnotes.io.tabular import Row, Table
+from svcnotes.io.tabular import BadRow, Row, Table
 from svcnotes.io.values import (
     Cell,
     cell_text,
@@ -39,6 +39,7 @@ from svcnotes.io.values import (
 )
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field
+from svcnotes.model.message import joined, label, msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.schema import KINDS
 
@@ -195,13 +196,15 @@ class _Converter:
 
                 text = code_for_label(f, text, self.config) or text  # a label svcnotes wrote (已结案, Closed)
             if text not in allowed:
-                raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
+                raise CoercionError(msg("'{text}' is not a {name} we know", text=text, name=f.name),
+                                    msg("map it under [values.{name}] ({hint})", name=f.name,
+                                        hint=did_you_mean(text, allowed)))
             return text
         number: Any = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
         if t != "bool" and f.minimum is not None and number < f.minimum:
-            raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
+            raise CoercionError(msg("{text} is below the minimum {minimum:g}", text=text, minimum=f.minimum))
         if t != "bool" and f.maximum is not None and number > f.maximum:
-            raise CoercionError(f"{text} is above the maximum {f.maximum:g}")
+            raise CoercionError(msg("{text} is above the maximum {maximum:g}", text=text, maximum=f.maximum))
         return number
 
     def field(self, f: Field, values: list[Cell]) -> Any:
@@ -231,77 +234,78 @@ def _cells_of(row: Row, headers: list[str]) -> tuple[str, ...]:
     return row.raw or tuple(cell_text(row.values.get(h, "")) for h in headers)
 
 
-def _renamed(rows: list[Row], renames: dict[str, str]) -> list[Row]:
-    if not renames:
-        return rows
-    return [Row(r.number, {renames.get(k, k): v for k, v in r.values.items()}, r.raw) for r in rows]
+class Planner:
+    """Plans rows one at a time (see `plan_import`), keeping only an index of what it has seen:
+    source keys (duplicates), given ids, customer names (new customers), rejection reasons.
 
-
-def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None = None,
-                existing_keys: Iterable[str] = (), *, customers: TMapping[str, str] | None = None,
-                config: Config | None = None, source: str | None = None,
-                progress: Callable[[int], None] | None = None, ids: Iterable[str] = ()) -> ImportPlan:
-    """Plan the import of `rows` (a Table, or Rows) as records of `kind` (default: the mapping's).
-
-    `existing_keys` are provenance keys of earlier imports (re-running imports nothing new);
-    `customers` maps existing customer names to ids (a customer cell holding an id matches it
-    first); `ids` are the record ids the repository has (a row that maps `id` to one of them is a
-    duplicate); `config` supplies configurable choices.
+    `row(Row)` and `bad_row(BadRow)` give each row's RowResult and, for an imported row, its
+    PlannedRecord; `problems()` at the end gives the plan's problems (header, keys, shared reasons).
     """
-    kind = kind or mapping.kind
-    schema = KINDS[kind]
-    config = config or Config()
-    table = rows if isinstance(rows, Table) else None
-    row_list: list[Row] = list(table.rows) if table is not None else list(rows)  # type: ignore[arg-type]
-    headers = table.headers if table else list(dict.fromkeys(h for r in row_list for h in r.values))
-    src = source or (table.source if table else "<rows>")
-    plan = ImportPlan(kind, src, headers)
-    renames = mapping.renames(headers)
-    if renames:
-        row_list = _renamed(row_list, renames)
-        headers = [renames.get(h, h) for h in headers]  # the rejects file shows the mapping's names
-    if kind != mapping.kind:
-        plan.problems.append(Problem("M012", f"the mapping is for '{mapping.kind}', not '{kind}'", src, hint=f"use a {kind} mapping"))
-    plan.problems += check_headers(mapping, headers, src)
-    missing_key = [c for c in mapping.key if c not in headers]
-    namespace = mapping.source or Path(src).stem
-    seen: dict[str, int] = {}
-    existing = set(existing_keys)
-    taken_ids = set(ids) | set((customers or {}).values())
-    unkeyed = 0
-    header_cells = tuple(headers)
-    resolver = _Customers(customers or {})
-    convert = _Converter(mapping, config)
-    results: list[RowResult] = []
-    records: list[PlannedRecord] = []
-    for bad in table.bad_rows if table else ():
-        results.append(RowResult(bad.number, REJECTED, "", bad.reason, bad.cells))
-    for done, row in enumerate(row_list, len(results) + 1):
-        if progress is not None:
-            progress(done)
+
+    def __init__(self, mapping: Mapping, kind: str | None, headers: list[str], existing_keys: Iterable[str] = (), *,
+                 customers: TMapping[str, str] | None = None, config: Config | None = None, source: str = "<rows>",
+                 ids: Iterable[str] = ()) -> None:
+        self.kind = kind or mapping.kind
+        self.schema = KINDS[self.kind]
+        self.mapping = mapping
+        self.source = source
+        self.header_cells = tuple(headers)
+        self.renames = mapping.renames(headers)
+        self.file_headers = list(headers)  # the rejects file shows the file's own names
+        self.headers = [self.renames.get(h, h) for h in headers]  # the mapping's names
+        self.head_problems: list[Problem] = []
+        if self.kind != mapping.kind:
+            self.head_problems.append(Problem("M012", msg("the mapping is for '{kind}', not '{importing}'",
+                                                          kind=mapping.kind, importing=self.kind), source,
+                                              hint=msg("use a {kind} mapping", kind=self.kind)))
+        self.head_problems += check_headers(mapping, self.headers, source)
+        self.missing_key = [c for c in mapping.key if c not in self.headers]
+        self.namespace = mapping.source or Path(source).stem
+        self.seen: dict[str, int] = {}
+        self.existing = set(existing_keys)
+        self.taken_ids = set(ids) | set((customers or {}).values())
+        self.given_ids: set[str] = set()
+        self.unkeyed = 0
+        self.resolver = _Customers(customers or {})
+        self.convert = _Converter(mapping, config or Config())
+        self.reasons: Counter[str] = Counter()
+
+    def bad_row(self, bad: BadRow) -> RowResult:
+        """The result of a row the reader could not split into the header's columns."""
+        return self.rejected(RowResult(bad.number, REJECTED, "", bad.reason, bad.cells))
+
+    def rejected(self, result: RowResult) -> RowResult:
+        """Count a rejection's reason (a reason shared by many rows is said once) and pass it on."""
+        self.reasons[result.reason] += 1
+        return result
+
+    def row(self, row: Row) -> tuple[RowResult, PlannedRecord | None]:
+        """What happens to one row: its result, and the record it becomes when imported."""
+        headers = self.headers
+        if self.renames:
+            row = Row(row.number, {self.renames.get(k, k): v for k, v in row.values.items()}, row.raw)
         cells = _cells_of(row, headers)
-        if missing_key:
-            results.append(RowResult(row.number, REJECTED, "", f"key column(s) {', '.join(missing_key)} not in the file", cells))
-            continue
-        if len(header_cells) > 1 and tuple(cell_text(row.values.get(h, "")) for h in headers) == tuple(plan.headers):
-            results.append(RowResult(row.number, REJECTED, "", "repeats the header row (files joined together?)", cells))
-            continue
-        key, keyed_by_content = _row_key(row, mapping, headers)
-        unkeyed += keyed_by_content
-        key = f"{namespace}:{key}"
-        if key in existing:
-            results.append(RowResult(row.number, DUPLICATE, key, "imported before", cells))
-            continue
-        if key in seen:
-            results.append(RowResult(row.number, DUPLICATE, key, f"same key as row {seen[key]}", cells))
-            continue
-        data, body, errors = _convert(row, mapping, schema.name, convert)
+        if self.missing_key:
+            return self.rejected(RowResult(row.number, REJECTED, "", f"key column(s) {', '.join(self.missing_key)} "
+                                           "not in the file", cells)), None
+        if len(self.header_cells) > 1 and tuple(cell_text(row.values.get(h, "")) for h in headers) == self.header_cells:
+            return self.rejected(RowResult(row.number, REJECTED, "", "repeats the header row (files joined together?)",
+                                           cells)), None
+        key, keyed_by_content = _row_key(row, self.mapping, headers)
+        self.unkeyed += keyed_by_content
+        key = f"{self.namespace}:{key}"
+        if key in self.existing:
+            return RowResult(row.number, DUPLICATE, key, "imported before", cells), None
+        if key in self.seen:
+            return RowResult(row.number, DUPLICATE, key, f"same key as row {self.seen[key]}", cells), None
+        kind, schema, resolver = self.kind, self.schema, self.resolver
+        data, body, errors = _convert(row, self.mapping, schema.name, self.convert)
         given_id = str(data.get("id") or "")
-        if given_id and given_id in taken_ids:
-            results.append(RowResult(row.number, DUPLICATE, key, f"{given_id} is already in the repository", cells))
-            continue
+        if given_id and given_id in self.taken_ids:
+            return RowResult(row.number, DUPLICATE, key, f"{given_id} is already in the repository", cells), None
         if given_id and not schema.id_regex.match(given_id):
-            errors.append(f"id: '{given_id}' is not a {schema.en.lower()} id (like {schema.by_name['id'].example})")
+            errors.append(msg("id: '{id}' is not a {kind} id (like {example})", id=given_id,
+                              kind=label(schema.en.lower(), schema.zh), example=schema.by_name['id'].example))
         if not errors and "customer" in schema.by_name and isinstance(data.get("customer"), str):
             data["customer"] = resolver.resolve(data["customer"], row.number)
         if not errors and kind == "customer" and data.get("name") and given_id:
@@ -309,32 +313,82 @@ def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None 
             resolver.ids.add(given_id)
         elif not errors and kind == "customer" and data.get("name"):
             if name_key(data["name"]) in resolver.by_key:
-                results.append(RowResult(row.number, DUPLICATE, key, f"customer '{resolver.by_key[name_key(data['name'])]}' has this name", cells))
-                continue
+                return RowResult(row.number, DUPLICATE, key, f"customer '{resolver.by_key[name_key(data['name'])]}' "
+                                 "has this name", cells), None
             data["id"] = resolver.resolve(data["name"], row.number)
             resolver.new.pop(name_key(data["name"]))
         missing = [f.name for f in schema.fields if f.required and f.name != "id" and data.get(f.name) in (None, "", [])]
         if missing:
-            errors.append(f"missing required {', '.join(missing)} (map a column or add [defaults])")
+            errors.append(msg("missing required {fields} (map a column or add [defaults])", fields=", ".join(missing)))
         if errors:
-            results.append(RowResult(row.number, REJECTED, key, "; ".join(errors), cells))
-            continue
-        data["imported"] = [{"source": src, "row": row.number, "key": key}]
+            return self.rejected(RowResult(row.number, REJECTED, key, joined(errors, "; "), cells)), None
+        data["imported"] = [{"source": self.source, "row": row.number, "key": key}]
         ordered = {f.name: data[f.name] for f in schema.fields if f.name in data}
-        seen[key] = row.number
+        self.seen[key] = row.number
         if given_id:
-            taken_ids.add(given_id)
-        records.append(PlannedRecord(row.number, key, ordered, body))
-        results.append(RowResult(row.number, IMPORTED, key, "", cells))
+            self.taken_ids.add(given_id)
+            self.given_ids.add(given_id)
+        return RowResult(row.number, IMPORTED, key, "", cells), PlannedRecord(row.number, key, ordered, body)
+
+    def customers(self) -> list[PlannedCustomer]:
+        """The customers planned so far because no existing customer has their name, by first row."""
+        return sorted(self.resolver.new.values(), key=lambda c: c.first_row)
+
+    def problems(self) -> list[Problem]:
+        """The plan's problems: the mapping against the header, rows keyed by content, shared reasons."""
+        out = list(self.head_problems)
+        out += shared_reasons(self.reasons, self.source)
+        if self.unkeyed:
+            out.append(Problem(
+                "I004", msg("{unkeyed} row(s) have nothing in the key column(s) {key}: each is keyed by its whole "
+                            "content instead (exact copies count as duplicates)",
+                            unkeyed=self.unkeyed, key=', '.join(self.mapping.key)), self.source, field="key",
+                severity=Severity.WARNING))
+        return out
+
+    @property
+    def sort_field(self) -> str:
+        """The field whose value orders the records (their numbers follow the calendar)."""
+        return next((f for f in ("received_at", "due", "since") if f in self.schema.by_name), "")
+
+
+def sort_key(record: PlannedRecord, field_name: str) -> tuple[datetime, int]:
+    """Where a planned record goes in the order records are numbered: by date, then by row."""
+    return _sortable(record.data.get(field_name)), record.row
+
+
+def plan_import(rows: Table | Iterable[Row], mapping: Mapping, kind: str | None = None,
+                existing_keys: Iterable[str] = (), *, customers: TMapping[str, str] | None = None,
+                config: Config | None = None, source: str | None = None,
+                progress: Callable[[int], None] | None = None, ids: Iterable[str] = ()) -> ImportPlan:
+    """Plan the import of `rows` (a Table, or Rows) as records of `kind` (default: the mapping's),
+    all in memory (`svcnotes import` streams the same Planner in batches: io.batches).
+
+    `existing_keys` are provenance keys of earlier imports (re-running imports nothing new);
+    `customers` maps existing customer names to ids (a customer cell holding an id matches it
+    first); `ids` are the record ids the repository has (a row that maps `id` to one of them is a
+    duplicate); `config` supplies configurable choices.
+    """
+    table = rows if isinstance(rows, Table) else None
+    row_list: list[Row] = list(table.rows) if table is not None else list(rows)  # type: ignore[arg-type]
+    headers = table.headers if table else list(dict.fromkeys(h for r in row_list for h in r.values))
+    src = source or (table.source if table else "<rows>")
+    planner = Planner(mapping, kind, headers, existing_keys, customers=customers, config=config, source=src, ids=ids)
+    plan = ImportPlan(planner.kind, src, planner.file_headers)
+    results = [planner.bad_row(bad) for bad in (table.bad_rows if table else ())]
+    records: list[PlannedRecord] = []
+    for done, row in enumerate(row_list, len(results) + 1):
+        if progress is not None:
+            progress(done)
+        result, record = planner.row(row)
+        results.append(result)
+        if record is not None:
+            records.append(record)
     plan.results = sorted(results, key=lambda r: r.row)
-    when = next((f for f in ("received_at", "due", "since") if f in schema.by_name), "")
-    plan.records = sorted(records, key=lambda r: (_sortable(r.data.get(when)), r.row))
-    plan.customers = sorted(resolver.new.values(), key=lambda c: c.first_row)
-    plan.problems += _shared_reasons(plan)
-    if unkeyed:
-        plan.problems.append(Problem(
-            "I004", f"{unkeyed} row(s) have nothing in the key column(s) {', '.join(mapping.key)}: each is keyed by its "
-            "whole content instead (exact copies count as duplicates)", src, field="key", severity=Severity.WARNING))
+    when = planner.sort_field
+    plan.records = sorted(records, key=lambda r: sort_key(r, when))
+    plan.customers = planner.customers()
+    plan.problems = planner.problems()
     return plan
 
 
@@ -382,7 +436,8 @@ def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tupl
         try:
             value = convert.field(f, values)
         except CoercionError as exc:
-            errors.append(f"{name}: {exc}" + (f" ({exc.hint})" if exc.hint else ""))
+            errors.append(msg("{field}: {error} ({hint})", field=name, error=exc.message, hint=exc.hint) if exc.hint
+                          else msg("{field}: {error}", field=name, error=exc.message))
             continue
         if value is not None:
             data[name] = value
@@ -398,11 +453,10 @@ def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tupl
     return data, body, errors
 
 
-def _shared_reasons(plan: ImportPlan) -> list[Problem]:
+def shared_reasons(reasons: TMapping[str, int], source: str) -> list[Problem]:
     """One summary problem per reason shared by many rejected rows, so a bad mapping shows up once."""
-    reasons = Counter(r.reason for r in plan.rows(REJECTED))
     out = []
-    for reason, count in reasons.most_common():
+    for reason, count in Counter(reasons).most_common():
         if count > 1:
-            out.append(Problem("I001", f"{count} rows rejected: {reason}", plan.source, severity=Severity.WARNING))
+            out.append(Problem("I001", msg("{count} rows rejected: {reason}", count=count, reason=reason), source, severity=Severity.WARNING))
     return out

@@ -183,23 +183,10 @@ def ended_in(record: Record, period: Period) -> bool:
     return record.status in ENDED and day_of(record.get("closed_at")) in period
 
 
-_REGISTERED: dict[int, tuple[Record, date | None]] = {}
-
-
 def registered_on(record: Record) -> date | None:
-    """The registration date (the received date when registration is missing).
-
-    Memoised by record identity: the site runs every monthly and weekly report over the same
-    snapshot, asking this of each complaint hundreds of times.
-    """
-    hit = _REGISTERED.get(id(record))
-    if hit is not None and hit[0] is record:
-        return hit[1]
-    value = day_of(record.get("registered_at")) or day_of(record.get("received_at"))
-    if len(_REGISTERED) > 500_000:
-        _REGISTERED.clear()
-    _REGISTERED[id(record)] = (record, value)
-    return value
+    """The registration date (the received date when missing)."""
+    data = record.data
+    return day_of(data.get("registered_at")) or day_of(data.get("received_at"))
 
 
 def established(record: Record) -> bool:

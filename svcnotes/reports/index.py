@@ -46,7 +46,6 @@ from svcnotes.store.volumes import BASES, VOLUMES_FILE, Volumes
 from svcnotes.workflow.deadlines import Deadline, complaint_deadline
 
 T = TypeVar("T")
-_INDEXES: dict[int, ReportIndex] = {}
 _LONG_SPAN = 16  # complaints open longer than this many 7-day blocks are checked one by one
 
 
@@ -164,16 +163,6 @@ class OpenAt:
         return [records[rank] for rank in self.ranks(day)]
 
 
-def _fingerprint(snapshot: Snapshot) -> tuple[tuple[str, int, int], ...]:
-    return tuple((kind, id(records), len(records)) for kind, records in snapshot.records.items())
-
-
-def _forget(key: int) -> Callable[[Any], None]:
-    def forget(_ref: Any) -> None:
-        _INDEXES.pop(key, None)
-    return forget
-
-
 class ReportIndex(_Tracer):
     """The snapshot's records arranged for the reports, plus shared memoised results.
 
@@ -183,8 +172,7 @@ class ReportIndex(_Tracer):
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.trace = None
-        self._snapshot = weakref.ref(snapshot, _forget(id(snapshot)))
-        self._fingerprint = _fingerprint(snapshot)
+        self._snapshot = weakref.ref(snapshot)  # the snapshot holds the index: no cycle back
         self._records = {kind: list(records) for kind, records in snapshot.records.items()}
         self._memo: dict[Hashable, tuple[Any, Any, tuple[Read, ...]]] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
@@ -192,12 +180,8 @@ class ReportIndex(_Tracer):
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> ReportIndex:
-        """The index of `snapshot`, built once and reused while its record lists stay the same."""
-        index = _INDEXES.get(id(snapshot))
-        if index is None or index._snapshot() is not snapshot or index._fingerprint != _fingerprint(snapshot):
-            index = cls(snapshot)
-            _INDEXES[id(snapshot)] = index
-        return index
+        """The index of `snapshot`, built once and kept on it (Snapshot.derived) until records are added."""
+        return snapshot.derived("reports.index", lambda: cls(snapshot))
 
     def _kind(self, kind: str) -> list[Record]:
         return self._records.get(kind, [])

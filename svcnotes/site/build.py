@@ -11,39 +11,32 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
-import gc
+import contextlib
+import functools
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import pickle
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
-from jinja2.bccache import Bucket, bc_magic
+from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
-from svcnotes.site.context import base_context
-from svcnotes.site.fragments import sections_html, timeline_html
-from svcnotes.site.i18n import normalise_locale
-from svcnotes.site.markup import MarkdownRenderer, scrub
-from svcnotes.site.pages import REGISTER_SPLIT, Page, Planned, Site, keyed_only
-from svcnotes.site.tables import tbody_html
-from svcnotes.site.timeline import Timelines
-from svcnotes.store import cachefile
+from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import LockTimeout, RepoLock
+
+if TYPE_CHECKING:  # imported where used: a build of an unchanged repository never loads jinja2 or the page modules
+    from jinja2 import Environment
+    from jinja2.bccache import Bucket
+
+    from svcnotes.site.pages import Planned, Site
 
 CACHE_DIR = ".svcnotes-cache"
 BUILD_VERSION = "3"  # bump when page output changes for the same context: invalidates the manifest
@@ -67,7 +60,7 @@ class BuildOptions:
     progress: Callable[[int, int], None] | None = None
     notify: Callable[[str], None] | None = None  # told when this build waits for another one
     workers: int | None = None  # render processes (None: SVCNOTES_WORKERS, else one per core)
-    register_split: int = REGISTER_SPLIT  # registers longer than this get one page per month
+    register_split: int | None = None  # registers longer than this get one page per month (None: pages.REGISTER_SPLIT)
 
 
 @dataclass
@@ -122,38 +115,50 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
 
     With `cache`, compiled templates are kept there (Jinja checks each template's source checksum,
     so an edited template is compiled again; a lost cache only costs the compile)."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+    from svcnotes.site.fragments import sections_html, timeline_html
+    from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
+
     bytecode = None
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            bytecode = _Bytecode(str(cache))
+            bytecode = _bytecode_cache()(str(cache))
         except OSError:
             bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                       trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
-    env.globals.update(tbody=tbody_html, sections_html=sections_html, timeline_html=timeline_html)
+    env.globals.update(tbody=tbody_html, tfoot=tfoot_html, cell_html=cell_markup, sections_html=sections_html,
+                       timeline_html=timeline_html)  # the one HTML of tables, form sections and history
     return env
 
 
-class _Bytecode(FileSystemBytecodeCache):
+@functools.cache
+def _bytecode_cache() -> type:
     """Jinja's compiled-template cache; a cache file it cannot read is noted and compiled again."""
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import bc_magic
 
-    def load_bytecode(self, bucket: Bucket) -> None:
-        filename = self._get_cache_filename(bucket)
-        try:
-            with open(filename, "rb") as handle:
-                if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
-                    cachefile.ignored(filename)
-                    return
-                if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
-                    return
-                bucket.code = marshal.load(handle)
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            return
-        except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
-            bucket.reset()
-            cachefile.ignored(filename)
+    class _Bytecode(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            filename = self._get_cache_filename(bucket)
+            try:
+                with open(filename, "rb") as handle:
+                    if handle.read(len(bc_magic)) != bc_magic:  # not Jinja's, or from another Python
+                        cachefile.ignored(filename)
+                        return
+                    if pickle.load(handle) != bucket.checksum:  # the template changed since: compiled again
+                        return
+                    bucket.code = marshal.load(handle)
+            except (FileNotFoundError, IsADirectoryError, PermissionError):
+                return
+            except Exception:  # noqa: BLE001 - truncated or corrupt after the header: compiled again
+                bucket.reset()
+                cachefile.ignored(filename)
+
+    return _Bytecode
 
 
 def _fingerprint(dirs: Iterable[Path]) -> str:
@@ -229,15 +234,17 @@ def _author_namer(config: Any) -> Callable[[str, str], str]:
     return lambda name, email: by_email.get(email.lower()) or by_id.get(name) or name
 
 
-def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
+def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, int]:
     """Step 1: read every record once (redacted when asked), with problems; timelines are read lazily.
 
     Redacted: one Redactor made from every record's declared personal values masks the records,
     the problems shown on pages and the history, so nothing built from them can leak those values."""
+    from svcnotes.site.i18n import normalise_locale
+    from svcnotes.site.pages import Site
     from svcnotes.site.redact import Redactor
     from svcnotes.site.timeline import Timelines
 
-    snapshot = repo.snapshot()
+    snapshot = repo.snapshot(scan=scan)  # scan: the stat pass the build-level key was made from
     config = repo.config
     locale = normalise_locale(options.locale or config.locale)
     records: dict[str, list[Record]] = {k: list(v) for k, v in snapshot.records.items()}
@@ -259,14 +266,26 @@ def collect(repo: Any, options: BuildOptions) -> tuple[Site, int]:
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int = REGISTER_SPLIT) -> list[Planned]:
+               split: int | None = None) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
-    from svcnotes.site.pages import RegisterPart, complaint_page, customer_page, register_page, register_parts, simple_page
+    from svcnotes.site.pages import (
+        REGISTER_SPLIT,
+        Page,
+        Planned,
+        RegisterPart,
+        complaint_page,
+        customer_page,
+        keyed_only,
+        register_page,
+        register_parts,
+        simple_page,
+    )
     from svcnotes.site.reportpages import report_plans
 
+    split = split or REGISTER_SPLIT
     planned: list[Planned] = []
 
     def attempt(source: str, url: str, make: Callable[[], Any]) -> None:
@@ -289,7 +308,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
         return page_plan(page).key, lambda: page, None
 
     names = deps.names_key(site)
-    planned.append(Planned("index.html", "", keyed_only, keyed=dashboard))
+    planned.append(Planned("index.html", "", keyed_only, keyed=dashboard, front_matter_only=True))
     customer_tokens = deps.tokens(site.records["complaint"])
     for part in register_parts(site, split):
         key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
@@ -301,11 +320,13 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
                 "callback": simple_page, "note": simple_page}
     for kind, make in builders.items():
         for r in site.records[kind]:
-            def keyed(_note: Any, r: Record = r, make: Callable[..., Page] = make) -> tuple[str, Callable[[], Page], None]:
+            def keyed(_note: Any, r: Record = r, make: Callable[..., Page] = make) -> tuple[str, Callable[[], Page], list[str]]:
                 problems = site.problems.get(r.path)
-                key = deps.digest(salt, site.urls[r.id], deps.tokens(deps.shown_on_record_page(site, r)),
+                shown = deps.shown_on_record_page(site, r)
+                key = deps.digest(salt, site.urls[r.id], deps.tokens(shown),
                                   json.dumps(problems, ensure_ascii=False) if problems else "[]", history_version(r.path))
-                return key, lambda: make(site, r), None
+                # the note: the record files the key read (the next build recomputes it only when one changed)
+                return key, lambda: make(site, r), [x.path for x in shown]
             # keyed in the render workers: 17,000 keys cost about half a second, now spread over the cores
             planned.append(Planned(site.urls[r.id], "", keyed_only, r.path, record_page=True, keyed=keyed))
     attempt("", "reports/", lambda: report_plans(site, salt))
@@ -317,13 +338,16 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
 
 
 class _Manifest:
-    """url -> [key, output hash], plus the git commit the history came from; under .svcnotes-cache/, never required."""
+    """url -> [key, output hash, note], the git commit the history came from, the salt, and per record
+    file its state (deps.record_state) and history version; under .svcnotes-cache/, never required."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.head = ""
+        self.salt = ""
         self.history: dict[str, str] = {}
         self.pages: dict[str, list[str]] = {}
+        self.records: dict[str, str] = {}  # record path -> deps.record_state (content, links, front matter)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data.get("pages"), dict):
@@ -331,16 +355,24 @@ class _Manifest:
             pages = {k: v for k, v in data.get("pages", {}).items()
                      if isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v[:2])}
             self.head = str(data.get("head", ""))
-            self.history = {k: str(v) for k, v in data.get("history", {}).items()}
+            records = data.get("records", {})
+            self.records = {k: v for k, v in records.items() if isinstance(v, str)} if isinstance(records, dict) else {}
+            history = data.get("history", {})  # the commits seen, and each record's (by position in records)
+            commits, of = history.get("commits", []), history.get("of", [])
+            if len(of) == len(self.records):
+                self.history = {path: str(commits[i]) for path, i in zip(self.records, of, strict=True) if i >= 0}
+            self.salt = str(data.get("salt", ""))
             self.pages = pages
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError, TypeError):
-            self.head, self.history = "", {}
+        except (OSError, ValueError, AttributeError, TypeError, IndexError):
+            self.head, self.history, self.records, self.salt = "", {}, {}, ""
             cachefile.ignored(path)
         self.new: dict[str, list[str]] = {}
         self.new_history: dict[str, str] = {}
         self.new_head = ""
+        self.new_records: dict[str, str] = {}
+        self.new_salt = ""
 
     def distrust_changed(self, out: Path) -> None:
         """After an interrupted build: files it wrote no longer match this manifest. Every entry whose
@@ -365,20 +397,25 @@ class _Manifest:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": self.new_history}), encoding="utf-8")
+        commits: dict[str, int] = {}
+        of = [commits.setdefault(self.new_history[path], len(commits)) if path in self.new_history else -1
+              for path in self.new_records]
+        history = {"commits": list(commits), "of": of} if self.new_history else {}
+        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": history, "salt": self.new_salt,
+                                   "records": self.new_records}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)
 
 
-def _history_versions(repo: Any, site: Site, manifest: _Manifest, enabled: bool) -> Callable[[str], str]:
+def _history_versions(repo: Any, site: Site, manifest: _Manifest, head: str | None) -> Callable[[str], str]:
     """Per record file, a version of its git history: it changes exactly when the file's history does.
 
     The version is the commit at which a build last saw the file's history change; files that
-    changed between the previous build's commit and HEAD get HEAD. No history is read here."""
-    if not enabled:
+    changed between the previous build's commit and HEAD (`head`; None: no history shown) get
+    HEAD. No history is read here."""
+    if head is None:
         return lambda path: ""
-    from svcnotes.site.timeline import history_head, paths_changed_since
+    from svcnotes.site.timeline import paths_changed_since
 
-    head = history_head(Path(repo.root))
     changed = paths_changed_since(Path(repo.root), manifest.head, head)
     manifest.new_head = head
     for rs in site.records.values():
@@ -414,44 +451,91 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     return result
 
 
+def _libraries() -> str:
+    """What identifies the installed libraries that render pages (jinja2, markdown, nh3): each one's
+    location, size and mtime, told without importing it (an upgrade replaces the files)."""
+    from importlib.util import find_spec
+
+    out = []
+    for name in ("jinja2", "markdown", "markupsafe", "nh3"):
+        try:
+            spec = find_spec(name)
+            origin = spec.origin if spec is not None else None
+            st = os.stat(origin) if origin else None
+        except (ImportError, ValueError, OSError):
+            st, origin = None, None
+        out.append(f"{name}:{origin}:{st.st_size if st else ''}:{st.st_mtime_ns if st else ''}")
+    return "|".join(out)
+
+
 def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
+    from svcnotes.site import stamp
+
     started = time.perf_counter()
     result = BuildResult()
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(repo.root) / CACHE_DIR
     key = _hash(str(out.resolve()).encode())[:12]
-    renderer = MarkdownRenderer(cache / "markdown.json")
+    dirs = template_dirs(Path(repo.root))
+    config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
+    head = _head(repo) if options.history else None
+    made_by = [BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _libraries(), _fingerprint(dirs)]
+    # One key over everything the build reads (site/stamp.py): when it is the last build's, and the
+    # output folder still holds what that build wrote, nothing else is loaded.
+    build_key, scan = stamp.build_key(repo, [*made_by, _hash(config_bytes), options.locale or "", str(options.redact),
+                                       str(options.live_reload), options.today.isoformat(), str(head), str(options.register_split),
+                                       str(out.resolve())])
+    stamp_path = cache / f"site-{key}.stamp"
+    manifest_path = cache / f"site-{key}.json"
+    marker = cache / f"site-{key}.building"  # present while a build writes into out
+    last = stamp.load(stamp_path)
+    building = marker.exists()
+    intact = not building and stamp.output_intact(last, out, manifest_path)
+    if intact and build_key and last is not None and last.get("key") == build_key:
+        result.pages, result.records = int(last.get("pages", 0)), int(last.get("records", 0))
+        result.seconds = time.perf_counter() - started
+        return result
+    from svcnotes.site.markup import MarkdownRenderer
+    from svcnotes.site.pages import REGISTER_SPLIT
+    from svcnotes.site.timeline import Timelines
+
+    split = options.register_split or REGISTER_SPLIT
+    renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc():  # reading and planning make very many objects and almost no cycles
-        site, result.records = collect(repo, options)
+        site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
         site.search_cache = cache / "search"  # type: ignore[attr-defined]  # svcnotes.site.search's per-group work
-        dirs = template_dirs(Path(repo.root))
         env = make_env(dirs, cache / "templates")
-        config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
-        salt = "|".join([BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _fingerprint(dirs), _hash(config_bytes), site.locale,
-                         site.redactor.digest if site.redactor is not None else "", str(options.live_reload), options.today.isoformat(), str(options.history)])
-        manifest = _Manifest(cache / f"site-{key}.json")
-        marker = cache / f"site-{key}.building"  # present while a build writes into out
-        if marker.exists():
+        salt = "|".join([*made_by, _hash(config_bytes), site.locale, site.redactor.digest if site.redactor is not None else "",
+                         str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)])
+        manifest = _Manifest(manifest_path)
+        if building:
             manifest.distrust_changed(out)
         try:
             marker.touch()
         except OSError:
             pass
-        versions = _history_versions(repo, site, manifest, options.history)
-        planned = plan_pages(site, salt, result.failures, options.strict, versions, options.register_split)
+        stamp.remove(stamp_path)  # this build's own is written when it is done
+        versions = _history_versions(repo, site, manifest, head)
+        changes = _Changes.of(site, manifest, salt, building)
+        planned = plan_pages(site, salt, result.failures, options.strict, versions, split)
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)
-        if plan.keyed is None and old and old[0] == plan.key and (out / plan.url).is_file():
+        if not old:
+            todo.append(plan)
+        elif plan.keyed is None and old[0] == plan.key and (intact or (out / plan.url).is_file()):
             manifest.new[plan.url] = old
+        elif plan.keyed is not None and changes.unchanged(plan, old) and (intact or (out / plan.url).is_file()):
+            manifest.new[plan.url] = old  # nothing its key reads changed: its key is the one it had
         else:
             todo.append(plan)
     if isinstance(site.timeline, Timelines):
         site.timeline.prepare(sum(1 for p in todo if p.record_page))
     job = _Job(env, site, repo.config.organisation, options, out, manifest.pages)
+    record_pages = set(site.urls.values())
     for outcome in render_all(job, todo, options.workers, options.progress, len(planned) - len(todo), len(planned)):
         cachefile.note_all(outcome.cache_ignored)
         if outcome.failure is not None:
@@ -459,12 +543,15 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
             if options.strict:
                 raise BuildAborted(outcome.failure.format())
             continue
-        manifest.new[outcome.url] = [outcome.key, outcome.digest] + ([outcome.note] if outcome.note is not None else [])
+        note = changes.note(outcome.url, outcome.note, record_pages)
+        manifest.new[outcome.url] = [outcome.key, outcome.digest] + ([note] if note is not None else [])
         result.rendered += outcome.rendered
         if outcome.written:
             result.written += 1
             result.written_urls.append(outcome.url)
         renderer.add(outcome.markdown)
+    if isinstance(site.timeline, Timelines):
+        site.timeline.close()  # what was made in this process (workers write theirs as they end)
     _copy_static(dirs, out, manifest, result)
     for url in set(manifest.pages) - set(manifest.new):
         try:
@@ -472,12 +559,83 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
             result.removed += 1
         except OSError:
             pass
-    manifest.save()
-    marker.unlink(missing_ok=True)
-    renderer.save()
+    manifest.new_salt = salt
     result.pages = sum(1 for u in manifest.new if u.endswith(".html"))
+    with paused_gc():  # writing the caches makes no cycles; a collection now would walk the whole site
+        manifest.save()
+        marker.unlink(missing_ok=True)
+        renderer.save()
+        if not result.failures:  # a build with failures is made again next time, to report them
+            stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _head(repo: Any) -> str:
+    """The commit the history shown comes from (timeline.history_head, without loading the page modules)."""
+    from svcnotes.history.gitread import head_sha
+
+    return head_sha(Path(repo.root)) or ""
+
+
+def _volumes_key(repo: Any) -> str:
+    """records/volumes.csv (the KPIs' denominators, read by the dashboard and the reports)."""
+    try:
+        return _hash((Path(repo.root) / "records" / "volumes.csv").read_bytes())
+    except OSError:
+        return ""
+
+
+@dataclass
+class _Changes:
+    """What changed in the records since the last build, told from each record's content digest.
+
+    When the salt (code, theme, config, today, options) and the history are the same and no record
+    was added, removed, renumbered or re-linked (its id and reference fields are as they were), the
+    pages link the same records as last build. A record page is then unchanged when none of the
+    records its key read (its note: deps.shown_on_record_page) changed, and the dashboard and
+    reports, which read front matter only, are unchanged when no record's front matter changed.
+    Otherwise every key is computed."""
+
+    changed: set[int]  # positions of the changed records in manifest.new_records
+    order: dict[str, int]  # record path -> its position in manifest.new_records (how notes name records)
+    linked_same: bool = False
+    front_matter_same: bool = False
+
+    @classmethod
+    def of(cls, site: Site, manifest: _Manifest, salt: str, interrupted: bool) -> _Changes:
+        from svcnotes.site import deps
+
+        old = manifest.records
+        new = manifest.new_records
+        changed: list[str] = []
+        for rs in site.records.values():
+            for r in rs:
+                before = old.get(r.path)
+                if before is not None and before.startswith(deps.content_key(r)):
+                    new[r.path] = before
+                else:
+                    new[r.path] = deps.record_state(r)
+                    changed.append(r.path)
+        order = {path: i for i, path in enumerate(new)}
+        same = (not interrupted and manifest.salt == salt and manifest.head == manifest.new_head
+                and list(old) == list(new) and all(deps.same_links(old[p], new[p]) for p in changed))
+        return cls({order[p] for p in changed}, order, same,
+                   same and all(deps.same_front_matter(old[p], new[p]) for p in changed))
+
+    def unchanged(self, plan: Planned, old: list[Any]) -> bool:
+        """Whether a keyed plan's previous file (manifest entry `old`) is still right."""
+        if not self.linked_same or not old[0]:
+            return False
+        if plan.record_page:
+            return len(old) > 2 and isinstance(old[2], list) and self.changed.isdisjoint(old[2])
+        return plan.front_matter_only and self.front_matter_same
+
+    def note(self, url: str, note: Any, record_pages: set[str]) -> Any:
+        """A record page's note (the paths its key read) kept as positions in manifest.new_records."""
+        if url in record_pages and isinstance(note, list):
+            return [self.order.get(p, -1) if isinstance(p, str) else p for p in note]
+        return note
 
 
 @dataclass
@@ -509,6 +667,10 @@ class Outcome:
 
 def build_one(job: _Job, plan: Planned) -> Outcome:
     """Make, render and write one planned file; a failure is returned, never raised."""
+    from svcnotes.site.context import base_context
+    from svcnotes.site.markup import scrub
+    from svcnotes.site.pages import Page
+
     key, make, note = plan.key, plan.make, None
     try:
         if plan.keyed is not None:
@@ -554,43 +716,23 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _worker_start(parent: int) -> None:
-    """A render worker collects garbage again, and dies with the build: a killed build must leave no
-    worker behind that writes into the output folder (or holds the build lock) after it."""
-    gc.enable()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before the line above took effect
-        os._exit(1)
-
-
 PARALLEL_MIN = 64  # fewer files than this are built in-process (forking would cost more than it saves)
-
-
-def workers_for(requested: int | None) -> int:
-    """How many render processes: BuildOptions.workers, else SVCNOTES_WORKERS, else one per core."""
-    if requested:
-        return max(1, requested)
-    env = os.environ.get("SVCNOTES_WORKERS", "")
-    return max(1, int(env)) if env.isdigit() else (os.cpu_count() or 1)
 
 
 def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
                done: int, total: int) -> Iterable[Outcome]:
     """Build every planned file, on all cores when there are many (fork: the site is shared, not copied)."""
     global _JOB
-    count = workers_for(workers)
-    if count == 1 or len(plans) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        for plan in plans:
-            yield build_one(job, plan)
-            done += 1
-            if progress:
-                progress(done, total)
+    count = bulk.worker_count(workers)
+    if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
+        # A few files (a small rebuild): no cyclic collection meanwhile, which would walk every
+        # object of the site each time it ran; many (one core): collected as usual.
+        with paused_gc() if len(plans) < PARALLEL_MIN else contextlib.nullcontext():
+            for plan in plans:
+                yield build_one(job, plan)
+                done += 1
+                if progress:
+                    progress(done, total)
         return
     for name in ("base.html", "_macros.html", "_record.html", "complaint.html", "customer.html", "callback.html",
                  "note.html", "report.html", "complaints.html", "customers.html", "callbacks.html", "notes.html",
@@ -613,10 +755,8 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         for part in ("registered", "ended", "callbacks_due", "callbacks_done", "notes", "open_at"):
             getattr(index, part)
     _JOB = (job, plans)
-    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied by it)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        with bulk.shared_with_workers(), bulk.process_pool(count) as pool:  # forked: workers inherit the site
             for outcomes in pool.map(_build_chunk, chunks):
                 for outcome in outcomes:
                     yield outcome
@@ -625,7 +765,6 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
                         progress(done, total)
     finally:
         _JOB = None
-        gc.unfreeze()
 
 
 def _write(out: Path, url: str, data: bytes, manifest: _Manifest, ctx_hash: str, result: BuildResult) -> None:

@@ -12,6 +12,11 @@ after editing one record decides in milliseconds which pages to rebuild:
   (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_unchanged`);
 - a search shard: the records in it and the customer names.
 
+Between builds (site.build._Changes): while the salt and history are the same and no record was
+added, removed or re-linked (`links_digest`), a record page whose note (the files its key read)
+names no changed file keeps its key without computing it, and the dashboard and reports keep
+theirs while no record's front matter changed (`front_matter_digest`).
+
 tests/site/test_incremental.py checks the contract: after any edit, an incremental build writes
 exactly the bytes a clean build writes.
 """
@@ -39,30 +44,15 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
-_TOKENS: dict[int, tuple[Record, str]] = {}
-
-
 def token(record: Record) -> str:
-    """What identifies a record's content: id, path and the digest of its file (memoised per record object)."""
-    hit = _TOKENS.get(id(record))
-    if hit is not None and hit[0] is record:
-        return hit[1]
+    """What identifies a record's content: id, path and the digest of its file."""
     content = record.digest or hashlib.blake2b(pickle.dumps((record.data, record.body)), digest_size=16).hexdigest()
-    text = f"{record.id}\x1e{record.path}\x1e{content}"
-    if len(_TOKENS) > 1_000_000:
-        _TOKENS.clear()
-    _TOKENS[id(record)] = (record, text)
-    return text
+    return f"{record.id}\x1e{record.path}\x1e{content}"
 
 
 def tokens(records: Iterable[Record]) -> str:
     """The tokens of many records, in order."""
-    known = _TOKENS
-    out = []
-    for r in records:
-        hit = known.get(id(r))
-        out.append(hit[1] if hit is not None and hit[0] is r else token(r))
-    return "\x1d".join(out)
+    return "\x1d".join(map(token, records))
 
 
 def referenced(site: Any, record: Record) -> list[Record]:
@@ -93,6 +83,45 @@ def shown_on_record_page(site: Any, record: Record) -> list[Record]:
     return list(seen.values())
 
 
+LINK_FIELDS = ("customer", "complaint", "reopens", "aliases")  # besides REF_FIELDS: what Site.related and Snapshot.aliases read
+
+
+def content_key(record: Record) -> str:
+    """What identifies a record file's content between builds: its digest (that of its front matter
+    and body when it was not read from a file), with a separator."""
+    return f"{record.digest or token(record).rsplit(chr(0x1e), 1)[1]}:"
+
+
+def _short(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def record_state(record: Record) -> str:
+    """What the site keeps of a record between builds, one string: `content_key`, then a digest of
+    its links (kind, id, reference fields: while no record's links change, every page lists and
+    points at the same records as before) and of its front matter (what the dashboard and reports
+    read; never the body)."""
+    data = record.data
+    links = "\x1f".join([record.kind, record.id, *(f"{name}={data.get(name)!r}"
+                                                  for name in (*REF_FIELDS.get(record.kind, ()), *LINK_FIELDS))])
+    try:
+        front = _short(pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    except Exception:  # unpicklable front matter: never the same as before
+        front = "?"
+    return f"{content_key(record)}{_short(links.encode('utf-8', 'surrogatepass'))}:{front}"
+
+
+def same_links(old: str, new: str) -> bool:
+    """Whether two `record_state`s have the same links."""
+    return old.split(":")[1] == new.split(":")[1]
+
+
+def same_front_matter(old: str, new: str) -> bool:
+    """Whether two `record_state`s have the same front matter."""
+    a, b = old.split(":")[2], new.split(":")[2]
+    return a == b and a != "?"
+
+
 def names_key(site: Any) -> str:
     """The customer display names every register, report and search entry may show."""
     return digest(*sorted(site.names.items()))
@@ -107,22 +136,21 @@ def report_key(report: Any) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_DATA: dict[int, tuple[Record, str]] = {}
-
-
-def data_token(record: Record) -> str:
-    """A record's id, path and front matter (not its body: reports never read bodies), memoised."""
-    hit = _DATA.get(id(record))
-    if hit is not None and hit[0] is record:
-        return hit[1]
+def data_token(record: Record, known: dict[Any, str] | None = None) -> str:
+    """A record's id, path and front matter (not its body: reports never read bodies); remembered in
+    `known` (one snapshot's: see _read_digest) by id and path."""
+    key = (record.id, record.path)
+    if known is not None:
+        hit = known.get(key)
+        if hit is not None:
+            return hit
     try:
         content = hashlib.blake2b(pickle.dumps(record.data, pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
     except Exception:  # unpicklable front matter: fall back to the whole file's token
         content = token(record)
     text = f"{record.id}\x1e{record.path}\x1e{content}"
-    if len(_DATA) > 1_000_000:
-        _DATA.clear()
-    _DATA[id(record)] = (record, text)
+    if known is not None:
+        known[key] = text
     return text
 
 
@@ -136,8 +164,12 @@ def _read_digest(index: Any, read: Iterable[Any], level: str) -> str | None:
             found = index.read(entry)
         except ValueError:
             return None
-        of = token if level == "file" else data_token
-        hit = known[entry] = digest(*entry, "\x1d".join(of(r) for r in found))
+        if level == "file":
+            text = tokens(found)
+        else:
+            same = index.cache("site.data_token")  # the snapshot's records: the index dies with it
+            text = "\x1d".join(data_token(r, same) for r in found)
+        hit = known[entry] = digest(*entry, text)
     return hit  # type: ignore[no-any-return]
 
 

@@ -1,10 +1,10 @@
-"""Fast HTML for the two hot fragments of every record page: form sections and the history timeline.
+"""HTML of the two hot fragments of every record page: form sections and the history timeline.
 
 A 10k-complaint site has 17,000 record pages; rendering their ~40 fields and their timelines
-through Jinja macros costs ~5 ms a page. These functions produce the same markup as the
-`sections` and `history_timeline` macros in _macros.html (tests/site/test_fragments.py renders
-both and compares them byte for byte) with explicit escaping, and the templates call them when
-present (`{% if sections_html is defined %}`), so a theme that overrides the macros still works.
+through Jinja macros cost ~5 ms a page. These functions are the one implementation of that
+markup, with explicit escaping: the `sections` and `history_timeline` macros in _macros.html call
+them (tests/site/test_fragments.py pins the markup), and a theme that wants other markup
+replaces those macros.
 """
 
 from __future__ import annotations

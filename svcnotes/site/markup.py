@@ -31,6 +31,20 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"al
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _EXTERNAL = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
 VERSION = "4"  # bump when the rendering or sanitising rules change: invalidates the disk cache
+MADE_BY = "\0made_by"  # the disk cache's entry naming the code that rendered it (MarkdownRenderer made_by)
+
+
+def _made_by() -> str:
+    """What made a cached body's HTML, part of its key: VERSION, Markdown and nh3, and this module's source."""
+    if not _MADE_BY:
+        from svcnotes.store.bulk import source_key
+
+        _MADE_BY.append(f"{VERSION}\0{markdown.__version__}\0{getattr(nh3, '__version__', '')}\0"
+                        f"{source_key('site/markup.py')}\0")
+    return _MADE_BY[0]
+
+
+_MADE_BY: list[str] = []
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -81,22 +95,27 @@ def sanitise(html: str) -> str:
 class MarkdownRenderer:
     """Markdown -> safe HTML with a cache keyed by the body's content hash."""
 
-    def __init__(self, cache_file: Path | None = None) -> None:
-        self._md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    def __init__(self, cache_file: Path | None = None, made_by: str = "") -> None:
+        self._md: markdown.Markdown | None = None  # made on the first body not in the cache
         self._cache: dict[str, str] = {}
         self.fresh: dict[str, str] = {}  # rendered by this process since it started (render workers report these)
         self._cache_file = cache_file
         self._dirty = False
+        self._made_by = made_by  # the code and libraries that render (the disk cache of other code is not used)
         if cache_file is not None:
             self._cache = _load(cache_file)
+            if self._cache.pop(MADE_BY, "") != made_by:
+                self._cache = {}
 
     def render(self, text: str) -> str:
         """The sanitised HTML of one Markdown body ('' for an empty body)."""
         if not text or not text.strip():
             return ""
-        key = hashlib.blake2b((VERSION + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = hashlib.blake2b((_made_by() + text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         html = self._cache.get(key)
         if html is None:
+            if self._md is None:
+                self._md = _markdown()
             self._md.reset()
             html = sanitise(self._md.convert(text))
             self._cache[key] = html
@@ -116,9 +135,19 @@ class MarkdownRenderer:
             return
         self._cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._cache, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps({**self._cache, MADE_BY: self._made_by}, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self._cache_file)
         self._dirty = False
+
+
+def _markdown() -> markdown.Markdown:
+    """The Markdown converter: tables, fenced code, sane lists (the extensions given as objects, not
+    names, so markdown does not scan every installed package's entry points to find them)."""
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    return markdown.Markdown(extensions=[TableExtension(), FencedCodeExtension(), SaneListExtension()], output_format="html")
 
 
 def _load(path: Path) -> dict[str, str]:

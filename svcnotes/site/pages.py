@@ -53,6 +53,7 @@ class Planned:
     # previous page), it returns (key, make, note); make None means "the previous page is still
     # right" (see reportpages.report_plans).
     keyed: Callable[[Any], tuple[str, Callable[[], Page | bytes] | None, Any]] | None = None
+    front_matter_only: bool = False  # reads no record's body or file (the dashboard, reports): see site.build._Changes
 
 
 def keyed_only() -> bytes:

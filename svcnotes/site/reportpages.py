@@ -144,7 +144,7 @@ def report_plans(s: Site, salt: str) -> list[Planned]:
                     return "", None, same  # every read returns what it did: the report is unchanged
                 (report, make), reads = index.traced(compute)
                 return deps.digest(salt, url, deps.report_key(report)), make, deps.reads_note(index, reads, head)
-            planned.append(Planned(url, "", keyed_only, keyed=keyed))
+            planned.append(Planned(url, "", keyed_only, keyed=keyed, front_matter_only=True))
             entries.append({"title": title, "href": url, "period": period, "name": name, "span": span})
     else:
         for page in [monthly_page(s, ym) for ym in months] + [weekly_page(s, w) for w in weeks]:

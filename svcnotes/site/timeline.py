@@ -7,6 +7,9 @@ being built, and `paths_changed_since` tells the build whose history changed sin
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable
@@ -232,19 +235,58 @@ class Timelines:
         self.names: dict[str, str] = {}  # record id -> display name (customers), set by the build
         self._reader: Any = None
         self._prepared = False
+        self._cache: Any = None
+        self._blobs: dict[str, str] = {}
 
     def prepare(self, pages: int) -> None:
-        """Get ready to read `pages` record pages' timelines."""
+        """Get ready to read `pages` record pages' timelines (before the render workers fork)."""
         if pages and not self._prepared:
             from svcnotes.history.log import ShardReader
 
             self._reader = ShardReader.open(self.root, self.config)
             self._prepared = True
+            self._cache = self._open_cache()
+            self._blobs = worktree_blobs(self.root) if self._reader is not None else {}
+
+    def _open_cache(self) -> Any:
+        """The made timelines beside the history store (timeline_cache.py), or None: without a store
+        file, and in a redacted build (its masking is not part of the cache's salt)."""
+        from svcnotes.site.timeline_cache import TimelineCache
+
+        store_file = getattr(getattr(self._reader, "store", None), "file", None)
+        if store_file is None or self.redact:
+            return None
+        try:
+            config = (self.root / "svcnotes.toml").read_bytes()
+            store_id = os.stat(store_file).st_ino
+        except OSError:
+            return None
+        from svcnotes.site.build import code_fingerprint
+
+        salt = hashlib.blake2b(b"\0".join([
+            code_fingerprint().encode(), self.locale.encode(), config, str(store_id).encode(),
+            json.dumps(sorted(self.names.items()), ensure_ascii=False).encode()]), digest_size=16).hexdigest()
+        cache = TimelineCache(Path(store_file).parent, salt)
+        return cache if cache.open() else None
+
+    def close(self) -> None:
+        """Write the timelines made in this process to the cache (the build calls this at its end)."""
+        if self._cache is not None:
+            self._cache.close()
 
     def __call__(self, record: Any) -> list[Entry]:
         """The record's timeline entries, newest first ([] when it has none)."""
         if self._reader is not None:
-            events = self._reader.events(record.id, record.path)
+            store = self._reader.store
+            lineage = store.lineage_for(record.id, record.path, self._blobs.get(record.path))
+            if lineage is None:
+                return []
+            version = store.version_of(lineage) if self._cache is not None else -1
+            if self._cache is not None:
+                made = self._cache.get(lineage, version)
+                if made is not None:
+                    return made
+            events = list(store.iter_events(lineage))
         else:
             from posixpath import dirname, join
 
@@ -252,9 +294,31 @@ class Timelines:
 
             paths = [join(dirname(record.path), f"{alias}.md") for alias in record.data.get("aliases") or ()]
             events = record_history(self.root, self.config, record.id, record.path, paths).events
-        return event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask,
-                             Formatter(self.locale, self.config, names=self.names),
-                             approval_proofs(self.root, self.config, events))
+        proofs = approval_proofs(self.root, self.config, events)
+        entries = event_entries(record.kind, events, self.locale, self.author_name, self.redact, self.mask,
+                                Formatter(self.locale, self.config, names=self.names), proofs)
+        # a verdict made without a signature tool is not kept: installed later, it has to be asked again
+        if self._reader is not None and self._cache is not None and not any("not checked" in p[1] for p in proofs.values()):
+            self._cache.put(lineage, version, entries)
+        return entries
+
+
+def worktree_blobs(root: Path) -> dict[str, str]:
+    """Record file -> git blob id of its content, for the files git knows to be unchanged since the
+    index (two git processes instead of reading and hashing every file); the others are not listed."""
+    def run(*args: str) -> bytes:
+        proc = subprocess.run(["git", *args, "-z", "--", "records"], cwd=root, capture_output=True)
+        return proc.stdout if proc.returncode == 0 else b""
+
+    staged = run("ls-files", "--stage")
+    changed = set(run("diff-files", "--name-only").decode("utf-8", "surrogateescape").split("\0"))
+    out = {}
+    for entry in staged.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if path and len(fields) == 3 and fields[2] == "0" and path not in changed:
+            out[path] = fields[1]
+    return out
 
 
 def history_head(root: Path) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
@@ -44,12 +44,57 @@ def identity(root: Path) -> tuple[str, str]:
     return name, email
 
 
-def dirty_paths(root: Path, paths: list[str]) -> list[str]:
-    """Those of `paths` with uncommitted changes (staged or not); untracked files count."""
+def _batch(root: Path, args: list[str], lines: list[str]) -> list[str]:
+    """Run a git command that reads one item per line on stdin (fed from a file); its output lines."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="svcnotes-paths-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for line in lines:
+                out.write(line.encode("utf-8", "surrogateescape") + b"\n")
+        return git(root, *args, stdin=Path(name)).splitlines()
+    finally:
+        os.unlink(name)
+
+
+def path_states(root: Path, paths: list[str]) -> dict[str, tuple[str, str, str]]:
+    """(HEAD blob, index blob, working-tree blob) of each path, '' where it has none; the paths go to
+    git on standard input (`cat-file --batch-check`, `hash-object --stdin-paths`), never one
+    argument per path, so any number of them works."""
+    import os
+
+    paths = list(dict.fromkeys(paths))
     if not paths:
-        return []
-    out = git(root, "status", "--porcelain", "-z", "--", *paths, check=False)
-    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+        return {}
+    odd = [p for p in paths if "\n" in p or "\r" in p]  # cannot go one per line: reported as changed
+    plain = [p for p in paths if p not in odd]
+
+    def blobs(prefix: str) -> list[str]:
+        out = _batch(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], [f"{prefix}:{p}" for p in plain])
+        return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+    head_blobs = blobs("HEAD") if head(root) else [""] * len(plain)
+    index_blobs = blobs("")
+    files = [p for p in plain if os.path.isfile(os.path.join(root, p))]
+    hashed = dict(zip(files, _batch(root, ["hash-object", "--stdin-paths"], files), strict=True)) if files else {}
+    states = {p: (h, i, hashed.get(p, "")) for p, h, i in zip(plain, head_blobs, index_blobs, strict=True)}
+    states.update({p: ("", "", "?") for p in odd})
+    return states
+
+
+def dirty_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` with uncommitted changes (staged or not); untracked files count. The paths
+    are fed to git on standard input (see `path_states`)."""
+    return [p for p, (in_head, in_index, in_tree) in path_states(root, paths).items()
+            if in_head != in_index or in_index != in_tree]
+
+
+def tracked_dirty_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` git tracks (in the index) and that have uncommitted changes."""
+    return [p for p, (in_head, in_index, in_tree) in path_states(root, paths).items()
+            if in_index and (in_head != in_index or in_index != in_tree)]
 
 
 def head(root: Path) -> str:
@@ -74,7 +119,7 @@ def stage(root: Path, paths_file: Path, index: Path | None = None) -> None:
     git(root, "update-index", "--add", "--remove", "-z", "--stdin", env=env, stdin=paths_file)
 
 
-def commit(root: Path, paths: list[str] | Path, message: str, env: dict[str, str] | None = None,
+def commit(root: Path, paths: Iterable[str] | Path, message: str, env: dict[str, str] | None = None,
            workdir: Path | None = None, before: Callable[[str, str], None] | None = None) -> str | None:
     """Commit exactly `paths` (a list, or a file of NUL-separated paths) as they are in the working
     tree; the new commit id, or None when they match HEAD already.
@@ -122,18 +167,34 @@ def commit(root: Path, paths: list[str] | Path, message: str, env: dict[str, str
 PACKED_FROM = 1000  # paths: from here on new files are written to git as one pack, not one loose object each
 
 
+def _read_paths(paths_file: Path) -> Iterator[str]:
+    """The paths of a NUL-separated paths file, read in chunks (never the whole list in memory)."""
+    with open(paths_file, "rb") as handle:
+        rest = b""
+        while chunk := handle.read(1 << 16):
+            *done, rest = (rest + chunk).split(b"\0")
+            for path in done:
+                if path:
+                    yield path.decode("utf-8", "surrogateescape")
+        if rest:
+            yield rest.decode("utf-8", "surrogateescape")
+
+
 def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, str]) -> bool:
     """Stage many paths into the private index through `git fast-import` (one pack instead of a
     loose object per file: 10,000 new records in under 2 s instead of about 10 s); False (nothing
     done) when there are few, or when git could transform file contents (attributes, autocrlf),
-    or a path needs quoting."""
+    or a path needs quoting. The paths are streamed from the file twice (blobs, then index
+    entries), so memory does not grow with their number."""
     import os
     import stat
 
-    with open(paths_file, "rb") as handle:
-        raw = handle.read()
-    paths = [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
-    if len(paths) < PACKED_FROM or any(c in p for p in paths for c in '\t\n"\\'):
+    count = 0
+    for path in _read_paths(paths_file):
+        if any(c in path for c in '\t\n"\\'):
+            return False
+        count += 1
+    if count < PACKED_FROM:
         return False
     top = Path(git(root, "rev-parse", "--show-toplevel").strip())
     common = Path(git(root, "rev-parse", "--git-common-dir").strip())
@@ -150,27 +211,29 @@ def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, s
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             pass_fds=held_fds())
     assert proc.stdin is not None
-    modes: list[str] = []
+    modes = work / "modes"  # one byte per path: which mode it was staged with
+    codes = {"100644": b"f", "100755": b"x", "120000": b"l", "": b"-"}
     try:
-        for n, path in enumerate(paths, 1):
-            full = os.path.join(root, path)
-            try:
-                st = os.lstat(full)
-            except FileNotFoundError:
-                modes.append("")
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                data, mode = os.readlink(full).encode("utf-8", "surrogateescape"), "120000"
-            elif stat.S_ISREG(st.st_mode):
-                with open(full, "rb") as handle:
-                    data = handle.read()
-                mode = "100755" if st.st_mode & 0o111 else "100644"
-            else:
-                proc.kill()
-                proc.wait()
-                return False
-            modes.append(mode)
-            proc.stdin.write(b"blob\nmark :%d\ndata %d\n" % (n, len(data)) + data + b"\n")
+        with open(modes, "wb") as mode_out:
+            for n, path in enumerate(_read_paths(paths_file), 1):
+                full = os.path.join(root, path)
+                try:
+                    st = os.lstat(full)
+                except FileNotFoundError:
+                    mode_out.write(codes[""])
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    data, mode = os.readlink(full).encode("utf-8", "surrogateescape"), "120000"
+                elif stat.S_ISREG(st.st_mode):
+                    with open(full, "rb") as handle:
+                        data = handle.read()
+                    mode = "100755" if st.st_mode & 0o111 else "100644"
+                else:
+                    proc.kill()
+                    proc.wait()
+                    return False
+                mode_out.write(codes[mode])
+                proc.stdin.write(b"blob\nmark :%d\ndata %d\n" % (n, len(data)) + data + b"\n")
         proc.stdin.write(b"done\n")
         proc.stdin.close()
     except BrokenPipeError:
@@ -178,15 +241,17 @@ def _stage_packed(root: Path, paths_file: Path, work: Path, private: dict[str, s
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
     if proc.wait() != 0:
         raise GitError(err.strip() or "git fast-import failed")
-    shas = {}
-    with open(marks, encoding="ascii") as handle:
-        for line in handle:
-            mark, sha = line.split()
-            shas[int(mark[1:])] = sha
-    with open(info, "w", encoding="utf-8", errors="surrogateescape") as out:
-        for n, (path, mode) in enumerate(zip(paths, modes, strict=True), 1):
+    by_code = {code[0]: mode for mode, code in codes.items()}
+    with open(marks, encoding="ascii") as mark_in, open(modes, "rb") as mode_in, \
+            open(info, "w", encoding="utf-8", errors="surrogateescape") as out:
+        staged = iter(mark_in)  # marks are written in mark order, one per staged blob
+        for n, path in enumerate(_read_paths(paths_file), 1):
+            mode = by_code[mode_in.read(1)[0]]
             if mode:
-                out.write(f"{mode} {shas[n]}\t{prefix}{path}\n")
+                mark, sha = next(staged).split()
+                if int(mark[1:]) != n:  # git writes its marks in order; anything else is not ours to guess
+                    raise GitError(f"git fast-import listed mark {mark} where :{n} was expected")
+                out.write(f"{mode} {sha}\t{prefix}{path}\n")
             else:
                 out.write(f"0 {'0' * 40}\t{prefix}{path}\n")
     git(root, "update-index", "--index-info", env=private, stdin=info)

@@ -118,6 +118,14 @@ class Allocator:
         self._years: dict[str, list[str]] = {}
         self._last: dict[str, int] = {}
 
+    def mark(self) -> dict[str, int]:
+        """Where each month's numbering stands now (to `rewind` to when the numbers after it are not used)."""
+        return dict(self._last)
+
+    def rewind(self, mark: dict[str, int]) -> None:
+        """Take back the numbers handed out since `mark` (none of them was written): they go out again."""
+        self._last = dict(mark)
+
     def next(self, day: date) -> str:
         """The next free id for `day`'s month (never one taken before or handed out by this allocator)."""
         yymm = month_code(day)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
@@ -23,6 +24,8 @@ from svcnotes.store.volumes import Volumes
 from svcnotes.store.writer import atomic_write, render_new, render_update, replace_body, sync
 
 RECORDS_DIR = "records"
+T = TypeVar("T")
+_MISSING: Any = object()
 
 
 class NotFound(Exception):
@@ -65,13 +68,33 @@ def register_write_check(check: WriteCheck) -> WriteCheck:
 
 @dataclass
 class Snapshot:
-    """Every record of the repository read once, with the problems found while reading."""
+    """Every record of the repository read once, with the problems found while reading.
+
+    What is derived from the records (the reports' index, per-record memo tables) hangs on the
+    snapshot through `derived(key, compute)`, so it is dropped with the snapshot and whenever
+    records are added: no derived value outlives the records it was computed from.
+    """
 
     records: dict[str, list[Record]] = field(default_factory=lambda: {k: [] for k in KINDS})
     problems: list[Problem] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     volumes: Volumes = field(default_factory=Volumes)  # records/volumes.csv: the KPIs' monthly denominators
+    _derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per `key` for this snapshot's records, then the same value until records
+        are added (or the snapshot is dropped). The key names the deriving code ('reports.index') and
+        every other input the value depends on besides the records (a config, a today)."""
+        found = self._derived.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._derived[key] = compute()
+        return found  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_derived"] = {}  # derived values are recomputed where the snapshot arrives, never shipped
+        return state
 
     def add(self, record: Record) -> None:
         """Add a record (first one wins the id; duplicates are reported by checks)."""
@@ -79,6 +102,7 @@ class Snapshot:
 
     def add_all(self, records: Iterable[Record]) -> None:
         """Add records in turn (first one wins each id); one loop for a whole repository."""
+        self._derived.clear()
         by_kind = self.records
         by_id = self.by_id
         aliases = self.aliases
@@ -105,7 +129,7 @@ def read_record(root: Path, rel: str, config: Config, kind: Kind | None = None) 
     """Read and type one record file (relative posix path)."""
     kind = kind or kind_for_path(rel)
     if kind is None:
-        return None, [Problem("E201", "file is not inside a record folder", rel, hint="put records under records/<kind>/")]
+        return None, [Problem("E201", msg("file is not inside a record folder"), rel, hint=msg("put records under records/<kind>/"))]
     raw, refused = read_bytes(str(root), rel)
     if raw is None:
         assert refused is not None
@@ -204,12 +228,13 @@ class Repository:
             walk(f"{RECORDS_DIR}/{KINDS[name].folder}")
         return out
 
-    def snapshot(self, refresh: bool = False) -> Snapshot:
-        """Every record, read once per Repository (refresh=True re-reads)."""
+    def snapshot(self, refresh: bool = False, scan: Any = None) -> Snapshot:
+        """Every record, read once per Repository (refresh=True re-reads; `scan`: a store.stamps.Scan
+        of the record files made just before, so they are not stat'ed again)."""
         if self._snapshot is None or refresh:
             from svcnotes.store.bulk import load_all
 
-            self._snapshot = load_all(self)
+            self._snapshot = load_all(self, scan=scan)
         return self._snapshot
 
     def invalidate(self) -> None:
@@ -289,7 +314,7 @@ class KindStore:
                     continue
                 rel = self.path_for(str(data["id"]))
                 if (self.repo.root / rel).exists() or rel in seen:
-                    clashes.append(Problem("E203", f"'{data['id']}' already exists", rel, field="id", hint="choose another id"))
+                    clashes.append(Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id", hint=msg("choose another id")))
                 seen.add(rel)
             if clashes:
                 raise InvalidRecord(clashes)
@@ -309,7 +334,7 @@ class KindStore:
         with ids.numbering_lock(self.repo.root):
             allocator = self._allocator(given)
             rendered = [self._render({**data, "id": str(data["id"]) if data.get("id")
-                                      else allocator.next(_number_date(self.kind.name, data))}, body)
+                                      else allocator.next(number_date(self.kind.name, data))}, body)
                         for data, body in items]
             self._check([(record, problems) for _text, record, problems in rendered])
             try:
@@ -322,6 +347,23 @@ class KindStore:
                 sync()
                 self.repo.invalidate()
         return records
+
+    def allocator(self, given: Iterable[str] = ()) -> ids.Allocator:
+        """An allocator for numbering many new records (hold `ids.numbering_lock` until they are written)."""
+        return self._allocator(given)
+
+    def render(self, data: Mapping[str, Any], body: str = "") -> tuple[str, Record, Sequence[Problem]]:
+        """A new record as it would be written (data holds its id): its text, the record typed from
+        that text, and the problems found typing it. Nothing is written or checked."""
+        return self._render(data, body)
+
+    def write_rendered(self, rendered: Iterable[tuple[str, Record]]) -> builtins.list[Record]:
+        """Write new records rendered by `render` and checked by the caller (a streaming import checks
+        each batch against the repository itself); journalled, not synced (call writer.sync once)."""
+        transaction.ensure(self.repo.root)
+        written = [self._write_fresh(text, record) for text, record in rendered]
+        self.repo.invalidate()
+        return written
 
     def _remove(self, records: builtins.list[Record]) -> None:
         """Delete files this batch wrote (rollback of a failed create_many)."""
@@ -351,13 +393,13 @@ class KindStore:
     def create(self, data: Mapping[str, Any], body: str = "") -> Record:
         """Write a new record; numbered kinds get the next number from their date field."""
         if self.kind.year_folders:
-            day = _number_date(self.kind.name, data)
+            day = number_date(self.kind.name, data)
             return self.allocate_and_write(day, data, body)
         rel = self.path_for(str(data["id"]))
         transaction.ensure(self.repo.root)
         if (self.repo.root / rel).exists():
-            raise InvalidRecord([Problem("E203", f"'{data['id']}' already exists", rel, field="id",
-                                         hint="choose another id")])
+            raise InvalidRecord([Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id",
+                                         hint=msg("choose another id"))])
         return self._write_new(data, body)
 
     def _write_new(self, data: Mapping[str, Any], body: str) -> Record:
@@ -396,7 +438,7 @@ class KindStore:
         return updated
 
 
-def _number_date(kind: str, data: Mapping[str, Any]) -> date:
+def number_date(kind: str, data: Mapping[str, Any]) -> date:
     """The date whose month numbers a new record (received, due or note time)."""
     key = {"complaint": "received_at", "callback": "due", "note": "at"}[kind]
     value = data.get(key)
@@ -404,4 +446,4 @@ def _number_date(kind: str, data: Mapping[str, Any]) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    raise InvalidRecord([Problem("E101", "is required to number the record", field=key, hint=f"give {key}")])
+    raise InvalidRecord([Problem("E101", msg("is required to number the record"), field=key, hint=msg("give {key}", key=key))])

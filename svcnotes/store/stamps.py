@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter, itemgetter
@@ -98,11 +96,12 @@ def scan_parts(repo: Repository, workers: int | None = None) -> Scan:
             continue
         parts.append((rel_dir, False, os.stat(f"{root}/{rel_dir}").st_size))
         parts += subs
-    workers = workers if workers is not None else int(os.environ.get("SVCNOTES_WORKERS") or os.cpu_count() or 1)
+    from svcnotes.store import bulk  # the worker processes' module (it imports this one)
+
     hints = sum(size for _p, _s, size in parts)
-    if workers > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES and _may_fork():
+    if bulk.worker_count(workers) > 1 and len(parts) > 1 and hints >= PARALLEL_MIN_FOLDER_BYTES:
         mine, theirs = _halves(parts)
-        found = _forked(lambda: _walk_parts(root, theirs), lambda: _walk_parts(root, mine))
+        found = bulk.forked_pair(lambda: _walk_parts(root, theirs), lambda: _walk_parts(root, mine))
         order = {(folder, deep): i for i, (folder, deep, _size) in enumerate(parts)}
         found.sort(key=lambda p: order[p.folder, p.deep])  # stable: a folder's parts stay in name order
     else:
@@ -144,14 +143,6 @@ def scan_key(rel: str) -> tuple[int, list[str]]:
     """A path's place in repo.scan order (kinds in schema order, then names folder by folder)."""
     parts = rel.split("/")
     return _KIND_RANK.get(parts[1], len(_KIND_RANK)) if len(parts) > 1 else -1, parts[2:]
-
-
-def _may_fork() -> bool:
-    """Whether worker processes may be forked: not from a process running other threads (a watcher,
-    a language server), where a child can inherit a lock held by one of them and hang."""
-    import threading
-
-    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _halves(parts: list[tuple[str, bool, int]]) -> tuple[list[tuple[str, bool, int]], list[tuple[str, bool, int]]]:
@@ -268,37 +259,3 @@ def stamp_entry(entry: os.DirEntry[str]) -> tuple[int, int] | tuple[()] | None:
     except OSError:
         return (0, 0) if name.endswith(".md") else ()
     return ()
-
-
-def _forked(child: Callable[[], list[Any]], parent: Callable[[], list[Any]]) -> list[Any]:
-    """parent() + child(), the child's part computed in a forked process meanwhile (here if that fails)."""
-    if not hasattr(os, "fork"):
-        return parent() + child()
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return parent() + child()
-    if pid == 0:  # the child: compute, send, leave without running any cleanup of the parent's
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(child(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        mine = parent()
-    finally:  # reap the child whatever happens here
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        _pid, status = os.waitpid(pid, 0)
-    try:
-        theirs = pickle.loads(data) if status == 0 else None
-    except Exception:  # noqa: BLE001 - a child that failed only costs time
-        theirs = None
-    return mine + (theirs if isinstance(theirs, list) else child())

@@ -16,16 +16,15 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.fields import render_scalar
 from svcnotes.model.schema import Kind
 from svcnotes.store import transaction
 from svcnotes.store.frontmatter import parse
+
+if TYPE_CHECKING:  # ruamel is imported on the first write: commands that only read never load it
+    from ruamel.yaml import YAML
 
 # Strings YAML 1.1 tools would read as something else (booleans, nulls, numbers, dates): quote them.
 _AMBIGUOUS = re.compile(
@@ -40,6 +39,9 @@ class _Plain(str):
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+
     y = YAML()
     y.width = 1_000_000
     y.indent(mapping=2, sequence=4, offset=2)
@@ -58,6 +60,8 @@ _EMITTER: YAML | None = None
 
 def _to_yaml(value: Any) -> Any:
     """Typed value -> what ruamel should emit."""
+    from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+
     if isinstance(value, (bool, int, Decimal, date)):
         return _Plain(render_scalar(value))
     if isinstance(value, str):

@@ -6,11 +6,12 @@ Subject `C-2611-007: investigating → proposed`, then trailers (`Svc-Record:`, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from svcnotes.model.config import Staff
+from svcnotes.model.message import msg
 from svcnotes.store import gitops, transaction
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ def current_actor(repo: Repository) -> Staff:
     """The staff member behind the current git identity (GIT_AUTHOR_EMAIL or user.email)."""
     name, email = gitops.identity(repo.root)
     if not email:
-        raise UnknownActor("git has no identity; set it with: git config user.email you@example.com")
+        raise UnknownActor(msg("git has no identity; set it with: git config user.email you@example.com"))
     person = repo.config.staff_by_email(email)
     if person is None:
-        raise UnknownActor(f"git e-mail '{email}' is not in the staff directory; add it to the emails of your "
-                           "[[staff]] entry in svcnotes.toml")
+        raise UnknownActor(msg("git e-mail '{email}' is not in the staff directory; add it to the emails of your "
+                               "[[staff]] entry in svcnotes.toml", email=email))
     return person
 
 
@@ -49,8 +50,7 @@ def ensure_clean(repo: Repository, paths: list[str], options: CommitOptions) -> 
     """Refuse when a record we are about to rewrite has uncommitted edits (unless allowed)."""
     if not options.commit or options.allow_dirty or not gitops.is_repo(repo.root):
         return
-    dirty = [p for p in gitops.dirty_paths(repo.root, paths) if p in paths]
-    tracked_dirty = [p for p in dirty if gitops.git(repo.root, "ls-files", "--", p, check=False).strip()]
+    tracked_dirty = gitops.tracked_dirty_paths(repo.root, paths)  # paths on git's stdin, never one argument each
     if tracked_dirty:
         raise UncommittedEdits(f"{', '.join(tracked_dirty)} has uncommitted edits; commit them first, "
                                "or pass --allow-dirty to include them in this commit")
@@ -66,7 +66,7 @@ def message(subject: str, trailers: Mapping[str, str], body: str = "") -> str:
     return text
 
 
-def commit_change(repo: Repository, paths: list[str], subject: str, trailers: Mapping[str, str],
+def commit_change(repo: Repository, paths: Iterable[str], subject: str, trailers: Mapping[str, str],
                   options: CommitOptions, body: str = "") -> str | None:
     """Commit `paths` with a structured message; None when not committing, not in git, or nothing changed.
 

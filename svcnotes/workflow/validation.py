@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from svcnotes.checks import Check, RecordCheck, all_checks, run_checks
 from svcnotes.model.config import Config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity, sort_key
 from svcnotes.model.record import Record
 
@@ -82,8 +83,8 @@ def _held(record: Record, name: str, last: int, line: int | None, config: Config
 
 def future_problem(name: str, day: date, today: date, path: str, line: int | None) -> Problem:
     """W304 for field `name` dated `day`, after `today`."""
-    return Problem("W304", f"{name} {day} is in the future (today is {today})", path, line, name,
-                   "check the date; pass --today to validate as of another day", Severity.WARNING)
+    return Problem("W304", msg("{name} {day} is in the future (today is {today})", name=name, day=day, today=today), path, line, name,
+                   msg("check the date; pass --today to validate as of another day"), Severity.WARNING)
 
 
 class _Plan:
@@ -419,12 +420,17 @@ def record_problems(snapshot: Snapshot, records: Sequence[Record], config: Confi
     their paths; the files at `removed` gone): every per-record rule over each, and the
     cross-record rules over the whole snapshot, keeping the problems located in their files.
     The very rules validate runs."""
+    return problems_in(_with(snapshot, records, removed), records, config)
+
+
+def problems_in(snap: Snapshot, records: Sequence[Record], config: Config) -> list[Problem]:
+    """What validate reports about `records`, which `snap` already holds: every per-record rule
+    over each, and the cross-record rules over `snap`, keeping the problems located in their files."""
     plan = _plan()
     out: list[Problem] = []
     for record in records:
         out += record_rule_problems(record, config)
     paths = {r.path for r in records}
-    snap = _with(snapshot, records, removed)
     for _index, check in plan.cross:
         out += [p for p in check(snap, config) if p.path in paths]
     return sorted(out, key=sort_key)

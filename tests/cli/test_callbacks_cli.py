@@ -42,9 +42,9 @@ def test_schedule_twice_reports_nothing_new_the_second_time(repo: Path) -> None:
     assert code == 0
     assert out.splitlines() == ["id,due,kind,customer,project,assigned_to",
                                 "CB-2612-001,2026-12-31,annual_needs,hengda-auto,,zhang.wei"]
-    assert err.strip() == "1 callback(s) created"
+    assert err.strip() == "1 callback created"
     code, out, err = run(repo, "schedule", "--through", "2026-12-31", "--today", "2026-12-01")
-    assert (code, err.splitlines()[-1]) == (0, "0 callback(s) created")
+    assert (code, err.splitlines()[-1]) == (0, "0 callbacks created")
 
 
 def test_schedule_honours_svcnotes_today(repo: Path) -> None:
@@ -69,8 +69,8 @@ def test_attempts_hand_over_after_three_misses_at_different_times(with_callback:
         assert run(with_callback, "callback", "attempt", "CB-2611-001", "--result", result, "--at", at)[0] == 0
     code, out, _ = run(with_callback, "callback", "attempt", "CB-2611-001", "--result", "no_answer", "--at",
                        "2026-11-10 19:00")
-    assert (code, out) == (0, "CB-2611-001: attempt no_answer logged (3 in all); scheduled → unreachable, "
-                              "handed over to li.na\n")
+    assert (code, out) == (0, "CB-2611-001: attempt logged: No answer (3 in all); Scheduled → Unreachable, "
+                              "handed over to 李娜\n")
 
 
 def test_cancel_of_unknown_callback_says_so(repo: Path) -> None:

@@ -31,6 +31,7 @@ severity: normal
 ---
 """
 LINE = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
+LINE_ZH = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -49,7 +50,8 @@ def test_validate_summary_and_errors_in_chinese_with_lang(repo: Path) -> None:
     write(repo, "records/complaints/2026/C-2611-009.md", BAD)
     result = run("--lang", "zh-CN", "-C", str(repo), "validate")
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [LINE]  # the problem line (codes, what editors parse) is not translated
+    # path, line, code and field (what editors parse) stay; message and hint are Chinese
+    assert result.stdout.splitlines() == [LINE_ZH]
     assert result.stderr == "1 个错误，0 个警告\n"
     english = run("--lang", "en", "-C", str(repo), "validate")
     assert (english.stdout.splitlines(), english.stderr) == ([LINE], "1 error(s), 0 warning(s)\n")
@@ -81,7 +83,7 @@ def test_errors_and_hints_in_chinese(repo: Path, tmp_path: Path) -> None:
     assert again.stderr == f"错误：{repo / 'svcnotes.toml'} already exists；未做任何更改\n"
     nowhere = run("--lang", "zh-CN", "-C", str(tmp_path / "none"), "validate")
     assert nowhere.exit_code == 2
-    assert nowhere.stderr.splitlines()[-1] == (f"Error: no svcnotes.toml in {tmp_path / 'none'} or any parent folder；"
+    assert nowhere.stderr.splitlines()[-1] == (f"错误：no svcnotes.toml in {tmp_path / 'none'} or any parent folder；"
                                                "请运行 'svcnotes init DIR'，或用 -C DIR 指定记录库")
 
 
@@ -100,7 +102,7 @@ def test_a_refused_write_says_error_in_chinese(repo: Path) -> None:
     (repo / ".git/hooks/pre-commit").chmod(0o755)
     result = run("--lang", "zh-CN", "-C", str(repo), "new", "customer", "--id", "acme", "--name", "Acme 公司")
     assert result.exit_code == 1
-    assert result.stderr.startswith("错误：<repository>: G006 git refused the commit: commits are frozen (")
+    assert result.stderr.startswith("错误：<repository>: G006 git 拒绝了这次提交：commits are frozen（未做任何更改；")
 
 
 def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:
@@ -113,7 +115,8 @@ def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:
     assert lines[-1] == f"下一步：编辑 {target / 'svcnotes.toml'}（人员名录），然后：svcnotes -C {target} new customer ..."
     doctor = run("--lang", "zh-CN", "-C", str(target), "doctor", "--no-site")
     assert doctor.exit_code == 1
-    assert "      修复：svcnotes ci-setup (then commit what it wrote)" in doctor.stdout.splitlines()
+    assert "      修复：svcnotes ci-setup（然后提交它写出的文件）" in doctor.stdout.splitlines()
+    assert "通过    git 身份：你是 zhang.wei（zhang.wei）" in doctor.stdout.splitlines()
     assert doctor.stderr == "发现 1 个问题\n"
 
 
@@ -171,3 +174,128 @@ def test_ci_setup_reports_in_chinese(repo: Path) -> None:
     assert "保留 CODEOWNERS（有人改过；--force 会替换）" in lines
     check = run("--lang", "zh-CN", "-C", str(repo), "ci-setup", "--check")
     assert check.exit_code == 0
+
+
+# ---- values on screen: labels in the chosen language, never codes; JSON the same in both -----------------------
+
+SECOND = """\
+---
+id: C-2611-002
+title: 交期延误
+status: investigating
+customer: hengda-auto
+received_at: 2026-11-03 10:00
+registered_at: 2026-11-03
+channel: email
+first_responder: li.na
+owner: li.na
+category: delivery
+severity: major
+investigation_started_at: 2026-11-04
+---
+"""
+
+
+def _codes(repo: Path) -> set[str]:
+    """Every enum code and staff id the fixture's records hold (what must not show on a Chinese screen)."""
+    from svcnotes.model.labels import ENUM_LABELS
+
+    codes = {code for values in ENUM_LABELS.values() for code in values} | {"zhang.wei", "li.na", "product_quality",
+                                                                             "delivery"}
+    return {c for c in codes if len(c) > 2}
+
+
+def test_list_in_chinese_shows_labels_and_names_not_codes(repo: Path) -> None:
+    write(repo, "records/complaints/2026/C-2611-002.md", SECOND)
+    result = run("--lang", "zh-CN", "-C", str(repo), "list", "complaints", "--today", "2026-11-05")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["客诉编号", "状态", "受理时间", "最迟结案", "逾期", "客户", "类别", "严重度", "当前负责人", "主题"]
+    assert lines[2].split() == ["C-2611-001", "已登记", "2026-11-02", "09:30", "2026-11-22", "否", "hengda-auto", "产品质量",
+                                "一般", "张伟", "支架尺寸超差"]
+    assert lines[3].split()[1] == "调查中" and lines[3].split()[-3:] == ["重大", "李娜", "交期延误"]
+    words = {w for line in lines for w in line.split()}
+    assert words & _codes(repo) == set()
+    english = run("--lang", "en", "-C", str(repo), "list", "complaints", "--today", "2026-11-05").stdout.splitlines()
+    assert english[0].split()[:3] == ["Number", "Status", "Received"] and english[2].split()[1] == "Registered"
+
+
+def test_show_in_chinese_shows_no_internal_code(repo: Path) -> None:
+    write(repo, "records/complaints/2026/C-2611-002.md", SECOND)
+    lines = run("--lang", "zh-CN", "-C", str(repo), "show", "C-2611-002").stdout.splitlines()
+    assert lines[0] == "客诉 C-2611-002  (records/complaints/2026/C-2611-002.md)"
+    assert {"状态            调查中", "受理渠道        邮件", "当前负责人      李娜", "严重度          重大",
+            "类别            交期"} <= set(lines)
+    assert {w for line in lines for w in line.split()} & _codes(repo) == set()
+    english = run("--lang", "en", "-C", str(repo), "show", "C-2611-002").stdout.splitlines()
+    assert english[0] == "Complaint C-2611-002  (records/complaints/2026/C-2611-002.md)"
+    assert any(line.split() == ["Status", "Investigating"] for line in english)
+
+
+@pytest.mark.parametrize("args", [
+    ("list", "complaints", "--format", "json", "--today", "2026-11-05"),
+    ("show", "C-2611-002", "--format", "json"),
+    ("history", "C-2611-001", "--format", "json"),
+    ("log", "--format", "json"),
+    ("due", "--format", "json", "--today", "2026-11-20"),
+    ("register", "--as-of", "2030-01-01", "--format", "json"),
+    ("report", "monthly", "--month", "2026-11", "--format", "json", "--today", "2026-12-05"),
+    ("doctor", "--no-site", "--format", "json"),
+    ("list", "complaints", "--format", "csv", "--today", "2026-11-05"),
+], ids=lambda a: " ".join(a[:2]))
+def test_json_output_is_the_same_in_both_languages(repo: Path, args: tuple[str, ...]) -> None:
+    from tests.conftest import git
+
+    write(repo, "records/complaints/2026/C-2611-002.md", SECOND)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "second")
+    zh = run("--lang", "zh-CN", "-C", str(repo), *args)
+    en = run("--lang", "en", "-C", str(repo), *args)
+    assert zh.stdout == en.stdout and zh.stdout.strip()
+    if "csv" not in args:
+        json.loads(zh.stdout)
+
+
+def test_history_prints_readable_sentences_in_each_language(repo: Path) -> None:
+    from tests.conftest import git
+
+    assert run("-C", str(repo), "investigate", "C-2611-001", "--today", "2026-11-03").exit_code == 0
+    zh = run("--lang", "zh-CN", "-C", str(repo), "history", "C-2611-001").stdout.splitlines()
+    assert "    张伟 将状态从 已登记 改为 调查中" in zh and "    张伟 将调查开始日期设为 2026-11-03" in zh
+    assert zh[2].endswith("(zhang.wei)  新建") and zh[5].endswith("(zhang.wei)  修改")
+    en = run("--lang", "en", "-C", str(repo), "history", "C-2611-001").stdout.splitlines()
+    assert "    张伟 changed the status from Registered to Investigating" in en
+    assert not any(" -> " in line or ": registered" in line for line in zh + en if not line.startswith("    C-2611"))
+    git(repo, "log", "-1")  # the commit message stays as written: it is the record's history, not a message
+
+
+def test_register_as_of_names_the_real_branch(repo: Path) -> None:
+    from tests.conftest import git
+
+    git(repo, "branch", "-m", "trunk")
+    en = run("--lang", "en", "-C", str(repo), "register", "--as-of", "2000-01-01")
+    assert (en.exit_code, en.stderr) == (2, "error: nothing was committed on trunk by the end of 2000-01-01\n")
+    zh = run("--lang", "zh-CN", "-C", str(repo), "register", "--as-of", "2000-01-01")
+    assert zh.stderr == "错误：截至 2000-01-01 结束，分支 trunk 上没有任何提交\n"
+    git(repo, "checkout", "-q", "--detach")
+    detached = run("--lang", "en", "-C", str(repo), "register", "--as-of", "2000-01-01")
+    assert detached.stderr == "error: nothing was committed on the checked-out commit (no branch) by the end of 2000-01-01\n"
+    shown = run("--lang", "zh-CN", "-C", str(repo), "register", "--as-of", "2030-01-01").stdout.splitlines()
+    assert shown[0].startswith("客户抱怨案件登记追踪表 —— 截至 2030-01-01（提交 ")
+    assert "已登记" in shown[3] and "registered" not in shown[3]
+
+
+def test_command_messages_in_both_languages(repo: Path) -> None:
+    missing = [run("--lang", lang, "-C", str(repo), "show", "C-2611-404").stderr for lang in ("en", "zh-CN")]
+    assert missing == ["error: no record 'C-2611-404' (try: svcnotes list complaints)\n",
+                       "错误：没有记录 'C-2611-404'（可试试：svcnotes list complaints）\n"]
+    typo = run("--lang", "zh-CN", "-C", str(repo), "list", "complaints", "--status", "investgating")
+    assert typo.stderr.splitlines()[-1] == ("错误：--status 的值无效：'investgating' 不是有效的客诉状态"
+                                            "（did you mean 'investigating'?）")
+    done = run("--lang", "zh-CN", "-C", str(repo), "investigate", "C-2611-001", "--today", "2026-11-03", "--no-commit")
+    assert done.stdout == "C-2611-001: registered → investigating  （未提交）\n"
+    doctor = run("--lang", "en", "-C", str(repo), "doctor", "--no-site").stdout.splitlines()
+    assert "ok    git identity: you are zhang.wei (张伟)" in doctor
+    doctor_zh = run("--lang", "zh-CN", "-C", str(repo), "doctor", "--no-site").stdout.splitlines()
+    assert "通过    git 身份：你是 zhang.wei（张伟）" in doctor_zh
+    assert "未通过  钩子：" + f"{repo}/.git/hooks/pre-commit 处没有 pre-commit 钩子" in doctor_zh

@@ -34,8 +34,9 @@ def test_rep_proposes_approver_approves_check_passes_and_merges(repo: Path, tmp_
     git(repo, "push", "-q", "origin", "main")
     assert run(repo, "audit").exit_code == 0
     history = run(repo, "history", "C-2611-001")
-    assert "approval: li.na as sales_manager (allowance 4800)" in history.output
-    assert "status: proposed -> approved" in history.output
+    assert ("    李娜 added to the approvals: Approved by 李娜, Role Sales manager, At 2026-11-05 "
+            in history.output and ", Resolution Price allowance, Amount 4,800.00" in history.output)
+    assert "    李娜 changed the status from Proposed to Approved" in history.output
     assert "[PR " in history.output and "Merge pull request from pr-1" in history.output
 
 

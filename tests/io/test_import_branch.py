@@ -45,7 +45,7 @@ def test_import_on_a_new_branch_leaves_the_current_branch_as_it_was(repo: Path, 
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "登记表.csv: 5 rows: 2 imported, 1 duplicate, 2 rejected" in result.stdout
     tip = git(repo, "rev-parse", "refs/heads/import-2025-03").strip()
-    assert (f"imported 2 record(s) on branch import-2025-03 (commit {tip[:7]}); push it and open a pull request: "
+    assert (f"imported 2 records on branch import-2025-03 (commit {tip[:7]}); push it and open a pull request: "
             "git push -u origin import-2025-03") in result.stdout.splitlines()
     assert state(repo) == before                             # branch, HEAD, index, work tree untouched
     assert git(repo, "rev-parse", f"{tip}^").strip() == start  # one commit on top of where the user was
@@ -119,7 +119,7 @@ def test_a_data_export_taken_back_on_a_branch_updates_the_record_there_only(repo
     assert result.stdout.splitlines() == [
         "data.xlsx: 2 rows: 0 created, 1 updated, 1 unchanged, 0 conflicts, 0 rejected",
         f"committed {tip[:10]}",
-        f"imported 1 record(s) on branch edits (commit {tip[:7]}); push it and open a pull request: git push -u origin edits"]
+        f"imported 1 record on branch edits (commit {tip[:7]}); push it and open a pull request: git push -u origin edits"]
     assert (state(repo), (repo / COMPLAINT).read_bytes()) == before
     assert git(repo, "diff", "--name-only", "HEAD", tip).split() == [COMPLAINT]
     assert "severity: major\n" in git(repo, "show", f"{tip}:{COMPLAINT}")

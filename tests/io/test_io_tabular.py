@@ -100,3 +100,27 @@ def test_byte_order_marks_and_zero_width_marks_leave_values() -> None:
 def test_the_apostrophe_exports_put_before_formula_like_text_comes_off() -> None:
     t = read_csv_text("id,title\n1,'=SUM(A1)\n2,'-5\n3,'quoted'\n")
     assert [r.values["title"] for r in t.rows] == ["=SUM(A1)", "-5", "'quoted'"]
+
+
+def test_a_large_file_is_read_row_by_row_and_a_sheet_keeps_the_columns_near_its_header(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from svcnotes.io.tabular import BadRow, Row, open_table
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(("编号,问题\r\n" + "".join(f"{n},异响 {n}\r\n" for n in range(50_000))).encode("gb18030"))
+    stream = open_table(path)
+    assert (stream.encoding, stream.headers, stream.estimate) == ("gb18030", ["编号", "问题"], 50_000)
+    first = next(iter(stream))
+    assert isinstance(first, Row) and first.number == 2 and first.values == {"编号": "0", "问题": "异响 0"}
+    assert sum(1 for _ in stream) == 49_999  # the rest, one at a time
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["编号", "问题"])
+    for n in range(40):
+        sheet.append([n, f"问题 {n}"] + (["备注"] if n == 35 else []))
+    book.save(tmp_path / "r.xlsx")
+    items = list(open_table(tmp_path / "r.xlsx"))
+    bad = [i for i in items if isinstance(i, BadRow)]
+    assert len(items) == 40 and [(b.number, b.reason, b.cells) for b in bad] == [
+        (37, "extra fields: cells beyond the 2 headed columns", ("35", "问题 35", "备注"))]

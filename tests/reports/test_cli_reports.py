@@ -17,8 +17,9 @@ PERIOD = {"monthly": ["--month", "2026-10"], "callbacks": ["--month", "2026-10"]
           "weekly": ["--week", "2026-W44"], "register": [], "overdue": [], "capa": []}
 
 
-def invoke(root: Path, *args: str):
-    return CliRunner().invoke(cli, ["-C", str(root), "report", *args, "--today", "2026-11-05"], catch_exceptions=False)
+def invoke(root: Path, *args: str, lang: str = "en"):
+    return CliRunner().invoke(cli, ["--lang", lang, "-C", str(root), "report", *args, "--today", "2026-11-05"],
+                              catch_exceptions=False)
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
@@ -39,8 +40,8 @@ def test_every_report_prints_in_every_text_format(reports_repo: Path, name: str,
     assert result.output.strip()
 
 
-def test_monthly_table_shows_figures_in_chinese_by_default(reports_repo: Path) -> None:
-    result = invoke(reports_repo, "monthly", "--month", "2026-10")
+def test_monthly_table_shows_figures_in_the_language_of_messages(reports_repo: Path) -> None:
+    result = invoke(reports_repo, "monthly", "--month", "2026-10", lang="zh-CN")
     lines = result.output.splitlines()
     assert lines[0] == "客诉案件统计表  2026-10  编制日期 2026-11-05"
     assert "  结案及时率（处理期限内） 2026-10: 60.0% (处理期限内结案 3 / 本月结案 5; 目标 >= 100.0%; 未达标)" in lines
@@ -59,7 +60,7 @@ def test_a_kpi_without_shipments_says_so_in_every_format(reports_repo: Path) -> 
     table = invoke(reports_repo, "supervision", "--month", "2026-11", "--locale", "en").output.splitlines()
     assert "  Valid-complaint rate 2026-11: n/a — enter shipments for 2026-11 (established complaints 1 / " \
            "shipments not recorded; target <= 1.0%)" in table
-    zh = invoke(reports_repo, "supervision", "--month", "2026-11").output.splitlines()
+    zh = invoke(reports_repo, "supervision", "--month", "2026-11", lang="zh-CN").output.splitlines()
     assert "  有效客诉率 2026-11: 无法计算 — 请录入 2026-11 的出货批次 (有效客诉 1 / 出货批次 未录入; 目标 <= 1.0%)" in zh
     data = json.loads(invoke(reports_repo, "supervision", "--month", "2026-11", "--format", "json", "--locale", "en").output)
     valid = {f["key"]: f for f in data["figures"]}["valid_complaint_rate"]

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from svcnotes.site.charts import bar_chart
@@ -52,8 +52,9 @@ class Audit(HTMLParser):
 
 
 def env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=Undefined)
+    from svcnotes.site.build import make_env
+
+    return make_env([TEMPLATES])  # with the globals the macros call (tables.py, fragments.py)
 
 
 def ctx(locale: str, url: str, section: str, **extra):

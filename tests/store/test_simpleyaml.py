@@ -9,6 +9,7 @@ import yaml
 from svcnotes.store import frontmatter
 from svcnotes.store.frontmatter import _Loader, _Walker, parse
 from svcnotes.store.simpleyaml import simple_yaml
+from tests.fastpath import same_as_canonical
 
 # Pieces of front matter, plain and tricky: quotes, nulls, comments, blocks, lists, odd spacing.
 KEYS = ["id", "title", "status", "x-note", "a_b", "null", "yes", "on", "k9", "approvals", "tags"]
@@ -45,6 +46,10 @@ def _piece(rng: random.Random) -> str:
                        "  continued", "<<: x", "--- x", "%YAML 1.1", f"{key}:   # c"])
 
 
+def _declined(answer: object) -> bool:
+    return answer is None  # simple_yaml leaves the text to libyaml
+
+
 def libyaml_result(text: str) -> tuple[dict, dict] | None:
     """What frontmatter's libyaml path gives for front-matter text (None on errors and problems)."""
     try:
@@ -62,22 +67,15 @@ def libyaml_result(text: str) -> tuple[dict, dict] | None:
 
 def test_generated_front_matter_is_read_as_libyaml_reads_it_or_declined() -> None:
     rng = random.Random(20261123)
-    accepted = 0
-    for _ in range(20_000):
-        text = "\n".join(_piece(rng) for _ in range(rng.randint(1, 6))) + "\n"
-        fast = simple_yaml(text)
-        if fast is None:
-            continue
-        accepted += 1
-        assert fast == libyaml_result(text), text
-    assert accepted > 2_000  # the subset is not trivially empty
+    texts = ["\n".join(_piece(rng) for _ in range(rng.randint(1, 6))) + "\n" for _ in range(20_000)]
+    same_as_canonical(texts, simple_yaml, libyaml_result, declined=_declined, least=2_000)  # the subset is not trivially empty
 
 
 def test_the_layout_svcnotes_writes_is_read_directly() -> None:
     text = ("id: C-2611-007\ntitle: 支架尺寸超差\nstatus: approved\nnote: 'yes'\nempty:\n"
             "approvals:\n  - by: chen.gang\n    role: gm\n    amount: 80000\n"
             "tags:\n  - 紧急\n  - 'no'\nreply: |-\n  您好，\n\n  已处理。\nlast: x\n")
-    assert simple_yaml(text) == libyaml_result(text)
+    same_as_canonical([text], simple_yaml, libyaml_result, declined=_declined)
     assert simple_yaml(text) == (
         {"id": "C-2611-007", "title": "支架尺寸超差", "status": "approved", "note": "yes", "empty": None,
          "approvals": [{"by": "chen.gang", "role": "gm", "amount": "80000"}], "tags": ["紧急", "no"],
@@ -115,12 +113,6 @@ def test_real_corpora_read_directly_agree_with_libyaml(corpora) -> None:  # type
     naughty = json.loads((corpora / "blns" / "blns.json").read_text(encoding="utf-8"))
     texts += [template.format(s) for s in naughty if "\n" not in s
               for template in ("a: {}\n", "a:\n  - {}\n", "a:\n  - k: {}\n", "a: |\n  {}\n", "a: '{}'\n")]
-    accepted = 0
-    for text in texts:
-        if "\t" in text or frontmatter._NOT_SIMPLE.search(text) or frontmatter._ODD_BREAKS.search(text):
-            continue  # parse never hands these to the direct reader
-        fast = simple_yaml(text)
-        if fast is not None:
-            accepted += 1
-            assert fast == libyaml_result(text), text
-    assert accepted > 1000
+    handed = [text for text in texts  # parse never hands the others to the direct reader
+              if not ("\t" in text or frontmatter._NOT_SIMPLE.search(text) or frontmatter._ODD_BREAKS.search(text))]
+    same_as_canonical(handed, simple_yaml, libyaml_result, declined=_declined, least=1000)

@@ -31,9 +31,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = bulk.read_file
 
-    def counting(root: str, rel: str, config: object) -> object:
+    def counting(root: str, rel: str, config: object, memo: object = None) -> object:
         seen.append(rel)
-        return real(root, rel, config)  # type: ignore[arg-type]
+        return real(root, rel, config, memo)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bulk, "read_file", counting)
     return seen

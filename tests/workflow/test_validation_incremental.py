@@ -154,7 +154,7 @@ def test_edits_the_cross_record_rules_read_are_seen(varied: Path, change: str, c
 
 def test_edits_on_two_cores_give_the_same_report(varied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(bulk, "_may_fork", lambda: hasattr(os, "fork"))
+    monkeypatch.setattr(bulk, "may_fork", lambda threads_ok=False: hasattr(os, "fork"))
     validate(varied, workers=2)
     for change in (_dangling_reference, _duplicate_id_added):
         change(varied)

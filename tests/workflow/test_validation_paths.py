@@ -53,10 +53,10 @@ def test_two_workers_give_the_same_problems_in_the_same_order(varied: Path, monk
     monkeypatch.setattr(bulk, "PARALLEL_MIN_FILES", 1)
     # Earlier tests in the same run may leave threads behind (browser, servers), which makes
     # validate stay on one core; this test is about the parallel path, so it is forced here.
-    monkeypatch.setattr(bulk, "_may_fork", lambda: hasattr(os, "fork"))
+    monkeypatch.setattr(bulk, "may_fork", lambda threads_ok=False: hasattr(os, "fork"))
     ran: list[int] = []
-    real = bulk._in_parallel
-    monkeypatch.setattr(bulk, "_in_parallel", lambda tasks, workers: ran.append(workers) or real(tasks, workers))
+    real = bulk.map_parallel
+    monkeypatch.setattr(bulk, "map_parallel", lambda fn, tasks, workers: ran.append(workers) or real(fn, tasks, workers))
     assert validate(varied, use_cache=False, workers=2) == reference(varied)
     assert validate(varied, use_cache=False, workers=3) == reference(varied)
     assert ran == [2, 3]
