@@ -20,14 +20,14 @@ string per gram and group, positions counted within the group. Each group's shar
 is cached under .svcnotes-cache/search/ by the group's key, so a one-record edit computes one
 group; the shards' bytes are joined from the per-group fragments.
 
-May import: svcnotes.model, svcnotes.site (not build), svcnotes.store.cachefile.
+May import: svcnotes.model, svcnotes.site (not build), svcnotes.store (cachefile, bulk.write_pickle).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +42,7 @@ from svcnotes.site.context import search_entry, search_index_js
 from svcnotes.site.i18n import enum_label
 from svcnotes.site.pages import Planned, Site
 from svcnotes.store import cachefile
+from svcnotes.store.bulk import write_pickle
 
 SEARCH_TEXT_LIMIT = 2000  # characters of a body that go into the search index
 SEARCH_DATES = {"complaint": "received_at", "callback": "due", "note": "at", "customer": "since"}
@@ -276,9 +277,10 @@ class SearchIndex:
                      for g in self.groups}
         self._fragments: dict[str, dict[int, str]] = {}
         self._parts: dict[str, list[str]] = {}  # part texts made by prepare(), kept for the workers
+        self._sizes: dict[str, int] = {}  # characters of each group's fragments
 
     def _path(self, group: str) -> Path | None:
-        return self.cache / f"{group}.{self.keys[group]}.json" if self.cache is not None else None
+        return self.cache / f"{group}.{self.keys[group]}.pickle" if self.cache is not None else None
 
     def _read(self, group: str) -> dict[int, str] | None:
         """A group's cached fragments; None when missing, and noted when unusable."""
@@ -286,15 +288,17 @@ class SearchIndex:
         if path is None:
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not (isinstance(data, dict) and all(isinstance(v, str) and k.isdigit() for k, v in data.items())):
-                raise ValueError("not a gram fragment file")
+            data = pickle.loads(path.read_bytes())
+            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == self.keys[group] \
+                    and isinstance(data.get("fragments"), dict) and isinstance(data.get("size"), int):
+                self._sizes[group] = data["size"]
+                return data["fragments"]  # type: ignore[no-any-return]
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
-            cachefile.ignored(path)
-            return None
-        return {int(k): v for k, v in data.items()}
+        except Exception:  # truncated or foreign: any unpickling error
+            pass
+        cachefile.ignored(path)
+        return None
 
     def _texts(self, group: str) -> tuple[list[str], list[dict[str, str]]]:
         entries = search_entries(self.site, self.members[group])
@@ -305,15 +309,12 @@ class SearchIndex:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob(f"{group}.*.json"):  # the group's earlier versions
+            for old in path.parent.glob(f"{group}.*.pickle"):  # the group's earlier versions
                 if old != path:
                     old.unlink(missing_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({str(b): t for b, t in frags.items()}, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:  # a read-only checkout: the next build computes it again
+        except OSError:
             pass
+        write_pickle(path, {"format": FORMAT, "key": self.keys[group], "fragments": frags, "size": self._sizes[group]})
 
     def prepare(self) -> None:
         """Every group's fragments, before the render workers fork (made once, not once per worker):
@@ -324,12 +325,13 @@ class SearchIndex:
             if frags is None:
                 parts, entries = self._texts(group)
                 frags = fragments(entries)
+                self._sizes[group] = sum(len(t) for t in frags.values())
                 self._write(group, frags)
                 size = sum(len(t) for t in parts)
                 if size <= budget:
                     self._parts[group], budget = parts, budget - size
             self._fragments[group] = frags
-        self.shards = shard_count(sum(len(t) for frags in self._fragments.values() for t in frags.values()))
+        self.shards = shard_count(sum(self._sizes.values()))
 
     def part(self, group: str, p: int) -> bytes:
         """The bytes of one entry part."""
