@@ -59,7 +59,7 @@ lint: $(VENV)/.installed
 # language's .po (translate the new entries there), compile the .mo files that ship in the package.
 messages: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k Msg --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k Msg -k msg --no-location --sort-output --project svcnotes -o svcnotes/locale/svcnotes.pot .
 	$(BIN)/python .ci/messages.py svcnotes/locale/svcnotes.pot
 	$(BIN)/pybabel update -i svcnotes/locale/svcnotes.pot -d svcnotes/locale -D svcnotes --no-fuzzy-matching
 	$(BIN)/pybabel compile -d svcnotes/locale -D svcnotes --statistics

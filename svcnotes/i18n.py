@@ -10,8 +10,11 @@ catalogue is svcnotes/locale/<lang>/LC_MESSAGES/svcnotes.po, compiled to .mo. Th
    repository is opened, so `--help` and click's usage errors follow it too);
 4. English.
 
-Error codes, `--format json`, problem lines (`path:line: CODE …`, which editors and CI parse) and
-record data are never translated. Standard library only; may be imported by the CLI and by doctor.
+Problem messages and hints are marked `msg("...")` (svcnotes.model.message) and rendered in this
+language by `Problem.format()`. Error codes, the path, line, code and field of a problem line
+(`path:line: CODE field: …`, which editors and CI parse), `--format json`, record data and the
+validation cache are never translated. Standard library only; may be imported by the CLI, by doctor
+and by svcnotes.model.message.
 """
 
 from __future__ import annotations
@@ -100,6 +103,11 @@ def _translation(lang: str) -> gettext.NullTranslations:
         code = lang.replace("-", "_")
         _cache[lang] = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
     return _cache[lang]
+
+
+def gettext_in(lang: str, message: str) -> str:
+    """`message` in `lang` ('zh-CN' or 'en'), the English text when the catalogue has none."""
+    return _translation(lang).gettext(message)
 
 
 def tr(message: str) -> str:

@@ -25,6 +25,8 @@ LAYERS = {
     "checks": {"model", "store"},
     "workflow": {"model", "store", "checks"},
 }
+# modules below every layer: they import the standard library only (checked below), so any layer may use them
+LEAVES = {"i18n"}  # the chosen language and the gettext catalogues (problem messages render through it)
 
 
 @pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
@@ -79,7 +81,7 @@ def layer_violations(layer: str, root: Path = ROOT) -> list[str]:
                 bad.append(f"{path.relative_to(root)}: {module}")
             elif top == "svcnotes":
                 parts = module.split(".")
-                if len(parts) == 1 or parts[1] == "__version__":
+                if len(parts) == 1 or parts[1] == "__version__" or parts[1] in LEAVES:
                     continue
                 if parts[1] not in allowed:
                     bad.append(f"{path.relative_to(root)}: {module}")
@@ -91,6 +93,12 @@ def layer_violations(layer: str, root: Path = ROOT) -> list[str]:
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_lower_layers_never_import_click_or_a_higher_layer(layer: str) -> None:
     assert layer_violations(layer) == []
+
+
+@pytest.mark.parametrize("leaf", sorted(LEAVES))
+def test_a_module_below_every_layer_imports_the_standard_library_only(leaf: str) -> None:
+    path = PACKAGE / f"{leaf}.py"
+    assert sorted(m for m in imports_of(path, ROOT) if m.split(".")[0] not in sys.stdlib_module_names) == []
 
 
 def test_the_layer_check_catches_a_violation(tmp_path: Path) -> None:

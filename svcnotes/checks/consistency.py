@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from svcnotes.checks import register_record
 from svcnotes.model.config import Config
+from svcnotes.model.labels import coded
+from svcnotes.model.message import label, msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import KINDS
 
@@ -41,8 +43,10 @@ def check_date_order(record: Record, config: Config) -> list[Problem]:
     for early, late in DATE_ORDER[record.kind]:
         a, b = data.get(early), data.get(late)
         if isinstance(a, (date, datetime)) and isinstance(b, (date, datetime)) and _day(b) < _day(a):
-            out.append(Problem("E301", f"{late} {b:%Y-%m-%d} is before {early} {a:%Y-%m-%d}", record.path,
-                               record.line(late), late, f"{late} must not be earlier than {early}"))
+            out.append(Problem("E301", msg("{late} {b:%Y-%m-%d} is before {early} {a:%Y-%m-%d}",
+                                           late=late, b=b, early=early, a=a), record.path,
+                               record.line(late), late, msg("{late} must not be earlier than {early}",
+                                                            late=late, early=early)))
     return out
 
 
@@ -51,8 +55,8 @@ def check_quantities(record: Record, config: Config) -> list[Problem]:
     """The defective quantity is not larger than the quantity."""
     qty, bad = record.data.get("quantity"), record.data.get("defective_qty")
     if isinstance(qty, int) and isinstance(bad, int) and bad > qty:
-        return [Problem("E302", f"defective quantity {bad} is larger than the quantity {qty}", record.path,
-                        record.line("defective_qty"), "defective_qty", "check both numbers")]
+        return [Problem("E302", msg("defective quantity {bad} is larger than the quantity {qty}", bad=bad, qty=qty), record.path,
+                        record.line("defective_qty"), "defective_qty", msg("check both numbers"))]
     return []
 
 
@@ -71,7 +75,9 @@ def check_state_requirements(record: Record, config: Config) -> list[Problem]:
     kind = KINDS[record.kind]
     for f in _REQUIRED_IN[record.kind]:
         if status in f.required_in and record.data.get(f.name) in (None, "", []):
-            out.append(Problem("E303", f"a {status} {kind.en.lower()} needs {f.name} ({f.zh})", record.path,
-                               record.lines.get(f.name) or record.line("status"), f.name, f"fill in '{f.name}:' or move the record back",
+            out.append(Problem("E303", msg("a {status} {kind} needs {name} ({zh})",
+                                           status=coded(f"{kind.name}_status", status), kind=label(kind.en.lower(), kind.zh), name=f.name, zh=f.zh), record.path,
+                               record.lines.get(f.name) or record.line("status"), f.name, msg("fill in '{name}:' or move the record "
+                                                                                              "back", name=f.name),
                                Severity.WARNING if is_imported(record) else Severity.ERROR))
     return out

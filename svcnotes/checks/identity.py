@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
+from svcnotes.model.message import label, msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import KINDS
 
@@ -24,21 +25,22 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     stem = record.path.rsplit("/", 1)[-1].removesuffix(".md")
     line = record.line("id")
     if rid != stem:
-        return [Problem("E201", f"id '{rid}' does not match the file name '{stem}.md'", record.path, line, "id",
-                        f"rename the file to {rid}.md or set id: {stem}")]
+        return [Problem("E201", msg("id '{rid}' does not match the file name '{stem}.md'", rid=rid, stem=stem), record.path, line, "id",
+                        msg("rename the file to {rid}.md or set id: {stem}", rid=rid, stem=stem))]
     if kind.prefix_key:
         prefix = config.prefixes[kind.prefix_key]
         if not (rid.startswith(prefix + "-") and kind.id_regex.match(rid)):
-            return [Problem("E105", f"'{rid}' is not a {kind.en.lower()} number", record.path, line, "id",
-                            f"numbers look like {prefix}-YYMM-NNN")]
+            return [Problem("E105", msg("'{rid}' is not a {kind} number", rid=rid, kind=label(kind.en.lower(), kind.zh)), record.path, line, "id",
+                            msg("numbers look like {prefix}-YYMM-NNN", prefix=prefix))]
         year = "20" + rid.split("-")[1][:2]
         folder = record.path.split("/")[-2]
         if folder != year:
-            return [Problem("E202", f"{rid} is filed under '{folder}/' but belongs in '{year}/'", record.path, line, "id",
-                            f"move it to records/{kind.folder}/{year}/")]
+            return [Problem("E202", msg("{rid} is filed under '{folder}/' but belongs in '{year}/'",
+                                        rid=rid, folder=folder, year=year), record.path, line, "id",
+                            msg("move it to records/{folder}/{year}/", folder=kind.folder, year=year))]
     elif not kind.id_regex.match(rid):
-        return [Problem("E105", f"'{rid}' is not a valid {kind.en.lower()} id", record.path, line, "id",
-                        "use lower-case letters, digits and '-', e.g. hengda-auto")]
+        return [Problem("E105", msg("'{rid}' is not a valid {kind} id", rid=rid, kind=label(kind.en.lower(), kind.zh)), record.path, line, "id",
+                        msg("use lower-case letters, digits and '-', e.g. hengda-auto"))]
     return []
 
 
@@ -54,17 +56,18 @@ def check_ids_unique(snap: Snapshot, config: Config) -> list[Problem]:
     claimed: dict[str, str] = {}
     for record in snap.all():
         if record.id in seen:
-            out.append(Problem("E203", f"id '{record.id}' is also used by {seen[record.id]}", record.path,
-                               record.line("id"), "id", "give one of them a new number (svcnotes renumber)"))
+            out.append(Problem("E203", msg("id '{record}' is also used by {other}", record=record.id, other=seen[record.id]), record.path,
+                               record.line("id"), "id", msg("give one of them a new number (svcnotes renumber)")))
         else:
             seen[record.id] = record.path
     for record in snap.all():
         for alias in record.data.get("aliases") or ():
             if alias == record.id:
-                out.append(Problem("E203", f"former number '{alias}' is the record's own id", record.path,
-                                   record.line("aliases"), "aliases", "remove it from aliases"))
+                out.append(Problem("E203", msg("former number '{alias}' is the record's own id", alias=alias), record.path,
+                                   record.line("aliases"), "aliases", msg("remove it from aliases")))
             elif alias not in seen and claimed.setdefault(alias, record.path) != record.path:
-                out.append(Problem("E203", f"former number '{alias}' is also a former number of {claimed[alias]}",
+                out.append(Problem("E203", msg("former number '{alias}' is also a former number of {claimed}",
+                                               alias=alias, claimed=claimed[alias]),
                                    record.path, record.line("aliases"), "aliases",
-                                   "a former number belongs to one record; keep it on the record it was taken from"))
+                                   msg("a former number belongs to one record; keep it on the record it was taken from")))
     return out

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from svcnotes.checks import register
 from svcnotes.model.config import Config
 from svcnotes.model.fields import Field
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, did_you_mean
 from svcnotes.model.schema import KINDS
 
@@ -93,14 +94,15 @@ def _unresolved(snap: Snapshot, config: Config, record: Record, f: Field, where:
     if f.ref == "staff":
         if value in config.staff:
             return []
-        return [Problem("E205", f"'{value}' is not in the staff directory", record.path, line, where,
-                        did_you_mean(value, config.staff) if config.staff else "add [[staff]] entries to svcnotes.toml")]
+        return [Problem("E205", msg("'{value}' is not in the staff directory", value=value), record.path, line, where,
+                        did_you_mean(value, config.staff) if config.staff else msg("add [[staff]] entries to svcnotes.toml"))]
     target = snap.find(value)
     if target is None or target.kind != f.ref:
         if f.ref not in ids_by_kind:
             ids_by_kind[f.ref] = sorted({r.id for r in snap.records.get(f.ref, [])})
         others = [i for i in ids_by_kind[f.ref] if i != record.id]  # never suggest the record itself
-        return [Problem("E204", f"no {f.ref} '{value}'", record.path, line, where, did_you_mean(value, others))]
+        return [Problem("E204", msg("no {ref} '{value}'", ref=f.ref, value=value), record.path, line, where,
+                        did_you_mean(value, others))]
     if f.ref == "complaint" and where == "reopens" and value == record.id:
-        return [Problem("E204", "a complaint cannot reopen itself", record.path, line, where, "name the original complaint")]
+        return [Problem("E204", msg("a complaint cannot reopen itself"), record.path, line, where, msg("name the original complaint"))]
     return []

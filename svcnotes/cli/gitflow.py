@@ -281,7 +281,8 @@ def _annotation(problem: Any) -> str:
     where = f"file={problem.path}" if problem.path else ""
     if problem.path and problem.line:
         where += f",line={problem.line}"
-    text = problem.format().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # machine formats stay English, like --format json
+    text = problem.format("en").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{level} {where},title={problem.code}::{text}" if where else f"::{level} title={problem.code}::{text}"
 
 
@@ -290,7 +291,7 @@ def _code_quality(problem: Any) -> dict[str, Any]:
     import hashlib
 
     path = problem.path or "svcnotes.toml"
-    text = problem.format()
+    text = problem.format("en")
     return {"description": text, "check_name": problem.code,
             "fingerprint": hashlib.sha256(f"{problem.code}|{path}|{problem.field}|{problem.message}".encode()).hexdigest(),
             "severity": "major" if problem.is_error else "minor",

@@ -158,6 +158,14 @@ class Command(click.Command, _HelpText):
     def options_metavar(self, value: str | None) -> None:
         self.__dict__["options_metavar"] = value
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """click's -h/--help option, its help looked up when shown (click makes it once and keeps it)."""
+        option = super().get_help_option(ctx)
+        if option is not None and not isinstance(option, Option):
+            _swap(option, click.Option, Option)
+            option.help = "Show this message and exit."  # the catalogue key, whatever language made it
+        return option
+
     def get_short_help_str(self, limit: int = 45) -> str:
         """click's short help in English; in Chinese the first sentence, cut to `limit` columns."""
         if language() == "en" or self.__dict__.get("short_help") or not self.help:

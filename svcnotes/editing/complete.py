@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from svcnotes.model.config import Config
 from svcnotes.model.fields import Field
 from svcnotes.model.schema import Kind
+from svcnotes.store.frontmatter import CLOSE, FENCE
 from svcnotes.store.repository import kind_for_path
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 MAX_ITEMS = 200  # longer lists (record ids) are narrowed by the typed prefix, cut, and marked incomplete
 
-_FENCE = re.compile(r"---[ \t]*\Z")
-_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\Z")
 _KEY_TYPED = re.compile(r"( *)(- +)?([A-Za-z_][\w-]*)?\Z")
 _VALUE_TYPED = re.compile(r"( *)(- +)?([A-Za-z_][\w-]*):([ \t]*)(.*)\Z")
 _ITEM_TYPED = re.compile(r"( *)- +([^:#]*)\Z")
@@ -57,9 +56,9 @@ class Completions:
 
 def front_matter_lines(lines: list[str]) -> range | None:
     """Indexes (0-based) of the front-matter lines between the fences; None without an opening fence."""
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not FENCE.match(lines[0]):
         return None
-    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), len(lines))
+    close = next((i for i in range(1, len(lines)) if CLOSE.match(lines[i])), len(lines))
     return range(1, close)
 
 

@@ -108,7 +108,7 @@ def to_diagnostic(problem: Problem, lines: Sequence[str], doc: TextDocument) -> 
     text = lines[n].rstrip("\r\n") if lines else ""
     indent = len(text) - len(text.lstrip())
     units = doc.position_codec.client_num_units
-    message = (f"{problem.field}: " if problem.field else "") + problem.message + (f" ({problem.hint})" if problem.hint else "")
+    message = problem.text()  # in the user's language, as `svcnotes validate` prints it
     return types.Diagnostic(
         range=types.Range(types.Position(n, units(text[:indent])), types.Position(n, units(text))),
         message=message, code=problem.code, source="svcnotes",

@@ -25,6 +25,7 @@ from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import CI_PATHS, CODEOWNERS, Policy, is_admin, policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import git
 from svcnotes.workflow import approvals as appr
@@ -120,9 +121,11 @@ def _sig(signatures: dict[str, Signature] | None, sha: str, config: Config) -> S
 def _how(sha: str, where: str, subjects: dict[str, str]) -> str:
     """`pushed directly to main` or `merged in <sha> (<PR subject>)`."""
     if where == sha:
-        return "pushed directly to main"
+        return msg("pushed directly to main")
     subject = subjects.get(where, "")
-    return f"merged in {where[:10]}" + (f" ({subject})" if subject else "")
+    if subject:
+        return msg("merged in {sha} ({subject})", sha=where[:10], subject=subject)
+    return msg("merged in {sha}", sha=where[:10])
 
 
 def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], config: Config | Policies,
@@ -158,12 +161,12 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         known = sig if signatures is not None and event.sha in signatures else None  # read only for acts
         who = rules.actor(event, policy, known)
         actor = who.id if who is not None else f"{event.author} <{event.email}>"
-        if known is not None and who is None:
-            actor += f" ({known.describe(policy)})"
+        told = msg("{actor} ({signature})", actor=actor, signature=known.describe(policy)) \
+            if known is not None and who is None else actor
         for p in problems:
-            date = f"{event.date:%Y-%m-%d}"
-            out.append(Finding(replace(p, message=f"{p.message} on {date}, {_how(event.sha, where, subjects)}, "
-                                                  f"actor {actor}"), event.sha, where, where == event.sha, actor))
+            out.append(Finding(replace(p, message=msg("{message} on {date}, {how}, actor {actor}", message=p.message,
+                                                      date=f"{event.date:%Y-%m-%d}", how=_how(event.sha, where, subjects),
+                                                      actor=told)), event.sha, where, where == event.sha, str(told)))
     return out
 
 
@@ -193,11 +196,12 @@ def _authority(event: Event, story: dict[str, object], config: Config, sig: Sign
              for p in rules.authority_problems(data, range(len(event.approvals_added)), proposer, worst, config)]
     lowered = story.get("lowered")
     if isinstance(lowered, Event) and any(p.code == "W417" for p in found):
-        found.append(Problem("E623", f"severity was lowered after the proposal (commit {lowered.sha[:10]} by "
-                                     f"{lowered.author}): the approval must still come from "
-                                     f"'{appr.required_role(entry.get('amount'), worst, config)}', as for {worst}",
+        found.append(Problem("E623", msg("severity was lowered after the proposal (commit {sha} by {author}): the "
+                                         "approval must still come from '{role}', as for {worst}",
+                                         sha=lowered.sha[:10], author=lowered.author,
+                                         role=appr.required_role(entry.get('amount'), worst, config), worst=worst),
                              event.path, field="severity",
-                             hint="lowering the severity voids the approvals given for it"))
+                             hint=msg("lowering the severity voids the approvals given for it")))
     return found
 
 
@@ -220,8 +224,9 @@ def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, st
             per_parent = [EventBuilder(root, config).events([c]) for c in changes.conflicted]
             problems += conflict_problems(per_parent, config, signed)
         actor = f"{merge.author} <{merge.email}>"
-        out += [Finding(replace(p, message=f"{p.message} on {merge.date:%Y-%m-%d}, {_how(merge.sha, where, subjects)}, "
-                                           f"actor {actor}"), merge.sha, where, where == merge.sha, actor)
+        out += [Finding(replace(p, message=msg("{message} on {date}, {how}, actor {actor}", message=p.message,
+                                               date=f"{merge.date:%Y-%m-%d}", how=_how(merge.sha, where, subjects),
+                                               actor=actor)), merge.sha, where, where == merge.sha, actor)
                 for p in problems]
     return out
 
@@ -243,16 +248,18 @@ def _policy_findings(root: Path, chain: list[str], parents: dict[str, tuple[str,
             who = sig.signer(config) if sig is not None else config.staff_by_email(email)
             if is_admin(who, config):
                 continue
-            said = (f"signed by {who.id}" if who else sig.describe(config)) if sig is not None else \
-                f"committed by {who.id if who else email}"
-            what = ", ".join("svcnotes.toml's rules" if p == CONFIG_FILE else p for p in paths)
+            said = (msg("signed by {who}", who=who.id) if who else sig.describe(config)) if sig is not None else \
+                msg("committed by {who}", who=who.id if who else email)
+            what = joined([msg("svcnotes.toml's rules") if p == CONFIG_FILE else p for p in paths])
             how = _how(sha, landing, subjects)
-            kept = " (audit keeps judging by the policy before it)" if landing in policies.refused \
+            kept = msg(" (audit keeps judging by the policy before it)") if landing in policies.refused \
                 and CONFIG_FILE in paths else ""
-            out.append(Finding(Problem("E622", f"commit {sha[:10]} changed {what} but is {said}, not an admin "
-                                               f"({', '.join(config.admin_roles)}), {how}{kept}", paths[0],
-                                       hint="an admin reviews the change; the next policy change comes from an "
-                                            "admin's own commit"), sha, landing, landing == sha,
+            out.append(Finding(Problem("E622", msg("commit {sha} changed {what} but is {said}, not an admin "
+                                                   "({admin_roles}), {how}{kept}",
+                                                   sha=sha[:10], what=what, said=said,
+                                                   admin_roles=', '.join(config.admin_roles), how=how, kept=kept), paths[0],
+                                       hint=msg("an admin reviews the change; the next policy change comes from an "
+                                                "admin's own commit")), sha, landing, landing == sha,
                                who.id if who else email))
     return out
 

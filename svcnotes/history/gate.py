@@ -40,6 +40,7 @@ from svcnotes.history.merges import merges_changes, merges_in
 from svcnotes.history.policy import policy_at, policy_changes
 from svcnotes.history.signatures import NoVerifier, Signature, verify
 from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import from_status
@@ -107,9 +108,9 @@ def is_shallow(root: Path) -> bool:
 
 def shallow_problem() -> Problem:
     """E621: the clone is shallow."""
-    return Problem("E621", "this is a shallow clone: the history the gate judges is cut off", ".git/shallow",
-                   hint="fetch the whole history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", "
-                        "or run: git fetch --unshallow")
+    return Problem("E621", msg("this is a shallow clone: the history the gate judges is cut off"), ".git/shallow",
+                   hint=msg("fetch the whole history: actions/checkout with fetch-depth: 0, GitLab GIT_DEPTH: \"0\", "
+                            "or run: git fetch --unshallow"))
 
 
 def pull_request(repo: Repository, base_ref: str) -> PullRequest:
@@ -162,7 +163,8 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
     hosted = rules.hosted_commits(git(root, "log", "--format=%H %ce", f"{base}..{head}")) if commits else frozenset()
     return PullRequest(base_ref, base, head, records, config, policy_source=policy.source, policy_text=policy.text,
                        signatures=signatures, hosted=hosted, merges=merge_events, conflicted=conflicted,
-                       problems=problems + [replace(p, message=f"{p.message} ({policy.source}, the base's policy)")
+                       problems=problems + [replace(p, message=msg("{message} ({source}, the base's policy)", message=p.message,
+                                                                        source=policy.source))
                                             for p in policy.problems if p.is_error])
 
 
@@ -182,9 +184,10 @@ def builder_events(root: Path, config: Config, commits: list[Commit]) -> list[Ev
 
 def no_verifier_problem(tools: str) -> Problem:
     """E620: signatures cannot be checked here."""
-    return Problem("E620", f"approval.signed = true but {tools} is not installed: no signature can be checked",
-                   CONFIG_FILE, hint="install it on the runner (Debian/Ubuntu: apt-get install openssh-client gnupg; "
-                                     "Alpine: apk add openssh-keygen gnupg)")
+    return Problem("E620", msg("approval.signed = true but {tools} is not installed: no signature can be checked",
+                               tools=tools),
+                   CONFIG_FILE, hint=msg("install it on the runner (Debian/Ubuntu: apt-get install openssh-client "
+                                         "gnupg; Alpine: apk add openssh-keygen gnupg)"))
 
 
 def _locate(problem: Problem, rec: RecordDiff) -> Problem:
@@ -202,10 +205,11 @@ def _collisions(repo: Repository, pr: PullRequest) -> list[Problem]:
     out = []
     for rec in new:
         if rec.id in ever:
-            out.append(Problem("E604", f"number {rec.id} is already taken on {pr.base_ref} (another branch created it)",
+            out.append(Problem("E604", msg("number {rec} is already taken on {base_ref} (another branch created it)",
+                                           rec=rec.id, base_ref=pr.base_ref),
                                rec.path, rec.head.line("id") if rec.head else 1, "id",
-                               f"run: svcnotes renumber {rec.id}  (moves this record to the next free number and "
-                               "updates every reference)"))
+                               msg("run: svcnotes renumber {rec}  (moves this record to the next free number and "
+                                   "updates every reference)", rec=rec.id)))
     return out
 
 
@@ -283,9 +287,9 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
         line = head.lines.get(where) or head.line("approvals")
         introducing = [e for e in rec.events if entry in e.approvals_added]
         if not introducing:
-            out.append(Problem("E611", f"approval by {entry.get('by')} was not introduced by any commit of "
-                                       f"{entry.get('by')} in this PR", rec.path, line, where,
-                               f"{entry.get('by')} runs 'svcnotes approve {head.id}' and pushes it"))
+            out.append(Problem("E611", msg("approval by {by} was not introduced by any commit of {by} in this PR",
+                                           by=entry.get('by')), rec.path, line, where,
+                               msg("{by} runs 'svcnotes approve {head}' and pushes it", by=entry.get('by'), head=head.id)))
             continue
         event = replace(introducing[-1], approvals_added=[entry])
         found = rules.actor_problems(event, config, _signature(pr, event.sha))
@@ -296,8 +300,10 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
         proposer = story.proposer or str(head.data.get("proposed_by") or "")
         for p in rules.authority_problems(head.data, added, proposer, story.severity, config):
             if p.code == "E405" and story.proposal is not None and proposer != head.data.get("proposed_by"):
-                p = replace(p, message=f"{p.message}: commit {story.proposal.sha[:10]} that moved it to proposed is "
-                                       f"{proposer}'s, whatever proposed_by says ({head.data.get('proposed_by')})")
+                p = replace(p, message=msg("{message}: commit {sha} that moved it to proposed is {proposer}'s, whatever "
+                                           "proposed_by says ({proposed_by})", message=p.message,
+                                           sha=story.proposal.sha[:10], proposer=proposer,
+                                           proposed_by=head.data.get('proposed_by')))
             out.append(replace(p, path=rec.path, line=head.lines.get(p.field) or head.line("approvals")))
         if head.status in APPROVAL_NEEDED:
             cover = appr.coverage_problem({**head.data, "proposed_by": proposer, "severity": story.severity}, config)
@@ -307,26 +313,29 @@ def _approval_checks(repo: Repository, pr: PullRequest, rec: RecordDiff, config:
         data = {**head.data, "severity": story.severity, "proposed_by": story.proposer or head.data.get("proposed_by")}
         if appr.coverage_problem(data, config) is not None:
             ev = story.lowered_by
-            out.append(Problem("E623", f"severity was lowered to {head.data.get('severity')} after the proposal "
-                                       f"(commit {ev.sha[:10]} by {ev.author}): the approval must still come from "
-                                       f"'{appr.required_role(head.data.get('amount'), story.severity, config)}', "
-                                       f"as for {story.severity}", rec.path, head.line("severity"), "severity",
-                               "lowering the severity voids the approvals given for it; the approver of the higher "
-                               f"severity approves: svcnotes approve {head.id}"))
+            out.append(Problem("E623", msg("severity was lowered to {severity} after the proposal (commit {sha} by "
+                                           "{author}): the approval must still come from '{role}', as for "
+                                           "{story_severity}",
+                                           severity=head.data.get('severity'), sha=ev.sha[:10], author=ev.author,
+                                           role=appr.required_role(head.data.get('amount'), story.severity, config),
+                                           story_severity=story.severity), rec.path, head.line("severity"), "severity",
+                               msg("lowering the severity voids the approvals given for it; the approver of the "
+                                   "higher severity approves: svcnotes approve {head}", head=head.id)))
     for i, entry in enumerate(entries):
         if entry in before and base is not None and not appr.void_reason(entry, base):
             reason = appr.void_reason(entry, head)
             if reason:
-                out.append(Problem("E615", f"this PR voids approval {i + 1} by {entry.get('by')}: {reason}", rec.path,
+                out.append(Problem("E615", msg("this PR voids approval {number} by {by}: {reason}",
+                                               number=i + 1, by=entry.get('by'), reason=reason), rec.path,
                                    head.lines.get(f"approvals[{i}].amount") or head.line("amount"), f"approvals[{i}]",
-                                   f"the approver must approve again: svcnotes approve {head.id}"))
+                                   msg("the approver must approve again: svcnotes approve {head}", head=head.id)))
     return out
 
 
 APPROVAL_NEEDED = from_status("approved")  # a record from approved on must hold a covering approval
 ACTOR_CODES = frozenset({"E611", "E616", "E617", "E618", "E619"})
-REBASED = ("the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
-           "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...)")
+REBASED = msg("the platform rebased this PR's commits (\"Update branch\" by rebase, or a rebase merge): update "
+              "branches by merging the base instead, and have each actor redo their step on top (svcnotes approve ...)")
 
 
 def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Problem]:
@@ -342,8 +351,8 @@ def _event_checks(pr: PullRequest, rec: RecordDiff, config: Config) -> list[Prob
         if change is not None:
             status = change[1]
     if rec.status == "D" and not any(e.action == "deleted" for e in rec.events):
-        out.append(Problem("E603", f"deletes record {rec.id}", rec.old_path or rec.path,
-                           hint="restore the file; end a groundless complaint as not_established"))
+        out.append(Problem("E603", msg("deletes record {rec}", rec=rec.id), rec.old_path or rec.path,
+                           hint=msg("restore the file; end a groundless complaint as not_established")))
     return out
 
 
@@ -355,8 +364,8 @@ def merge_problems(events: list[Event], config: Config, signature: Callable[[str
         before = change[0] if change is not None else event.facts.get("status")
         for p in rules.event_problems(event, config, None if event.action == "created" else before,
                                       signature(event.sha)):
-            out.append(replace(p, message=f"{p.message} [merge commit {event.sha[:10]}: a change of its own, "
-                                          "beyond what its parents bring]"))
+            out.append(replace(p, message=msg("{message} [merge commit {sha}: a change of its own, beyond what its "
+                                              "parents bring]", message=p.message, sha=event.sha[:10])))
     return out
 
 
@@ -375,25 +384,26 @@ def conflict_problems(per_parent: list[list[Event]], config: Config,
 def policy_problems(root: Path, pr: PullRequest, config: Config) -> list[Problem]:
     """E622: every commit changing svcnotes.toml's rules, CODEOWNERS or the CI files is an admin's."""
     out = []
-    admins = ", ".join(config.admin_roles) or "none configured"
+    admins = ", ".join(config.admin_roles) or msg("none configured")
     for sha, paths in policy_changes(root, pr.merge_base, pr.head):
         sig = _signature(pr, sha)
         if sig is not None:
             who = sig.signer(config)
-            said = sig.describe(config) if who is None else f"signed by {who.id}"
+            said = sig.describe(config) if who is None else msg("signed by {who}", who=who.id)
         else:
             email = git(root, "log", "-1", "--format=%ae", sha).strip()
             who = config.staff_by_email(email)
-            said = f"committed by {who.id if who else email}"
+            said = msg("committed by {who}", who=who.id if who else email)
         if policy.is_admin(who, config):
             continue
-        what = ", ".join("svcnotes.toml's rules" if p == CONFIG_FILE else p for p in paths)
-        mode = "signed" if sig is not None else "committed"
-        out.append(Problem("E622", f"commit {sha[:10]} changes {what} but is {said}, who holds no admin role "
-                                   f"({admins})" if who is not None else
-                           f"commit {sha[:10]} changes {what} but is {said}", paths[0],
-                           hint=f"a staff member holding an admin role ({admins}) makes this change in a commit "
-                                f"{mode} as themselves (svcnotes keys propose for keys); it applies after the merge"))
+        what = joined([msg("svcnotes.toml's rules") if p == CONFIG_FILE else p for p in paths])
+        mode = msg("signed") if sig is not None else msg("committed")
+        out.append(Problem("E622", msg("commit {sha} changes {what} but is {said}, who holds no admin role ({admins})",
+                                       sha=sha[:10], what=what, said=said, admins=admins) if who is not None else
+                           msg("commit {sha} changes {what} but is {said}", sha=sha[:10], what=what, said=said), paths[0],
+                           hint=msg("a staff member holding an admin role ({admins}) makes this change in a commit "
+                                    "{mode} as themselves (svcnotes keys propose for keys); it applies after the "
+                                    "merge", admins=admins, mode=mode)))
     return out
 
 

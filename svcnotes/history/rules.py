@@ -16,6 +16,8 @@ from typing import Any
 from svcnotes.history.events import Event
 from svcnotes.history.signatures import Signature
 from svcnotes.model.config import Config, Staff
+from svcnotes.model.labels import coded
+from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import FINISHED, KINDS, PIPELINE
 from svcnotes.workflow import approvals
@@ -39,25 +41,30 @@ def transition_problems(event: Event) -> list[Problem]:
     if change is None:
         return []
     old, new = change
-    where = f"in commit {event.sha[:10]} by {event.author} <{event.email}>"
+    where = msg("in commit {sha} by {author} <{email}>", sha=event.sha[:10], author=event.author, email=event.email)
     if old is None:
         initial = KINDS["complaint"].initial_status
         if event.action == "created" and new != initial and not event.facts.get("imported"):
-            return [Problem("E605", f"new complaint starts as '{new}', not '{initial}' ({where})", event.path,
-                            field="status", hint="create it registered and move it through the workflow")]
+            return [Problem("E605", msg("new complaint starts as '{new}', not '{initial}' ({where})",
+                                        new=new, initial=initial, where=where), event.path,
+                            field="status", hint=msg("create it registered and move it through the workflow"))]
         return []
     if new is None or new in allowed(str(old)):
         return []
     if old in _PIPELINE and new in _PIPELINE and _PIPELINE.index(new) > _PIPELINE.index(old):
-        what = f"skips a state: {old} → {new}"
-        hint = f"go through {' → '.join(_PIPELINE[_PIPELINE.index(old):_PIPELINE.index(new) + 1])}, one commit each"
+        what = msg("skips a state: {old} → {new}", old=coded("complaint_status", old), new=coded("complaint_status", new))
+        hint = msg("go through {path}, one commit each",
+                   path=" → ".join(_PIPELINE[_PIPELINE.index(old):_PIPELINE.index(new) + 1]))
     else:
-        what = f"moves backwards or out of a final state: {old} → {new}"
-        targets = ", ".join(sorted(allowed(str(old)))) or "none: it is final"
-        hint = f"from {old} a complaint may go to: {targets}"
+        what = msg("moves backwards or out of a final state: {old} → {new}", old=coded("complaint_status", old),
+                   new=coded("complaint_status", new))
+        targets = ", ".join(sorted(allowed(str(old)))) or msg("none: it is final")
+        hint = msg("from {old} a complaint may go to: {targets}", old=old, targets=targets)
         if old in FINISHED:
-            hint += "; if the customer did not accept, open a new complaint that reopens it (svcnotes reopen)"
-    return [Problem("E601", f"illegal transition {what} ({where})", event.path, field="status", hint=hint)]
+            hint = msg("from {old} a complaint may go to: {targets}; if the customer did not accept, open a new "
+                       "complaint that reopens it (svcnotes reopen)", old=old, targets=targets)
+    return [Problem("E601", msg("illegal transition {what} ({where})", what=what, where=where), event.path, field="status",
+                    hint=hint)]
 
 
 def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]:
@@ -69,18 +76,20 @@ def closed_edit_problems(event: Event, base_status: str | None) -> list[Problem]
                   and _top(c.field) != "id"})
     if not bad:
         return []
-    return [Problem("E602", f"edits the {base_status} record ({', '.join(bad)}) in commit {event.sha[:10]} by "
-                            f"{event.author}", event.path, field=bad[0],
-                    hint=f"after closure only {', '.join(sorted(AFTER_CLOSURE))} may change; "
-                         "a customer who does not accept gets a new complaint (svcnotes reopen)")]
+    return [Problem("E602", msg("edits the {base_status} record ({bad}) in commit {sha} by {author}",
+                                base_status=coded("complaint_status", base_status), bad=', '.join(bad), sha=event.sha[:10], author=event.author), event.path, field=bad[0],
+                    hint=msg("after closure only {after_closure} may change; a customer who does not accept gets a "
+                             "new complaint (svcnotes reopen)", after_closure=', '.join(sorted(AFTER_CLOSURE))))]
 
 
 def deletion_problems(event: Event) -> list[Problem]:
     """E603: records are never deleted (the audit trail and the numbering depend on them)."""
     if event.action != "deleted":
         return []
-    return [Problem("E603", f"deletes record {event.record_id} (commit {event.sha[:10]} by {event.author})",
-                    event.old_path or event.path, hint="restore the file; end a groundless complaint as not_established")]
+    return [Problem("E603", msg("deletes record {record_id} (commit {sha} by {author})",
+                                record_id=event.record_id, sha=event.sha[:10], author=event.author),
+                    event.old_path or event.path, hint=msg("restore the file; end a groundless complaint as "
+                                                           "not_established"))]
 
 
 SEVERITY_ORDER = ("minor", "normal", "major", "critical")
@@ -100,12 +109,17 @@ def hosted_commits(log: str) -> frozenset[str]:
 
 def hosted_problem(event: Event, hint: str = "") -> Problem:
     """E624: an act recorded in a commit the hosting platform re-created, so the actor's signature is gone."""
-    acts = ", ".join(f"{what}{f' by {who}' if who else ''}" for what, who in claims(event))
-    return Problem("E624", f"commit {event.sha[:10]} records the {acts} of {event.record_id} but was re-created by "
-                           "the hosting platform (squash or rebase merge): the actor's signature is gone", event.path,
+    acts = joined([msg("{act} by {who}", act=_ACTS[what], who=who) if who else _ACTS[what] for what, who in claims(event)])
+    return Problem("E624", msg("commit {sha} records the {acts} of {record_id} but was re-created by the hosting "
+                               "platform (squash or rebase merge): the actor's signature is gone",
+                               sha=event.sha[:10], acts=acts, record_id=event.record_id), event.path,
                    field="approvals" if event.approvals_added else "status",
-                   hint=hint or "merge pull requests with a merge commit or fast-forward "
-                                "(docs/security.md#merge-methods); the PR's own commits hold the signature")
+                   hint=hint or msg("merge pull requests with a merge commit or fast-forward "
+                                    "(docs/security.md#merge-methods); the PR's own commits hold the signature"))
+
+
+_ACTS = {"approval": msg("approval"), "proposal": msg("proposal"), "closure": msg("closure"),
+         "CAPA verification": msg("CAPA verification")}
 
 
 def claims(event: Event) -> list[tuple[str, str]]:
@@ -135,41 +149,49 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
     Signed mode (`signature` given): the commit carries a good signature from a key listed for that
     person. Unsigned mode: approvals only, by the author e-mail (which anyone can type)."""
     out: list[Problem] = []
-    commit = f"commit {event.sha[:10]}"
+    commit = msg("commit {sha}", sha=event.sha[:10])
     for what, claimed in claims(event):
         field = "approvals" if what == "approval" else "capa" if what.startswith("CAPA") else "status"
-        act = f"the {what} of {event.record_id}" + (f" claimed by {claimed}" if claimed else "")
+        act = (msg("the {act} of {record} claimed by {claimed}", act=_ACTS[what], record=event.record_id, claimed=claimed)
+               if claimed else msg("the {act} of {record}", act=_ACTS[what], record=event.record_id))
         if signature is None:
             if what != "approval":
                 continue
             author = config.staff_by_email(event.email)
             if author is None or author.id != claimed:
-                out.append(Problem("E611", f"approval by {claimed} was not committed by {claimed} ({commit} by "
-                                           f"{event.author} <{event.email}>)", event.path, field=field,
-                                   hint=f"only {claimed} may add this approval: they run 'svcnotes approve "
-                                        f"{event.record_id}' and push the commit under their own git e-mail"))
+                out.append(Problem("E611", msg("approval by {claimed} was not committed by {claimed} ({commit} by "
+                                               "{author} <{email}>)",
+                                               claimed=claimed, commit=commit, author=event.author,
+                                               email=event.email), event.path, field=field,
+                                   hint=msg("only {claimed} may add this approval: they run 'svcnotes approve "
+                                            "{record_id}' and push the commit under their own git e-mail",
+                                            claimed=claimed, record_id=event.record_id)))
             continue
         signer = signature.signer(config)
         said = signature.describe(config)
         if signature.status == "N":
-            out.append(Problem("E616", f"{commit} records {act} but is not signed", event.path, field=field,
-                               hint=f"approval.signed = true: {claimed or 'the actor'} signs the commit with a key "
-                                    "listed in their [[staff]] signing_keys (svcnotes keys setup)"))
+            out.append(Problem("E616", msg("{commit} records {act} but is not signed", commit=commit, act=act), event.path, field=field,
+                               hint=msg("approval.signed = true: {claimed} signs the commit with a key listed in "
+                                        "their [[staff]] signing_keys (svcnotes keys setup)",
+                                        claimed=claimed or msg("the actor"))))
         elif signature.status == "U":
-            out.append(Problem("E617", f"{commit} records {act} but is signed with a key no staff member lists "
-                                       f"({signature.key})",
+            out.append(Problem("E617", msg("{commit} records {act} but is signed with a key no staff member lists "
+                                           "({key})", commit=commit, act=act, key=signature.key),
                                event.path, field=field,
-                               hint="list the key in the signer's [[staff]] signing_keys through an admin PR "
-                                    "(svcnotes keys propose), or sign with a listed key"))
+                               hint=msg("list the key in the signer's [[staff]] signing_keys through an admin PR "
+                                        "(svcnotes keys propose), or sign with a listed key")))
         elif signer is None:
-            out.append(Problem("E618", f"{commit} records {act} but carries a {said}", event.path, field=field,
-                               hint="re-create the commit signed with a valid listed key; for 'cannot be checked', "
-                                    "install ssh-keygen (openssh-client) or gpg and import the public key"))
+            out.append(Problem("E618", msg("{commit} records {act} but carries a {said}",
+                                           commit=commit, act=act, said=said), event.path, field=field,
+                               hint=msg("re-create the commit signed with a valid listed key; for 'cannot be "
+                                        "checked', install ssh-keygen (openssh-client) or gpg and import the public "
+                                        "key")))
         elif claimed and signer.id != claimed or not claimed and what == "closure" and \
                 config.staff_by_email(event.email) not in (None, signer):
-            out.append(Problem("E619", f"{commit} records {act} but is {said}", event.path, field=field,
-                               hint=f"only {claimed or 'the named actor'} may make this commit, signed with their "
-                                    "own key (identity is the signer, not the author e-mail)"))
+            out.append(Problem("E619", msg("{commit} records {act} but is {said}", commit=commit, act=act, said=said), event.path, field=field,
+                               hint=msg("only {claimed} may make this commit, signed with their own key (identity is "
+                                        "the signer, not the author e-mail)",
+                                        claimed=claimed or msg("the named actor"))))
     return out
 
 

@@ -20,14 +20,15 @@ from pathlib import Path
 
 from svcnotes.model.config import Config, Staff
 from svcnotes.model.keys import SigningKey
+from svcnotes.model.message import msg
 from svcnotes.store.gitops import GitError
 
 # git's %G? letters, in words for error messages
 MEANING = {
-    "G": "good signature", "U": "good signature from a key no staff member lists", "B": "bad signature",
-    "X": "good signature that has expired", "Y": "good signature made by an expired key",
-    "R": "good signature made by a revoked key", "E": "signature that cannot be checked (key or tool missing)",
-    "N": "no signature",
+    "G": msg("good signature"), "U": msg("good signature from a key no staff member lists"), "B": msg("bad signature"),
+    "X": msg("good signature that has expired"), "Y": msg("good signature made by an expired key"),
+    "R": msg("good signature made by a revoked key"), "E": msg("signature that cannot be checked (key or tool missing)"),
+    "N": msg("no signature"),
 }
 
 
@@ -62,12 +63,14 @@ class Signature:
         """`signed by li.na (SHA256:...)`, `not signed`, `bad signature (SHA256:...)` ..."""
         who = self.signer(config)
         if who is not None:
-            return f"signed by {who.id} ({self.key})"
+            return msg("signed by {who} ({key})", who=who.id, key=self.key)
         if self.status == "N":
-            return "not signed"
+            return msg("not signed")
+        meaning = MEANING.get(self.status, self.status)
         listed = config.staff_by_key(self.key) if self.key else None
-        owner = f", a key of {listed.id}" if listed is not None else ""
-        return f"{MEANING.get(self.status, self.status)}{f' ({self.key}{owner})' if self.key else ''}"
+        if listed is not None:
+            return msg("{meaning} ({key}, a key of {owner})", meaning=meaning, key=self.key, owner=listed.id)
+        return msg("{meaning} ({key})", meaning=meaning, key=self.key) if self.key else meaning
 
 
 def keys_of(configs: Iterable[Config]) -> list[tuple[str, SigningKey]]:

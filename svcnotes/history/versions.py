@@ -26,23 +26,19 @@ from typing import Any, NamedTuple
 from svcnotes.history.diff import Change, diff_body, diff_records, diff_values
 from svcnotes.model.config import Config
 from svcnotes.model.schema import Kind
-from svcnotes.store.frontmatter import decode, parse
+from svcnotes.store.frontmatter import decode, parse, split_lf
 from svcnotes.store.loader import Coercions, build_record
 from svcnotes.store.repository import kind_for_path
 
-_OPEN = re.compile(r"---[ \t]*(?:\r?\n|\Z)")
-# the closing fence: a line of '---' or '...' (searched from the newline before it: a literal to skip to)
-_CLOSE_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 # one field: its `key:` line at column 0, then the lines that belong to it (indented, list items at
 # column 0, comments, blank lines); the front matter must be a run of these and nothing else (the
 # lines an entry may go on with never start the next, so there is one way to cut it into entries)
 _ENTRY_TEXT = r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ \r][^\n]*)?\n(?:[ #\r-][^\n]*\n|\n)*+"  # possessive: never backtracks
 _ENTRY = re.compile(f"({_ENTRY_TEXT})")  # findall: (entry text, key)
-_LEADING = re.compile(r"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines before the first field
+_LEADING = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*")  # blank and comment lines before the first field
 # tabs, anchors/aliases (an entry's value would depend on another entry), and line breaks other than
-# \n and \r\n (YAML and str.splitlines disagree on some): such front matter is read whole
+# \n (YAML and str.splitlines disagree on some; split_lf declines CR): such front matter is read whole
 _UNSAFE = re.compile("[\t&*\x0b\x0c\x1c-\x1e\x85\u2028\u2029\ufeff]")
-_BARE_CR = re.compile("\r(?!\n)")
 _MISS = object()
 _ABSENT = object()  # an entry whose value types to nothing (null, or a value the schema rejects)
 _MAX_YAML = 64 * 1024  # larger front matter is read whole (the store's node budget applies to it)
@@ -133,15 +129,12 @@ class VersionReader:
                base: Version | None = None) -> tuple[Version, list[str] | None] | None:
         """The version by entries (and the keys changed since `base`), or None when the front matter is not
         plain enough to split safely."""
-        head = _OPEN.match(text)
-        if head is None:
+        cut = split_lf(text)  # the store's own cut: anything else (CRLF ...) is read whole
+        if cut is None:
             return None
-        opened = head.end()
-        close = _CLOSE_LINE.search(text, opened - 1 if text[opened - 1] == "\n" else opened)
-        if close is None:
-            return None
-        start, end, closed = _LEADING.match(text, opened).end(), close.start() + 1, close.end()  # type: ignore[union-attr]
-        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, closed) or "\r" in text and _BARE_CR.search(text, 0, closed):
+        start, end, rest, body_start, _simple = cut
+        start = _LEADING.match(text, start).end()  # type: ignore[union-attr]
+        if end - start > _MAX_YAML or _UNSAFE.search(text, 0, rest):
             return None
         pairs = _ENTRY.findall(text, start, end)
         if not pairs:
@@ -160,15 +153,7 @@ class VersionReader:
         data, changed = typed
         if data is None:
             return None
-        body = text[closed:]
-        if body.startswith("\n"):  # the conventional blank line after the fence
-            body = body[1:]
-        elif body.startswith("\r\n"):
-            body = body[2:]
-        else:
-            first = body.splitlines(keepends=True)[:1]
-            if first and not first[0].strip():
-                body = body[len(first[0]):]
+        body = text[body_start:]
         record_id = str(data.get("id") or PurePosixPath(path).stem)
         return Version(record_id, data, entries, body), changed
 

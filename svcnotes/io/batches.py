@@ -37,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, PlannedCustomer, PlannedRecord, Planner, RowResult, sort_key
 from svcnotes.io.tabular import BadRow, TableStream
+from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
@@ -185,8 +186,11 @@ def check_snapshot(base: Snapshot, records: list[Record], written: dict[str, tup
 
 def _reason(problem: Problem) -> str:
     """A record's problem as a row's reason: code, field, message and hint (the record has no file)."""
-    text = problem.format()
-    return text.split(": ", 1)[1] if problem.path else text.removeprefix("<repository>: ")
+    field = f"{problem.field}: " if problem.field else ""
+    if problem.hint:
+        return msg("{code} {field}{message} ({hint})", code=problem.code, field=field, message=problem.message,
+                   hint=problem.hint)
+    return msg("{code} {field}{message}", code=problem.code, field=field, message=problem.message)
 
 
 class BatchImport:
@@ -263,7 +267,7 @@ class BatchImport:
                     try:
                         data = {**data, "id": self.allocator.next(number_date(self.kind, data))}
                     except InvalidRecord as exc:
-                        bad[planned.row] = "; ".join(_reason(p) for p in exc.problems)
+                        bad[planned.row] = joined([_reason(p) for p in exc.problems], "; ")
                         continue
                 text, record, problems = self.store.render(data, planned.body)
                 made.append((planned, cells, text, record, problems))
@@ -273,19 +277,19 @@ class BatchImport:
                       if p.is_error]
             for record in records:
                 if (self.repo.root / record.path).exists():
-                    found.append(Problem("E203", f"'{record.id}' already exists", record.path, field="id",
-                                         hint="a file of that name is in the repository"))
+                    found.append(Problem("E203", msg("'{id}' already exists", id=record.id), record.path, field="id",
+                                         hint=msg("a file of that name is in the repository")))
             by_path: dict[str, list[Problem]] = {}
             for p in found:
                 by_path.setdefault(p.path, []).append(p)
             for customer, _text, record, _problems in made_customers:
                 if record.path in by_path:
-                    self.failed_customers[customer.id] = "; ".join(dict.fromkeys(_reason(p) for p in by_path[record.path]))
+                    self.failed_customers[customer.id] = joined(list(dict.fromkeys(_reason(p) for p in by_path[record.path])), "; ")
             batch_customers = {record.id: record for _c, _t, record, _p in made_customers}
             for planned, _cells, _text, record, problems in made:
                 if record.path in by_path:
                     alone = self._alone(record, problems, batch_customers) or by_path[record.path]
-                    bad[planned.row] = "; ".join(dict.fromkeys(_reason(p) for p in alone))
+                    bad[planned.row] = joined(list(dict.fromkeys(_reason(p) for p in alone)), "; ")
             if not bad and not any(c.id in self.failed_customers for c in needed):
                 break
             for planned, cells in pending:
@@ -315,7 +319,7 @@ class BatchImport:
         cid = planned.data.get("customer") if self.kind != "customer" else None
         if cid in self.failed_customers:
             name = self.new_customers[cid].name
-            self._reject(planned, cells, f"customer '{name}' cannot be created: {self.failed_customers[cid]}")
+            self._reject(planned, cells, msg("customer '{name}' cannot be created: {reason}", name=name, reason=self.failed_customers[cid]))
             return True
         return False
 

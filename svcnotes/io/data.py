@@ -34,6 +34,7 @@ from svcnotes.io.values import Cell, parse_bool, parse_date, parse_datetime, par
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field, render_scalar
 from svcnotes.model.labels import code_for_label
+from svcnotes.model.message import msg
 from svcnotes.model.schema import KINDS, Kind
 from svcnotes.store.writer import render_new
 
@@ -325,14 +326,14 @@ class _Reader:
             if code is None:
                 from svcnotes.model.problems import did_you_mean
 
-                raise CoercionError(f"'{text}' is not a valid {f.name}", did_you_mean(text, allowed))
+                raise CoercionError(msg("'{text}' is not a valid {name}", text=text, name=f.name), did_you_mean(text, allowed))
             return code
         if t == "bool":
             return raw if isinstance(raw, bool) else parse_bool(_text(raw))
         if t == "int":
             if isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 if float(raw) != int(raw):
-                    raise CoercionError(f"'{raw}' is not a whole number")
+                    raise CoercionError(msg("'{raw}' is not a whole number", raw=raw))
                 return int(raw)
             return parse_int(_text(raw))
         if t == "decimal":
@@ -449,7 +450,8 @@ def _typed(reader: _Reader, fields: dict[str, Field], row: dict[str, Any], exclu
         try:
             value = reader.value(f, raw)
         except CoercionError as exc:
-            errors.append(f"{name}: {exc}" + (f" ({exc.hint})" if exc.hint else ""))
+            errors.append(msg("{field}: {error} ({hint})", field=name, error=exc.message, hint=exc.hint) if exc.hint
+                          else msg("{field}: {error}", field=name, error=exc.message))
             continue
         if value is not None:
             data[name] = value

@@ -32,6 +32,7 @@ from svcnotes.io.mapping import IMPORT_KINDS, Mapping, load_mapping, parse_mappi
 from svcnotes.io.plan import DUPLICATE, IMPORTED, REJECTED, Planner, RowResult
 from svcnotes.io.suggest import suggest_mapping
 from svcnotes.io.tabular import Row, TableStream, open_table
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import KINDS
 from svcnotes.store import transaction, writer
@@ -131,13 +132,13 @@ def resolve_actor(repo: Repository, actor: str | None) -> str:
         if actor not in repo.config.staff:
             from svcnotes.model.problems import did_you_mean
 
-            raise ImportAborted([Problem("I010", f"'{actor}' is not in the staff directory", "svcnotes.toml",
-                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or "add a [[staff]] entry")])
+            raise ImportAborted([Problem("I010", msg("'{actor}' is not in the staff directory", actor=actor), "svcnotes.toml",
+                                         field="--as", hint=did_you_mean(actor, repo.config.staff) or msg("add a [[staff]] entry"))])
         return actor
     try:
         return current_actor(repo).id
     except UnknownActor as exc:
-        raise ImportAborted([Problem("I011", str(exc), field="--as", hint="or pass --as STAFF_ID")]) from None
+        raise ImportAborted([Problem("I011", exc.args[0], field="--as", hint=msg("or pass --as STAFF_ID"))]) from None
 
 
 def load_or_suggest(mapping_path: Path | None, kind: str, stream: TableStream | None = None) -> Mapping:
@@ -145,8 +146,9 @@ def load_or_suggest(mapping_path: Path | None, kind: str, stream: TableStream | 
     (the rows looked at are put back: the stream still yields every row)."""
     if mapping_path is not None:
         if not mapping_path.is_file():
-            raise ImportAborted([Problem("I002", "mapping file not found", str(mapping_path),
-                                         hint="write one with: svcnotes import FILE --kind KIND --suggest-map > map.toml")])
+            raise ImportAborted([Problem("I002", msg("mapping file not found"), str(mapping_path),
+                                         hint=msg("write one with: svcnotes import FILE --kind KIND --suggest-map > "
+                                                  "map.toml"))])
         mapping, problems = load_mapping(mapping_path, kind)
     else:
         assert stream is not None
@@ -203,8 +205,8 @@ _UNREADABLE = (OSError, LookupError, ValueError, KeyError, SyntaxError, zipfile.
 
 
 def _unreadable(path: Path, exc: BaseException) -> ImportAborted:
-    return ImportAborted([Problem("I001", f"cannot read the file: {exc}", str(path),
-                                  hint="check the path, or pass --encoding (utf-8, gb18030, ...)")])
+    return ImportAborted([Problem("I001", msg("cannot read the file: {error}", error=str(exc)), str(path),
+                                  hint=msg("check the path, or pass --encoding (utf-8, gb18030, ...)"))])
 
 
 def _open(path: Path, encoding: str | None, mapping: Mapping | None) -> TableStream:
@@ -228,9 +230,10 @@ def run_import(repo: Repository, path: Path, kind: str, mapping_path: Path | Non
     `progress(done, total)` is called as rows are read, `writing(done, total)` as records are
     checked and written (the CLI draws them on a terminal)."""
     if kind not in IMPORT_KINDS:
-        raise ImportAborted([Problem("I003", f"cannot import '{kind}' records", hint=f"use one of {', '.join(IMPORT_KINDS)}")])
+        raise ImportAborted([Problem("I003", msg("cannot import '{kind}' records", kind=kind), hint=msg("use one of {import_kinds}",
+                                                                                         import_kinds=', '.join(IMPORT_KINDS)))])
     if not path.is_file():
-        raise ImportAborted([Problem("I001", "file not found", str(path), hint="check the path")])
+        raise ImportAborted([Problem("I001", msg("file not found"), str(path), hint=msg("check the path"))])
     mapping = load_or_suggest(mapping_path, kind) if mapping_path is not None else None
     stream = _open(path, encoding, mapping)
     mapping = mapping or load_or_suggest(None, kind, stream)

@@ -38,6 +38,7 @@ from typing import Any
 
 from svcnotes.io.suggest import suggest_mapping
 from svcnotes.io.values import NA_MARKERS, Cell
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.schema import KINDS, Kind
 
@@ -150,7 +151,7 @@ def _strings(r: _Lines, key: str, raw: Any) -> tuple[str, ...] | None:
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        r.bad(key, f"{key} must be text or a list of text", f'write {key} = ["..."]')
+        r.bad(key, msg("{key} must be text or a list of text", key=key), msg("write {key} = [\"...\"]", key=key))
         return None
     return tuple(raw)
 
@@ -164,15 +165,15 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        return Mapping(kind or "complaint"), [Problem("M000", f"TOML syntax error: {exc}", path,
-                                                      int(m.group(1)) if m else None, hint="fix the syntax")]
+        return Mapping(kind or "complaint"), [Problem("M000", msg("TOML syntax error: {error}", error=str(exc)), path,
+                                                      int(m.group(1)) if m else None, hint=msg("fix the syntax"))]
     for extra in set(raw) - _TOP:
-        r.bad(extra, f"unknown key '{extra}'", did_you_mean(extra, sorted(_TOP)), "M001", warn=True)
+        r.bad(extra, msg("unknown key '{extra}'", extra=extra), did_you_mean(extra, sorted(_TOP)), "M001", warn=True)
     name = raw.get("kind", kind or "")
     if kind and name != kind:
-        r.bad("kind", f"the mapping is for '{name}' but '{kind}' is being imported", f"use a {kind} mapping")
+        r.bad("kind", msg("the mapping is for '{name}' but '{kind}' is being imported", name=name, kind=kind), msg("use a {kind} mapping", kind=kind))
     if name not in IMPORT_KINDS:
-        r.bad("kind", f"'{name}' is not an importable kind", did_you_mean(str(name), IMPORT_KINDS))
+        r.bad("kind", msg("'{name}' is not an importable kind", name=name), did_you_mean(str(name), IMPORT_KINDS))
         name = kind if kind in IMPORT_KINDS else "complaint"
     fields = mappable_fields(name)
     schema = KINDS[name]
@@ -181,7 +182,7 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
     def check_target(where: str, target: str) -> bool:
         if target == BODY or target in fields:
             return True
-        r.bad(where, f"'{target}' is not a {name} field you can import into",
+        r.bad(where, msg("'{target}' is not a {name} field you can import into", target=target, name=name),
               did_you_mean(target, [*fields, BODY]), "M003")
         return False
 
@@ -189,7 +190,7 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
     for column, target in (raw.get("columns") or {}).items():
         targets = (target,) if isinstance(target, str) else target
         if not isinstance(targets, (list, tuple)) or not all(isinstance(t, str) for t in targets):
-            r.bad(column, f"column '{column}' must map to a field name or a list of them")
+            r.bad(column, msg("column '{column}' must map to a field name or a list of them", column=column))
             continue
         kept = tuple(t for t in targets if t and check_target(column, t))
         if kept:
@@ -198,7 +199,7 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
     templates: dict[str, str] = {}
     for target, tpl in (raw.get("template") or {}).items():
         if not isinstance(tpl, str):
-            r.bad(target, f"template of '{target}' must be text with {{column}} placeholders")
+            r.bad(target, msg("template of '{target}' must be text with {{column}} placeholders", target=target))
         elif check_target(target, target):
             templates[target] = tpl
     out["templates"] = templates
@@ -207,7 +208,8 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
     for target, table in (raw.get("values") or {}).items():
         if not isinstance(table, dict) or not check_target(f"values.{target}", target):
             if not isinstance(table, dict):
-                r.bad(f"values.{target}", f"[values.{target}] must be a table of source value = our value")
+                r.bad(f"values.{target}", msg("[values.{target}] must be a table of source value = our value",
+                                              target=target))
             continue
         f = schema.by_name.get(target)
         item = f.item if f is not None and f.type == "list" and f.item is not None else f
@@ -218,12 +220,13 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
         for src, ours in table.items():
             cell = _cell(ours)
             if not isinstance(cell, str):
-                r.bad(src, f"value map of {target}: '{src}' must map to text, a number or true/false")
+                r.bad(src, msg("value map of {target}: '{src}' must map to text, a number or true/false",
+                               target=target, src=src))
                 continue
             if cell == "":
-                r.bad(src, f"value map of {target}: '{src}' has no target yet", "fill it in or delete the line", "M004", warn=True)
+                r.bad(src, msg("value map of {target}: '{src}' has no target yet", target=target, src=src), msg("fill it in or delete the line"), "M004", warn=True)
             elif allowed and cell not in allowed and cell not in na_markers:
-                r.bad(src, f"value map of {target}: '{cell}' is not a valid {target}", did_you_mean(cell, allowed), "M005")
+                r.bad(src, msg("value map of {target}: '{cell}' is not a valid {target}", target=target, cell=cell), did_you_mean(cell, allowed), "M005")
             vmap[str(src)] = cell
         values[target] = vmap
     out["values"] = values
@@ -231,7 +234,7 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
     for target, value in (raw.get("defaults") or {}).items():
         cell = _cell(value)
         if cell is None:
-            r.bad(target, f"default of '{target}' must be text, a number, a date or true/false")
+            r.bad(target, msg("default of '{target}' must be text, a number, a date or true/false", target=target))
         elif check_target(target, target):
             defaults[target] = cell
     out["defaults"] = defaults
@@ -251,24 +254,24 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
             if isinstance(raw[key], str) and raw[key]:
                 out[key] = raw[key]
             else:
-                r.bad(key, f"{key} must be non-empty text")
+                r.bad(key, msg("{key} must be non-empty text", key=key))
     if "header_row" in raw:
         if isinstance(raw["header_row"], int) and not isinstance(raw["header_row"], bool) and raw["header_row"] > 0:
             out["header_row"] = raw["header_row"]
         else:
-            r.bad("header_row", "header_row must be a line number from 1", "write header_row = 3")
+            r.bad("header_row", msg("header_row must be a line number from 1"), msg("write header_row = 3"))
     if out.get("encoding"):
         import codecs
 
         try:
             codecs.lookup(out["encoding"])
         except LookupError:
-            r.bad("encoding", f"unknown encoding '{out['encoding']}'", "use utf-8, utf-8-sig or gb18030")
+            r.bad("encoding", msg("unknown encoding '{encoding}'", encoding=out['encoding']), msg("use utf-8, utf-8-sig or gb18030"))
             del out["encoding"]
     mapping = Mapping(**out)
     if not mapping.key:
-        r.bad("key", "no key columns: duplicates are found by comparing whole rows",
-              'name the source id column, e.g. key = ["编号"]', "M006", warn=True)
+        r.bad("key", msg("no key columns: duplicates are found by comparing whole rows"),
+              msg("name the source id column, e.g. key = [\"编号\"]"), "M006", warn=True)
     return mapping, r.problems
 
 
@@ -286,7 +289,7 @@ def check_headers(mapping: Mapping, headers: list[str], source: str = "") -> lis
     for column in sorted(mapping.used_columns() - have):
         is_key = column in mapping.key
         problems.append(Problem(
-            "M010" if is_key else "M011", f"column '{column}' is not in the file", source, None, column,
+            "M010" if is_key else "M011", msg("column '{column}' is not in the file", column=column), source, None, column,
             did_you_mean(column, headers), Severity.ERROR if is_key else Severity.WARNING))
     return problems
 

@@ -39,6 +39,7 @@ from svcnotes.io.values import (
 )
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field
+from svcnotes.model.message import joined, label, msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.schema import KINDS
 
@@ -195,13 +196,15 @@ class _Converter:
 
                 text = code_for_label(f, text, self.config) or text  # a label svcnotes wrote (已结案, Closed)
             if text not in allowed:
-                raise CoercionError(f"'{text}' is not a {f.name} we know", f"map it under [values.{f.name}] ({did_you_mean(text, allowed)})")
+                raise CoercionError(msg("'{text}' is not a {name} we know", text=text, name=f.name),
+                                    msg("map it under [values.{name}] ({hint})", name=f.name,
+                                        hint=did_you_mean(text, allowed)))
             return text
         number: Any = {"int": parse_int, "decimal": parse_decimal, "bool": parse_bool}[t](text)
         if t != "bool" and f.minimum is not None and number < f.minimum:
-            raise CoercionError(f"{text} is below the minimum {f.minimum:g}")
+            raise CoercionError(msg("{text} is below the minimum {minimum:g}", text=text, minimum=f.minimum))
         if t != "bool" and f.maximum is not None and number > f.maximum:
-            raise CoercionError(f"{text} is above the maximum {f.maximum:g}")
+            raise CoercionError(msg("{text} is above the maximum {maximum:g}", text=text, maximum=f.maximum))
         return number
 
     def field(self, f: Field, values: list[Cell]) -> Any:
@@ -252,8 +255,9 @@ class Planner:
         self.headers = [self.renames.get(h, h) for h in headers]  # the mapping's names
         self.head_problems: list[Problem] = []
         if self.kind != mapping.kind:
-            self.head_problems.append(Problem("M012", f"the mapping is for '{mapping.kind}', not '{self.kind}'", source,
-                                              hint=f"use a {self.kind} mapping"))
+            self.head_problems.append(Problem("M012", msg("the mapping is for '{kind}', not '{importing}'",
+                                                          kind=mapping.kind, importing=self.kind), source,
+                                              hint=msg("use a {kind} mapping", kind=self.kind)))
         self.head_problems += check_headers(mapping, self.headers, source)
         self.missing_key = [c for c in mapping.key if c not in self.headers]
         self.namespace = mapping.source or Path(source).stem
@@ -300,7 +304,8 @@ class Planner:
         if given_id and given_id in self.taken_ids:
             return RowResult(row.number, DUPLICATE, key, f"{given_id} is already in the repository", cells), None
         if given_id and not schema.id_regex.match(given_id):
-            errors.append(f"id: '{given_id}' is not a {schema.en.lower()} id (like {schema.by_name['id'].example})")
+            errors.append(msg("id: '{id}' is not a {kind} id (like {example})", id=given_id,
+                              kind=label(schema.en.lower(), schema.zh), example=schema.by_name['id'].example))
         if not errors and "customer" in schema.by_name and isinstance(data.get("customer"), str):
             data["customer"] = resolver.resolve(data["customer"], row.number)
         if not errors and kind == "customer" and data.get("name") and given_id:
@@ -314,9 +319,9 @@ class Planner:
             resolver.new.pop(name_key(data["name"]))
         missing = [f.name for f in schema.fields if f.required and f.name != "id" and data.get(f.name) in (None, "", [])]
         if missing:
-            errors.append(f"missing required {', '.join(missing)} (map a column or add [defaults])")
+            errors.append(msg("missing required {fields} (map a column or add [defaults])", fields=", ".join(missing)))
         if errors:
-            return self.rejected(RowResult(row.number, REJECTED, key, "; ".join(errors), cells)), None
+            return self.rejected(RowResult(row.number, REJECTED, key, joined(errors, "; "), cells)), None
         data["imported"] = [{"source": self.source, "row": row.number, "key": key}]
         ordered = {f.name: data[f.name] for f in schema.fields if f.name in data}
         self.seen[key] = row.number
@@ -335,8 +340,9 @@ class Planner:
         out += shared_reasons(self.reasons, self.source)
         if self.unkeyed:
             out.append(Problem(
-                "I004", f"{self.unkeyed} row(s) have nothing in the key column(s) {', '.join(self.mapping.key)}: each is "
-                "keyed by its whole content instead (exact copies count as duplicates)", self.source, field="key",
+                "I004", msg("{unkeyed} row(s) have nothing in the key column(s) {key}: each is keyed by its whole "
+                            "content instead (exact copies count as duplicates)",
+                            unkeyed=self.unkeyed, key=', '.join(self.mapping.key)), self.source, field="key",
                 severity=Severity.WARNING))
         return out
 
@@ -430,7 +436,8 @@ def _convert(row: Row, mapping: Mapping, kind: str, convert: _Converter) -> tupl
         try:
             value = convert.field(f, values)
         except CoercionError as exc:
-            errors.append(f"{name}: {exc}" + (f" ({exc.hint})" if exc.hint else ""))
+            errors.append(msg("{field}: {error} ({hint})", field=name, error=exc.message, hint=exc.hint) if exc.hint
+                          else msg("{field}: {error}", field=name, error=exc.message))
             continue
         if value is not None:
             data[name] = value
@@ -451,5 +458,5 @@ def shared_reasons(reasons: TMapping[str, int], source: str) -> list[Problem]:
     out = []
     for reason, count in Counter(reasons).most_common():
         if count > 1:
-            out.append(Problem("I001", f"{count} rows rejected: {reason}", source, severity=Severity.WARNING))
+            out.append(Problem("I001", msg("{count} rows rejected: {reason}", count=count, reason=reason), source, severity=Severity.WARNING))
     return out

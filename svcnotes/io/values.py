@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from svcnotes.model.fields import CoercionError
+from svcnotes.model.message import msg
 
 Cell = str | datetime | date
 """One cell as tabular readers return it: text, or a date/datetime from a typed XLSX cell."""
@@ -48,7 +49,7 @@ def is_na(value: Cell | None, markers: Iterable[str] = NA_MARKERS) -> bool:
 def excel_serial(serial: float) -> datetime:
     """The datetime an Excel serial number (1900 date system) stands for."""
     if not 0 < serial <= _MAX_SERIAL:
-        raise CoercionError(f"{serial:g} is out of range for an Excel date serial", "check the cell's format", "E103")
+        raise CoercionError(msg("{serial:g} is out of range for an Excel date serial", serial=serial), msg("check the cell's format"), "E103")
     return _EXCEL_EPOCH + timedelta(days=serial)
 
 
@@ -74,15 +75,15 @@ def parse_datetime(value: Cell, formats: Iterable[str] = (), serials: bool = Tru
         return _build(text, *(int(p) for p in m.groups()))
     if serials and _SERIAL.match(text):
         return excel_serial(float(text))
-    hint = "write YYYY-MM-DD, YYYY/M/D or YYYY年M月D日, or add the format under date_formats"
-    raise CoercionError(f"'{text}' is not a date", hint, "E103")
+    hint = msg("write YYYY-MM-DD, YYYY/M/D or YYYY年M月D日, or add the format under date_formats")
+    raise CoercionError(msg("'{text}' is not a date", text=text), hint, "E103")
 
 
 def _build(text: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
-        raise CoercionError(f"'{text}' is not a real calendar date ({exc})", "check the day and month", "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)), msg("check the day and month"), "E103") from exc
 
 
 def parse_date(value: Cell, formats: Iterable[str] = (), serials: bool = True) -> date:
@@ -93,24 +94,24 @@ def parse_date(value: Cell, formats: Iterable[str] = (), serials: bool = True) -
 def parse_decimal(value: Cell) -> Decimal:
     """Parse an amount: thousands separators (1,234.50 or 1，234), currency signs and 元 allowed."""
     if not isinstance(value, str):
-        raise CoercionError(f"'{value}' is a date, not a number", "check the column mapping", "E102")
+        raise CoercionError(msg("'{value}' is a date, not a number", value=value), msg("check the column mapping"), "E102")
     text = _CURRENCY.sub("", value.strip().replace("\u00a0", " ")).strip()
     if _GROUPED.match(text):
         text = text.replace(",", "").replace("，", "")
     text = text.replace(" ", "").replace("_", "")
     if not _NUMBER.match(text):
-        raise CoercionError(f"'{value.strip()}' is not a number", "write a number such as 12000 or 1,234.50", "E102")
+        raise CoercionError(msg("'{value}' is not a number", value=value.strip()), msg("write a number such as 12000 or 1,234.50"), "E102")
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex guards this
-        raise CoercionError(f"'{value}' is not a number", code="E102") from exc
+        raise CoercionError(msg("'{value}' is not a number", value=value), code="E102") from exc
 
 
 def parse_int(value: Cell) -> int:
     """Parse a whole number; separators are allowed and `12.0` (as Excel writes it) is 12."""
     number = parse_decimal(value)
     if number != number.to_integral_value():
-        raise CoercionError(f"'{str(value).strip()}' is not a whole number", "write digits only, e.g. 120", "E102")
+        raise CoercionError(msg("'{value}' is not a whole number", value=str(value).strip()), msg("write digits only, e.g. 120"), "E102")
     return int(number)
 
 
@@ -121,7 +122,7 @@ def parse_bool(value: Cell) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CoercionError(f"'{str(value).strip()}' is not yes or no", "map it under [values.FIELD] to true or false", "E102")
+    raise CoercionError(msg("'{value}' is not yes or no", value=str(value).strip()), msg("map it under [values.FIELD] to true or false"), "E102")
 
 
 def split_list(value: str) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from svcnotes.io.tabular import read_table
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.store.repository import Repository
 from svcnotes.store.volumes import VOLUMES_FILE, column_name, load_volumes, merge, parse_rows, render_volumes
@@ -40,12 +41,12 @@ def import_volumes(repo: Repository, path: Path, options: CommitOptions, sheet: 
     """Merge the months of `path` into records/volumes.csv and commit the table."""
     table = read_table(path, sheet=sheet)
     source = path.name
-    problems = [Problem("E703", f"row cannot be read: {bad.reason}", source, bad.number) for bad in table.bad_rows]
+    problems = [Problem("E703", msg("row cannot be read: {reason}", reason=bad.reason), source, bad.number) for bad in table.bad_rows]
     months, found = parse_rows(((row.number, row.values) for row in table.rows), source, table.header_row)
     problems += found
     if not table.headers or "month" not in {column_name(h) for h in table.headers}:
-        problems.append(Problem("E703", "no 'month' column", source, table.header_row,
-                                hint="name the columns month, shipments, deliveries, service_jobs (or 月份, 出货批次, ...)"))
+        problems.append(Problem("E703", msg("no 'month' column"), source, table.header_row,
+                                hint=msg("name the columns month, shipments, deliveries, service_jobs (or 月份, 出货批次, ...)")))
     current = load_volumes(repo.root)
     problems += [p for p in current.problems if p.severity is Severity.ERROR]
     errors = [p for p in problems if p.severity is Severity.ERROR]

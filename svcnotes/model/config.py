@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from svcnotes.model.keys import BadKey, SigningKey, parse_key
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 CONFIG_FILE = "svcnotes.toml"
@@ -151,7 +152,7 @@ class Option:
 # docs/config.md lists the same options (a test keeps the two in step).
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("organisation.name", "str", "Name shown on the site and reports.", "organisation"),
-    Option("organisation.locale", "locale", "Default language of the site and reports: zh-CN or en.", "locale"),
+    Option("organisation.locale", "locale", "Default language of the site, reports and the command line (when --lang and LANG do not name one): zh-CN or en.", "locale"),
     Option("ids.complaint_prefix", "prefix", "Prefix of complaint numbers (C-YYMM-NNN)."),
     Option("ids.callback_prefix", "prefix", "Prefix of callback numbers."),
     Option("ids.note_prefix", "prefix", "Prefix of service-note numbers."),
@@ -243,7 +244,7 @@ class _Reader:
 
 def _labels(r: _Reader, key: str, raw: Any) -> dict[str, tuple[str, str]] | None:
     if not isinstance(raw, dict):
-        r.bad(key, "must be a table of id = {zh = '..', en = '..'}", "see docs/config.md")
+        r.bad(key, msg("must be a table of id = {zh = '..', en = '..'}"), msg("see docs/config.md"))
         return None
     out = {}
     for ident, val in raw.items():
@@ -252,13 +253,13 @@ def _labels(r: _Reader, key: str, raw: Any) -> dict[str, tuple[str, str]] | None
         elif isinstance(val, dict) and isinstance(val.get("zh", ""), str) and isinstance(val.get("en", ""), str):
             out[ident] = (val.get("zh") or ident, val.get("en") or val.get("zh") or ident)
         else:
-            r.bad(f"{key}.{ident}", f"label of '{ident}' must be text or {{zh, en}}")
+            r.bad(f"{key}.{ident}", msg("label of '{ident}' must be text or {{zh, en}}", ident=ident))
     return out
 
 
 def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
     if not isinstance(raw, list):
-        r.bad(key, "must be a list of dates", "write [2026-10-01, 2026-10-02]")
+        r.bad(key, msg("must be a list of dates"), msg("write [2026-10-01, 2026-10-02]"))
         return None
     out = set()
     for item in raw:
@@ -268,9 +269,9 @@ def _dates(r: _Reader, key: str, raw: Any) -> frozenset[date] | None:
             try:
                 out.add(date.fromisoformat(item))
             except ValueError:
-                r.bad(key, f"'{item}' is not a date", "write YYYY-MM-DD")
+                r.bad(key, msg("'{item}' is not a date", item=item), msg("write YYYY-MM-DD"))
         else:
-            r.bad(key, f"{item!r} is not a date", "write YYYY-MM-DD")
+            r.bad(key, msg("{item!r} is not a date", item=item), msg("write YYYY-MM-DD"))
     return frozenset(out)
 
 
@@ -278,35 +279,35 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
     out: dict[str, Staff] = {}
     owners: dict[str, str] = {}  # key fingerprint -> staff id
     if not isinstance(raw, list):
-        r.bad("staff", "must be an array of tables [[staff]]", "see docs/config.md")
+        r.bad("staff", msg("must be an array of tables [[staff]]"), msg("see docs/config.md"))
         return out
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry.get("id"):
-            r.bad("staff.id", f"staff entry {i + 1} has no id", "add id = \"zhang.wei\"")
+            r.bad("staff.id", msg("staff entry {number} has no id", number=i + 1), msg("add id = \"zhang.wei\""))
             continue
         sid = entry["id"]
         if sid in out:
-            r.bad("staff.id", f"staff id '{sid}' appears twice", "staff ids must be unique")
+            r.bad("staff.id", msg("staff id '{sid}' appears twice", sid=sid), msg("staff ids must be unique"))
         for extra in set(entry) - {"id", "name", "department", "roles", "emails", "email", "signing_keys"}:
-            r.bad(f"staff.{extra}", f"unknown key '{extra}' in staff '{sid}'",
+            r.bad(f"staff.{extra}", msg("unknown key '{extra}' in staff '{sid}'", extra=extra, sid=sid),
                   did_you_mean(extra, ["name", "department", "roles", "emails", "signing_keys"]), "C001", warn=True)
         dept = entry.get("department", "")
         if not isinstance(dept, str):
-            r.bad("staff.department", f"department of '{sid}' must be a department id", "write department = \"sales\"")
+            r.bad("staff.department", msg("department of '{sid}' must be a department id", sid=sid), msg("write department = \"sales\""))
             dept = ""
         if dept and dept not in departments:
-            r.bad("staff.department", f"staff '{sid}' has unknown department '{dept}'", did_you_mean(dept, departments))
+            r.bad("staff.department", msg("staff '{sid}' has unknown department '{dept}'", sid=sid, dept=dept), did_you_mean(dept, departments))
         emails = entry.get("emails", [])
         if isinstance(emails, str):
             emails = [emails]
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-            r.bad("staff.emails", f"emails of '{sid}' must be a list of e-mail addresses", "write emails = [\"a@example.com\"]")
+            r.bad("staff.emails", msg("emails of '{sid}' must be a list of e-mail addresses", sid=sid), msg("write emails = [\"a@example.com\"]"))
             emails = []
         if isinstance(entry.get("email"), str) and entry["email"]:
             emails = [*emails, entry["email"]]
         roles = entry.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(x, str) for x in roles):
-            r.bad("staff.roles", f"roles of '{sid}' must be a list of text", "write roles = [\"sales_manager\"]")
+            r.bad("staff.roles", msg("roles of '{sid}' must be a list of text", sid=sid), msg("write roles = [\"sales_manager\"]"))
             roles = []
         out[sid] = Staff(sid, str(entry.get("name", sid)), str(dept), tuple(roles), tuple(str(e) for e in emails),
                          _signing_keys(r, sid, entry.get("signing_keys", []), owners))
@@ -318,21 +319,22 @@ def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tup
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        r.bad("staff.signing_keys", f"signing_keys of '{sid}' must be a list of text",
-              "write signing_keys = [\"ssh-ed25519 AAAA... name\"] (the line of your .pub file)")
+        r.bad("staff.signing_keys", msg("signing_keys of '{sid}' must be a list of text", sid=sid),
+              msg("write signing_keys = [\"ssh-ed25519 AAAA... name\"] (the line of your .pub file)"))
         return ()
     keys = []
     for n, line in enumerate(raw, 1):
         try:
             key = parse_key(line)
         except BadKey as exc:
-            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' {exc}",
-                  "paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add")
+            r.bad("staff.signing_keys", msg("signing key {n} of '{sid}' {error}", n=n, sid=sid, error=str(exc)),
+                  msg("paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add"))
             continue
         other = owners.setdefault(key.fingerprint, sid)
         if other != sid:
-            r.bad("staff.signing_keys", f"signing key {n} of '{sid}' ({key.fingerprint}) is also listed for '{other}'",
-                  "a key signs for one person only: remove it from one of them")
+            r.bad("staff.signing_keys", msg("signing key {n} of '{sid}' ({fingerprint}) is also listed for '{other}'",
+                                            n=n, sid=sid, fingerprint=key.fingerprint, other=other),
+                  msg("a key signs for one person only: remove it from one of them"))
             continue
         keys.append(key)
     return tuple(keys)
@@ -340,35 +342,36 @@ def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tup
 
 def _levels(r: _Reader, raw: Any) -> tuple[ApprovalLevel, ...] | None:
     if not isinstance(raw, list) or not raw:
-        r.bad("approval.levels", "must be a non-empty array of tables [[approval.levels]]")
+        r.bad("approval.levels", msg("must be a non-empty array of tables [[approval.levels]]"))
         return None
     levels = []
     for entry in raw:
         if not isinstance(entry, dict) or "role" not in entry:
-            r.bad("approval.levels", "each level needs a role", "write role = \"sales_manager\"")
+            r.bad("approval.levels", msg("each level needs a role"), msg("write role = \"sales_manager\""))
             continue
         cap = entry.get("max_amount")
         if cap is not None and (not isinstance(cap, (int, float)) or isinstance(cap, bool) or cap < 0):
-            r.bad("approval.levels.max_amount", f"max_amount of '{entry['role']}' must be a non-negative number")
+            r.bad("approval.levels.max_amount", msg("max_amount of '{entry}' must be a non-negative number",
+                                                    entry=entry['role']))
             cap = None
         levels.append(ApprovalLevel(str(entry["role"]), None if cap is None else Decimal(str(cap))))
     caps = [lv.max_amount for lv in levels]
     if any(c is None for c in caps[:-1]) or caps != sorted(caps, key=lambda c: Decimal("Infinity") if c is None else c):
-        r.bad("approval.levels", "levels must go from the lowest max_amount to the highest, unlimited last")
+        r.bad("approval.levels", msg("levels must go from the lowest max_amount to the highest, unlimited last"))
     return tuple(levels)
 
 
 def _rates(r: _Reader, raw: Any) -> dict[str, Decimal]:
     """approval.rates: currency code -> positive rate into complaints.currency."""
     if not isinstance(raw, dict):
-        r.bad("approval.rates", "must be a table of CODE = rate", "write USD = 7.1")
+        r.bad("approval.rates", msg("must be a table of CODE = rate"), msg("write USD = 7.1"))
         return {}
     out = {}
     for code, rate in raw.items():
         if not re.fullmatch(r"[A-Z]{3}", code):
-            r.bad(f"approval.rates.{code}", f"'{code}' is not a currency code", "write an ISO 4217 code such as USD")
+            r.bad(f"approval.rates.{code}", msg("'{code}' is not a currency code", code=code), msg("write an ISO 4217 code such as USD"))
         elif not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate <= 0:
-            r.bad(f"approval.rates.{code}", f"{rate!r} is not a valid rate", "write a positive number, e.g. USD = 7.1")
+            r.bad(f"approval.rates.{code}", msg("{rate!r} is not a valid rate", rate=rate), msg("write a positive number, e.g. USD = 7.1"))
         else:
             out[code] = Decimal(str(rate))
     return out
@@ -392,13 +395,13 @@ def _simple(r: _Reader, key: str, kind: str, raw: Any) -> Any:
     if ok:
         return raw
     hints = {
-        "bool": "write true or false", "int": "write a whole number >= 0", "month": "write a month number from 1 to 12",
-        "currency": "write an ISO 4217 code such as CNY or USD", "ratio": "write a number from 0 to 1, e.g. 0.85",
-        "locale": "use zh-CN or en", "prefix": "use 1-4 capital letters, e.g. C", "strings": "write a list of text",
-        "weekdays": "write ISO weekday numbers, e.g. [6, 7]", "str": "write non-empty text",
-        "base": "use shipments or deliveries",
+        "bool": msg("write true or false"), "int": msg("write a whole number >= 0"), "month": msg("write a month number from 1 to 12"),
+        "currency": msg("write an ISO 4217 code such as CNY or USD"), "ratio": msg("write a number from 0 to 1, e.g. 0.85"),
+        "locale": msg("use zh-CN or en"), "prefix": msg("use 1-4 capital letters, e.g. C"), "strings": msg("write a list of text"),
+        "weekdays": msg("write ISO weekday numbers, e.g. [6, 7]"), "str": msg("write non-empty text"),
+        "base": msg("use shipments or deliveries"),
     }
-    r.bad(key, f"{raw!r} is not a valid value", hints[kind])
+    r.bad(key, msg("{raw!r} is not a valid value", raw=raw), hints[kind])
     return None
 
 
@@ -409,23 +412,23 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        return Config(), [Problem("C000", f"TOML syntax error: {exc}", path, int(m.group(1)) if m else None,
-                                  hint="fix the syntax; see docs/config.md")]
+        return Config(), [Problem("C000", msg("TOML syntax error: {error}", error=str(exc)), path, int(m.group(1)) if m else None,
+                                  hint=msg("fix the syntax; see docs/config.md"))]
     values: dict[str, Any] = {}
     for table, content in raw.items():
         if table not in _TABLES:
-            r.bad(table, f"unknown section '{table}'", did_you_mean(table, sorted(_TABLES)), "C001", warn=True)
+            r.bad(table, msg("unknown section '{table}'", table=table), did_you_mean(table, sorted(_TABLES)), "C001", warn=True)
             continue
         if table in ("staff", "departments"):
             continue
         if not isinstance(content, dict):
-            r.bad(table, f"'{table}' must be a table")
+            r.bad(table, msg("'{table}' must be a table", table=table))
             continue
         for key, val in content.items():
             dotted = f"{table}.{key}"
             if dotted not in OPTIONS:
                 known = [k.split(".", 1)[1] for k in OPTIONS if k.startswith(table + ".")]
-                r.bad(dotted, f"unknown option '{dotted}'", did_you_mean(key, known), "C001", warn=True)
+                r.bad(dotted, msg("unknown option '{dotted}'", dotted=dotted), did_you_mean(key, known), "C001", warn=True)
                 continue
             values[dotted] = val
     cfg: dict[str, Any] = {"path": Path(path)}
@@ -445,7 +448,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
         if key in values and _simple(r, key, "prefix", values[key]) is not None:
             prefixes[kind] = values[key]
     if len(set(prefixes.values())) < 3:
-        r.bad("ids", "id prefixes must differ between kinds")
+        r.bad("ids", msg("id prefixes must differ between kinds"))
     cfg["prefixes"] = prefixes
     if "complaints.categories" in values:
         cfg["categories"] = _labels(r, "complaints.categories", values["complaints.categories"]) or dict(DEFAULT_CATEGORIES)
@@ -465,23 +468,25 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Config, list[Probl
     deadlines = {s: base for s in ("minor", "normal", "major", "critical")}
     per_severity = values.get("deadlines.severity") or {}
     if not isinstance(per_severity, dict):
-        r.bad("deadlines.severity", "must be a table of severity = {target_days, limit_days}")
+        r.bad("deadlines.severity", msg("must be a table of severity = {target_days, limit_days}"))
         per_severity = {}
     for sev, d in per_severity.items():
         if sev not in deadlines or not isinstance(d, dict):
-            r.bad(f"deadlines.severity.{sev}", f"unknown severity '{sev}'", did_you_mean(sev, deadlines))
+            r.bad(f"deadlines.severity.{sev}", msg("unknown severity '{sev}'", sev=sev), did_you_mean(sev, deadlines))
             continue
         got = deadlines[sev]
         for name, val in d.items():
             if name not in ("target_days", "limit_days"):
-                r.bad(f"deadlines.severity.{sev}.{name}", f"unknown option '{name}' for severity '{sev}'",
+                r.bad(f"deadlines.severity.{sev}.{name}", msg("unknown option '{name}' for severity '{sev}'",
+                                                              name=name, sev=sev),
                       did_you_mean(name, ["target_days", "limit_days"]), "C001", warn=True)
             elif _simple(r, f"deadlines.severity.{sev}.{name}", "int", val) is not None:
                 got = replace(got, **{name: val})
         deadlines[sev] = got
     for sev, d in deadlines.items():
         if d.target_days > d.limit_days:
-            r.bad("deadlines", f"{sev}: target_days {d.target_days} is after limit_days {d.limit_days}", "the target must not exceed the limit")
+            r.bad("deadlines", msg("{sev}: target_days {target_days} is after limit_days {limit_days}",
+                                   sev=sev, target_days=d.target_days, limit_days=d.limit_days), msg("the target must not exceed the limit"))
     if "approval.rates" in values:
         cfg["rates"] = _rates(r, values["approval.rates"])
     cfg["deadlines"] = deadlines
@@ -494,9 +499,9 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return Config(path=path), [Problem("C003", "no svcnotes.toml", str(CONFIG_FILE), hint="run 'svcnotes init' or create it")]
+        return Config(path=path), [Problem("C003", msg("no svcnotes.toml"), str(CONFIG_FILE), hint=msg("run 'svcnotes init' or create it"))]
     except UnicodeDecodeError:
-        return Config(path=path), [Problem("C004", "svcnotes.toml is not UTF-8", CONFIG_FILE, hint="save it as UTF-8")]
+        return Config(path=path), [Problem("C004", msg("svcnotes.toml is not UTF-8"), CONFIG_FILE, hint=msg("save it as UTF-8"))]
     return parse_config(text, CONFIG_FILE)
 
 

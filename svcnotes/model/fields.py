@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from svcnotes.model.message import msg
+
 TYPES = ("id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref", "list", "objects")
 
 _INT = re.compile(r"[+-]?\d+\Z")
@@ -59,6 +61,7 @@ class CoercionError(ValueError):
 
     def __init__(self, message: str, hint: str = "", code: str = "E102") -> None:
         super().__init__(message)
+        self.message = message  # a msg(...): rendered in the reader's language where it is shown
         self.hint = hint
         self.code = code
 
@@ -75,29 +78,31 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
     text = raw.strip()
     if t == "int":
         if not _INT.match(text):
-            raise CoercionError(f"'{raw}' is not a whole number", "write digits only, e.g. 120")
+            raise CoercionError(msg("'{raw}' is not a whole number", raw=raw), msg("write digits only, e.g. 120"))
         if len(text.lstrip("+-")) > MAX_DIGITS:
-            raise CoercionError(f"a whole number of {len(text.lstrip('+-')):,} digits is outside the range svcnotes "
-                                f"accepts", f"use at most {MAX_DIGITS} digits", "E107")
+            raise CoercionError(msg("a whole number of {count:,} digits is outside the range svcnotes accepts",
+                                    count=len(text.lstrip('+-'))), msg("use at most {max_digits} digits", max_digits=MAX_DIGITS), "E107")
         if len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0"):
             raise CoercionError(
-                f"'{raw}' has a leading zero, which YAML 1.1 reads as octal",
-                f"write {int(text)} without the leading zero",
+                msg("'{raw}' has a leading zero, which YAML 1.1 reads as octal", raw=raw),
+                msg("write {number} without the leading zero", number=int(text)),
             )
         value: Any = int(text)
     elif t == "decimal":
         if "," in text or "，" in text:
-            raise CoercionError(f"'{raw}' has a thousands separator", f"write {text.replace(',', '').replace('，', '')}")
+            raise CoercionError(msg("'{raw}' has a thousands separator", raw=raw), msg("write {number}",
+                                                                          number=text.replace(',', '').replace('，', '')))
         if not _DECIMAL.match(text):
-            raise CoercionError(f"'{raw}' is not a number", "write a plain number such as 12000 or 350.50")
+            raise CoercionError(msg("'{raw}' is not a number", raw=raw), msg("write a plain number such as 12000 or 350.50"))
         try:
             value = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - regex guards this
-            raise CoercionError(f"'{raw}' is not a number") from exc
+            raise CoercionError(msg("'{raw}' is not a number", raw=raw)) from exc
         if not value.is_finite() or (value and not -MAX_DECIMAL_PLACES <= value.adjusted() < MAX_DIGITS):
             shown = raw if len(raw) <= 40 else raw[:20] + "..."
-            raise CoercionError(f"'{shown}' is outside the range svcnotes accepts",
-                                f"write a plain number below 1e{MAX_DIGITS}, e.g. 12000 or 350.50", "E107")
+            raise CoercionError(msg("'{shown}' is outside the range svcnotes accepts", shown=shown),
+                                msg("write a plain number below 1e{max_digits}, e.g. 12000 or 350.50",
+                                    max_digits=MAX_DIGITS), "E107")
     elif t == "date":
         value = parse_date(text)
     elif t == "datetime":
@@ -108,41 +113,43 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
             return low == "true"
         if low in _YAML11_BOOLS:
             raise CoercionError(
-                f"'{raw}' is ambiguous (YAML 1.1 reads it as a boolean, YAML 1.2 as text)",
-                "write true or false",
+                msg("'{raw}' is ambiguous (YAML 1.1 reads it as a boolean, YAML 1.2 as text)", raw=raw),
+                msg("write true or false"),
             )
-        raise CoercionError(f"'{raw}' is not true or false", "write true or false")
+        raise CoercionError(msg("'{raw}' is not true or false", raw=raw), msg("write true or false"))
     elif t == "enum":
         allowed = choices or f.choices
         if text not in allowed:
             from svcnotes.model.problems import did_you_mean
 
-            raise CoercionError(f"'{raw}' is not a valid {f.name}", did_you_mean(text, allowed), code="E104")
+            raise CoercionError(msg("'{raw}' is not a valid {name}", raw=raw, name=f.name), did_you_mean(text, allowed), code="E104")
         return text
     else:  # pragma: no cover - containers are handled by the caller
-        raise CoercionError(f"{t} is not a scalar type")
+        raise CoercionError(msg("{t} is not a scalar type", t=t))
     if f.minimum is not None and value < f.minimum:
-        raise CoercionError(f"{raw} is below the minimum {f.minimum:g}", f"use a value of at least {f.minimum:g}", "E107")
+        raise CoercionError(msg("{raw} is below the minimum {minimum:g}", raw=raw, minimum=f.minimum), msg("use a value of at least {minimum:g}",
+                                                                             minimum=f.minimum), "E107")
     if f.maximum is not None and value > f.maximum:
-        raise CoercionError(f"{raw} is above the maximum {f.maximum:g}", f"use a value of at most {f.maximum:g}", "E107")
+        raise CoercionError(msg("{raw} is above the maximum {maximum:g}", raw=raw, maximum=f.maximum), msg("use a value of at most {maximum:g}",
+                                                                             maximum=f.maximum), "E107")
     return value
 
 
 def parse_date(text: str) -> date:
     """Parse YYYY-MM-DD strictly."""
     if not _DATE.match(text):
-        raise CoercionError(f"'{text}' is not a date", "write YYYY-MM-DD, e.g. 2026-11-05", "E103")
+        raise CoercionError(msg("'{text}' is not a date", text=text), msg("write YYYY-MM-DD, e.g. 2026-11-05"), "E103")
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise CoercionError(f"'{text}' is not a real calendar date ({exc})", "check the day and month", "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)), msg("check the day and month"), "E103") from exc
 
 
 def parse_datetime(text: str) -> datetime:
     """Parse 'YYYY-MM-DD HH:MM[:SS]' (or ISO 8601 with T); a bare date means the start of that day."""
     m = _DATETIME.match(text)
     if not m:
-        raise CoercionError(f"'{text}' is not a date and time", "write YYYY-MM-DD HH:MM, e.g. 2026-11-05 09:30", "E103")
+        raise CoercionError(msg("'{text}' is not a date and time", text=text), msg("write YYYY-MM-DD HH:MM, e.g. 2026-11-05 09:30"), "E103")
     day, clock, zone = m.groups()
     iso = day + ("T" + (clock if len(clock.split(":")[0]) == 2 else "0" + clock) if clock else "T00:00")
     if zone:
@@ -150,7 +157,7 @@ def parse_datetime(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(iso)
     except ValueError as exc:
-        raise CoercionError(f"'{text}' is not a real date and time ({exc})", "check the day, month and time", "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real date and time ({error})", text=text, error=str(exc)), msg("check the day, month and time"), "E103") from exc
     return value.replace(tzinfo=None) if zone else value
 
 

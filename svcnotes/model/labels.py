@@ -11,6 +11,7 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.fields import Field
+from svcnotes.model.message import label
 
 ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "complaint_status": {
@@ -110,3 +111,12 @@ def code_for_label(f: Field, text: str, config: Config | None = None) -> str | N
     wanted = text.strip().casefold()
     found = {code for code, pair in _pairs(f, config) if wanted in (pair[0].casefold(), pair[1].casefold())}
     return found.pop() if len(found) == 1 else None
+
+
+def coded(enum: str, code: Any) -> Any:
+    """A coded value as a problem-message parameter: the code itself in English, `code（中文名）` in
+    Chinese (the code stays, so what the user types is always shown). Unknown codes pass through."""
+    pair = ENUM_LABELS.get(enum, {}).get(str(code)) if code is not None else None
+    if pair is None:
+        return code
+    return label(str(code), f"{code}（{pair[0]}）")

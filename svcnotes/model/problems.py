@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
+
+from svcnotes.i18n import language
+from svcnotes.model.message import msg, render
 
 
 class Severity(str, Enum):  # noqa: UP042 -- StrEnum would change str()/format() from "Severity.ERROR" to "error"
@@ -31,20 +34,27 @@ class Problem:
         # fast pickling for the validation cache
         return (Problem, (self.code, self.message, self.path, self.line, self.field, self.hint, self.severity))
 
-    def format(self) -> str:
-        """Render as `path:line: CODE field: message (hint)`."""
+    def format(self, lang: str | None = None) -> str:
+        """Render as `path:line: CODE field: message (hint)`, message and hint in `lang` (default: the
+        current language, svcnotes.i18n); the path, code and field are never translated."""
         where = self.path or "<repository>"
         if self.line:
             where += f":{self.line}"
+        return f"{where}: {self.code} {self.text(lang)}"
+
+    def text(self, lang: str | None = None) -> str:
+        """`field: message (hint)` in `lang` (default: the current language), as editors show it."""
+        lang = lang or language()
         field = f"{self.field}: " if self.field else ""
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}: {self.code} {field}{self.message}{hint}"
+        hint = ""
+        if self.hint:  # Chinese text takes full-width brackets
+            hint = f"（{render(self.hint, lang)}）" if lang == "zh-CN" else f" ({render(self.hint, lang)})"
+        return f"{field}{render(self.message, lang)}{hint}"
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data for --format json."""
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        return data
+        """Plain data for --format json: the English message and hint, whatever the language."""
+        return {"code": self.code, "message": str(self.message), "path": self.path, "line": self.line,
+                "field": self.field, "hint": str(self.hint), "severity": self.severity.value}
 
     @property
     def is_error(self) -> bool:
@@ -57,9 +67,9 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     options = list(choices)
     close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return msg("did you mean '{choice}'?", choice=close[0])
     shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
-    return f"allowed: {shown}"
+    return msg("allowed: {choices}", choices=shown)
 
 
 def sort_key(problem: Problem) -> tuple[str, int, str, str]:

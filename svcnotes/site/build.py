@@ -11,6 +11,7 @@ The manifest of hashes lives under .svcnotes-cache/ (deleting it only makes the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -337,7 +338,8 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
 
 
 class _Manifest:
-    """url -> [key, output hash], plus the git commit the history came from; under .svcnotes-cache/, never required."""
+    """url -> [key, output hash, note], the git commit the history came from, the salt, and per record
+    file its state (deps.record_state) and history version; under .svcnotes-cache/, never required."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -353,14 +355,17 @@ class _Manifest:
             pages = {k: v for k, v in data.get("pages", {}).items()
                      if isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v[:2])}
             self.head = str(data.get("head", ""))
-            self.history = {k: str(v) for k, v in data.get("history", {}).items()}
             records = data.get("records", {})
             self.records = {k: v for k, v in records.items() if isinstance(v, str)} if isinstance(records, dict) else {}
+            history = data.get("history", {})  # the commits seen, and each record's (by position in records)
+            commits, of = history.get("commits", []), history.get("of", [])
+            if len(of) == len(self.records):
+                self.history = {path: str(commits[i]) for path, i in zip(self.records, of, strict=True) if i >= 0}
             self.salt = str(data.get("salt", ""))
             self.pages = pages
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError, TypeError):
+        except (OSError, ValueError, AttributeError, TypeError, IndexError):
             self.head, self.history, self.records, self.salt = "", {}, {}, ""
             cachefile.ignored(path)
         self.new: dict[str, list[str]] = {}
@@ -392,7 +397,11 @@ class _Manifest:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": self.new_history, "salt": self.new_salt,
+        commits: dict[str, int] = {}
+        of = [commits.setdefault(self.new_history[path], len(commits)) if path in self.new_history else -1
+              for path in self.new_records]
+        history = {"commits": list(commits), "of": of} if self.new_history else {}
+        tmp.write_text(json.dumps({"pages": self.new, "head": self.new_head, "history": history, "salt": self.new_salt,
                                    "records": self.new_records}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)
 
@@ -551,12 +560,13 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         except OSError:
             pass
     manifest.new_salt = salt
-    manifest.save()
-    marker.unlink(missing_ok=True)
-    renderer.save()
     result.pages = sum(1 for u in manifest.new if u.endswith(".html"))
-    if not result.failures:  # a build with failures is made again next time, to report them
-        stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
+    with paused_gc():  # writing the caches makes no cycles; a collection now would walk the whole site
+        manifest.save()
+        marker.unlink(missing_ok=True)
+        renderer.save()
+        if not result.failures:  # a build with failures is made again next time, to report them
+            stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -580,12 +590,12 @@ def _volumes_key(repo: Any) -> str:
 class _Changes:
     """What changed in the records since the last build, told from each record's content digest.
 
-    When the salt (code, theme, config, today, options) and the history are the same and no record
-    was added, removed, renumbered or re-linked (its id and reference fields are as they were), the
-    pages link the same records as last build. A record page is then unchanged when none of the
-    records its key read (its note: deps.shown_on_record_page) changed, and the dashboard and
-    reports, which read front matter only, are unchanged when no record's front matter changed.
-    Otherwise every key is computed."""
+    When the salt (code, theme, config, today, options) is the same and no record was added,
+    removed, renumbered or re-linked (its id and reference fields are as they were), the pages
+    link the same records as last build. A record page is then unchanged when none of the records
+    its key read (its note: deps.shown_on_record_page) changed, in content or in history (a commit
+    since), and the dashboard and reports, which read front matter only (never history), are
+    unchanged when no record's front matter changed. Otherwise every key is computed."""
 
     changed: set[int]  # positions of the changed records in manifest.new_records
     order: dict[str, int]  # record path -> its position in manifest.new_records (how notes name records)
@@ -608,10 +618,13 @@ class _Changes:
                     new[r.path] = deps.record_state(r)
                     changed.append(r.path)
         order = {path: i for i, path in enumerate(new)}
-        same = (not interrupted and manifest.salt == salt and manifest.head == manifest.new_head
-                and list(old) == list(new) and all(deps.same_links(old[p], new[p]) for p in changed))
-        return cls({order[p] for p in changed}, order, same,
-                   same and all(deps.same_front_matter(old[p], new[p]) for p in changed))
+        same = (not interrupted and manifest.salt == salt and list(old) == list(new)
+                and all(deps.same_links(old[p], new[p]) for p in changed))
+        front_matter_same = same and all(deps.same_front_matter(old[p], new[p]) for p in changed)
+        # after a commit, the records whose history changed: their timelines are on their pages
+        history = manifest.history
+        changed += [p for p, version in manifest.new_history.items() if history.get(p) != version]
+        return cls({order[p] for p in changed if p in order}, order, same, front_matter_same)
 
     def unchanged(self, plan: Planned, old: list[Any]) -> bool:
         """Whether a keyed plan's previous file (manifest entry `old`) is still right."""
@@ -715,11 +728,14 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
     global _JOB
     count = bulk.worker_count(workers)
     if count == 1 or len(plans) < PARALLEL_MIN or not bulk.may_fork(threads_ok=True):  # serve's HTTP thread is idle
-        for plan in plans:
-            yield build_one(job, plan)
-            done += 1
-            if progress:
-                progress(done, total)
+        # A few files (a small rebuild): no cyclic collection meanwhile, which would walk every
+        # object of the site each time it ran; many (one core): collected as usual.
+        with paused_gc() if len(plans) < PARALLEL_MIN else contextlib.nullcontext():
+            for plan in plans:
+                yield build_one(job, plan)
+                done += 1
+                if progress:
+                    progress(done, total)
         return
     for name in ("base.html", "_macros.html", "_record.html", "complaint.html", "customer.html", "callback.html",
                  "note.html", "report.html", "complaints.html", "customers.html", "callbacks.html", "notes.html",

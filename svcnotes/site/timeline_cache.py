@@ -152,10 +152,10 @@ def _at_exit(cache: TimelineCache) -> None:
     through multiprocessing's exit path, which runs the finalizers registered in it (not atexit)."""
     pid = os.getpid()
     if pid not in _EXITING:
-        from multiprocessing import util
+        from svcnotes.store.bulk import at_exit
 
         _EXITING[pid] = []
-        util.Finalize(None, _close_all, args=(pid,), exitpriority=10)
+        at_exit(_close_all, pid)
     _EXITING[pid].append(cache)
 
 

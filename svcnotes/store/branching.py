@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from svcnotes.model.message import msg
 from svcnotes.store import gitops, transaction
 from svcnotes.store.transaction import Notify, TransactionError, _fail
 
@@ -36,20 +37,21 @@ class BranchWrite:
 def branch_problem(root: Path, name: str) -> TransactionError | None:
     """Why `name` cannot be a new branch here (invalid name, taken, not a git repository, no commit yet)."""
     if not gitops.is_repo(root):
-        return _fail("G010", "--branch needs a git repository", "", "run `git init` and commit first, or leave out --branch")
+        return _fail("G010", msg("--branch needs a git repository"), "", msg("run `git init` and commit first, or leave "
+                                                                        "out --branch"))
     checked = gitops.git(root, "check-ref-format", "--branch", name, check=False).strip()
     if not name or not checked or name.startswith("-"):
-        return _fail("G010", f"'{name}' is not a valid branch name", "",
-                     "pick a name git accepts (no spaces, no '..', no ~^:?*[), e.g. import-2026-10")
+        return _fail("G010", msg("'{name}' is not a valid branch name", name=name), "",
+                     msg("pick a name git accepts (no spaces, no '..', no ~^:?*[), e.g. import-2026-10"))
     if gitops.git(root, "rev-parse", "-q", "--verify", f"refs/heads/{checked}", check=False).strip():
-        return _fail("G010", f"branch '{checked}' already exists; nothing was changed", "",
-                     f"pick a new name, or delete the old branch first: git branch -D {checked}")
+        return _fail("G010", msg("branch '{checked}' already exists; nothing was changed", checked=checked), "",
+                     msg("pick a new name, or delete the old branch first: git branch -D {checked}", checked=checked))
     problem = transaction.git_state_problem(Path(root), gitops.git_dir(root))
     if problem is not None:
         return problem
     if not gitops.head(root):
-        return _fail("G010", "the repository has no commit yet to branch from", "",
-                     "commit once (git commit --allow-empty -m start), or leave out --branch")
+        return _fail("G010", msg("the repository has no commit yet to branch from"), "",
+                     msg("commit once (git commit --allow-empty -m start), or leave out --branch"))
     return None
 
 

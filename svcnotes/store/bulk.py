@@ -346,6 +346,14 @@ class Shards:
                 q.cancel_join_thread()
 
 
+def at_exit(fn: Callable[..., Any], *args: Any) -> None:
+    """Call `fn(*args)` when this process ends, a forked worker included: a worker ends through
+    multiprocessing's exit path, which runs these finalizers but not atexit handlers."""
+    from multiprocessing import util
+
+    util.Finalize(None, fn, args=args, exitpriority=10)
+
+
 _KEPT: list[Any] = []  # in a Shards worker: what its work returned, freed by the process exit
 
 
@@ -367,15 +375,17 @@ Task = tuple[str, list[Stamped], Config, "Derive | None", str, str, "Part | None
 
 
 def _read_files(root: str, items: list[Stamped], config: Config, derive: Derive | None, name: str, key: str,
-                whole: Part | None, scanned: float, token: str) -> tuple[str, list[tuple[str, Any]]]:
+                whole: Part | None, scanned: float, token: str,
+                memo: Coercions | None = None) -> tuple[str, list[tuple[str, Any]]]:
     """Read (and derive from) files; with `whole`, write them as that part's cache file (all of its files).
 
     Runs in worker processes too. The stamps stored are the scanned ones, taken before the read:
-    a file changed after the scan is re-read next time.
+    a file changed after the scan is re-read next time. `memo`: the typed values of the load so far
+    (by default this task's own).
     """
     with paused_gc():
         out = []
-        memo = Coercions()  # this task's: the values typed so far repeat in the files after them
+        memo = memo if memo is not None else Coercions()  # values typed so far repeat in the files after them
         for rel, _size, _mtime in items:
             read = read_file(root, rel, config, memo)
             out.append((rel, derive(read[0], read[1], config) if derive is not None else read))
@@ -432,7 +442,8 @@ def _load_parts(repo: Repository, name: str, key: str, derive: Derive | None, sc
     if workers > 1 and len(tasks) > 1 and sum(len(task[1]) for task in tasks) >= PARALLEL_MIN_FILES:
         results = map_parallel(_read_files, tasks, workers)
     else:
-        results = [_read_files(*task) for task in tasks]
+        memo = Coercions()  # one for the whole load in this process
+        results = [_read_files(*task, memo) for task in tasks]
     read: dict[str, Any] = {}
     written = set()
     for whole_name, values in results:

@@ -17,12 +17,15 @@ try:  # libyaml's C parser: about 6x faster than the pure-Python one
 except ImportError:  # pragma: no cover - only without libyaml
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.store.simpleyaml import simple_yaml
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
-_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
+# The fences, matched against one line (with or without its line break): the only definition, which
+# the language server's completion uses too.
+FENCE = re.compile(r"---[ \t]*\r?\n?\Z")
+CLOSE = re.compile(r"(---|\.\.\.)[ \t]*\r?\n?\Z")
 _MAX_NODES = 50_000
 _CLOSE_TAIL = re.compile(r"[ \t]*(?:\n|\Z)")  # after '---' or '...' at a line start: the closing fence
 # Line breaks other than LF (str.splitlines splits on them; YAML on some of them).
@@ -59,11 +62,13 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
         guess = ""
         try:
             raw.decode("gb18030")
-            guess = " It looks like GBK/GB18030 (saved by Notepad or Excel)."
+            guess = msg(" It looks like GBK/GB18030 (saved by Notepad or Excel).")
         except UnicodeDecodeError:
             pass
-        return None, Problem("E002", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}).{guess}",
-                             path, line, hint=f"run 'svcnotes fix-encoding {path}' or save the file as UTF-8")
+        return None, Problem("E002", msg("file is not UTF-8 (byte 0x{byte:02x} at offset {offset}).{guess}",
+                                         byte=raw[exc.start], offset=exc.start, guess=guess),
+                             path, line, hint=msg("run 'svcnotes fix-encoding {path}' or save the file as UTF-8",
+                                                  path=path))
 
 
 def parse(text: str, path: str) -> Parsed:
@@ -72,14 +77,15 @@ def parse(text: str, path: str) -> Parsed:
     return out if out is not None else _parse_lines(text, path)
 
 
-def _parse_lf(text: str, path: str) -> Parsed | None:
-    """`parse` for the usual file, split at LF without splitting the body into lines.
-
-    None when str.splitlines could split differently before the body (CR, CRLF, rarer breaks)
-    or a fence is missing: `_parse_lines` handles those.
-    """
+def split_lf(text: str) -> tuple[int, int, int, int, bool] | None:
+    """The usual record file cut at LF, as offsets: the front matter is text[start:end] (its lines with
+    their LF, from file line 2), the closing fence's line ends at `rest`, the body starts at `body`
+    (after the conventional blank line, when there is one); and whether the front matter holds only
+    characters the direct reader takes. None when a fence is missing or str.splitlines could cut
+    differently before the body (CR, CRLF, rarer breaks): `parse` then cuts by lines. The history's
+    entry-by-entry reader cuts records with this too."""
     first_end = text.find("\n")
-    if first_end < 0 or not _FENCE.match(text, 0, first_end + 1):
+    if first_end < 0 or not FENCE.match(text, 0, first_end + 1):
         return None
     pos = first_end
     while True:
@@ -98,16 +104,25 @@ def _parse_lf(text: str, path: str) -> Parsed | None:
     after = len(text) if nl < 0 else nl + 1
     if _ODD_BREAKS.search(text, rest, after):
         return None
-    yaml_text = text[first_end + 1:start + 1]
-    odd = _NOT_SIMPLE.search(yaml_text)
-    if odd is not None and _ODD_BREAKS.search(yaml_text):
+    odd = _NOT_SIMPLE.search(text, first_end + 1, start + 1)
+    if odd is not None and _ODD_BREAKS.search(text, first_end + 1, start + 1):
         return None
+    return first_end + 1, start + 1, rest, after if not text[rest:after].strip() else rest, odd is None
+
+
+def _parse_lf(text: str, path: str) -> Parsed | None:
+    """`parse` for the usual file, split at LF without splitting the body into lines (None: see split_lf)."""
+    cut = split_lf(text)
+    if cut is None:
+        return None
+    start, end, rest, body, simple = cut
+    yaml_text = text[start:end]
     out = Parsed()
     out.fm_start, out.fm_end = 2, yaml_text.count("\n") + 2
     if rest < len(text):
-        out.body = text[after:] if not text[rest:after].strip() else text[rest:]
-        out.body_start = out.fm_end + 2 if not text[rest:after].strip() else out.fm_end + 1
-    _parse_yaml(out, yaml_text, path, try_simple=odd is None)
+        out.body = text[body:]
+        out.body_start = out.fm_end + 2 if body != rest else out.fm_end + 1
+    _parse_yaml(out, yaml_text, path, try_simple=simple)
     return out
 
 
@@ -115,16 +130,16 @@ def _parse_lines(text: str, path: str) -> Parsed:
     """`parse` for any text, split into lines as str.splitlines does (CR, CRLF and rarer breaks)."""
     out = Parsed()
     lines = text.splitlines(keepends=True)
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not FENCE.match(lines[0]):
         out.ok = False
-        out.problems.append(Problem("E003", "no front matter: the file must start with a line '---'", path, 1,
-                                    hint="put the YAML fields between two lines of '---' at the top of the file"))
+        out.problems.append(Problem("E003", msg("no front matter: the file must start with a line '---'"), path, 1,
+                                    hint=msg("put the YAML fields between two lines of '---' at the top of the file")))
         return out
-    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    close = next((i for i in range(1, len(lines)) if CLOSE.match(lines[i])), None)
     if close is None:
         out.ok = False
-        out.problems.append(Problem("E004", "front matter is not closed", path, 1,
-                                    hint="add a line '---' after the last field"))
+        out.problems.append(Problem("E004", msg("front matter is not closed"), path, 1,
+                                    hint=msg("add a line '---' after the last field")))
         return out
     out.fm_start, out.fm_end = 2, close + 1
     rest = lines[close + 1:]
@@ -145,8 +160,9 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
         for n, row in enumerate(lines if lines is not None else yaml_text.splitlines(keepends=True), 2):
             indent = row[: len(row) - len(row.lstrip(" \t"))]
             if "\t" in indent:
-                out.problems.append(Problem("E008", "tab used for indentation", path, n,
-                                            hint="YAML allows only spaces for indentation; replace the tab with spaces"))
+                out.problems.append(Problem("E008", msg("tab used for indentation"), path, n,
+                                            hint=msg("YAML allows only spaces for indentation; replace the tab with "
+                                                     "spaces")))
                 out.ok = False
                 return
     elif try_simple:
@@ -159,27 +175,27 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
-        col = f", column {mark.column + 1}" if mark else ""
+        col = msg(", column {column}", column=mark.column + 1) if mark else ""
         what = exc.problem or str(exc)
-        hint = "check quoting, indentation and the colon after each key"
+        hint = msg("check quoting, indentation and the colon after each key")
         if "'\\t'" in what or "\\t" in what:
-            hint = "replace tabs with spaces"
-        out.problems.append(Problem("E005", f"YAML syntax error{col}: {what}", path, line, hint=hint))
+            hint = msg("replace tabs with spaces")
+        out.problems.append(Problem("E005", msg("YAML syntax error{col}: {what}", col=col, what=what), path, line, hint=hint))
         out.ok = False
         return
     except yaml.YAMLError as exc:
-        out.problems.append(Problem("E005", f"YAML error: {exc}", path, 2, hint="check the front matter syntax"))
+        out.problems.append(Problem("E005", msg("YAML error: {error}", error=str(exc)), path, 2, hint=msg("check the front matter syntax")))
         out.ok = False
         return
     except (RecursionError, ValueError) as exc:  # pragma: no cover - defensive against hostile input
-        out.problems.append(Problem("E005", f"front matter cannot be read: {exc}", path, 2))
+        out.problems.append(Problem("E005", msg("front matter cannot be read: {error}", error=str(exc)), path, 2))
         out.ok = False
         return
     if node is None:
         return
     if not isinstance(node, yaml.MappingNode):
-        out.problems.append(Problem("E006", f"front matter is a {_node_kind(node)}, not a set of fields", path, node.start_mark.line + 2,
-                                    hint="write one 'field: value' per line"))
+        out.problems.append(Problem("E006", msg("front matter is a {node}, not a set of fields", node=_node_kind(node)), path, node.start_mark.line + 2,
+                                    hint=msg("write one 'field: value' per line")))
         out.ok = False
         return
     walker = _Walker(path)
@@ -189,7 +205,7 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
 
 
 def _node_kind(node: yaml.Node) -> str:
-    return {"ScalarNode": "single value", "SequenceNode": "list"}.get(type(node).__name__, "structure")
+    return {"ScalarNode": msg("single value"), "SequenceNode": msg("list")}.get(type(node).__name__, msg("structure"))
 
 
 class _Walker:
@@ -211,7 +227,7 @@ class _Walker:
                 return None
             return node.value
         if id(node) in self.stack:
-            self._bad("E009", "recursive alias", where, node, "remove the self-referencing anchor")
+            self._bad("E009", msg("recursive alias"), where, node, msg("remove the self-referencing anchor"))
             return None
         self.stack.add(id(node))
         try:
@@ -226,23 +242,24 @@ class _Walker:
         try:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self._bad("E009", "a field name must be plain text", prefix.rstrip("."), key_node, "write 'name: value'")
+                    self._bad("E009", msg("a field name must be plain text"), prefix.rstrip("."), key_node, msg("write 'name: value'"))
                     continue
                 key = key_node.value
                 where = prefix + key
                 if key == "<<":
-                    self._bad("E009", "merge keys (<<) are not supported", where, key_node, "write the fields out in full")
+                    self._bad("E009", msg("merge keys (<<) are not supported"), where, key_node, msg("write the fields out in full"))
                     continue
                 if key in out:
                     first = self.lines.get(where)
-                    self._bad("E007", f"duplicate key '{key}' (first at line {first}); YAML would silently keep only the last",
-                              where, key_node, "remove one of the two lines or merge their values")
+                    self._bad("E007", msg("duplicate key '{key}' (first at line {first}); YAML would silently keep "
+                                          "only the last", key=key, first=first),
+                              where, key_node, msg("remove one of the two lines or merge their values"))
                     continue
                 self.lines[where] = key_node.start_mark.line + 2
                 out[key] = self.value(value_node, where)
         except _TooBig:
             if prefix == "":
-                self._bad("E009", "front matter expands to too many values (alias bomb?)", "", node, "remove the aliases")
+                self._bad("E009", msg("front matter expands to too many values (alias bomb?)"), "", node, msg("remove the aliases"))
                 return {}
             raise
         return out

@@ -12,6 +12,7 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field, coerce_scalar
+from svcnotes.model.message import label, msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, Kind
@@ -74,7 +75,7 @@ class _Typer:
             f = fields.get(key)
             if f is None:
                 if not _is_extension(key):
-                    self.bad(prefix + key, f"unknown field '{key}' for a {kind_label}", did_you_mean(key, fields), "W106", warn=True)
+                    self.bad(prefix + key, msg("unknown field '{key}' for a {kind_label}", key=key, kind_label=kind_label), did_you_mean(key, fields), "W106", warn=True)
                 out[key] = value
                 continue
             if value is None:
@@ -89,7 +90,7 @@ class _Typer:
                     try:
                         typed = coerce_scalar(f, value, self.config.choices(f.choices_from) if f.choices_from else ())
                     except CoercionError as exc:
-                        self.bad(prefix + key, str(exc), exc.hint, exc.code)
+                        self.bad(prefix + key, exc.message, exc.hint, exc.code)
                         continue
                     if memo is not None and len(memo) < _MEMO_LIMIT:
                         memo[value] = typed
@@ -100,7 +101,8 @@ class _Typer:
                 out[key] = typed
         for f in fields.values():
             if f.required and (out.get(f.name) in (None, "", [])) and not any(p.field == prefix + f.name for p in self.problems):
-                self.bad(prefix + f.name if prefix else f.name, "is required", f"add '{f.name}: ...' ({f.zh} / {f.en})", "E101")
+                self.bad(prefix + f.name if prefix else f.name, msg("is required"), msg("add '{name}: ...' ({zh} / {en})",
+                                                                                   name=f.name, zh=f.zh, en=f.en), "E101")
                 if not prefix and self.end_line:
                     self.problems[-1] = replace(self.problems[-1], line=self.end_line)
                 if prefix:
@@ -108,39 +110,40 @@ class _Typer:
                     entry_lines = [n for k, n in self.lines.items() if k.startswith(prefix)]
                     line = self.lines.get(prefix.rstrip(".")) or (min(entry_lines) if entry_lines else None) \
                         or self.lines.get(prefix.split("[", 1)[0])
-                    self.problems[-1] = Problem("E101", f"'{f.name}' is required", self.path,
+                    self.problems[-1] = Problem("E101", msg("'{name}' is required", name=f.name), self.path,
                                                 line, prefix + f.name,
-                                                f"add '{f.name}: ...' ({f.zh} / {f.en})")
+                                                msg("add '{name}: ...' ({zh} / {en})", name=f.name, zh=f.zh, en=f.en))
         return out
 
     def value(self, f: Field, value: Any, where: str) -> Any:
         if f.type == "list":
             if not isinstance(value, list):
-                self.bad(where, "expected a list", f"write {f.name}: [{value}]" if isinstance(value, str) else "write a YAML list")
+                self.bad(where, msg("expected a list"), msg("write {name}: [{value}]", name=f.name, value=value) if isinstance(value, str) else msg("write a YAML list"))
                 return None
             assert f.item is not None
             items = [self.value(f.item, v, f"{where}[{i}]") for i, v in enumerate(value) if v is not None]
             return [v for v in items if v is not None]
         if f.type == "objects":
             if not isinstance(value, list):
-                self.bad(where, "expected a list of entries", "write each entry as '- key: value' on its own lines")
+                self.bad(where, msg("expected a list of entries"), msg("write each entry as '- key: value' on its own lines"))
                 return None
             result = []
             for i, entry in enumerate(value):
                 if not isinstance(entry, dict):
-                    self.bad(f"{where}[{i}]", "expected an entry with fields", "write '- key: value'")
+                    self.bad(f"{where}[{i}]", msg("expected an entry with fields"), msg("write '- key: value'"))
                     continue
-                result.append(self.fields(f.sub, entry, f"{where}[{i}].", f.en.lower()))
+                result.append(self.fields(f.sub, entry, f"{where}[{i}].", label(f.en.lower(), f.zh)))
             return result
         if not isinstance(value, str):
-            self.bad(where, f"expected a single value, found a {'list' if isinstance(value, list) else 'set of fields'}",
-                     "write the value on the same line as the field name")
+            self.bad(where, msg("expected a single value, found a {found}",
+                                found=msg("list") if isinstance(value, list) else msg("set of fields")),
+                     msg("write the value on the same line as the field name"))
             return None
         try:
             choices = self.config.choices(f.choices_from) if f.choices_from else ()
             return coerce_scalar(f, value, choices)
         except CoercionError as exc:
-            self.bad(where, str(exc), exc.hint, exc.code)
+            self.bad(where, exc.message, exc.hint, exc.code)
             return None
 
 
@@ -149,7 +152,7 @@ def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: 
     """Type `parsed` as a record of `kind`; the record is returned even when fields are bad
     (`memo`: the values a load of many files has typed already)."""
     typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None, memo)
-    data = typer.fields(kind.by_name, parsed.data, "", kind.en.lower()) if parsed.ok else {}
+    data = typer.fields(kind.by_name, parsed.data, "", label(kind.en.lower(), kind.zh)) if parsed.ok else {}
     record_id = str(data.get("id") or PurePosixPath(path).stem)
     if parsed.body and parsed.body_start:
         parsed.lines[BODY] = parsed.body_start
@@ -162,15 +165,15 @@ def content_digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-_KINDS_OF_FILE = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS_OF_FILE = ((stat.S_ISFIFO, msg("a named pipe (FIFO)")), (stat.S_ISCHR, msg("a character device")),
+                  (stat.S_ISBLK, msg("a block device")), (stat.S_ISSOCK, msg("a socket")))
 
 
 def _not_regular(mode: int) -> str:
     for test, name in _KINDS_OF_FILE:
         if test(mode):
             return name
-    return "not a regular file"
+    return msg("not a regular file")
 
 
 def _link_problem(root: str, rel: str, path: str) -> Problem | None:
@@ -184,21 +187,23 @@ def _link_problem(root: str, rel: str, path: str) -> Problem | None:
         target = os.path.realpath(path, strict=True)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return Problem("E012", f"symbolic link loop ({rel} -> {shown})", rel,
-                           hint="replace the link with the record file itself")
-        return Problem("E011", f"broken symbolic link: {shown} does not exist", rel,
-                       hint="remove the link, or replace it with the record file itself")
+            return Problem("E012", msg("symbolic link loop ({rel} -> {shown})", rel=rel, shown=shown), rel,
+                           hint=msg("replace the link with the record file itself"))
+        return Problem("E011", msg("broken symbolic link: {shown} does not exist", shown=shown), rel,
+                       hint=msg("remove the link, or replace it with the record file itself"))
     real_root = os.path.realpath(root)
     if os.path.commonpath([real_root, target]) != real_root:
-        return Problem("E010", f"symbolic link to {shown}, outside the repository: not read", rel,
-                       hint="records live inside the repository: copy the file in, or remove the link")
+        return Problem("E010", msg("symbolic link to {shown}, outside the repository: not read", shown=shown), rel,
+                       hint=msg("records live inside the repository: copy the file in, or remove the link"))
     mode = os.stat(target).st_mode
     if stat.S_ISDIR(mode):
-        return Problem("E013", f"a link to the folder {shown}, not a record file: its contents are not read", rel,
-                       hint="records are read only from real folders under records/; move the files in, or remove the link")
+        return Problem("E013", msg("a link to the folder {shown}, not a record file: its contents are not read",
+                                   shown=shown), rel,
+                       hint=msg("records are read only from real folders under records/; move the files in, or "
+                                "remove the link"))
     if not stat.S_ISREG(mode):
-        return Problem("E014", f"a link to {_not_regular(mode)}, not a record file", rel,
-                       hint="remove it; records are regular Markdown files")
+        return Problem("E014", msg("a link to {mode}, not a record file", mode=_not_regular(mode)), rel,
+                       hint=msg("remove it; records are regular Markdown files"))
     return None
 
 
@@ -218,24 +223,24 @@ def read_bytes(root: str, rel: str) -> tuple[bytes | None, Problem | None]:
             if refused is not None:
                 return None, refused
         elif stat.S_ISDIR(mode):
-            return None, Problem("E013", "a folder named like a record file: its contents are not read", rel,
-                                 hint="rename the folder (records are files named ID.md), or move its files up")
+            return None, Problem("E013", msg("a folder named like a record file: its contents are not read"), rel,
+                                 hint=msg("rename the folder (records are files named ID.md), or move its files up"))
         elif not stat.S_ISREG(mode):
-            return None, Problem("E014", f"{_not_regular(mode)}, not a record file: not read", rel,
-                                 hint="remove it; records are regular Markdown files")
+            return None, Problem("E014", msg("{mode}, not a record file: not read", mode=_not_regular(mode)), rel,
+                                 hint=msg("remove it; records are regular Markdown files"))
         else:
             flags |= getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped in since the lstat
-                return None, Problem("E014", "not a regular file: not read", rel, hint="remove it")
+                return None, Problem("E014", msg("not a regular file: not read"), rel, hint=msg("remove it"))
             chunks = []
             while chunk := os.read(fd, 65536):  # without io's buffered file objects: half the cost
                 chunks.append(chunk)
         finally:
             os.close(fd)
     except OSError as exc:
-        return None, Problem("E001", f"cannot read file: {exc.strerror or exc}", rel)
+        return None, Problem("E001", msg("cannot read file: {error}", error=exc.strerror or str(exc)), rel)
     return b"".join(chunks), None
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from svcnotes.model.message import msg
+
 WAIT_MESSAGE_AFTER = 1.0  # seconds of waiting before saying so
 _HELD: dict[int, RepoLock] = {}  # fd -> lock held by this process
 
@@ -93,8 +95,8 @@ class RepoLock:
         while not self.try_acquire():
             waited = time.monotonic() - started
             if waited > timeout:
-                raise LockTimeout(f"another svcnotes command held the repository lock for {timeout:.0f} s "
-                                  f"({self.holder() or 'unknown process'})")
+                raise LockTimeout(msg("another svcnotes command held the repository lock for {seconds:.0f} s "
+                                      "({holder})", seconds=timeout, holder=self.holder() or msg("unknown process")))
             if not told and waited >= WAIT_MESSAGE_AFTER and notify is not None:
                 notify(f"waiting for another svcnotes command to finish ({self.holder() or 'unknown process'}) ...")
                 told = True

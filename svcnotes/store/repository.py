@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
@@ -128,7 +129,7 @@ def read_record(root: Path, rel: str, config: Config, kind: Kind | None = None) 
     """Read and type one record file (relative posix path)."""
     kind = kind or kind_for_path(rel)
     if kind is None:
-        return None, [Problem("E201", "file is not inside a record folder", rel, hint="put records under records/<kind>/")]
+        return None, [Problem("E201", msg("file is not inside a record folder"), rel, hint=msg("put records under records/<kind>/"))]
     raw, refused = read_bytes(str(root), rel)
     if raw is None:
         assert refused is not None
@@ -313,7 +314,7 @@ class KindStore:
                     continue
                 rel = self.path_for(str(data["id"]))
                 if (self.repo.root / rel).exists() or rel in seen:
-                    clashes.append(Problem("E203", f"'{data['id']}' already exists", rel, field="id", hint="choose another id"))
+                    clashes.append(Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id", hint=msg("choose another id")))
                 seen.add(rel)
             if clashes:
                 raise InvalidRecord(clashes)
@@ -397,8 +398,8 @@ class KindStore:
         rel = self.path_for(str(data["id"]))
         transaction.ensure(self.repo.root)
         if (self.repo.root / rel).exists():
-            raise InvalidRecord([Problem("E203", f"'{data['id']}' already exists", rel, field="id",
-                                         hint="choose another id")])
+            raise InvalidRecord([Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id",
+                                         hint=msg("choose another id"))])
         return self._write_new(data, body)
 
     def _write_new(self, data: Mapping[str, Any], body: str) -> Record:
@@ -445,4 +446,4 @@ def number_date(kind: str, data: Mapping[str, Any]) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    raise InvalidRecord([Problem("E101", "is required to number the record", field=key, hint=f"give {key}")])
+    raise InvalidRecord([Problem("E101", msg("is required to number the record"), field=key, hint=msg("give {key}", key=key))])

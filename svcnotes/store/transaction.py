@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.store import gitops
 from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeout
@@ -99,12 +100,12 @@ def scope(notify: Notify | None = None, progress: ProgressHook | None = None) ->
                 state.notify(f"warning: {failed.problem.format()}")
         if isinstance(exc, OSError):
             where = _show(txn.root, Path(exc.filename)) if isinstance(exc.filename, str) else ""
-            raise _fail("G007", f"cannot write: {exc.strerror or exc}", where,
-                        "nothing was changed (files, index and HEAD are as before); free some space or fix the "
-                        "permission, then run it again") from exc
+            raise _fail("G007", msg("cannot write: {error}", error=exc.strerror or str(exc)), where,
+                        msg("nothing was changed (files, index and HEAD are as before); free some space or fix the "
+                            "permission, then run it again")) from exc
         if isinstance(exc, gitops.GitError):
-            raise _fail("G006", f"git failed: {_first_lines(str(exc))}", "",
-                        "nothing was changed; fix what git says and run it again") from exc
+            raise _fail("G006", msg("git failed: {error}", error=_first_lines(str(exc))), "",
+                        msg("nothing was changed; fix what git says and run it again")) from exc
         raise
     else:
         if state.txn is not None:
@@ -123,8 +124,8 @@ def ensure(root: Path) -> Transaction | None:
         try:
             txn.begin()
         except OSError as exc:  # nothing written yet: the journal itself could not be
-            raise _fail("G007", f"cannot write: {exc.strerror or exc}", _show(txn.root, Path(str(exc.filename or txn.dir))),
-                        "nothing was changed; free some space or fix the permission, then run it again") from exc
+            raise _fail("G007", msg("cannot write: {error}", error=exc.strerror or str(exc)), _show(txn.root, Path(str(exc.filename or txn.dir))),
+                        msg("nothing was changed; free some space or fix the permission, then run it again")) from exc
         state.txn = txn
     return state.txn
 
@@ -148,28 +149,32 @@ def state_dir(root: Path) -> tuple[Path, bool]:
 
 def git_state_problem(root: Path, git_dir: Path) -> TransactionError | None:
     """A refusal when git is in a state where a commit would go wrong (merge, rebase, detached, shallow)."""
-    states = (("MERGE_HEAD", "a merge", "finish it (git commit) or abort it (git merge --abort)"),
-              ("rebase-merge", "a rebase", "finish it (git rebase --continue) or abort it (git rebase --abort)"),
-              ("rebase-apply", "a rebase or git am", "finish it (git rebase --continue / git am --continue) or abort it (--abort)"),
-              ("CHERRY_PICK_HEAD", "a cherry-pick", "finish it (git cherry-pick --continue) or abort it (git cherry-pick --abort)"),
-              ("REVERT_HEAD", "a revert", "finish it (git revert --continue) or abort it (git revert --abort)"),
-              ("BISECT_LOG", "a bisect", "end it: git bisect reset"))
+    states = (("MERGE_HEAD", msg("a merge"), msg("finish it (git commit) or abort it (git merge --abort)")),
+              ("rebase-merge", msg("a rebase"), msg("finish it (git rebase --continue) or abort it (git rebase --abort)")),
+              ("rebase-apply", msg("a rebase or git am"),
+               msg("finish it (git rebase --continue / git am --continue) or abort it (--abort)")),
+              ("CHERRY_PICK_HEAD", msg("a cherry-pick"),
+               msg("finish it (git cherry-pick --continue) or abort it (git cherry-pick --abort)")),
+              ("REVERT_HEAD", msg("a revert"), msg("finish it (git revert --continue) or abort it (git revert --abort)")),
+              ("BISECT_LOG", msg("a bisect"), msg("end it: git bisect reset")))
     for name, what, fix in states:
         if (git_dir / name).exists():
-            return _fail("G002", f"{what} is in progress; svcnotes will not commit in the middle of it",
-                         _show(root, git_dir / name), fix + ", then run the command again")
+            return _fail("G002", msg("{what} is in progress; svcnotes will not commit in the middle of it", what=what),
+                         _show(root, git_dir / name), msg("{fix}, then run the command again", fix=fix))
     try:
         head_text = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
     except OSError:
         head_text = "ref: "
     if not head_text.startswith("ref: "):
-        return _fail("G003", f"HEAD is detached (at {head_text[:10]}): a commit here would belong to no branch",
-                     _show(root, git_dir / "HEAD"), "switch to a branch first: git switch main (or git switch -c NEW-BRANCH)")
+        return _fail("G003", msg("HEAD is detached (at {head}): a commit here would belong to no branch",
+                                 head=head_text[:10]),
+                     _show(root, git_dir / "HEAD"), msg("switch to a branch first: git switch main (or git switch -c "
+                                                        "NEW-BRANCH)"))
     common = Path(gitops.git(root, "rev-parse", "--git-common-dir", check=False).strip() or git_dir)
     common = common if common.is_absolute() else root / common
     if (common / "shallow").exists():
-        return _fail("G004", "this is a shallow clone: numbers used in the history it lacks could be handed out again",
-                     _show(root, common / "shallow"), "fetch the full history: git fetch --unshallow")
+        return _fail("G004", msg("this is a shallow clone: numbers used in the history it lacks could be handed out again"),
+                     _show(root, common / "shallow"), msg("fetch the full history: git fetch --unshallow"))
     return None
 
 
@@ -191,9 +196,10 @@ def wait_for_index_lock(root: Path, git_dir: Path, notify: Notify | None) -> Non
         except FileNotFoundError:
             return
         if age > STALE_INDEX_LOCK or time.monotonic() > deadline:
-            raise _fail("G001", f"git's index is locked and has been for {age:.0f} s: a git command crashed, "
-                        "or is still running", _show(root, lock),
-                        f"if no git command is running in this repository, remove the lock: rm {_show(root, lock)}")
+            raise _fail("G001", msg("git's index is locked and has been for {age:.0f} s: a git command crashed, or "
+                                    "is still running", age=age), _show(root, lock),
+                        msg("if no git command is running in this repository, remove the lock: rm {lock}",
+                            lock=_show(root, lock)))
         if not told and notify is not None:
             notify(f"waiting for a running git command to release {_show(root, lock)} ...")
             told = True
@@ -204,8 +210,8 @@ def check_identity(root: Path) -> None:
     """Committing needs a git identity; G005 with the fix when there is none."""
     out = gitops.git(root, "var", "GIT_COMMITTER_IDENT", check=False).strip()
     if not out:
-        raise _fail("G005", "git has no identity to commit as", ".git/config",
-                    "set it: git config user.name 'Your Name' && git config user.email you@example.com")
+        raise _fail("G005", msg("git has no identity to commit as"), ".git/config",
+                    msg("set it: git config user.name 'Your Name' && git config user.email you@example.com"))
 
 
 class Transaction:
@@ -233,8 +239,8 @@ class Transaction:
         try:
             self.lock.acquire(self.notify)
         except LockTimeout as exc:
-            raise _fail("G008", str(exc), _show(self.root, self.lock.path),
-                        "wait for it to finish; a killed command frees the lock by itself") from None
+            raise _fail("G008", exc.args[0], _show(self.root, self.lock.path),
+                        msg("wait for it to finish; a killed command frees the lock by itself")) from None
         try:
             said = recover_locked(self.root, self.dir, self.in_git)
             if said and self.notify is not None:
@@ -307,8 +313,8 @@ class Transaction:
         try:
             sha = gitops.commit(self.root, paths_file, message, env=env, workdir=work, before=before)
         except gitops.GitError as exc:
-            raise _fail("G006", f"git refused the commit: {_first_lines(str(exc))}", "",
-                        "nothing was changed; fix what git says (a hook, the identity, free space) and run it again") from None
+            raise _fail("G006", msg("git refused the commit: {error}", error=_first_lines(str(exc))), "",
+                        msg("nothing was changed; fix what git says (a hook, the identity, free space) and run it again")) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if sha is not None:
@@ -414,10 +420,11 @@ def _rollback(root: Path, folder: Path) -> str:
                 tree = gitops.git(root, "rev-parse", f"{now}^{{tree}}", check=False).strip()
                 tip_is_ours = parent == pending[-1][1] and tree == pending[-1][2]
             if not tip_is_ours:
-                raise _fail("G009", f"an interrupted command's journal does not match HEAD (it started at "
-                            f"{start[:10] or 'no commit'}, HEAD is now {now[:10]}); not rolling back by guesswork",
+                raise _fail("G009", msg("an interrupted command's journal does not match HEAD (it started at "
+                                        "{start}, HEAD is now {now}); not rolling back by guesswork",
+                                        start=start[:10] or msg("no commit"), now=now[:10]),
                             _show(root, folder),
-                            f"check `git log` and the files; then delete {_show(root, folder)} to carry on")
+                            msg("check `git log` and the files; then delete {folder} to carry on", folder=_show(root, folder)))
             if start:
                 gitops.git(root, "update-ref", "-m", "svcnotes: roll back an interrupted command", ref, start, now)
             else:
@@ -531,7 +538,7 @@ def recover(root: Path, notify: Notify | None = None) -> str:
         try:
             lock.acquire(notify)
         except LockTimeout as exc:
-            raise _fail("G008", str(exc), _show(root, lock.path), "wait for it to finish") from None
+            raise _fail("G008", exc.args[0], _show(root, lock.path), msg("wait for it to finish")) from None
     try:
         said = recover_locked(root, folder, in_git)
     finally:

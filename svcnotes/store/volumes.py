@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 VOLUMES_FILE = "records/volumes.csv"
@@ -124,7 +125,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str,
             if name is None:
                 if header not in warned and str(header).strip():
                     warned.add(header)
-                    problems.append(Problem("W704", f"unknown column '{header}'", source, header_line, str(header),
+                    problems.append(Problem("W704", msg("unknown column '{header}'", header=header), source, header_line, str(header),
                                             did_you_mean(str(header), ["month", *BASES]),
                                             Severity.WARNING))
                 continue
@@ -133,20 +134,21 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str,
             if name == "month":
                 month = month_label(cell)
                 if month is None:
-                    problems.append(Problem("E701", f"'{cell}' is not a month", source, line, "month", "write YYYY-MM, e.g. 2026-10"))
+                    problems.append(Problem("E701", msg("'{cell}' is not a month", cell=cell), source, line, "month", msg("write YYYY-MM, e.g. 2026-10")))
                 continue
             try:
                 values[name] = _count(cell)
             except ValueError:
-                problems.append(Problem("E702", f"'{cell}' is not a whole number", source, line, name,
-                                        "write a count >= 0, or leave the cell empty when it is not known"))
+                problems.append(Problem("E702", msg("'{cell}' is not a whole number", cell=cell), source, line, name,
+                                        msg("write a count >= 0, or leave the cell empty when it is not known")))
         if month is None:
             if not any(p.line == line and p.code == "E701" for p in problems):
-                problems.append(Problem("E701", "row has no month", source, line, "month", "write YYYY-MM, e.g. 2026-10"))
+                problems.append(Problem("E701", msg("row has no month"), source, line, "month", msg("write YYYY-MM, e.g. 2026-10")))
             continue
         if month in months:
-            problems.append(Problem("E701", f"month {month} appears twice (first on line {months[month].line})", source, line,
-                                    "month", "keep one row per month"))
+            problems.append(Problem("E701", msg("month {month} appears twice (first on line {line})",
+                                                month=month, line=months[month].line), source, line,
+                                    "month", msg("keep one row per month")))
             continue
         months[month] = MonthVolume(month, line=line, **values)
     return months, problems
@@ -158,20 +160,20 @@ def parse_volumes(text: str, source: str = VOLUMES_FILE) -> Volumes:
     try:
         records = [(n, cells) for n, cells in enumerate(reader, 1) if any(c.strip() for c in cells)]
     except csv.Error as exc:  # a NUL byte, a field past the csv module's limit
-        return Volumes(problems=(Problem("E703", f"not readable as CSV: {exc}", source, reader.line_num or None,
-                                         hint="save it as CSV UTF-8 from a spreadsheet"),))
+        return Volumes(problems=(Problem("E703", msg("not readable as CSV: {error}", error=str(exc)), source, reader.line_num or None,
+                                         hint=msg("save it as CSV UTF-8 from a spreadsheet")),))
     if not records:
         return Volumes()
     header_line, header = records[0]
     if "month" not in {column_name(h) for h in header}:
-        return Volumes(problems=(Problem("E703", "the first line must name the columns, 'month' among them", source,
-                                         header_line, hint="start the file with: month," + ",".join(BASES)),))
+        return Volumes(problems=(Problem("E703", msg("the first line must name the columns, 'month' among them"), source,
+                                         header_line, hint=msg("start the file with: {header}", header="month," + ",".join(BASES))),))
     rows = []
     problems: list[Problem] = []
     for n, cells in records[1:]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problems.append(Problem("E703", f"{len(cells)} cells for {len(header)} columns", source, n,
-                                    hint="one value per column; quote numbers written with commas"))
+            problems.append(Problem("E703", msg("{count} cells for {columns} columns", count=len(cells), columns=len(header)), source, n,
+                                    hint=msg("one value per column; quote numbers written with commas")))
         rows.append((n, dict(zip(header, cells, strict=False))))
     months, found = parse_rows(rows, source, header_line)
     return Volumes(months, tuple(sorted(problems + found, key=lambda p: p.line or 0)))
@@ -184,12 +186,13 @@ def load_volumes(root: Path) -> Volumes:
     except FileNotFoundError:
         return Volumes()
     except OSError as exc:
-        return Volumes(problems=(Problem("E703", f"cannot read file: {exc.strerror}", VOLUMES_FILE),))
+        return Volumes(problems=(Problem("E703", msg("cannot read file: {error}", error=exc.strerror), VOLUMES_FILE),))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return Volumes(problems=(Problem("E703", "the file is not UTF-8", VOLUMES_FILE,
-                                         hint="save it as CSV UTF-8, or bring it in with 'svcnotes volumes import FILE'"),))
+        return Volumes(problems=(Problem("E703", msg("the file is not UTF-8"), VOLUMES_FILE,
+                                         hint=msg("save it as CSV UTF-8, or bring it in with 'svcnotes volumes "
+                                                  "import FILE'")),))
     return parse_volumes(text)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from svcnotes.model.config import Config, Staff
 from svcnotes.model.fields import render_scalar
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 
 QUALITY_DEPARTMENT = "quality"
@@ -59,10 +60,10 @@ def currency_problem(data: Mapping[str, Any], config: Config) -> Problem | None:
     code = str(data.get("currency") or config.currency)
     if data.get("amount") is None or in_base_currency(data.get("amount"), code, config) is not None:
         return None
-    return Problem("E415", f"amount is in {code}, but the approval limits are in {config.currency} and no rate "
-                           f"for {code} is recorded", field="currency",
-                   hint=f"add the rate under [approval.rates] in svcnotes.toml (e.g. {code} = 7.1, "
-                        f"{config.currency} per {code}), or give the amount in {config.currency}")
+    return Problem("E415", msg("amount is in {code}, but the approval limits are in {currency} and no rate for "
+                               "{code} is recorded", code=code, currency=config.currency), field="currency",
+                   hint=msg("add the rate under [approval.rates] in svcnotes.toml (e.g. {code} = 7.1, {currency} per "
+                            "{code}), or give the amount in {currency}", code=code, currency=config.currency))
 
 
 def required_role(amount: Any, severity: str, config: Config, currency: Any = None) -> str:
@@ -146,15 +147,16 @@ def void_reason(approval: Mapping[str, Any], record: Any) -> str:
     """Why an approval no longer binds the record ('' when it still does)."""
     data = _data(record)
     if approval.get("resolution") != data.get("resolution"):
-        return f"it approved resolution '{approval.get('resolution')}' but the record says '{data.get('resolution')}'"
+        return msg("it approved resolution '{approved}' but the record says '{now}'",
+                   approved=approval.get('resolution'), now=data.get('resolution'))
     if _amount(approval.get("amount")) != _amount(data.get("amount")):
-        return (f"it approved amount {render_scalar(_amount(approval.get('amount')))} but the record says "
-                f"{render_scalar(_amount(data.get('amount')))}")
+        return msg("it approved amount {approved} but the record says {now}",
+                   approved=render_scalar(_amount(approval.get('amount'))), now=render_scalar(_amount(data.get('amount'))))
     digest = approval.get("digest")
     # a renumbered record (svcnotes renumber) keeps its former numbers as aliases: its approvals still bind it
     if digest and digest != approval_digest(data) and all(
             digest != approval_digest({**data, "id": alias}) for alias in data.get("aliases") or ()):
-        return "the approved content (customer, currency, resolution or amount) has changed since"
+        return msg("the approved content (customer, currency, resolution or amount) has changed since")
     return ""
 
 
@@ -190,19 +192,24 @@ def entry_problems(entry: Mapping[str, Any], index: int, record: Any, config: Co
     currency = data.get("currency")
     staff = config.staff.get(by)
     if staff is not None and role and role not in staff.roles:
-        out.append(Problem("E404", f"approval {index + 1}: {by} does not hold the role '{role}'",
+        out.append(Problem("E404", msg("approval {number}: {by} does not hold the role '{role}'",
+                                       number=index + 1, by=by, role=role),
                            field=f"approvals[{index}].role",
-                           hint=f"{by} holds: {', '.join(staff.roles) or 'no roles'}; see [[staff]] in svcnotes.toml"))
+                           hint=msg("{by} holds: {roles}; see [[staff]] in svcnotes.toml",
+                                    by=by, roles=', '.join(staff.roles) or msg("no roles"))))
     elif role and in_base_currency(entry.get("amount"), currency, config) is not None \
             and not role_covers(role, entry.get("amount"), severity, config, currency):
         needed = required_role(entry.get("amount"), severity, config, currency)
-        out.append(Problem("W417", f"approval {index + 1}: role '{role}' has no authority for amount "
-                                   f"{render_scalar(_amount(entry.get('amount')))} {currency or config.currency} "
-                                   f"at severity {severity}", field=f"approvals[{index}].role",
-                           hint=f"it needs the role '{needed}'", severity=Severity.WARNING))
+        out.append(Problem("W417", msg("approval {number}: role '{role}' has no authority for amount {amount} "
+                                       "{currency} at severity {severity}",
+                                       number=index + 1, role=role,
+                                       amount=render_scalar(_amount(entry.get('amount'))),
+                                       currency=currency or config.currency, severity=severity), field=f"approvals[{index}].role",
+                           hint=msg("it needs the role '{needed}'", needed=needed), severity=Severity.WARNING))
     if by and by == data.get("proposed_by"):
-        out.append(Problem("E405", f"approval {index + 1}: {by} approved their own proposal (four eyes)",
-                           field=f"approvals[{index}].by", hint="someone other than the proposer must approve"))
+        out.append(Problem("E405", msg("approval {number}: {by} approved their own proposal (four eyes)",
+                                       number=index + 1, by=by),
+                           field=f"approvals[{index}].by", hint=msg("someone other than the proposer must approve")))
     return out
 
 
@@ -212,8 +219,8 @@ def approval_problems(record: Any, config: Config) -> list[Problem]:
     out = []
     state = assess(data, config)
     for i, reason in state.void:
-        out.append(Problem("E403", f"approval {i + 1} is void: {reason}", field=f"approvals[{i}].amount",
-                           hint="approve again (svcnotes approve) or restore the approved values"))
+        out.append(Problem("E403", msg("approval {number} is void: {reason}", number=i + 1, reason=reason), field=f"approvals[{i}].amount",
+                           hint=msg("approve again (svcnotes approve) or restore the approved values")))
     for i, approval in enumerate(data.get("approvals") or []):
         out += entry_problems(approval, i, data, config)
     return out
@@ -228,7 +235,9 @@ def coverage_problem(record: Any, config: Config) -> Problem | None:
     amount = render_scalar(_amount(data.get("amount")))
     if in_base_currency(data.get("amount"), data.get("currency"), config) is None:
         amount += f" {data.get('currency')} (no rate recorded for it)"
-    why = " (critical complaint)" if data.get("severity") == "critical" else ""
-    return Problem("E406", f"no valid approval covers amount {amount}{why}: it needs the role '{state.needed_role}'",
+    why = msg(" (critical complaint)") if data.get("severity") == "critical" else ""
+    return Problem("E406", msg("no valid approval covers amount {amount}{why}: it needs the role '{needed_role}'",
+                               amount=amount, why=why, needed_role=state.needed_role),
                    field="approvals",
-                   hint=f"have a '{state.needed_role}' other than the proposer run: svcnotes approve {data.get('id', 'ID')}")
+                   hint=msg("have a '{needed_role}' other than the proposer run: svcnotes approve {id}",
+                            needed_role=state.needed_role, id=data.get('id', 'ID')))

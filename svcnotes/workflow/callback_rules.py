@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from svcnotes.checks import register_record
 from svcnotes.model.config import Config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.workflow.callbacks import DAY_PARTS, UNREACHABLE_RESULTS, is_unreachable
 
@@ -31,8 +32,8 @@ def check_low_satisfaction_has_comment(record: Record, config: Config) -> list[P
     """A satisfaction score of 1 or 2 comes with the customer's comments (what went wrong)."""
     score = record.get("satisfaction")
     if isinstance(score, int) and score <= 2 and not str(record.get("comments", "")).strip():
-        return [Problem("E501", f"satisfaction {score} needs the customer's comments", record.path,
-                        record.line("satisfaction"), "comments", "write what the customer said under 'comments:'",
+        return [Problem("E501", msg("satisfaction {score} needs the customer's comments", score=score), record.path,
+                        record.line("satisfaction"), "comments", msg("write what the customer said under 'comments:'"),
                         Severity.WARNING if _imported(record) else Severity.ERROR)]
     return []
 
@@ -46,9 +47,9 @@ def check_unreachable_has_attempts(record: Record, config: Config) -> list[Probl
         return []
     misses = len([a for a in record.get("attempts", []) if a.get("result") in UNREACHABLE_RESULTS])
     parts = min(needed, len(DAY_PARTS))
-    return [Problem("E502", f"unreachable needs {needed} no_answer/busy attempts at {parts} different times "
-                            f"of day; found {misses}", record.path, record.line("status"), "status",
-                    "log the attempts (svcnotes callback attempt) or set status back to scheduled",
+    return [Problem("E502", msg("unreachable needs {needed} no_answer/busy attempts at {parts} different times of "
+                                "day; found {misses}", needed=needed, parts=parts, misses=misses), record.path, record.line("status"), "status",
+                    msg("log the attempts (svcnotes callback attempt) or set status back to scheduled"),
                     Severity.WARNING if _imported(record) else Severity.ERROR)]
 
 
@@ -62,9 +63,9 @@ def check_attempts_in_order(record: Record, config: Config) -> list[Problem]:
         if not isinstance(at, datetime):
             continue
         if previous is not None and at < previous:
-            out.append(Problem("E503", f"attempt {i + 1} at {at:%Y-%m-%d %H:%M} is before the one above it "
-                                       f"({previous:%Y-%m-%d %H:%M})", record.path,
-                               record.line(f"attempts[{i}].at"), f"attempts[{i}].at", "list attempts oldest first"))
+            out.append(Problem("E503", msg("attempt {number} at {at:%Y-%m-%d %H:%M} is before the one above it "
+                                           "({previous:%Y-%m-%d %H:%M})", number=i + 1, at=at, previous=previous), record.path,
+                               record.line(f"attempts[{i}].at"), f"attempts[{i}].at", msg("list attempts oldest first")))
         previous = at if previous is None else max(previous, at)
     return out
 
@@ -73,7 +74,6 @@ def check_attempts_in_order(record: Record, config: Config) -> list[Problem]:
 def check_follow_up_complaint(record: Record, config: Config) -> list[Problem]:
     """A follow-up complaint is linked only from a done callback marked follow_up."""
     if record.get("follow_up_complaint") and (record.status != "done" or record.get("follow_up") is False):
-        return [Problem("E504", "follow_up_complaint is set but the callback is not a done callback needing "
-                                "follow-up", record.path, record.line("follow_up_complaint"),
-                        "follow_up_complaint", "set status: done and follow_up: true, or remove the link")]
+        return [Problem("E504", msg("follow_up_complaint is set but the callback is not a done callback needing follow-up"), record.path, record.line("follow_up_complaint"),
+                        "follow_up_complaint", msg("set status: done and follow_up: true, or remove the link"))]
     return []

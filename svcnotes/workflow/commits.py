@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from svcnotes.model.config import Staff
+from svcnotes.model.message import msg
 from svcnotes.store import gitops, transaction
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ def current_actor(repo: Repository) -> Staff:
     """The staff member behind the current git identity (GIT_AUTHOR_EMAIL or user.email)."""
     name, email = gitops.identity(repo.root)
     if not email:
-        raise UnknownActor("git has no identity; set it with: git config user.email you@example.com")
+        raise UnknownActor(msg("git has no identity; set it with: git config user.email you@example.com"))
     person = repo.config.staff_by_email(email)
     if person is None:
-        raise UnknownActor(f"git e-mail '{email}' is not in the staff directory; add it to the emails of your "
-                           "[[staff]] entry in svcnotes.toml")
+        raise UnknownActor(msg("git e-mail '{email}' is not in the staff directory; add it to the emails of your "
+                               "[[staff]] entry in svcnotes.toml", email=email))
     return person
 
 

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from svcnotes.model.config import Config
+from svcnotes.model.labels import coded
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import FINISHED
 
@@ -44,9 +46,11 @@ def held_too_long(index: int, start: date, record_id: str, config: Config, path:
     A warning, like a date in the future: it depends on today, not on the file, so it must not
     turn a repository invalid (and block every commit) by itself; the deadline clock runs again
     and the case is escalated, which the overdue list and reports show."""
-    return Problem("W416", f"hold {index + 1} has been open since {start}, longer than the maximum "
-                           f"{config.max_hold_days} days: the deadline clock runs again and the case is escalated",
-                   path, line, f"on_hold[{index}].from", f"svcnotes resume {record_id} (and chase the customer)",
+    return Problem("W416", msg("hold {number} has been open since {start}, longer than the maximum {max_hold_days} "
+                               "days: the deadline clock runs again and the case is escalated",
+                               number=index + 1, start=start, max_hold_days=config.max_hold_days),
+                   path, line, f"on_hold[{index}].from", msg("svcnotes resume {record_id} (and chase the customer)",
+                                                             record_id=record_id),
                    Severity.WARNING)
 
 
@@ -75,21 +79,25 @@ def hold_problems(data: Mapping[str, Any], config: Config, today: date | None = 
             continue
         where = f"on_hold[{i}].to"
         if end is not None and end < start:
-            out.append(Problem("E416", f"hold {i + 1} ends {end} before it starts {start}", field=where,
-                               hint="set `to` on or after `from`"))
+            out.append(Problem("E416", msg("hold {number} ends {end} before it starts {start}",
+                                           number=i + 1, end=end, start=start), field=where,
+                               hint=msg("set `to` on or after `from`")))
         elif end is not None and (end - start).days + 1 > most:
-            out.append(Problem("E416", f"hold {i + 1} lasts {(end - start).days + 1} days, longer than the maximum "
-                                       f"{most} (deadlines.max_hold_days)", field=where,
-                               hint=f"end it by {date.fromordinal(start.toordinal() + most - 1)} and put the case on "
-                                    "hold again with a new reason if the customer still has not answered"))
+            out.append(Problem("E416", msg("hold {number} lasts {days} days, longer than the maximum {most} "
+                                           "(deadlines.max_hold_days)",
+                                           number=i + 1, days=(end - start).days + 1, most=most), field=where,
+                               hint=msg("end it by {end} and put the case on hold again with a new reason if "
+                                        "the customer still has not answered",
+                                        end=date.fromordinal(start.toordinal() + most - 1))))
         elif end is None:
             running += 1
             if data.get("status") in FINISHED:
-                out.append(Problem("E416", f"hold {i + 1} is still open on a {data.get('status')} complaint",
-                                   field=f"on_hold[{i}].from", hint="set `to` (the day the wait ended)"))
+                out.append(Problem("E416", msg("hold {number} is still open on a {status} complaint",
+                                               number=i + 1, status=coded("complaint_status", data.get('status'))),
+                                   field=f"on_hold[{i}].from", hint=msg("set `to` (the day the wait ended)")))
             elif today is not None and today.toordinal() > expiry(start, config):
                 out.append(held_too_long(i, start, str(data.get("id", "ID")), config))
             if running > 1:
-                out.append(Problem("E416", f"hold {i + 1} is open while an earlier hold is still open",
-                                   field=f"on_hold[{i}].from", hint="end the earlier hold first (svcnotes resume)"))
+                out.append(Problem("E416", msg("hold {number} is open while an earlier hold is still open", number=i + 1),
+                                   field=f"on_hold[{i}].from", hint=msg("end the earlier hold first (svcnotes resume)")))
     return out

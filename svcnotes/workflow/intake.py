@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.fields import CoercionError, coerce_scalar
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import KINDS
 from svcnotes.store.repository import InvalidRecord
@@ -26,7 +27,7 @@ def coerce_inputs(kind: str, raw: Mapping[str, str], config: Config) -> dict[str
     for name, text in raw.items():
         f = fields.get(name)
         if f is None:
-            problems.append(Problem("E106", f"unknown field '{name}'", field=name))
+            problems.append(Problem("E106", msg("unknown field '{name}'", name=name), field=name))
             continue
         try:
             if f.type == "list":
@@ -36,7 +37,7 @@ def coerce_inputs(kind: str, raw: Mapping[str, str], config: Config) -> dict[str
             else:
                 out[name] = coerce_scalar(f, text, config.choices(f.choices_from) if f.choices_from else ())
         except CoercionError as exc:
-            problems.append(Problem(exc.code, str(exc), field=name, hint=exc.hint))
+            problems.append(Problem(exc.code, exc.message, field=name, hint=exc.hint))
     if problems:
         raise InvalidRecord(problems)
     return out
@@ -71,7 +72,8 @@ def create_record(repo: Repository, kind: str, values: Mapping[str, Any], body: 
     data = {**defaults(kind, values, repo.config, today, actor), **values}
     missing = missing_required(kind, data)
     if missing:
-        raise InvalidRecord([Problem("E101", "is required", field=name, hint=f"pass --{name.replace('_', '-')}")
+        raise InvalidRecord([Problem("E101", msg("is required"), field=name, hint=msg("pass --{option}",
+                                                                                 option=name.replace('_', '-')))
                              for name in missing])
     from svcnotes.store.repository import Rejected
     from svcnotes.workflow.states import creation_problems

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
+from svcnotes.model.labels import coded
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import FINISHED, PIPELINE, from_status
 from svcnotes.workflow import approvals, conduct
@@ -105,10 +107,13 @@ def capa_problems(data: Mapping[str, Any]) -> list[Problem]:
         return []
     entries = data.get("capa") or []
     if not entries:
-        return [Problem("E407", "improvement is tracked but no CAPA (纠正和预防措施) is recorded", field="capa",
-                        hint=f"add one: svcnotes capa add {data.get('id', 'ID')} --action ... --owner ... --due ...")]
-    return [Problem("E407", f"CAPA {i + 1} is {entry.get('status') or 'open'}, not verified", field=f"capa[{i}].status",
-                    hint=f"the quality department verifies it: svcnotes capa verify {data.get('id', 'ID')} {i + 1}")
+        return [Problem("E407", msg("improvement is tracked but no CAPA (纠正和预防措施) is recorded"), field="capa",
+                        hint=msg("add one: svcnotes capa add {id} --action ... --owner ... --due ...",
+                                 id=data.get('id', 'ID')))]
+    return [Problem("E407", msg("CAPA {number} is {status}, not verified",
+                                number=i + 1, status=coded("capa_status", entry.get('status') or "open")), field=f"capa[{i}].status",
+                    hint=msg("the quality department verifies it: svcnotes capa verify {id} {number}",
+                             id=data.get('id', 'ID'), number=i + 1))
             for i, entry in enumerate(entries) if entry.get("status") != "verified"]
 
 
@@ -120,8 +125,9 @@ def callback_problems(data: Mapping[str, Any], snapshot: Snapshot | None) -> lis
         for cb in snapshot.records.get("callback", []):
             if cb.data.get("complaint") == data.get("id") and cb.data.get("kind") == "post_resolution" and cb.status == "done":
                 return []
-    return [Problem("E408", "the post-resolution callback (回访) is not done", field="callback_waived",
-                    hint="finish it (svcnotes callback done CB-...) or waive it with a reason (--callback-waived REASON)")]
+    return [Problem("E408", msg("the post-resolution callback (回访) is not done"), field="callback_waived",
+                    hint=msg("finish it (svcnotes callback done CB-...) or waive it with a reason (--callback-waived "
+                             "REASON)"))]
 
 
 @register(fields=("status", "id", "callback_waived", "imported", "complaint", "kind"), codes=("E408",), statuses=CLOSED)
@@ -149,9 +155,11 @@ def check_forbidden_phrases(record: Record, config: Config) -> list[Problem]:
     for name, value, line in conduct.customer_texts(record):
         for hit in conduct.find_phrases(value, config.forbidden_phrases, config.allowed_contexts):
             out += _located(record, [Problem(
-                "E409", f"forbidden phrase '{hit.phrase}' in customer-facing text ({conduct.label(record, name)})",
+                "E409", msg("forbidden phrase '{phrase}' in customer-facing text ({label})",
+                            phrase=hit.phrase, label=conduct.label(record, name)),
                 line=line(hit.start), field=name,
-                hint="rephrase it (服务禁用语, see conduct.forbidden_phrases and conduct.allowed_contexts in svcnotes.toml)")])
+                hint=msg("rephrase it (服务禁用语, see conduct.forbidden_phrases and conduct.allowed_contexts in "
+                         "svcnotes.toml)"))])
     return out
 
 
@@ -191,9 +199,12 @@ def check_proposal_within_authority(record: Record, config: Config) -> list[Prob
                                                and config.critical_role not in proposer.roles)):
         needed = approvals.required_role(amount, severity, config, record.get("currency"))
         return _located(record, [Problem(
-            "W410", f"proposed amount {render_scalar(amount)} is above {proposer.id}'s own authority "
-                    f"({render_scalar(limit)}): tell the customer nothing before a '{needed}' approves",
-            field="amount", hint=f"a {needed} approves it with: svcnotes approve {record.id}", severity=Severity.WARNING)])
+            "W410", msg("proposed amount {amount} is above {proposer}'s own authority ({limit}): tell the customer "
+                        "nothing before a '{needed}' approves",
+                        amount=render_scalar(amount), proposer=proposer.id, limit=render_scalar(limit),
+                        needed=needed),
+            field="amount", hint=msg("a {needed} approves it with: svcnotes approve {record}",
+                                     needed=needed, record=record.id), severity=Severity.WARNING)])
     return []
 
 
@@ -206,8 +217,11 @@ def check_reopens_closed(snap: Snapshot, config: Config) -> list[Problem]:
         original = snap.find(str(record.get("reopens", ""))) if record.get("reopens") else None
         if (original is not None and original.kind == "complaint" and original.id != record.id
                 and original.status not in FINISHED):
-            out += _located(record, [Problem("E411", f"reopens {original.id}, which is {original.status}, not {finished}",
-                                             field="reopens", hint=f"only a {finished} complaint can be reopened")])
+            out += _located(record, [Problem("E411", msg("reopens {original}, which is {status}, not {finished}",
+                                                         original=original.id, status=coded("complaint_status", original.status),
+                                                         finished=finished),
+                                             field="reopens", hint=msg("only a {finished} complaint can be reopened",
+                                                                       finished=finished))])
     return out
 
 
@@ -221,8 +235,9 @@ def check_capa_verification(record: Record, config: Config) -> list[Problem]:
             continue
         for name in ("verified_by", "verified_at"):
             if not entry.get(name):
-                found.append(Problem("E412", f"CAPA {i + 1} is verified but has no {name}", field=f"capa[{i}].status",
-                                     hint=f"add {name} (or run: svcnotes capa verify {record.id} {i + 1})"))
+                found.append(Problem("E412", msg("CAPA {number} is verified but has no {name}", number=i + 1, name=name), field=f"capa[{i}].status",
+                                     hint=msg("add {name} (or run: svcnotes capa verify {record} {number})",
+                                              name=name, record=record.id, number=i + 1)))
         found += capa_verifier_problems(entry, i, config)
     return _located(record, found)
 
@@ -233,11 +248,12 @@ def capa_verifier_problems(entry: Mapping[str, Any], index: int, config: Config)
     by = str(entry.get("verified_by") or "")
     staff = config.staff.get(by)
     if staff is not None and not approvals.is_quality(staff):
-        out.append(Problem("E413", f"CAPA {index + 1} verified by {staff.id}, who is not in the quality department",
-                           field=f"capa[{index}].verified_by", hint="the quality department (质量管理部) verifies CAPA"))
+        out.append(Problem("E413", msg("CAPA {number} verified by {staff}, who is not in the quality department",
+                                       number=index + 1, staff=staff.id),
+                           field=f"capa[{index}].verified_by", hint=msg("the quality department (质量管理部) verifies CAPA")))
     if by and by == entry.get("owner"):
-        out.append(Problem("E418", f"CAPA {index + 1} verified by its own owner {by}", field=f"capa[{index}].verified_by",
-                           hint="someone from quality other than the owner verifies it"))
+        out.append(Problem("E418", msg("CAPA {number} verified by its own owner {by}", number=index + 1, by=by), field=f"capa[{index}].verified_by",
+                           hint=msg("someone from quality other than the owner verifies it")))
     return out
 
 
@@ -248,11 +264,13 @@ def check_handover_chain(record: Record, config: Config) -> list[Problem]:
     found = []
     for i, h in enumerate(record.get("handovers", [])):
         if h.get("from") != holder:
-            found.append(Problem("E414", f"hand-over {i + 1} is from {h.get('from')}, but the case was with {holder}",
-                                 field=f"handovers[{i}].from", hint=f"set from: {holder}"))
+            found.append(Problem("E414", msg("hand-over {number} is from {start}, but the case was with {holder}",
+                                             number=i + 1, start=h.get('from'), holder=holder),
+                                 field=f"handovers[{i}].from", hint=msg("set from: {holder}", holder=holder)))
         holder = h.get("to")
     owner = record.get("owner")
     if record.get("handovers") and owner != holder:
-        found.append(Problem("E414", f"owner is {owner or '(none)'} but the last hand-over gave the case to {holder}",
-                             field="owner" if owner else "handovers", hint=f"set owner: {holder}"))
+        found.append(Problem("E414", msg("owner is {owner} but the last hand-over gave the case to {holder}",
+                                         owner=owner or msg("(none)"), holder=holder),
+                             field="owner" if owner else "handovers", hint=msg("set owner: {holder}", holder=holder)))
     return _located(record, found)

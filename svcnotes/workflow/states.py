@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from svcnotes.checks import Check
 from svcnotes.model.config import Config
+from svcnotes.model.labels import coded
+from svcnotes.model.message import label, msg
 from svcnotes.model.problems import Problem, did_you_mean
 from svcnotes.model.record import Record
 from svcnotes.model.schema import COMPLAINT_FLOW, COMPLAINT_TRANSITIONS, FINISHED, KINDS
@@ -41,7 +43,7 @@ def allowed(status: str) -> frozenset[str]:
 
 def reopen_hint(record_id: str) -> str:
     """What to do about a finished complaint the customer does not accept."""
-    return f"if the customer did not accept, run: svcnotes reopen {record_id}"
+    return msg("if the customer did not accept, run: svcnotes reopen {record}", record=record_id)
 
 
 def guards(status: str) -> list[Check]:
@@ -62,8 +64,10 @@ def creation_problems(kind: str, data: Mapping[str, Any]) -> list[Problem]:
     status = data.get("status")
     if not initial or status in (None, initial) or data.get("imported"):
         return []
-    return [Problem("E605", f"a new {KINDS[kind].en.lower()} starts as '{initial}', not '{status}'", field="status",
-                    hint=f"create it {initial} and move it through the workflow (svcnotes transition ID STATUS)")]
+    return [Problem("E605", msg("a new {kind} starts as '{initial}', not '{status}'",
+                                kind=label(KINDS[kind].en.lower(), KINDS[kind].zh), initial=initial, status=status), field="status",
+                    hint=msg("create it {initial} and move it through the workflow (svcnotes transition ID STATUS)",
+                             initial=initial))]
 
 
 def move_problems(record: Record, to: str) -> list[Problem]:
@@ -71,14 +75,14 @@ def move_problems(record: Record, to: str) -> list[Problem]:
     current = record.status
     line = record.line("status")
     if to not in KINDS["complaint"].statuses:
-        return [Problem("E401", f"'{to}' is not a complaint status", record.path, line, "status",
+        return [Problem("E401", msg("'{to}' is not a complaint status", to=to), record.path, line, "status",
                         did_you_mean(to, KINDS["complaint"].statuses))]
     if to != current and to not in allowed(current):
-        targets = ", ".join(sorted(allowed(current))) or "none: it is final"
-        hint = f"from {current} a complaint may go to: {targets}"
+        targets = ", ".join(sorted(allowed(current))) or msg("none: it is final")
+        hint = msg("from {old} a complaint may go to: {targets}", old=coded("complaint_status", current), targets=targets)
         if current in FINISHED:
-            hint += "; " + reopen_hint(record.id)
-        return [Problem("E401", f"cannot move {current} → {to}", record.path, line, "status", hint)]
+            hint = msg("{hint}; {reopen}", hint=hint, reopen=reopen_hint(record.id))
+        return [Problem("E401", msg("cannot move {current} → {to}", current=coded("complaint_status", current), to=coded("complaint_status", to)), record.path, line, "status", hint)]
     return []
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from svcnotes.checks import Check, RecordCheck, all_checks, run_checks
 from svcnotes.model.config import Config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity, sort_key
 from svcnotes.model.record import Record
 
@@ -82,8 +83,8 @@ def _held(record: Record, name: str, last: int, line: int | None, config: Config
 
 def future_problem(name: str, day: date, today: date, path: str, line: int | None) -> Problem:
     """W304 for field `name` dated `day`, after `today`."""
-    return Problem("W304", f"{name} {day} is in the future (today is {today})", path, line, name,
-                   "check the date; pass --today to validate as of another day", Severity.WARNING)
+    return Problem("W304", msg("{name} {day} is in the future (today is {today})", name=name, day=day, today=today), path, line, name,
+                   msg("check the date; pass --today to validate as of another day"), Severity.WARNING)
 
 
 class _Plan:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.config import Staff
 from svcnotes.model.fields import render_scalar
+from svcnotes.model.labels import coded
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import FINISHED, KINDS
 from svcnotes.workflow import approvals
@@ -111,8 +113,9 @@ def transition_to(repo: Repository, record_id: str, to: str, changes: Mapping[st
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if to == record.status:
-        raise _refuse(record, "E401", f"{record.id} is already {to}", "status",
-                      f"from {to} a complaint may go to: {', '.join(sorted(allowed(to))) or 'none: it is final'}")
+        raise _refuse(record, "E401", msg("{record} is already {to}", record=record.id, to=coded("complaint_status", to)), "status",
+                      msg("from {to} a complaint may go to: {names}",
+                          to=coded("complaint_status", to), names=', '.join(sorted(allowed(to))) or msg("none: it is final")))
     return _write(repo, record, to, _stamp(record, to, dict(changes), actor, today), "transition", actor, options)
 
 
@@ -149,23 +152,27 @@ def approve(repo: Repository, record_id: str, options: CommitOptions, today: dat
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if record.status not in APPROVABLE:
-        raise _refuse(record, "E401", f"only a proposed complaint can be approved; {record.id} is {record.status}",
-                      "status", f"propose it first: svcnotes propose {record.id} ...")
+        raise _refuse(record, "E401", msg("only a proposed complaint can be approved; {record} is {status}",
+                                          record=record.id, status=coded("complaint_status", record.status)),
+                      "status", msg("propose it first: svcnotes propose {record} ...", record=record.id))
     amount, severity = record.get("amount", Decimal(0)), str(record.get("severity", "normal"))
     currency = record.get("currency")
     unconvertible = approvals.currency_problem(record.data, repo.config)
     if unconvertible is not None:
         raise _refuse(record, unconvertible.code, unconvertible.message, "currency", unconvertible.hint)
     if actor.id == record.get("proposed_by"):
-        raise _refuse(record, "E405", f"{actor.id} proposed this settlement and cannot approve it (four eyes)",
-                      "proposed_by", f"ask a {approvals.required_role(amount, severity, repo.config, currency)} to approve it")
+        raise _refuse(record, "E405", msg("{actor} proposed this settlement and cannot approve it (four eyes)",
+                                          actor=actor.id),
+                      "proposed_by", msg("ask a {role} to approve it",
+                                         role=approvals.required_role(amount, severity, repo.config, currency)))
     role = approvals.approving_role(actor, amount, severity, repo.config, currency)
     if role is None:
         needed = approvals.required_role(amount, severity, repo.config, currency)
-        raise _refuse(record, "E406", f"{actor.id} ({', '.join(actor.roles) or 'no roles'}) may not approve amount "
-                      f"{render_scalar(amount)} {currency or repo.config.currency}"
-                      f"{' on a critical complaint' if severity == 'critical' else ''}",
-                      "amount", f"it needs the role '{needed}'")
+        raise _refuse(record, "E406", msg("{actor} ({roles}) may not approve amount {amount} {currency}{critical}",
+                                          actor=actor.id, roles=', '.join(actor.roles) or msg("no roles"),
+                                          amount=render_scalar(amount), currency=currency or repo.config.currency,
+                                          critical=msg(" on a critical complaint") if severity == 'critical' else ''),
+                      "amount", msg("it needs the role '{needed}'", needed=needed))
     entry = {"by": actor.id, "role": role, "at": now_on(today), "resolution": record.get("resolution"),
              "amount": amount, "digest": approvals.approval_digest(record)}
     kept = [a for a in record.get("approvals", []) if not approvals.void_reason(a, record)]
@@ -217,7 +224,7 @@ def reject(repo: Repository, record_id: str, reason: str, options: CommitOptions
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if not reason.strip():
-        raise _refuse(record, "E402", "a groundless complaint needs the reason", "result", "pass --reason TEXT")
+        raise _refuse(record, "E402", msg("a groundless complaint needs the reason"), "result", msg("pass --reason TEXT"))
     changes = {"resolution": "not_established", "result": reason}
     return _write(repo, record, "not_established", _stamp(record, "not_established", changes, actor, today),
                   "reject", actor, options)
@@ -230,9 +237,11 @@ def reopen(repo: Repository, record_id: str, options: CommitOptions, today: date
     original = repo.complaints.get(record_id)
     if original.status not in FINISHED:
         targets = ", ".join(sorted(allowed(original.status)))
-        raise _refuse(original, "E411", f"{original.id} is {original.status}; only a "
-                      f"{' or '.join(sorted(FINISHED))} complaint can be reopened", "status",
-                      f"it is still open: carry on with it (from {original.status} it may go to: {targets})")
+        raise _refuse(original, "E411", msg("{original} is {status}; only a {finished} complaint can be reopened",
+                                            original=original.id, status=coded("complaint_status", original.status),
+                                            finished=' or '.join(sorted(FINISHED))), "status",
+                      msg("it is still open: carry on with it (from {status} it may go to: {targets})",
+                          status=coded("complaint_status", original.status), targets=targets))
     data = {k: original.data[k] for k in REOPEN_COPY if original.data.get(k) is not None}
     data.update(status=KINDS["complaint"].initial_status, received_at=now_on(today), registered_at=today, first_responder=actor.id,
                 owner=actor.id, reopens=original.id)
@@ -254,15 +263,17 @@ def handover(repo: Repository, record_id: str, to: str, note: str, options: Comm
     record = _load(repo, record_id, options)
     holder = record.get("owner") or record.get("first_responder")
     if to not in repo.config.staff:
-        raise _refuse(record, "E205", f"'{to}' is not in the staff directory", "owner", "name a staff id from svcnotes.toml")
+        raise _refuse(record, "E205", msg("'{to}' is not in the staff directory", to=to), "owner", msg("name a staff id from svcnotes.toml"))
     if to == holder:
-        raise _refuse(record, "E414", f"{to} already owns {record.id}", "owner", "name someone else")
+        raise _refuse(record, "E414", msg("{to} already owns {record}", to=to, record=record.id), "owner", msg("name someone else"))
     if not assign and actor.id != holder:
-        raise _refuse(record, "E414", f"only the current owner {holder} can hand {record.id} over (you are {actor.id})",
-                      "owner", f"ask {holder}, or reassign it: svcnotes assign {record.id} --to {to}")
+        raise _refuse(record, "E414", msg("only the current owner {holder} can hand {record} over (you are {actor})",
+                                          holder=holder, record=record.id, actor=actor.id),
+                      "owner", msg("ask {holder}, or reassign it: svcnotes assign {record} --to {to}",
+                                   holder=holder, record=record.id, to=to))
     note = note.strip() or (f"assigned by {actor.id}" if assign else "")
     if not note:
-        raise _refuse(record, "E414", "a hand-over must be written down", "handovers", "pass --note TEXT")
+        raise _refuse(record, "E414", msg("a hand-over must be written down"), "handovers", msg("pass --note TEXT"))
     entry = {"from": holder, "to": to, "at": now_on(today), "note": note}
     action = "assign" if assign else "handover"
     return _write(repo, record, record.status, {"handovers": [*record.get("handovers", []), entry], "owner": to},
@@ -278,8 +289,10 @@ def assign(repo: Repository, record_id: str, to: str, options: CommitOptions, to
 def _capa_entry(record: Record, number: int) -> dict[str, Any]:
     entries = record.get("capa", [])
     if not 1 <= number <= len(entries):
-        raise _refuse(record, "E412", f"{record.id} has no CAPA {number} (it has {len(entries)})", "capa",
-                      f"number from 1 to {len(entries)}" if entries else f"add one: svcnotes capa add {record.id} ...")
+        raise _refuse(record, "E412", msg("{record} has no CAPA {number} (it has {count})",
+                                          record=record.id, number=number, count=len(entries)), "capa",
+                      msg("number from 1 to {count}", count=len(entries)) if entries else msg("add one: svcnotes capa add {record} ...",
+                                                                             record=record.id))
     return dict(entries[number - 1])
 
 
@@ -300,10 +313,10 @@ def capa_add(repo: Repository, record_id: str, action: str, owner: str, due: dat
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if owner not in repo.config.staff:
-        raise _refuse(record, "E205", f"'{owner}' is not in the staff directory", "capa", "name a staff id from svcnotes.toml")
+        raise _refuse(record, "E205", msg("'{owner}' is not in the staff directory", owner=owner), "capa", msg("name a staff id from svcnotes.toml"))
     if due < today:
-        raise _refuse(record, "E419", f"CAPA due date {due} is in the past (today is {today})", "capa",
-                      "give a due date from today on (--due YYYY-MM-DD)")
+        raise _refuse(record, "E419", msg("CAPA due date {due} is in the past (today is {today})", due=due, today=today), "capa",
+                      msg("give a due date from today on (--due YYYY-MM-DD)"))
     entry = {"action": action, "owner": owner, "due": due, "status": "open"}
     return _capa_write(repo, record, len(record.get("capa", [])) + 1, entry, "add", actor, options)
 
@@ -314,7 +327,7 @@ def capa_done(repo: Repository, record_id: str, number: int, options: CommitOpti
     record = _load(repo, record_id, options)
     entry = _capa_entry(record, number)
     if entry.get("status") == "verified":
-        raise _refuse(record, "E412", f"CAPA {number} is already verified", f"capa[{number - 1}].status", "nothing to do")
+        raise _refuse(record, "E412", msg("CAPA {number} is already verified", number=number), f"capa[{number - 1}].status", msg("nothing to do"))
     return _capa_write(repo, record, number, {**entry, "status": "done"}, "done", actor, options)
 
 
@@ -324,14 +337,16 @@ def capa_verify(repo: Repository, record_id: str, number: int, options: CommitOp
     record = _load(repo, record_id, options)
     entry = _capa_entry(record, number)
     if entry.get("status") != "done":
-        raise _refuse(record, "E412", f"CAPA {number} is {entry.get('status') or 'open'}: only a done CAPA can be "
-                      "verified", f"capa[{number - 1}].status",
-                      f"its owner marks it done first: svcnotes capa done {record.id} {number}"
-                      if entry.get("status") != "verified" else "it is verified already")
+        raise _refuse(record, "E412", msg("CAPA {number} is {status}: only a done CAPA can be verified",
+                                          number=number, status=coded("capa_status", entry.get('status') or "open")), f"capa[{number - 1}].status",
+                      msg("its owner marks it done first: svcnotes capa done {record} {number}",
+                          record=record.id, number=number)
+                      if entry.get("status") != "verified" else msg("it is verified already"))
     entry.update(status="verified", verified_by=actor.id, verified_at=today)
     refused = capa_verifier_problems(entry, number - 1, repo.config)
     if refused:
-        raise _refuse(record, refused[0].code, f"{actor.id} cannot verify CAPA {number}: {refused[0].message}",
+        raise _refuse(record, refused[0].code, msg("{actor} cannot verify CAPA {number}: {message}",
+                                                   actor=actor.id, number=number, message=refused[0].message),
                       f"capa[{number - 1}].status", refused[0].hint)
     return _capa_write(repo, record, number, entry, "verify", actor, options)
 
@@ -345,14 +360,16 @@ def hold(repo: Repository, record_id: str, reason: str, options: CommitOptions, 
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if record.status in FINISHED:
-        raise _refuse(record, "E416", f"{record.id} is {record.status}: a finished complaint cannot be put on hold",
-                      "status", "nothing is running on it")
+        raise _refuse(record, "E416", msg("{record} is {status}: a finished complaint cannot be put on hold",
+                                          record=record.id, status=coded("complaint_status", record.status)),
+                      "status", msg("nothing is running on it"))
     running = open_hold(record.data)
     if running is not None:
-        raise _refuse(record, "E416", f"{record.id} is already on hold since {record.get('on_hold')[running].get('from')}",
-                      f"on_hold[{running}].from", f"resume it first: svcnotes resume {record.id}")
+        raise _refuse(record, "E416", msg("{record} is already on hold since {start}",
+                                          record=record.id, start=record.get('on_hold')[running].get('from')),
+                      f"on_hold[{running}].from", msg("resume it first: svcnotes resume {record}", record=record.id))
     if not reason.strip():
-        raise _refuse(record, "E416", "a hold needs its reason", "on_hold", "pass --reason TEXT (e.g. 客户加工中未确定)")
+        raise _refuse(record, "E416", msg("a hold needs its reason"), "on_hold", msg("pass --reason TEXT (e.g. 客户加工中未确定)"))
     entry = {"from": start or today, "reason": reason.strip(), "by": actor.id}
     holds = [*record.get("on_hold", []), entry]
     return _write(repo, record, record.status, {"on_hold": holds}, "hold", actor, options,
@@ -367,7 +384,8 @@ def resume(repo: Repository, record_id: str, options: CommitOptions, today: date
     record = _load(repo, record_id, options)
     running = open_hold(record.data)
     if running is None:
-        raise _refuse(record, "E416", f"{record.id} is not on hold", "on_hold", f"put it on hold: svcnotes hold {record.id} --reason ...")
+        raise _refuse(record, "E416", msg("{record} is not on hold", record=record.id), "on_hold", msg("put it on hold: svcnotes hold {record} "
+                                                                                    "--reason ...", record=record.id))
     holds = [dict(h) for h in record.get("on_hold", [])]
     holds[running].update({"to": end or today, "resumed_by": actor.id})
     return _write(repo, record, record.status, {"on_hold": holds}, "resume", actor, options,

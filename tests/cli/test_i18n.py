@@ -31,6 +31,7 @@ severity: normal
 ---
 """
 LINE = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
+LINE_ZH = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -49,7 +50,8 @@ def test_validate_summary_and_errors_in_chinese_with_lang(repo: Path) -> None:
     write(repo, "records/complaints/2026/C-2611-009.md", BAD)
     result = run("--lang", "zh-CN", "-C", str(repo), "validate")
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [LINE]  # the problem line (codes, what editors parse) is not translated
+    # path, line, code and field (what editors parse) stay; message and hint are Chinese
+    assert result.stdout.splitlines() == [LINE_ZH]
     assert result.stderr == "1 个错误，0 个警告\n"
     english = run("--lang", "en", "-C", str(repo), "validate")
     assert (english.stdout.splitlines(), english.stderr) == ([LINE], "1 error(s), 0 warning(s)\n")
@@ -100,7 +102,7 @@ def test_a_refused_write_says_error_in_chinese(repo: Path) -> None:
     (repo / ".git/hooks/pre-commit").chmod(0o755)
     result = run("--lang", "zh-CN", "-C", str(repo), "new", "customer", "--id", "acme", "--name", "Acme 公司")
     assert result.exit_code == 1
-    assert result.stderr.startswith("错误：<repository>: G006 git refused the commit: commits are frozen (")
+    assert result.stderr.startswith("错误：<repository>: G006 git 拒绝了这次提交：commits are frozen（未做任何更改；")
 
 
 def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:

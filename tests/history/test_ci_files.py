@@ -171,6 +171,8 @@ def commit_with_hook(repo: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 
 CLOSD = f"{C1}:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
+# the hook at a terminal with no language in the environment: the repository's organisation.locale (zh-CN)
+CLOSD_HOOK = f"{C1}:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
 
 
 def test_installed_git_hook_refuses_a_commit_with_an_invalid_record(repo: Path) -> None:
@@ -181,7 +183,7 @@ def test_installed_git_hook_refuses_a_commit_with_an_invalid_record(repo: Path) 
     git(repo, "add", "-A")
     proc = commit_with_hook(repo, "-m", "bad")
     assert proc.returncode != 0
-    assert CLOSD in proc.stderr.splitlines()
+    assert CLOSD_HOOK in proc.stderr.splitlines()
 
 
 def test_hook_judges_the_staged_content_not_the_working_file(repo: Path) -> None:
@@ -191,7 +193,7 @@ def test_hook_judges_the_staged_content_not_the_working_file(repo: Path) -> None
     set_field(repo, C1, "status", "registered")  # the working file is fine again, the staged blob is not
     proc = commit_with_hook(repo, "-m", "bad")
     assert proc.returncode != 0
-    assert CLOSD in proc.stderr.splitlines()
+    assert CLOSD_HOOK in proc.stderr.splitlines()
     assert git(repo, "log", "-1", "--format=%s").strip() != "bad"
 
 
@@ -210,7 +212,7 @@ def test_hook_sees_what_git_commit_paths_commits(repo: Path) -> None:
     set_field(repo, C1, "status", "closd")
     proc = commit_with_hook(repo, "-m", "bad", "--", C1)  # a temporary index: GIT_INDEX_FILE
     assert proc.returncode != 0
-    assert CLOSD in proc.stderr.splitlines()
+    assert CLOSD_HOOK in proc.stderr.splitlines()
 
 
 def test_a_verb_whose_commit_a_hook_refuses_prints_gits_message_and_what_to_do(repo: Path) -> None:

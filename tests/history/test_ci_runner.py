@@ -193,7 +193,8 @@ def test_generated_jobs_fail_on_an_invalid_record_with_the_problem_line(fresh: t
     workflow = yaml.safe_load((work / ".github/workflows/svcnotes.yml").read_text(encoding="utf-8"))
     pipeline = yaml.safe_load((work / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     runner = Runner(tmp_path, origin, wheelhouse)
-    line = "records/complaints/2026/C-2611-001.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
+    # the runner's LANG (C.UTF-8) names no language: the repository's organisation.locale (zh-CN) does
+    line = "records/complaints/2026/C-2611-001.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
 
     check = runner.job(head, github_steps(workflow, "check"),
                        {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")})
@@ -206,6 +207,7 @@ def test_generated_jobs_fail_on_an_invalid_record_with_the_problem_line(fresh: t
     report = yaml.safe_load((tmp_path / f"checkout-{runner.jobs}" / "gl-code-quality-report.json").read_text())
     assert [(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in report] == \
         [("E104", "records/complaints/2026/C-2611-001.md", 4)]
+    assert report[0]["description"].endswith("'closd' is not a valid status (did you mean 'closed'?)")  # machines: English
 
 
 def test_tampered_wheel_is_refused_by_the_hash_check(fresh: tuple[Path, Path, Path], tmp_path: Path) -> None:

@@ -71,3 +71,46 @@ def test_kind_filter_finds_what_the_scan_finds(page, demo_site: Path) -> None:  
     for query in ("恒达", "张伟", "有限公司"):
         expected = search_oracle.results(entries, query, kind="customer")
         assert search(page, query) == (len(expected), expected[:50]), query
+
+
+def _index(site: Path) -> dict:  # type: ignore[type-arg]
+    import html
+    import json
+
+    page = (site / "search.html").read_text(encoding="utf-8")
+    return json.loads(html.unescape(re.search(r'data-index="([^"]*)"', page).group(1)))  # type: ignore[union-attr,no-any-return]
+
+
+@pytest.mark.parametrize("query", ["导轨滑块", "C-2603-005"])
+def test_a_query_fetches_only_the_gram_shards_of_its_terms_and_the_parts_holding_matches(page, demo_site: Path, query: str) -> None:  # type: ignore[no-untyped-def]
+    from svcnotes.site.search import grams, part_url, parts_of, shard_of
+
+    entries = search_index(demo_site)
+    expected = search_oracle.results(entries, query)
+    index = _index(demo_site)
+    page.goto((demo_site / "search.html").as_uri())
+    assert not [u for u in page.requests if "/search/" in u]  # nothing of the index before a key is typed
+    count, urls = search(page, query)
+    assert (count, urls[0]) == (len(expected), expected[0])  # the right first result
+    fetched = [u.split("/site/", 1)[1] for u in page.requests if "/search/" in u]
+    assert len(fetched) == len(set(fetched))  # nothing twice
+    shards = {f"search/g{shard_of(g, index['m'])}.js" for g in grams(query.lower())}
+    assert {u for u in fetched if u.startswith("search/g")} == shards
+    all_parts = [part_url(g, p) for g, _, n in index["g"] for p in range(len(parts_of(n, index["p"])))]
+    parts = [u for u in fetched if not u.startswith("search/g")]
+    need = grams(query.lower())
+    candidates = {url for url in all_parts for e in _part(demo_site, url) if need <= grams(e["x"])}  # what the grams allow
+    holding = {url for url in all_parts for e in _part(demo_site, url) if e["u"] in expected}
+    assert holding <= set(parts) == candidates
+    assert parts[0] == "search/customers.js" or "search/customers.js" not in parts  # customer files first
+    index_bytes = sum((demo_site / u).stat().st_size for u in all_parts) + sum(
+        (demo_site / f"search/g{b}.js").stat().st_size for b in range(index["m"]))
+    assert sum((demo_site / u).stat().st_size for u in fetched) < index_bytes * (0.75 if len(expected) > 10 else 0.2)
+    assert page.errors == []
+
+
+def _part(site: Path, url: str) -> list[dict[str, str]]:
+    import json
+
+    text = (site / url).read_text(encoding="utf-8")
+    return json.loads(text[text.index("] = ") + 4: text.rindex(";")])  # type: ignore[no-any-return]

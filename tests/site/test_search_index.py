@@ -43,7 +43,8 @@ def test_every_substring_of_a_text_has_its_grams_in_the_text() -> None:
 
 
 def test_shards_spread_grams_and_grow_with_the_index() -> None:
-    assert shard_count(500) == 4 and shard_count(17_200) == 128 and shard_count(172_000) == 1024
+    assert shard_count(0) == 1 and shard_count(16_000) == 1 and shard_count(16_001) == 2
+    assert shard_count(1_400_000) == 128 and shard_count(10**10) == 4096  # about 16 KB each, at most 4096
     used = {shard_of(g, 64) for text in TEXTS for g in grams(text)}
     assert len(used) > 32
     assert shard_of("恒达", 64) == 2176807505 % 64 == shard_of("恒达", 64)  # fnv1a("恒达"), as search.js computes it
@@ -57,16 +58,21 @@ def test_parts_count_from_the_oldest_so_a_new_record_changes_one_part() -> None:
 
 
 def test_a_groups_fragments_name_every_entry_holding_each_gram() -> None:
-    entries = [{"x": t} for t in TEXTS]
-    frags = fragments("complaint-2026-11", entries, 8)
     import json
 
-    for b, text in frags.items():
-        group, _, data = text.partition(":")
-        assert json.loads(group) == "complaint-2026-11"
-        for gram, postings in json.loads(data).items():
+    entries = [{"x": t} for t in TEXTS]
+    for b, members in fragments(entries, 8).items():
+        for gram, postings in json.loads("{" + members + "}").items():
             assert shard_of(gram, 8) == b
             assert decode(postings) == [i for i, t in enumerate(TEXTS) if gram in grams(t)]
+
+
+def test_a_shard_of_fewer_joins_the_fine_shards_it_covers() -> None:
+    """shard_of(g, m) == shard_of(g, 4096) % m for m a power of two: the cache keeps 4096 fine shards
+    whatever the number of files."""
+    for text in TEXTS:
+        for g in grams(text):
+            assert all(shard_of(g, m) == shard_of(g, 4096) % m for m in (1, 2, 64, 1024))
 
 
 def test_gram_candidates_include_every_match_of_the_demo_queries(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_every_write_path_refuses_to_commit_a_record_validate_rejects(repo: Path
     assert state(repo) == before
 
 
-def test_import_rejects_a_row_validate_would_reject_and_writes_nothing_for_it(repo: Path, tmp_path: Path) -> None:
+def test_import_refuses_rows_validate_would_reject_and_writes_nothing(repo: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "map.toml"
     mapping.write_text('kind = "complaint"\nsource = "legacy"\nkey = ["编号"]\n\n[columns]\n"编号" = "order_no"\n'
                        '"客户" = "customer"\n"日期" = "received_at"\n"主题" = "title"\n"数量" = "quantity"\n'
@@ -145,8 +145,9 @@ def test_import_rejects_a_row_validate_would_reject_and_writes_nothing_for_it(re
     table.write_text("编号,客户,日期,主题,数量,不良\nA1,恒达汽车零部件有限公司,2025-03-04,支架,500,600\n", encoding="utf-8")
     before = state(repo)
     result = run(repo, "import", str(table), "--kind", "complaint", "--map", str(mapping))
-    assert result.exit_code == 1, result.output  # every row rejected
-    assert result.stdout.splitlines()[0] == "in.csv: 1 rows: 0 imported, 0 duplicate, 1 rejected"
-    assert "  row 2: rejected: E302 defective_qty: defective quantity 600 is larger than the quantity 500 " \
-           "(check both numbers)" in result.stderr.splitlines()
+    assert result.exit_code == 1, result.output
+    # the row is rejected alone (with validate's own located problem); with every row rejected nothing is written
+    assert ("  row 2: rejected: E302 defective_qty: defective quantity 600 is larger than the quantity 500 "
+            "(check both numbers)") in result.stderr.splitlines()
+    assert "in.csv: 1 rows: 0 imported, 0 duplicate, 1 rejected" in result.stdout.splitlines()
     assert state(repo) == before
