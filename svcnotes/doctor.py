@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,7 +169,7 @@ def check_ci(repo: Repository) -> Check:
 
     stale = stale_ci_files(repo.root, repo.config)
     if stale:
-        return Check(Msg("ci"), FAIL, "; ".join(stale), Msg("svcnotes ci-setup (then commit what it wrote)"))
+        return Check(Msg("ci"), FAIL, _joined([ci_finding(s) for s in stale]), Msg("svcnotes ci-setup (then commit what it wrote)"))
     from svcnotes.history.ci_lock import version
 
     return Check(Msg("ci"), OK, Msg("workflows and CODEOWNERS current; CI installs svcnotes {version} hash-locked",
@@ -268,6 +269,25 @@ def fix_interrupted(repo: Repository, notify: Callable[[str], None] | None = Non
         said.append(str(Msg("committed {count} imported record(s) left uncommitted", count=format(len(waiting), ",")))
                     + (f" [{sha[:10]}]" if sha else ""))
     return said
+
+
+_CI_FINDINGS = (
+    (re.compile(r"(?P<path>\S+) missing"), Msg("{path} missing")),
+    (re.compile(r"(?P<path>\S+) out of date"), Msg("{path} out of date")),
+    (re.compile(r"(?P<path>\S+) installs svcnotes (?P<locked>\S+), this is (?P<version>\S+)"),
+     Msg("{path} installs svcnotes {locked}, this is {version}")),
+    (re.compile(r"no CI workflow \((?P<files>.+)\)"), Msg("no CI workflow ({files})")),
+)
+
+
+def ci_finding(text: str) -> Msg:
+    """One finding of history.ci_files.stale_ci_files as a message in the chosen language (as it was said when its
+    shape is not one of these)."""
+    for pattern, message in _CI_FINDINGS:
+        match = pattern.fullmatch(text)
+        if match:
+            return Msg(message.template, **match.groupdict())
+    return Msg("{finding}", finding=text)
 
 
 def _joined(parts: list[Msg]) -> Msg:

@@ -458,9 +458,11 @@ def ci_setup(ctx: click.Context, force: bool, check_only: bool, wheelhouse: Path
 
     repo = open_repo(ctx)
     if check_only:
+        from svcnotes.doctor import ci_finding
+
         stale = stale_ci_files(repo.root, repo.config)
         for what in stale:
-            click.echo(tr("{what}: run svcnotes ci-setup and commit the result").format(what=what))
+            click.echo(tr("{what}: run svcnotes ci-setup and commit the result").format(what=ci_finding(what)))
         ctx.exit(EXIT_PROBLEMS if stale else EXIT_OK)
     written = write_ci_files(repo.root, repo.config, force)
     try:

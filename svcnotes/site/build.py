@@ -266,8 +266,9 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int | None = None) -> list[Planned]:
-    """Step 2: every output file with its key; contexts are made later, only for what changed."""
+               split: int | None = None, states: dict[str, str] | None = None) -> list[Planned]:
+    """Step 2: every output file with its key; contexts are made later, only for what changed.
+    `states`: each record file's deps.record_state, where the build has them (made here otherwise)."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
@@ -309,9 +310,11 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
 
     names = deps.names_key(site)
     planned.append(Planned("index.html", "", keyed_only, keyed=dashboard, front_matter_only=True))
-    customer_tokens = deps.tokens(site.records["complaint"])
+    # registers show front matter only: keyed by it (a body edit re-makes no register)
+    front = {r.path: deps.front_matter_token(r, (states or {}).get(r.path)) for rs in site.records.values() for r in rs}
+    customer_tokens = "\x1d".join(front[r.path] for r in site.records["complaint"])
     for part in register_parts(site, split):
-        key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
+        key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, "\x1d".join(front[r.path] for r in part.records),
                           customer_tokens if part.kind == "customer" else "")
         def register(part: RegisterPart = part) -> Page:
             return register_page(site, part)
@@ -520,7 +523,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         stamp.remove(stamp_path)  # this build's own is written when it is done
         versions = _history_versions(repo, site, manifest, head)
         changes = _Changes.of(site, manifest, salt, building)
-        planned = plan_pages(site, salt, result.failures, options.strict, versions, split)
+        planned = plan_pages(site, salt, result.failures, options.strict, versions, split, manifest.new_records)
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)

@@ -255,7 +255,7 @@ def search_entries(site: Site, records: Iterable[tuple[str, Record]] | None = No
     return out
 
 
-PART_TEXT_BUDGET = 64 << 20  # characters of part text a build keeps from its grams pass for its workers
+PART_TEXT_BUDGET = 16 << 20  # characters of part text a build keeps from its grams pass for its workers (10k: all)
 
 
 class SearchIndex:

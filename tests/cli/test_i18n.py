@@ -116,6 +116,7 @@ def test_init_and_doctor_speak_chinese(tmp_path: Path) -> None:
     doctor = run("--lang", "zh-CN", "-C", str(target), "doctor", "--no-site")
     assert doctor.exit_code == 1
     assert "      修复：svcnotes ci-setup（然后提交它写出的文件）" in doctor.stdout.splitlines()
+    assert "未通过  CI：缺少 .svcnotes/ci/requirements.txt" in doctor.stdout.splitlines()
     assert "通过    git 身份：你是 zhang.wei（zhang.wei）" in doctor.stdout.splitlines()
     assert doctor.stderr == "发现 1 个问题\n"
 
