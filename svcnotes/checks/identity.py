@@ -30,7 +30,8 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     if kind.prefix_key:
         prefix = config.prefixes[kind.prefix_key]
         if not (rid.startswith(prefix + "-") and kind.id_regex.match(rid)):
-            return [Problem("E105", msg("'{rid}' is not a {kind} number", rid=rid, kind=label(kind.en.lower(), kind.zh)), record.path, line, "id",
+            return [Problem("E105", msg("'{rid}' is not a {kind} number", rid=rid, kind=label(kind.en.lower(), kind.zh)),
+                            record.path, line, "id",
                             msg("numbers look like {prefix}-YYMM-NNN", prefix=prefix))]
         year = "20" + rid.split("-")[1][:2]
         folder = record.path.split("/")[-2]
@@ -39,7 +40,8 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
                                         rid=rid, folder=folder, year=year), record.path, line, "id",
                             msg("move it to records/{folder}/{year}/", folder=kind.folder, year=year))]
     elif not kind.id_regex.match(rid):
-        return [Problem("E105", msg("'{rid}' is not a valid {kind} id", rid=rid, kind=label(kind.en.lower(), kind.zh)), record.path, line, "id",
+        return [Problem("E105", msg("'{rid}' is not a valid {kind} id", rid=rid, kind=label(kind.en.lower(), kind.zh)),
+                        record.path, line, "id",
                         msg("use lower-case letters, digits and '-', e.g. hengda-auto"))]
     return []
 

@@ -163,9 +163,10 @@ def audit(events: Iterable[Event], chain: list[str], pr_of: dict[str, str], conf
         actor = who.id if who is not None else f"{event.author} <{event.email}>"
         told = msg("{actor} ({signature})", actor=actor, signature=known.describe(policy)) \
             if known is not None and who is None else actor
+        day = f"{event.date:%Y-%m-%d}"
         for p in problems:
             out.append(Finding(replace(p, message=msg("{message} on {date}, {how}, actor {actor}", message=p.message,
-                                                      date=f"{event.date:%Y-%m-%d}", how=_how(event.sha, where, subjects),
+                                                      date=day, how=_how(event.sha, where, subjects),
                                                       actor=told)), event.sha, where, where == event.sha, str(told)))
     return out
 
@@ -223,9 +224,9 @@ def _merge_findings(root: Path, head: str, chain: list[str], pr_of: dict[str, st
         if changes.conflicted:
             per_parent = [EventBuilder(root, config).events([c]) for c in changes.conflicted]
             problems += conflict_problems(per_parent, config, signed)
-        actor = f"{merge.author} <{merge.email}>"
+        actor, day = f"{merge.author} <{merge.email}>", f"{merge.date:%Y-%m-%d}"
         out += [Finding(replace(p, message=msg("{message} on {date}, {how}, actor {actor}", message=p.message,
-                                               date=f"{merge.date:%Y-%m-%d}", how=_how(merge.sha, where, subjects),
+                                               date=day, how=_how(merge.sha, where, subjects),
                                                actor=actor)), merge.sha, where, where == merge.sha, actor)
                 for p in problems]
     return out

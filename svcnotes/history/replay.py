@@ -72,8 +72,9 @@ class ReplayRepository(Repository):
         super().__init__(root)
         self._entries: dict[str, tuple[tuple[int, int, int], Record | None, list[Any]]] = {}
 
-    def snapshot(self, refresh: bool = False) -> Snapshot:
-        """Every record, re-reading only files whose inode, size or mtime changed."""
+    def snapshot(self, refresh: bool = False, scan: Any = None) -> Snapshot:
+        """Every record, re-reading only files whose inode, size or mtime changed (`scan` is not used:
+        the replay stats each file itself)."""
         if self._snapshot is not None and not refresh:
             return self._snapshot
         snap = Snapshot()

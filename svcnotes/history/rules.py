@@ -188,7 +188,8 @@ def actor_problems(event: Event, config: Config, signature: Signature | None) ->
                                         "key")))
         elif claimed and signer.id != claimed or not claimed and what == "closure" and \
                 config.staff_by_email(event.email) not in (None, signer):
-            out.append(Problem("E619", msg("{commit} records {act} but is {said}", commit=commit, act=act, said=said), event.path, field=field,
+            out.append(Problem("E619", msg("{commit} records {act} but is {said}", commit=commit, act=act, said=said),
+                               event.path, field=field,
                                hint=msg("only {claimed} may make this commit, signed with their own key (identity is "
                                         "the signer, not the author e-mail)",
                                         claimed=claimed or msg("the named actor"))))

@@ -171,7 +171,8 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
         r.bad(extra, msg("unknown key '{extra}'", extra=extra), did_you_mean(extra, sorted(_TOP)), "M001", warn=True)
     name = raw.get("kind", kind or "")
     if kind and name != kind:
-        r.bad("kind", msg("the mapping is for '{name}' but '{kind}' is being imported", name=name, kind=kind), msg("use a {kind} mapping", kind=kind))
+        r.bad("kind", msg("the mapping is for '{name}' but '{kind}' is being imported", name=name, kind=kind),
+              msg("use a {kind} mapping", kind=kind))
     if name not in IMPORT_KINDS:
         r.bad("kind", msg("'{name}' is not an importable kind", name=name), did_you_mean(str(name), IMPORT_KINDS))
         name = kind if kind in IMPORT_KINDS else "complaint"
@@ -224,9 +225,11 @@ def parse_mapping(text: str, path: str = "mapping.toml", kind: str | None = None
                                target=target, src=src))
                 continue
             if cell == "":
-                r.bad(src, msg("value map of {target}: '{src}' has no target yet", target=target, src=src), msg("fill it in or delete the line"), "M004", warn=True)
+                r.bad(src, msg("value map of {target}: '{src}' has no target yet", target=target, src=src),
+                      msg("fill it in or delete the line"), "M004", warn=True)
             elif allowed and cell not in allowed and cell not in na_markers:
-                r.bad(src, msg("value map of {target}: '{cell}' is not a valid {target}", target=target, cell=cell), did_you_mean(cell, allowed), "M005")
+                r.bad(src, msg("value map of {target}: '{cell}' is not a valid {target}", target=target, cell=cell),
+                      did_you_mean(cell, allowed), "M005")
             vmap[str(src)] = cell
         values[target] = vmap
     out["values"] = values

@@ -458,5 +458,6 @@ def shared_reasons(reasons: TMapping[str, int], source: str) -> list[Problem]:
     out = []
     for reason, count in Counter(reasons).most_common():
         if count > 1:
-            out.append(Problem("I001", msg("{count} rows rejected: {reason}", count=count, reason=reason), source, severity=Severity.WARNING))
+            out.append(Problem("I001", msg("{count} rows rejected: {reason}", count=count, reason=reason), source,
+                               severity=Severity.WARNING))
     return out

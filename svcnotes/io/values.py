@@ -49,7 +49,8 @@ def is_na(value: Cell | None, markers: Iterable[str] = NA_MARKERS) -> bool:
 def excel_serial(serial: float) -> datetime:
     """The datetime an Excel serial number (1900 date system) stands for."""
     if not 0 < serial <= _MAX_SERIAL:
-        raise CoercionError(msg("{serial:g} is out of range for an Excel date serial", serial=serial), msg("check the cell's format"), "E103")
+        raise CoercionError(msg("{serial:g} is out of range for an Excel date serial", serial=serial),
+                            msg("check the cell's format"), "E103")
     return _EXCEL_EPOCH + timedelta(days=serial)
 
 
@@ -83,7 +84,8 @@ def _build(text: str, year: int, month: int, day: int, hour: int = 0, minute: in
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
-        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)), msg("check the day and month"), "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)),
+                            msg("check the day and month"), "E103") from exc
 
 
 def parse_date(value: Cell, formats: Iterable[str] = (), serials: bool = True) -> date:
@@ -122,7 +124,8 @@ def parse_bool(value: Cell) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CoercionError(msg("'{value}' is not yes or no", value=str(value).strip()), msg("map it under [values.FIELD] to true or false"), "E102")
+    raise CoercionError(msg("'{value}' is not yes or no", value=str(value).strip()),
+                        msg("map it under [values.FIELD] to true or false"), "E102")
 
 
 def split_list(value: str) -> list[str]:

@@ -296,12 +296,14 @@ def _staff(r: _Reader, raw: Any, departments: dict[str, tuple[str, str]]) -> dic
             r.bad("staff.department", msg("department of '{sid}' must be a department id", sid=sid), msg("write department = \"sales\""))
             dept = ""
         if dept and dept not in departments:
-            r.bad("staff.department", msg("staff '{sid}' has unknown department '{dept}'", sid=sid, dept=dept), did_you_mean(dept, departments))
+            r.bad("staff.department", msg("staff '{sid}' has unknown department '{dept}'", sid=sid, dept=dept),
+                  did_you_mean(dept, departments))
         emails = entry.get("emails", [])
         if isinstance(emails, str):
             emails = [emails]
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-            r.bad("staff.emails", msg("emails of '{sid}' must be a list of e-mail addresses", sid=sid), msg("write emails = [\"a@example.com\"]"))
+            r.bad("staff.emails", msg("emails of '{sid}' must be a list of e-mail addresses", sid=sid),
+                  msg("write emails = [\"a@example.com\"]"))
             emails = []
         if isinstance(entry.get("email"), str) and entry["email"]:
             emails = [*emails, entry["email"]]

@@ -127,10 +127,12 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
     else:  # pragma: no cover - containers are handled by the caller
         raise CoercionError(msg("{t} is not a scalar type", t=t))
     if f.minimum is not None and value < f.minimum:
-        raise CoercionError(msg("{raw} is below the minimum {minimum:g}", raw=raw, minimum=f.minimum), msg("use a value of at least {minimum:g}",
+        raise CoercionError(msg("{raw} is below the minimum {minimum:g}", raw=raw, minimum=f.minimum),
+                            msg("use a value of at least {minimum:g}",
                                                                              minimum=f.minimum), "E107")
     if f.maximum is not None and value > f.maximum:
-        raise CoercionError(msg("{raw} is above the maximum {maximum:g}", raw=raw, maximum=f.maximum), msg("use a value of at most {maximum:g}",
+        raise CoercionError(msg("{raw} is above the maximum {maximum:g}", raw=raw, maximum=f.maximum),
+                            msg("use a value of at most {maximum:g}",
                                                                              maximum=f.maximum), "E107")
     return value
 
@@ -142,7 +144,8 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)), msg("check the day and month"), "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real calendar date ({error})", text=text, error=str(exc)),
+                            msg("check the day and month"), "E103") from exc
 
 
 def parse_datetime(text: str) -> datetime:
@@ -157,7 +160,8 @@ def parse_datetime(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(iso)
     except ValueError as exc:
-        raise CoercionError(msg("'{text}' is not a real date and time ({error})", text=text, error=str(exc)), msg("check the day, month and time"), "E103") from exc
+        raise CoercionError(msg("'{text}' is not a real date and time ({error})", text=text, error=str(exc)),
+                            msg("check the day, month and time"), "E103") from exc
     return value.replace(tzinfo=None) if zone else value
 
 

@@ -266,8 +266,9 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int | None = None) -> list[Planned]:
-    """Step 2: every output file with its key; contexts are made later, only for what changed."""
+               split: int | None = None, states: dict[str, str] | None = None) -> list[Planned]:
+    """Step 2: every output file with its key; contexts are made later, only for what changed.
+    `states`: each record file's deps.record_state, where the build has them (made here otherwise)."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
@@ -309,9 +310,11 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
 
     names = deps.names_key(site)
     planned.append(Planned("index.html", "", keyed_only, keyed=dashboard, front_matter_only=True))
-    customer_tokens = deps.tokens(site.records["complaint"])
+    # registers show front matter only: keyed by it (a body edit re-makes no register)
+    front = {r.path: deps.front_matter_token(r, (states or {}).get(r.path)) for rs in site.records.values() for r in rs}
+    customer_tokens = "\x1d".join(front[r.path] for r in site.records["complaint"])
     for part in register_parts(site, split):
-        key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, deps.tokens(part.records),
+        key = deps.digest(salt, part.url, part.title, part.summary, json.dumps(part.nav), names, "\x1d".join(front[r.path] for r in part.records),
                           customer_tokens if part.kind == "customer" else "")
         def register(part: RegisterPart = part) -> Page:
             return register_page(site, part)
@@ -520,7 +523,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         stamp.remove(stamp_path)  # this build's own is written when it is done
         versions = _history_versions(repo, site, manifest, head)
         changes = _Changes.of(site, manifest, salt, building)
-        planned = plan_pages(site, salt, result.failures, options.strict, versions, split)
+        planned = plan_pages(site, salt, result.failures, options.strict, versions, split, manifest.new_records)
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)
@@ -590,12 +593,12 @@ def _volumes_key(repo: Any) -> str:
 class _Changes:
     """What changed in the records since the last build, told from each record's content digest.
 
-    When the salt (code, theme, config, today, options) and the history are the same and no record
-    was added, removed, renumbered or re-linked (its id and reference fields are as they were), the
-    pages link the same records as last build. A record page is then unchanged when none of the
-    records its key read (its note: deps.shown_on_record_page) changed, and the dashboard and
-    reports, which read front matter only, are unchanged when no record's front matter changed.
-    Otherwise every key is computed."""
+    When the salt (code, theme, config, today, options) is the same and no record was added,
+    removed, renumbered or re-linked (its id and reference fields are as they were), the pages
+    link the same records as last build. A record page is then unchanged when none of the records
+    its key read (its note: deps.shown_on_record_page) changed, in content or in history (a commit
+    since), and the dashboard and reports, which read front matter only (never history), are
+    unchanged when no record's front matter changed. Otherwise every key is computed."""
 
     changed: set[int]  # positions of the changed records in manifest.new_records
     order: dict[str, int]  # record path -> its position in manifest.new_records (how notes name records)
@@ -618,10 +621,13 @@ class _Changes:
                     new[r.path] = deps.record_state(r)
                     changed.append(r.path)
         order = {path: i for i, path in enumerate(new)}
-        same = (not interrupted and manifest.salt == salt and manifest.head == manifest.new_head
-                and list(old) == list(new) and all(deps.same_links(old[p], new[p]) for p in changed))
-        return cls({order[p] for p in changed}, order, same,
-                   same and all(deps.same_front_matter(old[p], new[p]) for p in changed))
+        same = (not interrupted and manifest.salt == salt and list(old) == list(new)
+                and all(deps.same_links(old[p], new[p]) for p in changed))
+        front_matter_same = same and all(deps.same_front_matter(old[p], new[p]) for p in changed)
+        # after a commit, the records whose history changed: their timelines are on their pages
+        history = manifest.history
+        changed += [p for p, version in manifest.new_history.items() if history.get(p) != version]
+        return cls({order[p] for p in changed if p in order}, order, same, front_matter_same)
 
     def unchanged(self, plan: Planned, old: list[Any]) -> bool:
         """Whether a keyed plan's previous file (manifest entry `old`) is still right."""

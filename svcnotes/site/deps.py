@@ -7,7 +7,8 @@ after editing one record decides in milliseconds which pages to rebuild:
 - a record page: the record, the records its reference fields point at, the records listed on it
   (a complaint's callbacks, notes and reopen chain; a customer's complaints, callbacks and notes)
   and what those point at, its reading problems, and the version of its git history;
-- a register page: the records it lists and the customer names it shows;
+- a register page: the front matter of the records it lists (`front_matter_token`: a row shows
+  no body) and the customer names it shows;
 - a report page: the computed report itself; the report is recomputed only when a read it made
   (svcnotes.reports.index tracing) returns records whose front matter changed (`reads_unchanged`);
 - a search shard: the records in it and the customer names.
@@ -109,6 +110,13 @@ def record_state(record: Record) -> str:
     except Exception:  # unpicklable front matter: never the same as before
         front = "?"
     return f"{content_key(record)}{_short(links.encode('utf-8', 'surrogatepass'))}:{front}"
+
+
+def front_matter_token(record: Record, state: str | None = None) -> str:
+    """A record's id, path and front matter digest (from its `record_state` when given): the key
+    part of a page that shows the record's front matter only (a register row)."""
+    front = (state or record_state(record)).rsplit(":", 1)[1]
+    return f"{record.id}\x1e{record.path}\x1e{front if front != '?' else token(record)}"
 
 
 def same_links(old: str, new: str) -> bool:

@@ -194,7 +194,8 @@ def _parse_yaml(out: Parsed, yaml_text: str, path: str, lines: list[str] | None 
     if node is None:
         return
     if not isinstance(node, yaml.MappingNode):
-        out.problems.append(Problem("E006", msg("front matter is a {node}, not a set of fields", node=_node_kind(node)), path, node.start_mark.line + 2,
+        out.problems.append(Problem("E006", msg("front matter is a {node}, not a set of fields", node=_node_kind(node)),
+                                    path, node.start_mark.line + 2,
                                     hint=msg("write one 'field: value' per line")))
         out.ok = False
         return

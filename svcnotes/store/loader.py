@@ -75,7 +75,8 @@ class _Typer:
             f = fields.get(key)
             if f is None:
                 if not _is_extension(key):
-                    self.bad(prefix + key, msg("unknown field '{key}' for a {kind_label}", key=key, kind_label=kind_label), did_you_mean(key, fields), "W106", warn=True)
+                    self.bad(prefix + key, msg("unknown field '{key}' for a {kind_label}", key=key, kind_label=kind_label),
+                             did_you_mean(key, fields), "W106", warn=True)
                 out[key] = value
                 continue
             if value is None:
@@ -118,7 +119,9 @@ class _Typer:
     def value(self, f: Field, value: Any, where: str) -> Any:
         if f.type == "list":
             if not isinstance(value, list):
-                self.bad(where, msg("expected a list"), msg("write {name}: [{value}]", name=f.name, value=value) if isinstance(value, str) else msg("write a YAML list"))
+                self.bad(where, msg("expected a list"),
+                         msg("write {name}: [{value}]", name=f.name, value=value) if isinstance(value, str)
+                         else msg("write a YAML list"))
                 return None
             assert f.item is not None
             items = [self.value(f.item, v, f"{where}[{i}]") for i, v in enumerate(value) if v is not None]

@@ -314,7 +314,8 @@ class KindStore:
                     continue
                 rel = self.path_for(str(data["id"]))
                 if (self.repo.root / rel).exists() or rel in seen:
-                    clashes.append(Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id", hint=msg("choose another id")))
+                    clashes.append(Problem("E203", msg("'{id}' already exists", id=data['id']), rel, field="id",
+                                           hint=msg("choose another id")))
                 seen.add(rel)
             if clashes:
                 raise InvalidRecord(clashes)

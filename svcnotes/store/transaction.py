@@ -124,7 +124,8 @@ def ensure(root: Path) -> Transaction | None:
         try:
             txn.begin()
         except OSError as exc:  # nothing written yet: the journal itself could not be
-            raise _fail("G007", msg("cannot write: {error}", error=exc.strerror or str(exc)), _show(txn.root, Path(str(exc.filename or txn.dir))),
+            raise _fail("G007", msg("cannot write: {error}", error=exc.strerror or str(exc)),
+                        _show(txn.root, Path(str(exc.filename or txn.dir))),
                         msg("nothing was changed; free some space or fix the permission, then run it again")) from exc
         state.txn = txn
     return state.txn

@@ -134,7 +134,8 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str,
             if name == "month":
                 month = month_label(cell)
                 if month is None:
-                    problems.append(Problem("E701", msg("'{cell}' is not a month", cell=cell), source, line, "month", msg("write YYYY-MM, e.g. 2026-10")))
+                    problems.append(Problem("E701", msg("'{cell}' is not a month", cell=cell), source, line, "month",
+                                            msg("write YYYY-MM, e.g. 2026-10")))
                 continue
             try:
                 values[name] = _count(cell)

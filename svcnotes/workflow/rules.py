@@ -235,7 +235,8 @@ def check_capa_verification(record: Record, config: Config) -> list[Problem]:
             continue
         for name in ("verified_by", "verified_at"):
             if not entry.get(name):
-                found.append(Problem("E412", msg("CAPA {number} is verified but has no {name}", number=i + 1, name=name), field=f"capa[{i}].status",
+                found.append(Problem("E412", msg("CAPA {number} is verified but has no {name}", number=i + 1, name=name),
+                                     field=f"capa[{i}].status",
                                      hint=msg("add {name} (or run: svcnotes capa verify {record} {number})",
                                               name=name, record=record.id, number=i + 1)))
         found += capa_verifier_problems(entry, i, config)
@@ -252,7 +253,8 @@ def capa_verifier_problems(entry: Mapping[str, Any], index: int, config: Config)
                                        number=index + 1, staff=staff.id),
                            field=f"capa[{index}].verified_by", hint=msg("the quality department (质量管理部) verifies CAPA")))
     if by and by == entry.get("owner"):
-        out.append(Problem("E418", msg("CAPA {number} verified by its own owner {by}", number=index + 1, by=by), field=f"capa[{index}].verified_by",
+        out.append(Problem("E418", msg("CAPA {number} verified by its own owner {by}", number=index + 1, by=by),
+                           field=f"capa[{index}].verified_by",
                            hint=msg("someone from quality other than the owner verifies it")))
     return out
 

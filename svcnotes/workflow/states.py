@@ -82,7 +82,8 @@ def move_problems(record: Record, to: str) -> list[Problem]:
         hint = msg("from {old} a complaint may go to: {targets}", old=coded("complaint_status", current), targets=targets)
         if current in FINISHED:
             hint = msg("{hint}; {reopen}", hint=hint, reopen=reopen_hint(record.id))
-        return [Problem("E401", msg("cannot move {current} → {to}", current=coded("complaint_status", current), to=coded("complaint_status", to)), record.path, line, "status", hint)]
+        return [Problem("E401", msg("cannot move {current} → {to}", current=coded("complaint_status", current),
+                                    to=coded("complaint_status", to)), record.path, line, "status", hint)]
     return []
 
 

@@ -313,7 +313,8 @@ def capa_add(repo: Repository, record_id: str, action: str, owner: str, due: dat
     actor = current_actor(repo)
     record = _load(repo, record_id, options)
     if owner not in repo.config.staff:
-        raise _refuse(record, "E205", msg("'{owner}' is not in the staff directory", owner=owner), "capa", msg("name a staff id from svcnotes.toml"))
+        raise _refuse(record, "E205", msg("'{owner}' is not in the staff directory", owner=owner), "capa",
+                      msg("name a staff id from svcnotes.toml"))
     if due < today:
         raise _refuse(record, "E419", msg("CAPA due date {due} is in the past (today is {today})", due=due, today=today), "capa",
                       msg("give a due date from today on (--due YYYY-MM-DD)"))
@@ -327,7 +328,8 @@ def capa_done(repo: Repository, record_id: str, number: int, options: CommitOpti
     record = _load(repo, record_id, options)
     entry = _capa_entry(record, number)
     if entry.get("status") == "verified":
-        raise _refuse(record, "E412", msg("CAPA {number} is already verified", number=number), f"capa[{number - 1}].status", msg("nothing to do"))
+        raise _refuse(record, "E412", msg("CAPA {number} is already verified", number=number),
+                      f"capa[{number - 1}].status", msg("nothing to do"))
     return _capa_write(repo, record, number, {**entry, "status": "done"}, "done", actor, options)
 
 
@@ -384,7 +386,8 @@ def resume(repo: Repository, record_id: str, options: CommitOptions, today: date
     record = _load(repo, record_id, options)
     running = open_hold(record.data)
     if running is None:
-        raise _refuse(record, "E416", msg("{record} is not on hold", record=record.id), "on_hold", msg("put it on hold: svcnotes hold {record} "
+        raise _refuse(record, "E416", msg("{record} is not on hold", record=record.id), "on_hold",
+                      msg("put it on hold: svcnotes hold {record} "
                                                                                     "--reason ...", record=record.id))
     holds = [dict(h) for h in record.get("on_hold", [])]
     holds[running].update({"to": end or today, "resumed_by": actor.id})

@@ -195,14 +195,15 @@ def test_a_corrupt_stamp_is_ignored_with_a_warning(site_repo: Path, built: Path)
     assert (result.rendered, result.written) == (0, 0)
 
 
-def test_a_body_edit_computes_no_dashboard_and_no_report(site_repo: Path, built: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch):
+def test_a_body_edit_computes_no_dashboard_no_report_and_no_register(site_repo: Path, built: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
     from svcnotes.reports.registry import ReportSpec
-    from svcnotes.site import dashboard
+    from svcnotes.site import dashboard, pages
 
     made: list[str] = []
-    original_dashboard, original_run = dashboard.dashboard_page, ReportSpec.run
+    original_dashboard, original_run, original_register = dashboard.dashboard_page, ReportSpec.run, pages.register_page
     monkeypatch.setattr(dashboard, "dashboard_page", lambda s: (made.append("dashboard"), original_dashboard(s))[1])
+    monkeypatch.setattr(pages, "register_page", lambda s, part: (made.append(part.url), original_register(s, part))[1])
     monkeypatch.setattr(ReportSpec, "run", lambda self, *a: (made.append(self.name), original_run(self, *a))[1])
     path = site_repo / "records/complaints/2026/C-2611-001.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n补充说明：客户再次来电。\n", encoding="utf-8")
@@ -211,7 +212,7 @@ def test_a_body_edit_computes_no_dashboard_and_no_report(site_repo: Path, built:
     assert "complaints/2026/C-2611-001.html" in result.written_urls
     replace(site_repo, "records/complaints/2026/C-2611-001.md", "title:", "title: 再次")
     build(site_repo, built, workers=1)
-    assert "dashboard" in made and len(made) > 1  # front matter: the dashboard and the reports that read it
+    assert "dashboard" in made and "complaints/index.html" in made  # front matter: the dashboard, reports, registers
     build(site_repo, tmp_path / "clean", workers=1)
     assert tree(built) == tree(tmp_path / "clean")
 
@@ -227,3 +228,23 @@ def test_a_markdown_cache_of_other_code_is_not_used(site_repo: Path, built: Path
     monkeypatch.setattr(build_module, "code_fingerprint", lambda package=None: "other code")
     build(site_repo, built)
     assert "<p>stale</p>" not in (built / "notes/2026/N-2611-001.html").read_text(encoding="utf-8")
+
+
+def test_a_committed_edit_keys_again_only_the_pages_that_read_the_record(site_repo: Path, built: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    from svcnotes.site import dashboard, deps
+
+    keyed: list[str] = []
+    original_shown, original_dashboard = deps.shown_on_record_page, dashboard.dashboard_page
+    monkeypatch.setattr(deps, "shown_on_record_page", lambda s, r: (keyed.append(r.id), original_shown(s, r))[1])
+    monkeypatch.setattr(dashboard, "dashboard_page", lambda s: (keyed.append("dashboard"), original_dashboard(s))[1])
+    path = site_repo / "records/notes/2026/N-2611-001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明。\n", encoding="utf-8")
+    git(site_repo, "commit", "-q", "-am", "N-2611-001: note extended", who="li.na")  # as a workflow verb does
+    settle(site_repo)
+    result = build(site_repo, built, workers=1)
+    # the note's page, and the pages that list it: its complaint's and its customer's
+    assert sorted(keyed) == ["C-2611-001", "N-2611-001", "hengda-auto"]
+    assert "notes/2026/N-2611-001.html" in result.written_urls
+    build(site_repo, tmp_path / "clean", workers=1)
+    assert tree(built) == tree(tmp_path / "clean")

@@ -111,3 +111,27 @@ def test_gram_candidates_include_every_match_of_the_demo_queries(tmp_path: Path)
         assert expected <= found, query
         if candidates is not None and expected:
             assert len(found) < len(entries) / 2, query  # the grams narrow the search
+
+
+def test_an_edit_recomputes_only_its_groups_grams_and_a_rename_every_group_showing_the_name(site_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(site_repo, out=out)
+    cache = site_repo / ".svcnotes-cache" / "search"
+
+    def files() -> dict[str, bytes]:
+        return {p.name.split(".")[0]: p.read_bytes() for p in cache.glob("*.pickle")}
+
+    before = files()
+    assert set(before) == {"complaint-2026-11", "callback-2026-11", "note-2026-11", "customers"}
+    note = site_repo / "records/notes/2026/N-2611-001.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("要求本周内答复", "要求周五前答复"), encoding="utf-8")
+    build(site_repo, out=out)
+    after = files()
+    assert {g for g in after if after[g] != before[g]} == {"note-2026-11"}
+    assert "周五" in (out / "search/note-2026-11.js").read_text(encoding="utf-8")
+    customer = site_repo / "records/customers/hengda-auto.md"
+    customer.write_text(customer.read_text(encoding="utf-8").replace("恒达汽车零部件有限公司", "恒达精密汽车零部件有限公司"), encoding="utf-8")
+    build(site_repo, out=out)
+    renamed = files()
+    assert all(renamed[g] != after[g] for g in renamed)  # every entry shows its customer's full name
+    assert all("恒达精密" in (out / f"search/{g}.js").read_text(encoding="utf-8") for g in renamed)

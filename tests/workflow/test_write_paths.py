@@ -146,6 +146,8 @@ def test_import_refuses_rows_validate_would_reject_and_writes_nothing(repo: Path
     before = state(repo)
     result = run(repo, "import", str(table), "--kind", "complaint", "--map", str(mapping))
     assert result.exit_code == 1, result.output
-    assert "E302 defective_qty: defective quantity 600 is larger than the quantity 500" in result.stderr
-    assert "refused: validate would reject these records; nothing imported" in result.stderr
+    # the row is rejected alone (with validate's own located problem); with every row rejected nothing is written
+    assert ("  row 2: rejected: E302 defective_qty: defective quantity 600 is larger than the quantity 500 "
+            "(check both numbers)") in result.stderr.splitlines()
+    assert "in.csv: 1 rows: 0 imported, 0 duplicate, 1 rejected" in result.stdout.splitlines()
     assert state(repo) == before
