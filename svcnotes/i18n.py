@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,19 @@ def choose(explicit: str | None = None, repo_path: str | os.PathLike[str] | None
     global _explicit, _repository, _probe
     _explicit, _repository = normalise(explicit), None
     _probe = Path(repo_path) if repo_path is not None else None
+
+
+@contextmanager
+def command_scope() -> Iterator[None]:
+    """One command invocation: the language it chooses (--lang, the repository's locale) is
+    forgotten when it ends, so the next command in the same process (a test's CliRunner, the
+    language server) starts from the environment again, not from the previous command's choice."""
+    global _explicit, _repository, _probe
+    saved = (_explicit, _repository, _probe)
+    try:
+        yield
+    finally:
+        _explicit, _repository, _probe = saved
 
 
 def use_repository_locale(locale: str | None) -> None:

@@ -24,6 +24,13 @@ class TransactionalGroup(Group):
     The language is chosen before click parses anything, so help pages and click's usage errors
     are in it too."""
 
+    def main(self, *args: object, **kwargs: object) -> object:
+        """One invocation; the language it chose is forgotten when it ends (i18n.command_scope)."""
+        from svcnotes import i18n
+
+        with i18n.command_scope():
+            return super().main(*args, **kwargs)  # type: ignore[arg-type]
+
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: object) -> click.Context:
         from svcnotes import i18n

@@ -300,3 +300,16 @@ def test_command_messages_in_both_languages(repo: Path) -> None:
     doctor_zh = run("--lang", "zh-CN", "-C", str(repo), "doctor", "--no-site").stdout.splitlines()
     assert "通过    git 身份：你是 zhang.wei（张伟）" in doctor_zh
     assert "未通过  钩子：" + f"{repo}/.git/hooks/pre-commit 处没有 pre-commit 钩子" in doctor_zh
+
+
+def test_a_commands_language_ends_with_it(repo: Path, no_lang: None) -> None:
+    """--lang (or a Chinese repository's locale) chosen by one command does not leak into the next one run in
+    the same process, nor into code that reads help texts afterwards (tests run in any order)."""
+    from svcnotes.i18n import language
+
+    assert run("--lang", "zh-CN", "-C", str(repo), "validate").stderr == "2 条记录，没有问题\n"
+    assert language() == "en"
+    assert cli.commands["show"].help.startswith("Show one record readably")
+    assert run("-C", str(repo), "validate").stderr == "2 条记录，没有问题\n"  # the repository's own locale
+    assert language() == "en"
+    assert run("--lang", "en", "-C", str(repo), "validate").stderr == "2 records, no problems\n"
