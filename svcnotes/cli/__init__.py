@@ -41,10 +41,12 @@ class TransactionalGroup(Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from svcnotes.cli.common import end_progress, transaction_progress
+        from svcnotes.model.message import render
         from svcnotes.store import gitops, transaction
 
         try:
-            with transaction.scope(notify=lambda message: click.echo(message, err=True), progress=transaction_progress()):
+            with transaction.scope(notify=lambda message: click.echo(render(message), err=True),
+                                   progress=transaction_progress()):
                 return super().invoke(ctx)
         except transaction.TransactionError as exc:
             end_progress()

@@ -10,6 +10,7 @@ import click
 
 from svcnotes.cli.common import EXIT_PROBLEMS, emit_rows, fail, format_option, open_repo, resolve_today, today_option
 from svcnotes.i18n import ntr, tr
+from svcnotes.model.message import exc_message
 from svcnotes.model.schema import ATTEMPT_RESULTS, CHANNELS, SEVERITIES
 
 DEADLINE_COLUMNS = [("kind", "kind"), ("id", "id"), ("flag", "flag"), ("due", "due"), ("days_left", "days_left"),
@@ -100,7 +101,7 @@ def _run(action: Callable[[], Any]) -> Any:
     except InvalidRecord as exc:
         fail(tr("; ").join(p.format().replace("<repository>: ", "") for p in exc.problems), EXIT_PROBLEMS)
     except (CallbackError, NotFound, UnknownActor, UncommittedEdits, DirtyRecord) as exc:
-        fail(str(exc), EXIT_PROBLEMS)
+        fail(exc_message(exc), EXIT_PROBLEMS)
 
 
 def _options(no_commit: bool, allow_dirty: bool) -> Any:

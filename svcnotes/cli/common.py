@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from svcnotes.i18n import tr, use_repository_locale
+from svcnotes.model.message import exc_message, render
 from svcnotes.model.text import display_width, fit
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def open_repo(ctx: click.Context | None = None, config_errors: bool = False) -> 
     try:
         repo = Repository.open(path)
     except NotARepository as exc:
-        raise click.UsageError(tr("{problem}; run 'svcnotes init DIR' or pass -C DIR").format(problem=exc)) from None
+        raise click.UsageError(tr("{problem}; run 'svcnotes init DIR' or pass -C DIR").format(problem=exc_message(exc))) from None
     use_repository_locale(repo.config.locale)
     errors = [p for p in repo.config_problems if p.is_error]
     if errors and not config_errors:
@@ -55,7 +56,7 @@ def _settle_interrupted(repo: Repository) -> None:
     if transaction.pending_journal(repo.root) is None:
         return
     try:
-        transaction.recover(repo.root, notify=lambda message: click.echo(message, err=True))
+        transaction.recover(repo.root, notify=lambda message: click.echo(render(message), err=True))
     except transaction.TransactionError as exc:
         click.echo(tr("warning: {message}").format(message=exc.problem.format()), err=True)
 

@@ -25,6 +25,7 @@ from svcnotes.cli.common import (
     today_option,
 )
 from svcnotes.i18n import language, ntr, tr
+from svcnotes.model.message import exc_message
 
 
 def _event_json(event: Any, config: Any) -> dict[str, Any]:
@@ -322,7 +323,7 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
     try:
         problems, pr = check_pr(repo, base_ref, today=resolve_today(today))
     except BadBase as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     if fmt == "text" and os.environ.get("GITHUB_ACTIONS") == "true":
         fmt = "github"
@@ -362,7 +363,7 @@ def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
     try:
         problems, pr = check_pr(repo, base_ref)
     except BadBase as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     click.echo(pr_summary(pr, problems, pr.config or repo.config), nl=False)
 
@@ -386,7 +387,7 @@ def renumber(ctx: click.Context, record_id: str, no_commit: bool) -> None:
     try:
         done = do_renumber(repo, record_id, commit=not no_commit)
     except CannotRenumber as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     except Rejected as exc:
         fail(tr("{problems}; nothing renumbered").format(problems="; ".join(p.format() for p in exc.problems)),
@@ -505,7 +506,7 @@ def hooks_install(ctx: click.Context, force: bool) -> None:
     try:
         written = install_hooks(repo.root, force)
     except HookExists as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     for path in written:
         click.echo(tr("installed {path}").format(path=path))

@@ -24,6 +24,7 @@ from svcnotes.cli.common import (
 )
 from svcnotes.cli.language import Option
 from svcnotes.i18n import language, tr
+from svcnotes.model.message import exc_message
 from svcnotes.model.schema import KINDS
 
 PLURALS = {"customers": "customer", "complaints": "complaint", "callbacks": "callback", "notes": "note"}
@@ -50,7 +51,7 @@ def init(path: Path, name: str, locale: str, branch: str, no_ci_lock: bool) -> N
     try:
         done = initialise(path, name, locale, branch, lock=not no_ci_lock)
     except AlreadyInitialised as exc:
-        fail(tr("{error}; nothing changed").format(error=exc), EXIT_USAGE)
+        fail(tr("{error}; nothing changed").format(error=exc_message(exc)), EXIT_USAGE)
         return
     for item in done.created:
         click.echo(tr("created {path}").format(path=item))

@@ -391,11 +391,12 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -
     Example: svcnotes doctor
     """
     from svcnotes.doctor import fix_interrupted, run_doctor
+    from svcnotes.model.message import render
 
     repo = open_repo(ctx, config_errors=True)  # the doctor reports them as one of its checks
     if fix:
-        for line in fix_interrupted(repo, notify=lambda message: click.echo(message, err=True)):
-            click.echo(tr("fixed: {what}").format(what=line))
+        for line in fix_interrupted(repo, notify=lambda message: click.echo(render(message), err=True)):
+            click.echo(tr("fixed: {what}").format(what=render(line)))
         repo.invalidate()
     checks = run_doctor(repo, resolve_today(today), site=not no_site)
     failed = sum(c.failed for c in checks)

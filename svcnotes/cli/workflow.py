@@ -15,6 +15,7 @@ import click
 
 from svcnotes.cli.common import EXIT_PROBLEMS, EXIT_USAGE, open_repo, resolve_today, today_option
 from svcnotes.i18n import tr
+from svcnotes.model.message import exc_message
 
 
 def verb_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,7 +45,7 @@ def refusals(ctx: click.Context, record_id: str = "") -> Iterator[None]:
             click.echo(tr("error: {message}").format(message=p.format().replace('<repository>: ', '')), err=True)
         ctx.exit(EXIT_USAGE)
     except (NotFound, UncommittedEdits, UnknownActor, DirtyRecord, GitError) as exc:
-        click.echo(tr("error: {message}").format(message=exc), err=True)
+        click.echo(tr("error: {message}").format(message=exc_message(exc)), err=True)
         ctx.exit(EXIT_PROBLEMS)
 
 

@@ -119,14 +119,14 @@ def pull_request(repo: Repository, base_ref: str) -> PullRequest:
     root = repo.root
     head = head_sha(root)
     if head is None or head_sha(root, base_ref) is None:
-        raise BadBase(f"'{base_ref}' is not a commit here" if head else "the repository has no commits")
+        raise BadBase(msg("'{base}' is not a commit here", base=base_ref) if head else msg("the repository has no commits"))
     shallow = is_shallow(root)
     try:
         base = merge_base(root, base_ref, head)
     except GitError:
         if shallow:
             return PullRequest(base_ref, "", head, [], repo.config, problems=[shallow_problem()])
-        raise BadBase(f"HEAD and '{base_ref}' share no history") from None
+        raise BadBase(msg("HEAD and '{base}' share no history", base=base_ref)) from None
     policy = policy_at(root, base)
     config = policy.config
     problems = [shallow_problem()] if shallow else []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from svcnotes.model.message import label, msg
 from svcnotes.model.schema import KINDS
 from svcnotes.store import gitops, ids, transaction
 from svcnotes.store.writer import atomic_write, render_update
@@ -56,21 +57,22 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
     snap = repo.snapshot()
     record = snap.by_id.get(record_id)
     if record is None:
-        raise CannotRenumber(f"no record '{record_id}'")
+        raise CannotRenumber(msg("no record '{id}'", id=record_id))
     kind = KINDS[record.kind]
     if not kind.year_folders:
-        raise CannotRenumber(f"{record_id} is a {kind.en.lower()}: only numbered records can be renumbered")
+        raise CannotRenumber(msg("{id} is a {kind}: only numbered records can be renumbered", id=record_id,
+                                 kind=label(kind.en.lower(), kind.zh)))
     refs = [r for r in snap.all() if r.path != record.path and _refs_to(r, record.kind, record_id)]
     dirty = gitops.dirty_paths(repo.root, [record.path, *(r.path for r in refs)])
     if dirty:
-        raise CannotRenumber(f"{', '.join(dirty)} has uncommitted edits; commit them first")
+        raise CannotRenumber(msg("{paths} has uncommitted edits; commit them first", paths=", ".join(dirty)))
     store = repo.store(record.kind)
     transaction.ensure(repo.root)  # all or nothing: a failure puts the files and the branch back
     with ids.numbering_lock(repo.root):
         target = new_id or next_free(repo, record.kind, record_id)
         new_path = store.path_for(target)
         if (repo.root / new_path).exists():
-            raise CannotRenumber(f"{new_path} already exists")
+            raise CannotRenumber(msg("{path} already exists", path=str(new_path)))
         aliases = [*(record.data.get("aliases") or []), record_id]
         text = (repo.root / record.path).read_text(encoding="utf-8-sig")
         updated = render_update(kind, text, {"id": target, "aliases": aliases})

@@ -92,3 +92,11 @@ def render(text: str, lang: str | None = None) -> str:
     if not isinstance(text, Message):
         return text
     return text.render(lang or i18n.language())
+
+
+def exc_message(exc: BaseException, lang: str | None = None) -> str:
+    """What an exception says, in `lang` (default: the current language) when the core raised it
+    with a `msg(...)`; any other exception's text as it is."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0].render(lang or i18n.language())
+    return str(exc)

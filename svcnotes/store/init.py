@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from svcnotes.model.config import CONFIG_FILE
+from svcnotes.model.message import msg
 from svcnotes.store import gitops
 
 FOLDERS = ("customers", "complaints", "callbacks", "notes")
@@ -65,7 +66,7 @@ def init_repository(path: Path, name: str = "客户服务部", locale: str = "zh
     """Create the repository layout in `path` (git init on `branch` when needed); return what was created."""
     path.mkdir(parents=True, exist_ok=True)
     if (path / CONFIG_FILE).exists():
-        raise AlreadyInitialised(f"{path / CONFIG_FILE} already exists")
+        raise AlreadyInitialised(msg("{path} already exists", path=str(path / CONFIG_FILE)))
     created = []
     if not gitops.is_repo(path):
         # git init --initial-branch: never the machine's init.defaultBranch (CI and `register --as-of` read `branch`)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
-from svcnotes.model.message import msg
+from svcnotes.model.message import label, msg
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
@@ -191,7 +191,7 @@ class Repository:
         for folder in (here, *here.parents):
             if (folder / CONFIG_FILE).is_file():
                 return cls(folder)
-        raise NotARepository(f"no {CONFIG_FILE} in {here} or any parent folder")
+        raise NotARepository(msg("no {config} in {folder} or any parent folder", config=CONFIG_FILE, folder=str(here)))
 
     def store(self, kind: str) -> KindStore:
         """The accessor of a kind by name."""
@@ -257,7 +257,7 @@ class KindStore:
         """The record with this id or former number; NotFound otherwise."""
         record = self.repo.snapshot().find(record_id)
         if record is None or record.kind != self.kind.name:
-            raise NotFound(f"no {self.kind.en.lower()} '{record_id}'")
+            raise NotFound(msg("no {kind} '{id}'", kind=label(self.kind.en.lower(), self.kind.zh), id=record_id))
         return record
 
     def path_for(self, record_id: str) -> str:
@@ -422,7 +422,7 @@ class KindStore:
         path = self.repo.root / record.path
         raw = path.read_bytes()
         if record.digest and content_digest(raw) != record.digest:
-            raise DirtyRecord(f"{record.path} changed on disk since it was read; run the command again")
+            raise DirtyRecord(msg("{path} changed on disk since it was read; run the command again", path=record.path))
         text, problem = decode(raw, record.path)
         if text is None:
             raise InvalidRecord([problem] if problem else [])

@@ -97,7 +97,7 @@ def scope(notify: Notify | None = None, progress: ProgressHook | None = None) ->
             txn.rollback(quiet=True)
         except TransactionError as failed:  # the journal stays for doctor --fix; the first error is the one to tell
             if state.notify is not None:
-                state.notify(f"warning: {failed.problem.format()}")
+                state.notify(msg("warning: {message}", message=failed.problem.format()))
         if isinstance(exc, OSError):
             where = _show(txn.root, Path(exc.filename)) if isinstance(exc.filename, str) else ""
             raise _fail("G007", msg("cannot write: {error}", error=exc.strerror or str(exc)), where,
@@ -202,7 +202,7 @@ def wait_for_index_lock(root: Path, git_dir: Path, notify: Notify | None) -> Non
                         msg("if no git command is running in this repository, remove the lock: rm {lock}",
                             lock=_show(root, lock)))
         if not told and notify is not None:
-            notify(f"waiting for a running git command to release {_show(root, lock)} ...")
+            notify(msg("waiting for a running git command to release {lock} ...", lock=_show(root, lock)))
             told = True
         time.sleep(0.1)
 
@@ -406,10 +406,16 @@ def _complete(root: Path, folder: Path, git_dir: Path, notify: Notify | None) ->
 
 def _rollback(root: Path, folder: Path) -> str:
     """Put every journalled file back, take this command's commits off the branch, drop the journal."""
+    begin = next((e[1] for e in _read_journal(folder) if e[0] == "begin" and len(e) > 1 and isinstance(e[1], dict)), {})
+    return msg("rolled back `{command}`: {undone}", command=begin.get("command", "svcnotes"), undone=_undo(root, folder))
+
+
+def _undo(root: Path, folder: Path) -> str:
+    """_rollback's work; what was undone."""
     entries = _read_journal(folder)
     begin = next((e[1] for e in entries if e[0] == "begin" and len(e) > 1 and isinstance(e[1], dict)), {})
     start, ref = str(begin.get("head", "")), str(begin.get("ref", ""))
-    reset = ""
+    reset: str = ""
     if ref and (folder.parent / "HEAD").exists():
         now = gitops.head(root)
         ours = [e[1] for e in entries if e[0] == "committed"]
@@ -430,7 +436,7 @@ def _rollback(root: Path, folder: Path) -> str:
                 gitops.git(root, "update-ref", "-m", "svcnotes: roll back an interrupted command", ref, start, now)
             else:
                 gitops.git(root, "update-ref", "-d", ref, now)
-            reset = f", took {now[:10]} off {ref.removeprefix('refs/heads/')}"
+            reset = msg(", took {commit} off {branch}", commit=now[:10], branch=ref.removeprefix("refs/heads/"))
     restored = removed = 0
     dirs = []
     for entry in reversed(entries):
@@ -463,9 +469,8 @@ def _rollback(root: Path, folder: Path) -> str:
         except OSError:
             pass
     shutil.rmtree(folder, ignore_errors=True)
-    command = begin.get("command", "svcnotes")
-    return (f"rolled back `{command}`: restored {restored} file(s), removed {removed} new file(s){reset}; "
-            "nothing of it remains")
+    return msg("restored {restored} file(s), removed {removed} new file(s){reset}; nothing of it remains",
+               restored=restored, removed=removed, reset=reset)
 
 
 def _remove_temporaries(target: Path) -> None:
@@ -492,12 +497,12 @@ def recover_locked(root: Path, folder: Path, in_git: bool) -> str:
             shutil.rmtree(folder, ignore_errors=True)
         return ""
     begin = entries[0][1] if entries[0][0] == "begin" and len(entries[0]) > 1 else {}
-    what = f"`{begin.get('command', 'svcnotes')}` (pid {begin.get('pid', '?')}, started {begin.get('started', '?')})"
+    what = msg("`{command}` (pid {pid}, started {started})", command=begin.get("command", "svcnotes"),
+               pid=begin.get("pid", "?"), started=begin.get("started", "?"))
     if entries[-1][0] == "done":
         _complete(root, folder, folder.parent, None)
-        return f"svcnotes: completed the interrupted {what}: its commit was made; the index now matches it"
-    said = _rollback(root, folder).split(": ", 1)[-1]
-    return f"svcnotes: rolled back the interrupted {what}: {said}"
+        return msg("svcnotes: completed the interrupted {what}: its commit was made; the index now matches it", what=what)
+    return msg("svcnotes: rolled back the interrupted {what}: {undone}", what=what, undone=_undo(root, folder))
 
 
 def _alive(pid: object) -> bool:

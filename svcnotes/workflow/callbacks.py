@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from svcnotes.model.message import msg
 from svcnotes.workflow.commits import CommitOptions, commit_change, current_actor, ensure_clean
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def schedule(repo: Repository, through: date, today: date, options: CommitOption
     `through` that do not exist yet; one commit for the run. Running it twice creates nothing."""
     first = since or today
     if through < first:
-        raise CallbackError(f"--through {through} is before {first}; give a later date")
+        raise CallbackError(msg("--through {through} is before {first}; give a later date", through=through, first=first))
     existing = {callback_key(cb) for cb in repo.callbacks.list()}
     created = []
     for planned in plan(repo.customers.list(), repo.config, first, through):
@@ -188,7 +189,8 @@ def schedule(repo: Repository, through: date, today: date, options: CommitOption
 def _open(repo: Repository, record_id: str, options: CommitOptions) -> Record:
     record = repo.callbacks.get(record_id)
     if record.status not in OPEN_STATUSES:
-        raise CallbackError(f"{record.id} is {record.status}; only scheduled or unreachable callbacks can change")
+        raise CallbackError(msg("{id} is {status}; only scheduled or unreachable callbacks can change", id=record.id,
+                                  status=record.status))
     ensure_clean(repo, [record.path], options)
     return record
 
@@ -208,7 +210,8 @@ def attempt(repo: Repository, record_id: str, result: str, at: datetime, note: s
     from svcnotes.model.schema import ATTEMPT_RESULTS
 
     if result not in ATTEMPT_RESULTS:
-        raise CallbackError(f"'{result}' is not an attempt result; use one of {', '.join(ATTEMPT_RESULTS)}")
+        raise CallbackError(msg("'{result}' is not an attempt result; use one of {choices}", result=result,
+                                  choices=", ".join(ATTEMPT_RESULTS)))
     record = _open(repo, record_id, options)
     actor = _actor_id(repo)
     entry = {"at": at, "by": actor, "result": result, "note": note or None}
@@ -242,11 +245,12 @@ def done(repo: Repository, record_id: str, channel: str, satisfaction: int | Non
     from svcnotes.model.schema import CHANNELS
 
     if channel not in CHANNELS:
-        raise CallbackError(f"'{channel}' is not a channel; use one of {', '.join(CHANNELS)}")
+        raise CallbackError(msg("'{channel}' is not a channel; use one of {choices}", channel=channel,
+                                  choices=", ".join(CHANNELS)))
     if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise CallbackError(f"satisfaction {satisfaction} is out of range; give 1 (very dissatisfied) to 5")
+        raise CallbackError(msg("satisfaction {value} is out of range; give 1 (very dissatisfied) to 5", value=satisfaction))
     if satisfaction is not None and satisfaction <= 2 and not comments.strip():
-        raise CallbackError(f"satisfaction {satisfaction} needs the customer's comments; pass --comments")
+        raise CallbackError(msg("satisfaction {value} needs the customer's comments; pass --comments", value=satisfaction))
     record = _open(repo, record_id, options)
     actor = _actor_id(repo)
     when = at or datetime.combine(today or date.today(), datetime.now().time().replace(second=0, microsecond=0))
@@ -280,7 +284,7 @@ def _open_complaint(repo: Repository, callback: Record, values: Mapping[str, Any
 def cancel(repo: Repository, record_id: str, reason: str, options: CommitOptions = DEFAULT_OPTIONS) -> Record:
     """Cancel a scheduled or unreachable callback; a reason is required."""
     if not reason.strip():
-        raise CallbackError("a cancelled callback needs a reason; pass --reason")
+        raise CallbackError(msg("a cancelled callback needs a reason; pass --reason"))
     record = _open(repo, record_id, options)
     updated = repo.callbacks.update(record, {"status": "cancelled", "cancel_reason": reason.strip()})
     commit_change(repo, [updated.path], f"{record.id}: {record.status} → cancelled",

@@ -52,8 +52,8 @@ def ensure_clean(repo: Repository, paths: list[str], options: CommitOptions) -> 
         return
     tracked_dirty = gitops.tracked_dirty_paths(repo.root, paths)  # paths on git's stdin, never one argument each
     if tracked_dirty:
-        raise UncommittedEdits(f"{', '.join(tracked_dirty)} has uncommitted edits; commit them first, "
-                               "or pass --allow-dirty to include them in this commit")
+        raise UncommittedEdits(msg("{paths} has uncommitted edits; commit them first, or pass --allow-dirty to include "
+                                   "them in this commit", paths=", ".join(tracked_dirty)))
 
 
 def message(subject: str, trailers: Mapping[str, str], body: str = "") -> str:

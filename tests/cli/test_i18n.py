@@ -80,10 +80,10 @@ def test_lang_naming_chinese_wins_over_an_english_repository(repo: Path, no_lang
 def test_errors_and_hints_in_chinese(repo: Path, tmp_path: Path) -> None:
     again = run("--lang", "zh-CN", "init", str(repo))
     assert again.exit_code == 2
-    assert again.stderr == f"错误：{repo / 'svcnotes.toml'} already exists；未做任何更改\n"
+    assert again.stderr == f"错误：{repo / 'svcnotes.toml'} 已存在；未做任何更改\n"
     nowhere = run("--lang", "zh-CN", "-C", str(tmp_path / "none"), "validate")
     assert nowhere.exit_code == 2
-    assert nowhere.stderr.splitlines()[-1] == (f"错误：no svcnotes.toml in {tmp_path / 'none'} or any parent folder；"
+    assert nowhere.stderr.splitlines()[-1] == (f"错误：{tmp_path / 'none'} 及其上级文件夹中都没有 svcnotes.toml；"
                                                "请运行 'svcnotes init DIR'，或用 -C DIR 指定记录库")
 
 

@@ -1,0 +1,52 @@
+"""What the core refuses, printed by the CLI in the chosen language: not-found records, a bad --base,
+uncommitted edits, renumber and callback refusals (init over a repository: test_i18n.py), waiting for git's index lock."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from svcnotes.cli import cli
+from tests.conftest import git
+
+
+def run(repo: Path, lang: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--lang", lang, "-C", str(repo), *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(("args", "status", "zh", "en"), [
+    (("assign", "C-2611-099", "--to", "zhang.wei"), 1, "错误：没有客诉 'C-2611-099'", "error: no complaint 'C-2611-099'"),
+    (("callback", "cancel", "CB-2611-001", "--reason", "客户已搬迁"), 1, "错误：没有回访 'CB-2611-001'",
+     "error: no callback 'CB-2611-001'"),
+    (("check", "--base", "nope"), 2, "错误：'nope' 在这里不是一个提交", "error: 'nope' is not a commit here"),
+    (("pr-summary", "--base", "nope"), 2, "错误：'nope' 在这里不是一个提交", "error: 'nope' is not a commit here"),
+    (("renumber", "C-2611-099"), 2, "错误：没有记录 'C-2611-099'", "error: no record 'C-2611-099'"),
+    (("renumber", "hengda-auto"), 2, "错误：hengda-auto 是客户档案：只有带编号的记录才能重新编号",
+     "error: hengda-auto is a customer: only numbered records can be renumbered"),
+])
+def test_core_refusals_in_both_languages(repo: Path, args: tuple[str, ...], status: int, zh: str, en: str) -> None:
+    for lang, line in (("zh-CN", zh), ("en", en)):
+        result = run(repo, lang, *args)
+        assert (result.exit_code, result.stderr.splitlines()) == (status, [line])
+
+
+def test_uncommitted_edits_refused_in_chinese(repo: Path) -> None:
+    path = repo / "records/complaints/2026/C-2611-001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明\n", encoding="utf-8")
+    result = run(repo, "zh-CN", "assign", "C-2611-001", "--to", "li.na")
+    assert result.exit_code == 1
+    assert result.stderr == ("错误：records/complaints/2026/C-2611-001.md 有未提交的修改；"
+                             "请先提交，或加 --allow-dirty 把它们一并提交\n")
+
+
+def test_waiting_for_the_index_lock_is_said_in_chinese(repo: Path) -> None:
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    threading.Timer(0.6, lock.unlink).start()
+    result = run(repo, "zh-CN", "assign", "C-2611-001", "--to", "li.na")
+    assert result.exit_code == 0, result.output
+    assert "正在等待运行中的 git 命令释放 .git/index.lock ……\n" in result.stderr
+    assert git(repo, "status", "--porcelain") == ""
