@@ -153,7 +153,9 @@ class Msg:
         self.fields = fields
 
     def __str__(self) -> str:
-        return tr(self.template).format(**{k: str(v) for k, v in self.fields.items()})
+        lang = language()
+        return _translation(lang).gettext(self.template).format(
+            **{k: v.render(lang) if hasattr(v, "render") else str(v) for k, v in self.fields.items()})
 
     def english(self) -> str:
         """The message in English (fields that are messages too, in English)."""

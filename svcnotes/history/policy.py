@@ -15,6 +15,7 @@ from typing import Any
 
 from svcnotes.history.ci_lock import CI_DIR
 from svcnotes.model.config import CONFIG_FILE, Config, parse_config
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.store.gitops import GitError, git
 
@@ -30,7 +31,7 @@ class Policy:
     """The configuration rules are read from, where it came from, and problems reading it."""
 
     config: Config
-    source: str  # "svcnotes.toml at <sha>"
+    source: str  # "svcnotes.toml at <sha>" (a msg(...): shown in the reader's language)
     problems: tuple[Problem, ...] = ()
     text: str | None = None  # the svcnotes.toml it was read from (None: defaults)
 
@@ -47,9 +48,9 @@ def policy_at(root: Path, rev: str) -> Policy:
     """The policy of commit `rev` (defaults, and no staff, when it has no svcnotes.toml)."""
     text = config_text_at(root, rev)
     if text is None:
-        return Policy(Config(), f"defaults ({rev[:10]} has no {CONFIG_FILE})")
+        return Policy(Config(), msg("defaults ({commit} has no {config})", commit=rev[:10], config=CONFIG_FILE))
     config, problems = parse_config(text, CONFIG_FILE)
-    return Policy(config, f"{CONFIG_FILE} at {rev[:10]}", tuple(problems), text)
+    return Policy(config, msg("{config} at {commit}", config=CONFIG_FILE, commit=rev[:10]), tuple(problems), text)
 
 
 def rules_of(text: str | None) -> Any:

@@ -50,3 +50,12 @@ def test_waiting_for_the_index_lock_is_said_in_chinese(repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "正在等待运行中的 git 命令释放 .git/index.lock ……\n" in result.stderr
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_the_gates_policy_source_in_chinese(repo: Path) -> None:
+    git(repo, "branch", "base")
+    head = git(repo, "rev-parse", "--short=10", "HEAD").strip()
+    zh = run(repo, "zh-CN", "check", "--base", "base").stderr.splitlines()
+    assert zh[-1].startswith(f"未签名模式（{head} 的 svcnotes.toml）：身份只是 git 作者邮箱")
+    en = run(repo, "en", "check", "--base", "base").stderr.splitlines()
+    assert en[-1].startswith(f"unsigned mode (svcnotes.toml at {head}): identities are git author e-mails")
