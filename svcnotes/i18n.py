@@ -72,6 +72,11 @@ def command_scope() -> Iterator[None]:
         _explicit, _repository, _probe = saved
 
 
+def explicit() -> str | None:
+    """The language --lang (or SVCNOTES_LANG) asked for, None when neither did."""
+    return _explicit
+
+
 def use_repository_locale(locale: str | None) -> None:
     """The opened repository's organisation.locale (used when neither --lang nor the environment decides)."""
     global _repository, _probe

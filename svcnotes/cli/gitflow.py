@@ -24,7 +24,7 @@ from svcnotes.cli.common import (
     resolve_today,
     today_option,
 )
-from svcnotes.i18n import language, ntr, tr
+from svcnotes.i18n import explicit, language, normalise, ntr, tr
 from svcnotes.model.message import exc_message
 
 
@@ -354,6 +354,8 @@ def check(ctx: click.Context, base_ref: str, fmt: str, strict: bool, today: Any)
 def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
     """A Markdown summary of the PR for a review comment: records, transitions, amounts, approvals needed.
 
+    Written in --lang, else in the repository's organisation.locale.
+
     Example: svcnotes pr-summary --base origin/main > summary.md
     """
     from svcnotes.history.gate import BadBase, check_pr
@@ -365,7 +367,10 @@ def pr_summary_command(ctx: click.Context, base_ref: str) -> None:
     except BadBase as exc:
         fail(exc_message(exc), EXIT_USAGE)
         return
-    click.echo(pr_summary(pr, problems, pr.config or repo.config), nl=False)
+    config = pr.config or repo.config
+    # a comment for the team: --lang, else the repository's language (not the CI runner's LANG)
+    lang = explicit() or normalise(config.locale) or normalise(repo.config.locale) or "en"
+    click.echo(pr_summary(pr, problems, config, lang), nl=False)
 
 
 @click.command()

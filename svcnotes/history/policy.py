@@ -105,12 +105,13 @@ def policy_changes(root: Path, base: str, head: str) -> list[tuple[str, list[str
 
 
 def mode_statement(config: Config, source: str = "") -> str:
-    """One plain sentence: which mode the repository runs in and what it does not prove (docs/security.md)."""
-    where = f" ({source})" if source else ""
+    """One plain sentence: which mode the repository runs in and what it does not prove (docs/security.md);
+    a msg(...), so it renders in the reader's language (the same catalogue entries as doctor.mode_message)."""
+    where = msg(" ({source})", source=source) if source else ""
     if config.signed_approvals:
         keys = sum(len(s.signing_keys) for s in config.staff.values())
-        return (f"signed mode{where}: approvals, proposals, CAPA verifications and closures must be signed with a key "
-                f"listed for the person they name ({keys} key(s) listed); it does not prove who pushed or merged, "
-                "nor protect a key its owner lets others use (docs/security.md)")
-    return (f"unsigned mode{where}: identities are git author e-mails, which anyone can type; this does not prove "
-            "who approved, proposed or closed anything (set approval.signed = true, docs/security.md)")
+        return msg("signed mode{where}: approvals, proposals, CAPA verifications and closures must be signed with a key "
+                   "listed for the person they name ({keys} key(s) listed); it does not prove who pushed or merged, "
+                   "nor protect a key its owner lets others use (docs/security.md)", where=where, keys=keys)
+    return msg("unsigned mode{where}: identities are git author e-mails, which anyone can type; this does not prove "
+               "who approved, proposed or closed anything (set approval.signed = true, docs/security.md)", where=where)

@@ -59,3 +59,28 @@ def test_the_gates_policy_source_in_chinese(repo: Path) -> None:
     assert zh[-1].startswith(f"未签名模式（{head} 的 svcnotes.toml）：身份只是 git 作者邮箱")
     en = run(repo, "en", "check", "--base", "base").stderr.splitlines()
     assert en[-1].startswith(f"unsigned mode (svcnotes.toml at {head}): identities are git author e-mails")
+
+
+def test_pr_summary_in_the_repositorys_language(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.history.helpers import propose_args
+    from tests.history.helpers import run as run_as
+
+    git(repo, "checkout", "-q", "-b", "pr-1")
+    assert run_as(repo, "investigate", "C-2611-001", "--today", "2026-11-03", who="zhang.wei").exit_code == 0
+    assert run_as(repo, *propose_args("C-2611-001", "20000"), who="zhang.wei").exit_code == 0
+    head = git(repo, "rev-parse", "--short=10", "main").strip()
+    monkeypatch.delenv("SVCNOTES_LANG")  # neither --lang nor SVCNOTES_LANG: organisation.locale (zh-CN) decides
+    zh = CliRunner().invoke(cli, ["-C", str(repo), "pr-summary", "--base", "main"], catch_exceptions=False,
+                            env={"LANG": "en_US.UTF-8"})  # the CI runner's LANG does not decide
+    assert zh.exit_code == 0
+    assert zh.stdout.splitlines()[:4] == ["## svcnotes：相对 `main` 改动了 1 条记录", "",
+                                          "| 记录 | 类型 | 改动 | 状态 | 处理结果 | 金额 | 核决 |",
+                                          "|---|---|---|---|---|---|---|"]
+    assert "| C-2611-001 | 客诉 | 修改 | registered → proposed | allowance | — → 20000 CNY | — |" in zh.stdout
+    assert ("- **C-2611-001**: 金额 20000 需要 `deputy_gm` 核决，核决人：@chen.gang, @wang.qiang "
+            "(`svcnotes approve C-2611-001`)") in zh.stdout
+    assert "### 仍需的核决" in zh.stdout and "### 合并检查" in zh.stdout and "✅ `svcnotes check` 通过。" in zh.stdout
+    assert zh.stdout.splitlines()[-1].startswith(f"_未签名模式（{head} 的 svcnotes.toml）：")
+    en = run(repo, "en", "pr-summary", "--base", "main")
+    assert en.stdout.splitlines()[0] == "## svcnotes: 1 record(s) changed against `main`"
+    assert "| C-2611-001 | complaint | changed | registered → proposed | allowance | — → 20000 CNY | — |" in en.stdout
