@@ -131,8 +131,11 @@ def _import_summary(result: Any) -> str:
 
     counts = result.counts()
     waiting = len(result.pending)
-    head = (tr("{source}: {rows} rows: {imported} would import, {duplicate} duplicate, {rejected} rejected") if result.dry_run
-            else tr("{source}: {rows} rows: {imported} imported, {duplicate} duplicate, {rejected} rejected")).format(
+    head = (ntr("{source}: {rows} row: {imported} would import, {duplicate} duplicate, {rejected} rejected",
+                "{source}: {rows} rows: {imported} would import, {duplicate} duplicate, {rejected} rejected", result.total)
+            if result.dry_run else
+            ntr("{source}: {rows} row: {imported} imported, {duplicate} duplicate, {rejected} rejected",
+                "{source}: {rows} rows: {imported} imported, {duplicate} duplicate, {rejected} rejected", result.total)).format(
         source=result.source, rows=result.total, imported=counts[IMPORTED],
         duplicate=counts[DUPLICATE] - waiting, rejected=counts[REJECTED])
     lines = [head + (tr(", {count} written earlier").format(count=waiting) if waiting else "")]
@@ -160,18 +163,20 @@ def _sync_summary(plan: Any, dry_run: bool) -> str:
     from svcnotes.io.sync import CONFLICT, CREATE, UNCHANGED, UPDATE
 
     c = plan.counts()
+    rows = sum(c.values())
     if dry_run:
-        text = ntr("{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
-                   "{conflicts} conflict, {rejected} rejected",
-                   "{source}: {rows} rows: {created} would create, {updated} would update, {unchanged} unchanged, "
-                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
+        text = ntr("{created} would create, {updated} would update, {unchanged} unchanged, {conflicts} conflict, "
+                   "{rejected} rejected",
+                   "{created} would create, {updated} would update, {unchanged} unchanged, {conflicts} conflicts, "
+                   "{rejected} rejected", c[CONFLICT])
     else:
-        text = ntr("{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
-                   "{conflicts} conflict, {rejected} rejected",
-                   "{source}: {rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
-                   "{conflicts} conflicts, {rejected} rejected", c[CONFLICT])
-    return text.format(source=plan.source, rows=sum(c.values()), created=c[CREATE], updated=c[UPDATE],
-                       unchanged=c[UNCHANGED], conflicts=c[CONFLICT], rejected=c["rejected"])
+        text = ntr("{created} created, {updated} updated, {unchanged} unchanged, {conflicts} conflict, {rejected} rejected",
+                   "{created} created, {updated} updated, {unchanged} unchanged, {conflicts} conflicts, {rejected} rejected",
+                   c[CONFLICT])
+    return tr("{rows}: {counts}").format(
+        rows=ntr("{source}: {rows} row", "{source}: {rows} rows", rows).format(source=plan.source, rows=rows),
+        counts=text.format(created=c[CREATE], updated=c[UPDATE], unchanged=c[UNCHANGED], conflicts=c[CONFLICT],
+                           rejected=c["rejected"]))
 
 
 @contextlib.contextmanager

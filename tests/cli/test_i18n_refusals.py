@@ -84,3 +84,15 @@ def test_pr_summary_in_the_repositorys_language(repo: Path, monkeypatch: pytest.
     en = run(repo, "en", "pr-summary", "--base", "main")
     assert en.stdout.splitlines()[0] == "## svcnotes: 1 record(s) changed against `main`"
     assert "| C-2611-001 | complaint | changed | registered → proposed | allowance | — → 20000 CNY | — |" in en.stdout
+
+
+def test_the_import_summary_counts_one_row_in_either_language(repo: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('kind = "complaint"\nsource = "legacy"\nkey = ["编号"]\n\n[columns]\n"编号" = "order_no"\n'
+                       '"客户" = "customer"\n"日期" = "received_at"\n"主题" = "title"\n\n[defaults]\nchannel = "phone"\n'
+                       'category = "product_quality"\nseverity = "normal"\nstatus = "registered"\n', encoding="utf-8")
+    table = tmp_path / "in.csv"
+    table.write_text("编号,客户,日期,主题\nA1,恒达汽车零部件有限公司,2025-03-04,支架\n", encoding="utf-8")
+    args = ("import", str(table), "--kind", "complaint", "--map", str(mapping), "--dry-run")
+    assert run(repo, "en", *args).stdout.splitlines()[0] == "in.csv: 1 row: 1 would import, 0 duplicate, 0 rejected"
+    assert run(repo, "zh-CN", *args).stdout.splitlines()[0] == "in.csv：共 1 行：将导入 1 行，重复 0 行，拒收 0 行"

@@ -149,5 +149,5 @@ def test_import_refuses_rows_validate_would_reject_and_writes_nothing(repo: Path
     # the row is rejected alone (with validate's own located problem); with every row rejected nothing is written
     assert ("  row 2: rejected: E302 defective_qty: defective quantity 600 is larger than the quantity 500 "
             "(check both numbers)") in result.stderr.splitlines()
-    assert "in.csv: 1 rows: 0 imported, 0 duplicate, 1 rejected" in result.stdout.splitlines()
+    assert "in.csv: 1 row: 0 imported, 0 duplicate, 1 rejected" in result.stdout.splitlines()
     assert state(repo) == before
