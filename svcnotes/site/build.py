@@ -220,11 +220,15 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _problems_by_path(problems: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+def _problems_by_path(problems: Iterable[Any], locale: str) -> dict[str, list[dict[str, Any]]]:
+    """Each record's problems as its page shows them: the message in the site's language."""
+    from svcnotes.model.message import render
+
     out: dict[str, list[dict[str, Any]]] = {}
     for p in problems:
         if p.path:
-            out.setdefault(p.path, []).append({"code": p.code, "field": p.field, "message": p.message, "line": p.line})
+            out.setdefault(p.path, []).append({"code": p.code, "field": p.field, "message": render(p.message, locale),
+                                               "line": p.line})
     return out
 
 
@@ -253,8 +257,11 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
     if options.redact:
         redactor = Redactor.of(snapshot.all())
         records = {k: [redactor.record(r) for r in v] for k, v in records.items()}
-        problems = [replace(p, message=redactor.text(p.message), hint=redactor.text(p.hint)) for p in problems]
-    site = Site(records, config, locale, options.today, problems=_problems_by_path(problems),
+        from svcnotes.model.message import render
+
+        problems = [replace(p, message=redactor.text(render(p.message, locale)), hint=redactor.text(render(p.hint, locale)))
+                    for p in problems]
+    site = Site(records, config, locale, options.today, problems=_problems_by_path(problems, locale),
                 snapshot=None if options.redact else snapshot, redactor=redactor)
     if options.redact:
         site.snapshot.volumes = snapshot.volumes  # the KPIs' denominators hold no personal data
