@@ -371,7 +371,7 @@ def fix_encoding(paths: tuple[Path, ...], source: str) -> None:
         try:
             changed = fix_file(path, source)
         except EncodingFixError as exc:
-            click.echo(tr("error: {message}").format(message=f"{path}: {exc}"), err=True)
+            click.echo(tr("error: {message}").format(message=f"{path}: {exc_message(exc)}"), err=True)
             failed = True
             continue
         said = tr("converted from {encoding} to UTF-8").format(encoding=source) if changed else tr("already UTF-8, unchanged")

@@ -8,6 +8,7 @@ import click
 
 from svcnotes.cli.common import EXIT_USAGE, fail, open_repo, resolve_today, today_option
 from svcnotes.i18n import language, tr
+from svcnotes.model.message import exc_message
 
 REPORT_NAMES = ("register", "monthly", "overdue", "callbacks", "capa", "weekly", "supervision")
 
@@ -23,7 +24,7 @@ def _period(parse_name: str) -> Any:
         try:
             return getattr(periods, parse_name)(value)
         except periods.PeriodError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.BadParameter(exc_message(exc)) from None
 
     return callback
 

@@ -23,6 +23,7 @@ from svcnotes.cli.common import (
     today_option,
 )
 from svcnotes.i18n import ntr, tr
+from svcnotes.model.message import exc_message
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -316,7 +317,7 @@ def export(ctx: click.Context, what: str, dest: Path | None, fmt: str | None, ou
         try:
             parsed = parse_period(period)
         except PeriodError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(exc_message(exc)) from None
     try:
         snapshot = repo.snapshot()
         sheet = export_sheet(snapshot, repo.config, what, locale or repo.config.locale, parsed,

@@ -22,6 +22,7 @@ from pathlib import Path
 from svcnotes.history import ci_lock
 from svcnotes.history.policy import CI_PATHS, CODEOWNERS
 from svcnotes.model.config import CONFIG_FILE, Config
+from svcnotes.model.message import msg
 
 # Actions pinned by full commit SHA (a tag can be moved; a commit cannot); the tag is in the comment.
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
@@ -367,13 +368,13 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
     """Write .git/hooks/pre-commit running `svcnotes validate`; return the hook paths written."""
     git_dir = root / ".git"
     if not git_dir.is_dir():
-        raise HookExists(f"{root} has no .git folder (not the top of a git repository)")
+        raise HookExists(msg("{root} has no .git folder (not the top of a git repository)", root=str(root)))
     hooks = git_dir / "hooks"
     hooks.mkdir(parents=True, exist_ok=True)
     hook = hooks / "pre-commit"
     if hook.exists() and HOOK_MARK not in hook.read_text(encoding="utf-8", errors="replace") and not force:
-        raise HookExists(f"{hook} exists and was not written by svcnotes; pass --force to replace it, "
-                         "or add 'svcnotes validate' to it yourself")
+        raise HookExists(msg("{hook} exists and was not written by svcnotes; pass --force to replace it, "
+                             "or add 'svcnotes validate' to it yourself", hook=str(hook)))
     hook.write_text(HOOK.format(python=sys.executable), encoding="utf-8")
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return [hook.relative_to(root).as_posix()]

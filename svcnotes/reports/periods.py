@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from svcnotes.model.message import msg
+
 
 class PeriodError(ValueError):
     """Text that is not a month (YYYY-MM) or an ISO week (YYYY-Www)."""
@@ -71,7 +73,7 @@ def parse_month(text: str) -> Period:
     """`2026-10` -> the month of October 2026; PeriodError with a hint otherwise."""
     m = _MONTH.match(text.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise PeriodError(f"'{text}' is not a month; write YYYY-MM, e.g. 2026-10")
+        raise PeriodError(msg("'{text}' is not a month; write YYYY-MM, e.g. 2026-10", text=text))
     return Period.month(int(m.group(1)), int(m.group(2)))
 
 
@@ -79,13 +81,13 @@ def parse_week(text: str) -> Period:
     """`2026-W44` -> ISO week 44 of 2026; PeriodError with a hint otherwise."""
     m = _WEEK.match(text.strip())
     if not m:
-        raise PeriodError(f"'{text}' is not an ISO week; write YYYY-Www, e.g. 2026-W44")
+        raise PeriodError(msg("'{text}' is not an ISO week; write YYYY-Www, e.g. 2026-W44", text=text))
     year, week = int(m.group(1)), int(m.group(2))
     try:
         return Period.week(year, week)
     except ValueError:
         last = date(year, 12, 28).isocalendar().week
-        raise PeriodError(f"'{text}': {year} has ISO weeks 1 to {last}") from None
+        raise PeriodError(msg("'{text}': {year} has ISO weeks 1 to {last}", text=text, year=year, last=last)) from None
 
 
 def parse_period(text: str) -> Period:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from svcnotes.model.message import msg
 from svcnotes.store.writer import atomic_write
 
 
@@ -24,9 +25,9 @@ def fix_file(path: Path, source: str = "gb18030") -> bool:
         codecs.lookup(source)
         text = raw.decode(source)
     except LookupError:
-        raise EncodingFixError(f"unknown encoding '{source}'") from None
+        raise EncodingFixError(msg("unknown encoding '{source}'", source=source)) from None
     except UnicodeDecodeError as exc:
-        raise EncodingFixError(f"not valid {source} either (byte offset {exc.start}); "
-                               "open it in an editor and save as UTF-8") from None
+        raise EncodingFixError(msg("not valid {source} either (byte offset {offset}); open it in an editor and save "
+                                   "as UTF-8", source=source, offset=exc.start)) from None
     atomic_write(path, text)
     return True

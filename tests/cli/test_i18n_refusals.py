@@ -96,3 +96,23 @@ def test_the_import_summary_counts_one_row_in_either_language(repo: Path, tmp_pa
     args = ("import", str(table), "--kind", "complaint", "--map", str(mapping), "--dry-run")
     assert run(repo, "en", *args).stdout.splitlines()[0] == "in.csv: 1 row: 1 would import, 0 duplicate, 0 rejected"
     assert run(repo, "zh-CN", *args).stdout.splitlines()[0] == "in.csv：共 1 行：将导入 1 行，重复 0 行，拒收 0 行"
+
+
+@pytest.mark.parametrize(("args", "zh"), [
+    (("report", "monthly", "--month", "2026-13"), "错误：'--month' 的值无效：'2026-13' 不是月份；请写成 YYYY-MM，例如 2026-10"),
+    (("report", "weekly", "--week", "2026-W60"), "错误：'--week' 的值无效：'2026-W60'：2026 年的 ISO 周为第 1 至 53 周"),
+])
+def test_bad_periods_in_chinese(repo: Path, args: tuple[str, ...], zh: str) -> None:
+    result = run(repo, "zh-CN", *args)
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, zh)
+
+
+def test_a_foreign_hook_and_a_bad_encoding_in_chinese(repo: Path, tmp_path: Path) -> None:
+    (repo / ".git/hooks/pre-commit").write_text("#!/bin/sh\necho mine\n", encoding="utf-8")
+    hooks = run(repo, "zh-CN", "hooks", "install")
+    assert (hooks.exit_code, hooks.stderr) == (2, f"错误：{repo / '.git/hooks/pre-commit'} 已存在且不是 svcnotes 写的；"
+                                                 "加 --force 替换它，或自己在其中加入 'svcnotes validate'\n")
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"a\x81\n")
+    fixed = run(repo, "zh-CN", "fix-encoding", "--from", "ascii", str(bad))
+    assert (fixed.exit_code, fixed.stderr) == (1, f"错误：{bad}: 也不是有效的 ascii（字节偏移 1）；请用编辑器打开并另存为 UTF-8\n")
