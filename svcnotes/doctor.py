@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from svcnotes.i18n import Msg, english
+from svcnotes.model.message import reason
 from svcnotes.store import gitops
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def check_identity(repo: Repository) -> Check:
     try:
         person = current_actor(repo)
     except UnknownActor as exc:
-        return Check(name, FAIL, str(exc), Msg("git config user.email <an e-mail listed under your [[staff]] entry>"))
+        return Check(name, FAIL, reason(exc), Msg("git config user.email <an e-mail listed under your [[staff]] entry>"))
     return Check(name, OK, Msg("you are {id} ({name})", id=person.id, name=person.name))
 
 
@@ -152,7 +153,7 @@ def check_editor_task(repo: Repository) -> Check:
     try:
         read_json_file(repo.root / TASKS, TASKS)
     except EditorFileError as exc:
-        return Check(name, FAIL, str(exc), Msg("fix or remove .vscode/tasks.json, then: {fix}", fix=fix))
+        return Check(name, FAIL, reason(exc), Msg("fix or remove .vscode/tasks.json, then: {fix}", fix=fix))
     task = current_task(repo.root)
     if task is None:
         where = Msg("no .vscode/tasks.json") if not (repo.root / TASKS).is_file() else \
@@ -187,7 +188,7 @@ def check_site(repo: Repository, today: date) -> Check:
         try:
             result = build_site(repo, BuildOptions(out=Path(tmp), today=today, history=False))
         except BuildAborted as exc:
-            return Check(name, FAIL, str(exc), Msg("svcnotes build, and fix the page it names"))
+            return Check(name, FAIL, reason(exc), Msg("svcnotes build, and fix the page it names"))
         except Exception as exc:  # noqa: BLE001 - the doctor reports any crash as a failed check
             return Check(name, FAIL, Msg("the build crashed: {error}", error=type(exc).__name__ + ": " + str(exc)),
                          Msg("svcnotes build --strict shows the full error; report it if it is not your template"))
@@ -227,7 +228,7 @@ def check_signing(repo: Repository) -> Check:
         try:
             key = read_public(Path(get("user.signingkey"))).key
         except CannotRegister as exc:
-            return Check(name, FAIL, str(exc), "svcnotes keys setup --key PATH")
+            return Check(name, FAIL, reason(exc), "svcnotes keys setup --key PATH")
         owner = config.staff_by_key(key.fingerprint)
         if owner is None or owner.id != person.id:
             return Check(name, FAIL, Msg("{mode}; your signing key {key} is not listed for {id}", mode=said,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any
 
 import click
 
@@ -24,12 +25,12 @@ class TransactionalGroup(Group):
     The language is chosen before click parses anything, so help pages and click's usage errors
     are in it too."""
 
-    def main(self, *args: object, **kwargs: object) -> object:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         """One invocation; the language it chose is forgotten when it ends (i18n.command_scope)."""
         from svcnotes import i18n
 
         with i18n.command_scope():
-            return super().main(*args, **kwargs)  # type: ignore[arg-type]
+            return super().main(*args, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: object) -> click.Context:

@@ -414,9 +414,10 @@ def doctor(ctx: click.Context, no_site: bool, fix: bool, fmt: str, today: Any) -
     marks = {"ok": tr("ok"), "fail": tr("FAIL"), "skip": tr("skip")}
     width = max(display_width(m) for m in marks.values())
     for check in checks:
-        click.echo(f"{fit(marks[check.status], width)}  " + tr("{name}: {detail}").format(name=check.title, detail=check.detail))
+        click.echo(f"{fit(marks[check.status], width)}  " + tr("{name}: {detail}").format(name=check.title,
+                                                                                   detail=render(check.detail)))
         if check.failed and check.fix:
-            click.echo("      " + tr("fix: {fix}").format(fix=check.fix))
+            click.echo("      " + tr("fix: {fix}").format(fix=render(check.fix)))
     click.echo(tr("{count} problem(s) found").format(count=failed) if failed else tr("everything looks fine"), err=True)
     ctx.exit(EXIT_PROBLEMS if failed else 0)
 

@@ -87,16 +87,22 @@ def joined(parts: list[str], sep: str = ", ") -> str:
                     {f"p{i}": p for i, p in enumerate(parts)})
 
 
-def render(text: str, lang: str | None = None) -> str:
-    """`text` in `lang` (default: the current language) if it is a `msg(...)`; other text as it is."""
+def render(text: object, lang: str | None = None) -> str:
+    """`text` in `lang` (default: the current language) if it is a `msg(...)`; other text as it is (an
+    i18n.Msg in the current language)."""
     if not isinstance(text, Message):
-        return text
+        return text if isinstance(text, str) else str(text)
     return text.render(lang or i18n.language())
+
+
+def reason(exc: BaseException) -> str:
+    """What an exception says: the `msg(...)` the core raised it with (English, renderable), else its text."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
 
 
 def exc_message(exc: BaseException, lang: str | None = None) -> str:
     """What an exception says, in `lang` (default: the current language) when the core raised it
     with a `msg(...)`; any other exception's text as it is."""
-    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
-        return exc.args[0].render(lang or i18n.language())
-    return str(exc)
+    return render(reason(exc), lang)

@@ -3,6 +3,7 @@ uncommitted edits, renumber and callback refusals (init over a repository: test_
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -116,3 +117,15 @@ def test_a_foreign_hook_and_a_bad_encoding_in_chinese(repo: Path, tmp_path: Path
     bad.write_bytes(b"a\x81\n")
     fixed = run(repo, "zh-CN", "fix-encoding", "--from", "ascii", str(bad))
     assert (fixed.exit_code, fixed.stderr) == (1, f"错误：{bad}: 也不是有效的 ascii（字节偏移 1）；请用编辑器打开并另存为 UTF-8\n")
+
+
+def test_doctor_says_why_an_identity_fails_in_chinese_and_json_stays_english(repo: Path) -> None:
+    env = {"GIT_AUTHOR_EMAIL": "nobody@example.com", "GIT_COMMITTER_EMAIL": "nobody@example.com"}
+    args = ["-C", str(repo), "doctor", "--no-site"]
+    zh = CliRunner().invoke(cli, ["--lang", "zh-CN", *args], catch_exceptions=False, env=env)
+    assert zh.stdout.splitlines()[0] == ("未通过  git 身份：git 邮箱 'nobody@example.com' 不在人员名录中；"
+                                         "请把它加到 svcnotes.toml 中你的 [[staff]] 条目的 emails 里")
+    as_json = CliRunner().invoke(cli, ["--lang", "zh-CN", *args, "--format", "json"], catch_exceptions=False, env=env)
+    assert json.loads(as_json.stdout)["checks"][0]["detail"] == (
+        "git e-mail 'nobody@example.com' is not in the staff directory; add it to the emails of your [[staff]] entry "
+        "in svcnotes.toml")
