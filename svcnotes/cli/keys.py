@@ -9,6 +9,7 @@ import click
 
 from svcnotes.cli.common import EXIT_USAGE, complete_staff_id, emit_rows, fail, format_option, open_repo
 from svcnotes.i18n import tr
+from svcnotes.model.message import exc_message
 
 
 def _actor(repo: Any) -> Any:
@@ -17,7 +18,7 @@ def _actor(repo: Any) -> Any:
     try:
         return current_actor(repo)
     except UnknownActor as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
 
 
 @click.group()
@@ -52,7 +53,7 @@ def setup(ctx: click.Context, key_path: Path | None, new: bool, no_passphrase: b
         found = create_key(path, f"{actor.id} (svcnotes)", not no_passphrase) if new else read_public(path)
         settings = configure_git(repo.root, found, repo.config)
     except CannotRegister as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     click.echo(tr("{id}: git signs commits in {repo} with {key} ({fingerprint})").format(
         id=actor.id, repo=repo.root.name, key=found.path, fingerprint=found.key.fingerprint))
@@ -85,7 +86,7 @@ def show(ctx: click.Context, key_path: Path | None) -> None:
     try:
         found = read_public(key_path or (Path(configured) if configured else DEFAULT_KEY))
     except CannotRegister as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     click.echo(found.line)
     click.echo(found.key.fingerprint, err=True)
@@ -113,7 +114,7 @@ def propose(ctx: click.Context, staff_id: str, key: str, branch: str) -> None:
         line = key if key.split(" ", 1)[0].startswith(("ssh-", "ecdsa-", "sk-")) else read_public(Path(key)).line
         done = do_propose(repo.root, repo.config, actor, staff_id, line, branch)
     except CannotRegister as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(exc_message(exc), EXIT_USAGE)
         return
     click.echo(tr("{branch}: svcnotes.toml lists {fingerprint} for {staff} (commit {commit}, by {id})").format(
         branch=done.branch, fingerprint=done.fingerprint, staff=done.staff, commit=done.commit[:10], id=actor.id))

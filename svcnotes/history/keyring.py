@@ -17,6 +17,7 @@ from pathlib import Path
 from svcnotes.history.signatures import allowed_signers
 from svcnotes.model.config import CONFIG_FILE, Config, Staff, parse_config
 from svcnotes.model.keys import BadKey, SigningKey, parse_key
+from svcnotes.model.message import msg
 from svcnotes.store import gitops
 from svcnotes.store.writer import atomic_write
 
@@ -40,8 +41,8 @@ class KeyFile:
 def _ssh_keygen() -> str:
     tool = shutil.which("ssh-keygen")
     if tool is None:
-        raise CannotRegister("ssh-keygen is not installed: install OpenSSH (Debian/Ubuntu: apt-get install openssh-client; "
-                        "Windows: Settings > Apps > Optional features > OpenSSH Client)")
+        raise CannotRegister(msg("ssh-keygen is not installed: install OpenSSH (Debian/Ubuntu: apt-get install "
+                                 "openssh-client; Windows: Settings > Apps > Optional features > OpenSSH Client)"))
     return tool
 
 
@@ -60,7 +61,8 @@ def read_public(path: Path) -> KeyFile:
     try:
         line = pub.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise CannotRegister(f"no key at {pub}: make one with 'svcnotes keys setup --new', or give --key PATH") from None
+        raise CannotRegister(msg("no key at {path}: make one with 'svcnotes keys setup --new', or give --key PATH",
+                                 path=str(pub))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CannotRegister(f"{pub} cannot be read ({exc.__class__.__name__}: {exc}); check its permissions") from None
     return KeyFile(pub, line, _parse(line, pub))
@@ -80,13 +82,13 @@ def create_key(path: Path, comment: str, passphrase: bool = True) -> KeyFile:
     """A new ed25519 key pair at `path` (ssh-keygen asks for the passphrase unless `passphrase` is False)."""
     path = path.expanduser()
     if path.exists() or path.with_name(path.name + ".pub").exists():
-        raise CannotRegister(f"{path} already exists: use it with --key {path}, or choose another --key path")
+        raise CannotRegister(msg("{path} already exists: use it with --key {path}, or choose another --key path", path=str(path)))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     args = [_ssh_keygen(), "-q", "-t", "ed25519", "-C", comment, "-f", str(path)]
     if not passphrase:
         args[2:2] = ["-N", ""]
     if subprocess.run(args, stdin=None if passphrase else subprocess.DEVNULL).returncode != 0:
-        raise CannotRegister(f"ssh-keygen could not create {path}")
+        raise CannotRegister(msg("ssh-keygen could not create {path}", path=str(path)))
     return read_public(path)
 
 
@@ -124,7 +126,7 @@ def with_key(text: str, staff_id: str, line: str) -> str:
                 if block_id == staff_id:
                     start = n
     if start is None:
-        raise CannotRegister(f"no [[staff]] entry with id = \"{staff_id}\" in {CONFIG_FILE}")
+        raise CannotRegister(msg("no [[staff]] entry with id = \"{id}\" in {config}", id=staff_id, config=CONFIG_FILE))
     end = end if end is not None else len(lines)
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
@@ -132,7 +134,7 @@ def with_key(text: str, staff_id: str, line: str) -> str:
     keys = tomllib.loads(block).get("signing_keys", [])
     keys = [keys] if isinstance(keys, str) else list(keys)
     if any(_same(k, line) for k in keys):
-        raise CannotRegister(f"{staff_id} already lists this key in {CONFIG_FILE}")
+        raise CannotRegister(msg("{id} already lists this key in {config}", id=staff_id, config=CONFIG_FILE))
     keys.append(line)
     rendered = "signing_keys = [\n" + "".join(f"  {_toml_str(k)},\n" for k in keys) + "]\n"
     kept = re.sub(r"(?ms)^signing_keys\s*=\s*(\[.*?\]|\".*?\")[ \t]*\n?", "", block)
@@ -177,17 +179,18 @@ def propose(root: Path, config: Config, actor: Staff, staff_id: str, key_line: s
     """On a new branch from HEAD, list `key_line` for `staff_id` in svcnotes.toml and commit it signed by `actor`,
     who must hold an admin role (the gate accepts svcnotes.toml changes only from an admin's signed commit)."""
     if not any(role in config.admin_roles for role in actor.roles):
-        raise CannotRegister(f"{actor.id} holds no admin role ({', '.join(config.admin_roles)}): the gate accepts "
-                        f"{CONFIG_FILE} changes only in an admin's signed commit. Send your public key line "
-                        "(svcnotes keys show) to an admin, who runs: svcnotes keys propose --staff "
-                        f"{staff_id} --key 'ssh-ed25519 AAAA...'")
+        raise CannotRegister(msg("{actor} holds no admin role ({roles}): the gate accepts {config} changes only in an "
+                                 "admin's signed commit. Send your public key line (svcnotes keys show) to an admin, who "
+                                 "runs: svcnotes keys propose --staff {id} --key 'ssh-ed25519 AAAA...'", actor=actor.id,
+                                 roles=", ".join(config.admin_roles), config=CONFIG_FILE, id=staff_id))
     if staff_id not in config.staff:
-        raise CannotRegister(f"no staff member '{staff_id}' in {CONFIG_FILE}")
+        raise CannotRegister(msg("no staff member '{id}' in {config}", id=staff_id, config=CONFIG_FILE))
     key = _parse(key_line, Path("--key"))
     if gitops.git(root, "status", "--porcelain", "--", CONFIG_FILE).strip():
-        raise CannotRegister(f"{CONFIG_FILE} has uncommitted edits; commit or stash them first")
+        raise CannotRegister(msg("{config} has uncommitted edits; commit or stash them first", config=CONFIG_FILE))
     if config.signed_approvals and gitops.git(root, "config", "--get", "commit.gpgsign", check=False).strip() != "true":
-        raise CannotRegister("git does not sign commits here, and approval.signed = true: run 'svcnotes keys setup' first")
+        raise CannotRegister(msg("git does not sign commits here, and approval.signed = true: run 'svcnotes keys setup' "
+                                 "first"))
     path = root / CONFIG_FILE
     line = key_line.strip() if key_line.strip().startswith(key.key_type + " ") else f"{key.key_type} {key.data}"
     text = with_key(path.read_text(encoding="utf-8-sig"), staff_id, line)
@@ -196,7 +199,7 @@ def propose(root: Path, config: Config, actor: Staff, staff_id: str, key_line: s
         raise CannotRegister("the edited svcnotes.toml would not load: " + "; ".join(p.message for p in problems if p.is_error))
     branch = branch or f"keys/{staff_id}"
     if gitops.git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).strip():
-        raise CannotRegister(f"branch {branch} already exists: pass --branch NAME")
+        raise CannotRegister(msg("branch {branch} already exists: pass --branch NAME", branch=branch))
     gitops.git(root, "checkout", "-q", "-b", branch)
     atomic_write(path, text)
     gitops.git(root, "add", "--", CONFIG_FILE)

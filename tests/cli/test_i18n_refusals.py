@@ -129,3 +129,12 @@ def test_doctor_says_why_an_identity_fails_in_chinese_and_json_stays_english(rep
     assert json.loads(as_json.stdout)["checks"][0]["detail"] == (
         "git e-mail 'nobody@example.com' is not in the staff directory; add it to the emails of your [[staff]] entry "
         "in svcnotes.toml")
+
+
+def test_key_registration_refusals_in_chinese(repo: Path, tmp_path: Path) -> None:
+    missing = run(repo, "zh-CN", "keys", "setup", "--key", str(tmp_path / "none.pub"))
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"错误：{tmp_path / 'none.pub'} 处没有密钥：用 'svcnotes keys setup --new' 生成一个，或用 --key PATH 指定\n")
+    en = run(repo, "en", "keys", "setup", "--key", str(tmp_path / "none.pub"))
+    assert en.stderr == (f"error: no key at {tmp_path / 'none.pub'}: make one with 'svcnotes keys setup --new', "
+                         "or give --key PATH\n")
