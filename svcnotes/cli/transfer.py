@@ -323,7 +323,7 @@ def export(ctx: click.Context, what: str, dest: Path | None, fmt: str | None, ou
         sheet = export_sheet(snapshot, repo.config, what, locale or repo.config.locale, parsed,
                              resolve_today(today), include_personal)
     except UnknownExport as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(exc_message(exc)) from None
     _refuse_invalid(ctx, repo, allow_invalid)
     data = to_xlsx(sheet) if fmt == "xlsx" else to_csv(sheet)
     if out is None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.fields import render_scalar
+from svcnotes.model.message import msg
 from svcnotes.model.schema import KINDS
 from svcnotes.model.text import display_width
 
@@ -69,8 +70,8 @@ def export_names() -> list[str]:
 
 def names_help() -> str:
     """The export names, grouped: what to type after `svcnotes export`."""
-    return (f"reports: {', '.join(_reports())}; record lists: {', '.join(LISTS)}; "
-            f"{DATA} (every record of every kind, lossless, for re-import)")
+    return msg("reports: {reports}; record lists: {lists}; {data} (every record of every kind, lossless, for re-import)",
+               reports=", ".join(_reports()), lists=", ".join(LISTS), data=DATA)
 
 
 def _reports() -> dict[str, Any]:
@@ -107,8 +108,9 @@ def export_sheet(snapshot: Snapshot, config: Config, what: str, locale: str, per
     import difflib
 
     close = difflib.get_close_matches(what, [*export_names(), DATA], n=3, cutoff=0.6)
-    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-    raise UnknownExport(f"nothing to export called '{what}'{hint}; export names: {names_help()}")
+    hint = msg(" (did you mean {names}?)", names=" / ".join(repr(c) for c in close)) if close else ""
+    raise UnknownExport(msg("nothing to export called '{what}'{hint}; export names: {names}", what=what, hint=hint,
+                            names=names_help()))
 
 
 def _enum_label(enum: str, code: str, locale: str, config: Config) -> str:

@@ -138,3 +138,12 @@ def test_key_registration_refusals_in_chinese(repo: Path, tmp_path: Path) -> Non
     en = run(repo, "en", "keys", "setup", "--key", str(tmp_path / "none.pub"))
     assert en.stderr == (f"error: no key at {tmp_path / 'none.pub'}: make one with 'svcnotes keys setup --new', "
                          "or give --key PATH\n")
+
+
+def test_an_unknown_export_name_in_chinese(repo: Path) -> None:
+    result = run(repo, "zh-CN", "export", "registr")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "错误：没有名为 'registr' 的导出（是否想写 'register'？）；可导出的名称：报表：register, monthly, overdue, callbacks, "
+        "capa, weekly, supervision；记录清单：customer-list, complaint-list, callback-list, note-list；"
+        "data（所有类型的全部记录，无损，可重新导入）")
