@@ -67,7 +67,7 @@ messages: $(VENV)/.installed
 # The oldest dependency versions pyproject.toml allows (.ci/floors.py), in their own venv, and a smoke
 # subset of the tests that exercises every dependency: proves the lower bounds.
 FLOORS_VENV := .venv-floors
-SMOKE := tests/cli/test_records_cli.py tests/store tests/site/test_build.py tests/site/test_fragments.py \
+SMOKE := tests/cli/test_records_cli.py tests/cli/test_i18n_help.py tests/store tests/site/test_build.py tests/site/test_fragments.py \
 	tests/site/test_xss.py tests/io/test_export.py tests/io/test_io_tabular.py tests/editing/test_lsp_server.py \
 	tests/editing/test_vscode_task.py tests/history/test_gate.py tests/workflow/test_validation_paths.py
 floors:

@@ -309,9 +309,12 @@ class SearchIndex:
         if path is None:
             return
         try:
-            for old in path.parent.glob(f"{group}.*.pickle"):  # the group's earlier versions
-                if old != path:
-                    old.unlink(missing_ok=True)
+            # The group's other versions: the newest stays, so two sites built in turn from one
+            # repository (another language, --no-history, --redact) do not make each other's again.
+            others = sorted((p for p in path.parent.glob(f"{group}.*.pickle") if p != path),
+                            key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in others[1:]:
+                old.unlink(missing_ok=True)
         except OSError:
             pass
         write_pickle(path, {"format": FORMAT, "key": self.keys[group], "fragments": frags, "size": self._sizes[group]})

@@ -118,20 +118,39 @@ def test_an_edit_recomputes_only_its_groups_grams_and_a_rename_every_group_showi
     build(site_repo, out=out)
     cache = site_repo / ".svcnotes-cache" / "search"
 
-    def files() -> dict[str, bytes]:
-        return {p.name.split(".")[0]: p.read_bytes() for p in cache.glob("*.pickle")}
+    def files() -> set[str]:  # group.key.pickle: a group made again gets a file of a new key
+        return {p.name for p in cache.glob("*.pickle")}
+
+    def made(since: set[str]) -> set[str]:
+        return {name.split(".")[0] for name in files() - since}
 
     before = files()
-    assert set(before) == {"complaint-2026-11", "callback-2026-11", "note-2026-11", "customers"}
+    assert {name.split(".")[0] for name in before} == {"complaint-2026-11", "callback-2026-11", "note-2026-11", "customers"}
     note = site_repo / "records/notes/2026/N-2611-001.md"
     note.write_text(note.read_text(encoding="utf-8").replace("要求本周内答复", "要求周五前答复"), encoding="utf-8")
     build(site_repo, out=out)
-    after = files()
-    assert {g for g in after if after[g] != before[g]} == {"note-2026-11"}
+    assert made(before) == {"note-2026-11"}
     assert "周五" in (out / "search/note-2026-11.js").read_text(encoding="utf-8")
+    after = files()
     customer = site_repo / "records/customers/hengda-auto.md"
     customer.write_text(customer.read_text(encoding="utf-8").replace("恒达汽车零部件有限公司", "恒达精密汽车零部件有限公司"), encoding="utf-8")
     build(site_repo, out=out)
-    renamed = files()
-    assert all(renamed[g] != after[g] for g in renamed)  # every entry shows its customer's full name
+    renamed = made(after)
+    assert renamed == {"complaint-2026-11", "callback-2026-11", "note-2026-11", "customers"}  # every entry shows its customer's full name
     assert all("恒达精密" in (out / f"search/{g}.js").read_text(encoding="utf-8") for g in renamed)
+
+
+def test_two_sites_built_in_turn_keep_each_others_search_work(site_repo: Path, tmp_path: Path) -> None:
+    """A second output folder with other options (here --no-history) does not throw away the first
+    site's per-group search work: building the first again makes no group again."""
+    cache = site_repo / ".svcnotes-cache" / "search"
+    build(site_repo, out=tmp_path / "site")
+    first = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    build(site_repo, "--no-history", out=tmp_path / "other")
+    assert len(list(cache.glob("*.pickle"))) == 2 * len(first)  # each site's versions, side by side
+    note = site_repo / "records/notes/2026/N-2611-001.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("要求本周内答复", "要求周五前答复"), encoding="utf-8")
+    build(site_repo, out=tmp_path / "site")
+    again = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    kept = {name for name in first if not name.startswith("note-")}  # the edit is in a note
+    assert kept and all(again.get(name) == first[name] for name in kept)  # read back, not made again
