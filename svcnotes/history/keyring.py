@@ -17,7 +17,7 @@ from pathlib import Path
 from svcnotes.history.signatures import allowed_signers
 from svcnotes.model.config import CONFIG_FILE, Config, Staff, parse_config
 from svcnotes.model.keys import BadKey, SigningKey, parse_key
-from svcnotes.model.message import msg
+from svcnotes.model.message import msg, reason
 from svcnotes.store import gitops
 from svcnotes.store.writer import atomic_write
 
@@ -72,9 +72,9 @@ def _parse(line: str, where: Path) -> SigningKey:
     try:
         key = parse_key(line)
     except BadKey as exc:
-        raise CannotRegister(f"{where}: the key {exc}") from None
+        raise CannotRegister(msg("{where}: the key {error}", where=str(where), error=reason(exc))) from None
     if key.kind != "ssh":
-        raise CannotRegister(f"{where}: not an SSH public key")
+        raise CannotRegister(msg("{where}: not an SSH public key", where=str(where)))
     return key
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from svcnotes.model.keys import BadKey, SigningKey, parse_key
-from svcnotes.model.message import msg
+from svcnotes.model.message import msg, reason
 from svcnotes.model.problems import Problem, Severity, did_you_mean
 
 CONFIG_FILE = "svcnotes.toml"
@@ -329,7 +329,7 @@ def _signing_keys(r: _Reader, sid: str, raw: Any, owners: dict[str, str]) -> tup
         try:
             key = parse_key(line)
         except BadKey as exc:
-            r.bad("staff.signing_keys", msg("signing key {n} of '{sid}' {error}", n=n, sid=sid, error=str(exc)),
+            r.bad("staff.signing_keys", msg("signing key {n} of '{sid}' {error}", n=n, sid=sid, error=reason(exc)),
                   msg("paste the whole line of the public key file (~/.ssh/id_ed25519.pub), or run: svcnotes keys add"))
             continue
         other = owners.setdefault(key.fingerprint, sid)

@@ -13,6 +13,8 @@ import re
 import struct
 from dataclasses import dataclass
 
+from svcnotes.model.message import msg
+
 SSH_TYPES = frozenset({
     "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
     "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
@@ -48,29 +50,29 @@ def parse_key(text: str) -> SigningKey:
     """A key from one `signing_keys` entry (BadKey saying what is wrong and what to write instead)."""
     line = text.strip()
     if not line:
-        raise BadKey("is empty")
+        raise BadKey(msg("is empty"))
     gpg = _GPG.fullmatch(line.replace(" ", ""))
     if gpg:
         fpr = gpg.group(1).upper()
         return SigningKey("gpg", "openpgp", fpr, fpr)
     if "PRIVATE KEY" in line:
-        raise BadKey("is a private key: list the public key (the .pub file), and keep the private key secret")
+        raise BadKey(msg("is a private key: list the public key (the .pub file), and keep the private key secret"))
     parts = line.split()
     # allowed-signers lines may start with principals and options: the key type is the first known type
     for i, part in enumerate(parts):
         if part in SSH_TYPES:
             if i + 1 >= len(parts):
-                raise BadKey(f"has the key type {part} but no key data after it")
+                raise BadKey(msg("has the key type {type} but no key data after it", type=part))
             data = parts[i + 1]
             try:
                 raw = base64.b64decode(data, validate=True)
                 (n,) = struct.unpack(">I", raw[:4])
                 embedded = raw[4:4 + n].decode("ascii")
             except (binascii.Error, struct.error, UnicodeDecodeError, ValueError):
-                raise BadKey(f"has key data that is not valid base64 for {part}") from None
+                raise BadKey(msg("has key data that is not valid base64 for {type}", type=part)) from None
             if embedded != part:
-                raise BadKey(f"says {part} but its key data is a {embedded or 'broken'} key")
+                raise BadKey(msg("says {type} but its key data is a {embedded} key", type=part, embedded=embedded or "broken"))
             return SigningKey("ssh", part, data, ssh_fingerprint(data))
     if parts and parts[0].startswith("ssh-"):
-        raise BadKey(f"has an unknown SSH key type '{parts[0]}'")
-    raise BadKey("is neither an SSH public key ('ssh-ed25519 AAAA...') nor a 40-hex GPG fingerprint")
+        raise BadKey(msg("has an unknown SSH key type '{type}'", type=parts[0]))
+    raise BadKey(msg("is neither an SSH public key ('ssh-ed25519 AAAA...') nor a 40-hex GPG fingerprint"))

@@ -147,3 +147,21 @@ def test_an_unknown_export_name_in_chinese(repo: Path) -> None:
         "错误：没有名为 'registr' 的导出（是否想写 'register'？）；可导出的名称：报表：register, monthly, overdue, callbacks, "
         "capa, weekly, supervision；记录清单：customer-list, complaint-list, callback-list, note-list；"
         "data（所有类型的全部记录，无损，可重新导入）")
+
+
+def test_a_bad_signing_key_is_explained_in_chinese(repo: Path, tmp_path: Path) -> None:
+    pub = tmp_path / "k.pub"
+    pub.write_text("ssh-ed25519\n", encoding="utf-8")
+    setup = run(repo, "zh-CN", "keys", "setup", "--key", str(pub))
+    assert setup.stderr.splitlines()[-1] == f"错误：{pub}：有密钥类型 ssh-ed25519，但其后没有密钥数据"
+    config = repo / "svcnotes.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('emails = ["zhang.wei@example.com"]\n',
+                                   'emails = ["zhang.wei@example.com"]\nsigning_keys = ["ssh-ed25519"]\n', 1), encoding="utf-8")
+    line = config.read_text(encoding="utf-8").splitlines().index('signing_keys = ["ssh-ed25519"]') + 1
+    zh = run(repo, "zh-CN", "validate")
+    assert zh.stdout.splitlines()[0] == (f"svcnotes.toml:{line}: C002 staff.signing_keys: 'zhang.wei' 的第 1 把签名密钥："
+                                         "有密钥类型 ssh-ed25519，但其后没有密钥数据（请粘贴公钥文件（~/.ssh/id_ed25519.pub）的整行内容，"
+                                         "或运行：svcnotes keys add）")
+    assert json.loads(run(repo, "zh-CN", "validate", "--format", "json").stdout)["problems"][0]["message"] == (
+        "signing key 1 of 'zhang.wei' has the key type ssh-ed25519 but no key data after it")
