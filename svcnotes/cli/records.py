@@ -342,7 +342,7 @@ def schema(ctx: click.Context, kind: str | None, write: bool) -> None:
         try:
             written = write_editor_schemas(repo.root, repo.config)
         except EditorFileError as exc:
-            fail(tr("{error}; nothing written").format(error=exc), EXIT_USAGE)
+            fail(tr("{error}; nothing written").format(error=exc_message(exc)), EXIT_USAGE)
         for path in written:
             click.echo(tr("wrote {path}").format(path=path))
         return

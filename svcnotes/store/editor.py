@@ -14,6 +14,7 @@ from typing import Any
 
 from svcnotes.model.config import Config
 from svcnotes.model.jsonschema import json_schema
+from svcnotes.model.message import msg
 from svcnotes.model.schema import KINDS
 from svcnotes.store.writer import atomic_write
 
@@ -101,12 +102,12 @@ def read_json_file(path: Path, rel: str) -> dict[str, Any]:
     try:
         data = json.loads(strip_jsonc(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as exc:
-        raise EditorFileError(f"{rel}: cannot read: {exc}") from None
+        raise EditorFileError(msg("{path}: cannot read: {error}", path=rel, error=str(exc))) from None
     except json.JSONDecodeError as exc:
-        raise EditorFileError(f"{rel}:{exc.lineno}: not valid JSON ({exc.msg}); fix it or move it away, "
-                              "then run svcnotes schema --write again") from None
+        raise EditorFileError(msg("{path}:{line}: not valid JSON ({error}); fix it or move it away, then run "
+                                  "svcnotes schema --write again", path=rel, line=exc.lineno, error=exc.msg)) from None
     if not isinstance(data, dict):
-        raise EditorFileError(f"{rel}: expected a JSON object at the top; fix it or move it away")
+        raise EditorFileError(msg("{path}: expected a JSON object at the top; fix it or move it away", path=rel))
     return data
 
 

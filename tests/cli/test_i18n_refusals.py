@@ -165,3 +165,10 @@ def test_a_bad_signing_key_is_explained_in_chinese(repo: Path, tmp_path: Path) -
                                          "或运行：svcnotes keys add）")
     assert json.loads(run(repo, "zh-CN", "validate", "--format", "json").stdout)["problems"][0]["message"] == (
         "signing key 1 of 'zhang.wei' has the key type ssh-ed25519 but no key data after it")
+
+
+def test_an_unreadable_editor_settings_file_in_chinese(repo: Path) -> None:
+    (repo / ".vscode").mkdir()
+    (repo / ".vscode/settings.json").write_text("[1]\n", encoding="utf-8")
+    result = run(repo, "zh-CN", "schema", "--write")
+    assert (result.exit_code, result.stderr) == (2, "错误：.vscode/settings.json：顶层应是一个 JSON 对象；请修正或移走它；未写入任何内容\n")
