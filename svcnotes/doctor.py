@@ -298,16 +298,14 @@ def _joined(parts: list[Msg]) -> Msg:
 
 
 def mode_message(config: Config, source: str = "") -> Msg:
-    """Which approval mode the repository runs in and what it does not prove, as a message
-    (the sentence of history.policy.mode_statement, translatable; docs/security.md)."""
-    where = Msg(" ({source})", source=source) if source else ""
-    if config.signed_approvals:
-        keys = sum(len(s.signing_keys) for s in config.staff.values())
-        return Msg("signed mode{where}: approvals, proposals, CAPA verifications and closures must be signed with a key "
-                   "listed for the person they name ({keys} key(s) listed); it does not prove who pushed or merged, "
-                   "nor protect a key its owner lets others use (docs/security.md)", where=where, keys=keys)
-    return Msg("unsigned mode{where}: identities are git author e-mails, which anyone can type; this does not prove "
-               "who approved, proposed or closed anything (set approval.signed = true, docs/security.md)", where=where)
+    """Which approval mode the repository runs in and what it does not prove: history.policy's one
+    sentence, as a message shown in the reader's language (JSON keeps its English)."""
+    from svcnotes.history.policy import mode_statement
+
+    return Msg(_WHOLE, statement=mode_statement(config, source))
+
+
+_WHOLE = "{statement}"  # a message that is one translated sentence (not a catalogue entry of its own)
 
 
 # Add a check: one function (repository -> Check) with a docstring, listed here.

@@ -106,7 +106,7 @@ def policy_changes(root: Path, base: str, head: str) -> list[tuple[str, list[str
 
 def mode_statement(config: Config, source: str = "") -> str:
     """One plain sentence: which mode the repository runs in and what it does not prove (docs/security.md);
-    a msg(...), so it renders in the reader's language (the same catalogue entries as doctor.mode_message)."""
+    a msg(...), so it renders in the reader's language (doctor.mode_message shows this one sentence)."""
     where = msg(" ({source})", source=source) if source else ""
     if config.signed_approvals:
         keys = sum(len(s.signing_keys) for s in config.staff.values())
