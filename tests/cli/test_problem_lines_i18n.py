@@ -9,25 +9,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from svcnotes.cli import cli
+from tests.cli.test_i18n import BAD, LINE, LINE_ZH
 from tests.conftest import git, write
 
-BAD_STATUS = """\
----
-id: C-2611-009
-title: 错误状态
-status: closd
-customer: hengda-auto
-received_at: 2026-11-02 09:30
-registered_at: 2026-11-02
-channel: phone
-first_responder: zhang.wei
-owner: zhang.wei
-category: product_quality
-severity: normal
----
-"""
-E104_ZH = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
-E104_EN = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
+# the record with a mistyped status and its E104 line in both languages, as test_i18n writes them
+BAD_STATUS, E104_EN, E104_ZH = BAD, LINE, LINE_ZH
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
