@@ -197,10 +197,14 @@ def search_shard_of(kind: str, r: Record) -> str:
     return f"{kind}-{year:04d}-{month:02d}" if year and month else f"{kind}-undated"
 
 
+# a group's name starts with its kind (customers have one group, "customers"), in SEARCH_KINDS' order
+_GROUP_RANK = {("customers" if kind == "customer" else kind): i for i, kind in enumerate(SEARCH_KINDS)}
+
+
 def group_order(name: str) -> tuple[int, bool, str, str]:
     """Groups in the order the page lists results: complaints, callbacks, notes, customers; newest month first."""
     kind, _, month = name.partition("-")
-    rank = ("complaint", "callback", "note", "customers").index(kind) if kind in ("complaint", "callback", "note", "customers") else 9
+    rank = _GROUP_RANK.get(kind, len(_GROUP_RANK))
     inverted = "".join(chr(0x10FFFF - ord(ch)) for ch in month)  # newest month first
     return rank, month == "undated", inverted, name
 
