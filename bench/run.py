@@ -89,6 +89,29 @@ def targets(label: str, step: str) -> tuple[str, str]:
 TIME = shutil.which("time") and Path("/usr/bin/time")
 
 
+TRASH = CACHE / ".trash"
+FORGET_SECONDS = 40  # ext4 without a journal skips inodes freed in the last 5-35 s when it allocates
+
+
+def discard(folder: Path) -> None:
+    """Move a build's output out of the way without deleting it. Deleting tens of thousands of files
+    just before a measured build slows that build's file creation for the next half minute (ext4
+    without a journal, as here, passes over each recently freed inode, in the kernel); which build
+    came after which deletion then decides the ratio to Hugo. Moved aside, every measured build,
+    Hugo's and ours, writes into a folder no deletion preceded; the trash is emptied after the size."""
+    if folder.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        folder.rename(TRASH / f"{folder.name}-{time.time_ns()}")
+
+
+def empty_trash(wait: bool = False) -> None:
+    """Delete what `discard` moved aside; with `wait`, then let the file system forget the deletion."""
+    if TRASH.exists() and any(TRASH.iterdir()):
+        shutil.rmtree(TRASH, ignore_errors=True)
+        if wait:
+            time.sleep(FORGET_SECONDS)
+
+
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int, float]:
     """Run a command; (wall seconds, peak RSS MiB of the command, exit status, user + system CPU seconds
     of the command and every child it waited for).
@@ -137,10 +160,10 @@ def floor_hugo(root: Path) -> Row:
         return Row("floor: hugo (not measured: `hugo` is not installed)", 0.0, 0)
     site = hugo.write_site(root.parent / f"{root.name}.hugo", root / "records")  # beside the repository, not in it
     out = root.parent / f"{root.name}.hugo-out"
-    shutil.rmtree(out, ignore_errors=True)
+    discard(out)
     seconds, rss, status, cpu = run(hugo.command(site, out), root)
     pages = sum(1 for _ in out.rglob("*.html"))
-    shutil.rmtree(out, ignore_errors=True)
+    discard(out)
     return Row("floor: hugo, empty output folder (minimal layout)", seconds, rss, cpu=cpu,
                note=f"{pages} pages" + (f" (exit {status})" if status else ""))
 
@@ -178,6 +201,7 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
         info = {"complaints": complaints, "seconds": 0.0}
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root)
     subprocess.run(["git", "clean", "-qfdx", "records"], cwd=root)
+    empty_trash(wait=True)  # an earlier run's outputs: deleted, and forgotten before anything is measured
     time.sleep(2.1)  # let fresh checkout mtimes leave the cache's racy window
     rows: list[Row] = []
     parse_s = floor_parse(root)
@@ -209,18 +233,18 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
         measure(f"history {cid} (history store warm)", ["history", cid], "git log", log_s)
     if "build" in steps and has_command("build"):
         out = root / "site"
-        shutil.rmtree(out, ignore_errors=True)
+        discard(out)
         # The first build of a fresh clone: no history store (it is made from one git log pass), an
         # empty output folder. It leaves the history store warm (with the timelines it made) for
         # Hugo and our full builds, measured next in turn, each into an empty folder.
         shutil.rmtree(cache / "history", ignore_errors=True)
         cold = measure(BUILD_COLD, ["build", "--out", str(out)])
         rows.pop()
-        shutil.rmtree(out, ignore_errors=True)
+        discard(out)
         floors, fulls = [], []
         for _ in range(repeat):
             floors.append(floor_hugo(root))
-            shutil.rmtree(out, ignore_errors=True)
+            discard(out)
             fulls.append(measure(BUILD_FULL, ["build", "--out", str(out)]))
             rows.pop()
         floor = median_row(floors)
@@ -231,9 +255,9 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
             full.floor, full.ratio, full.cpu_ratio = "hugo", full.seconds / hugo_s, full.cpu / hugo_cpu
         rows.append(floor)
         other = root / "site-no-history"  # an empty folder of its own (and a manifest of its own)
-        shutil.rmtree(other, ignore_errors=True)
+        discard(other)
         measure("build full, no history", ["build", "--out", str(other), "--no-history"], "hugo", hugo_s, floor_cpu=hugo_cpu)
-        shutil.rmtree(other, ignore_errors=True)
+        discard(other)
         rows.append(full)
         cold.floor, cold.ratio = "git log + full build", cold.seconds / (log_s + full.seconds)
         cold.target = f"{log_s + full.seconds:.1f} s"  # issue #18: at most one git log pass + the full build
@@ -256,6 +280,7 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
         subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root)
         subprocess.run(["git", "branch", "-q", "-D", "bench-pr"], cwd=root)
     subprocess.run(["git", "checkout", "-q", "--", "records"], cwd=root)
+    empty_trash(wait=True)  # before whatever the bench measures next
     return rows, info
 
 

@@ -68,3 +68,20 @@ def test_search_row_measures_the_search_page_in_chromium_or_says_why_not(tmp_pat
     assert row.target == "0.2 s" and 0 < row.seconds < 5 and row.limits[0][0] == "bytes"
     assert 10_000 < row.limits[0][1] < 1_000_000, row.note  # the page, its scripts and a few index files
     assert row.note.count("/") >= len(search.DEFAULT_QUERIES)
+
+
+def test_a_measured_build_follows_no_deletion_its_output_is_moved_aside_and_deleted_later(tmp_path, monkeypatch):
+    from bench import run
+
+    monkeypatch.setattr(run, "TRASH", tmp_path / ".trash")
+    monkeypatch.setattr(run, "FORGET_SECONDS", 0)
+    out = tmp_path / "site"
+    (out / "complaints").mkdir(parents=True)
+    (out / "complaints" / "C-1.html").write_text("<p>x</p>", encoding="utf-8")
+    run.discard(out)
+    assert not out.exists()
+    [moved] = list((tmp_path / ".trash").iterdir())
+    assert (moved / "complaints" / "C-1.html").read_text(encoding="utf-8") == "<p>x</p>"  # not deleted yet
+    run.discard(out)  # nothing there: nothing to do
+    run.empty_trash(wait=True)
+    assert not (tmp_path / ".trash").exists()
