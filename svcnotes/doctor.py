@@ -247,6 +247,10 @@ def check_interrupted(repo: Repository) -> Check:
     if folder is not None:
         return Check(name, FAIL, Msg("a killed command left its journal in {folder}", folder=folder),
                      Msg("svcnotes doctor --fix (rolls it back, or completes it when its commit was made)"))
+    left = transaction.pending(repo.root)
+    if left is not None:
+        return Check(name, FAIL, Msg("a killed --branch write may have left HEAD on its new branch ({mark})", mark=left),
+                     Msg("svcnotes doctor --fix (puts HEAD back on your branch)"))
     waiting = uncommitted_imports(repo)
     if waiting:
         return Check(name, FAIL, Msg("{count} imported record(s) written but not committed", count=format(len(waiting), ",")),

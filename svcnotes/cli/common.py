@@ -53,7 +53,7 @@ def _settle_interrupted(repo: Repository) -> None:
     """Complete or roll back what a killed write command left (store.transaction), saying which."""
     from svcnotes.store import transaction
 
-    if transaction.pending_journal(repo.root) is None:
+    if transaction.pending(repo.root) is None:
         return
     try:
         transaction.recover(repo.root, notify=lambda message: click.echo(render(message), err=True))

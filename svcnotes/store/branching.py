@@ -8,7 +8,8 @@ The new branch starts at the current HEAD; HEAD is pointed at it (no checkout: b
 commit, so index and work tree stay as they are), the writes run in their own transaction and
 commit there, then `git switch` goes back to the original branch, which takes the committed files
 out of the work tree again. On any failure the transaction rolls back, HEAD points at the original
-branch again and the new branch is deleted: nothing of it remains.
+branch again and the new branch is deleted: nothing of it remains. Killed meanwhile, the mark it
+left (store.branchmark) has the next svcnotes command put HEAD back the same way.
 
 May import: svcnotes.model, svcnotes.store (no higher layer).
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from svcnotes.model.message import msg
-from svcnotes.store import gitops, transaction
+from svcnotes.store import branchmark, gitops, transaction
 from svcnotes.store.transaction import Notify, TransactionError, _fail
 
 
@@ -68,6 +69,7 @@ def on_new_branch(root: Path, name: str, notify: Notify | None = None) -> Iterat
     original = gitops.git(root, "symbolic-ref", "-q", "HEAD").strip()
     start = gitops.head(root)
     ref = f"refs/heads/{name}"
+    branchmark.mark(root, original, ref, start)  # a kill from here on is settled by the next command
     gitops.git(root, "update-ref", "-m", f"svcnotes: branch {name} for review", ref, start, "")
     gitops.git(root, "symbolic-ref", "HEAD", ref)
     result = BranchWrite(name, original.removeprefix("refs/heads/"))
@@ -77,11 +79,14 @@ def on_new_branch(root: Path, name: str, notify: Notify | None = None) -> Iterat
     except BaseException:
         gitops.git(root, "symbolic-ref", "HEAD", original)  # the rollback left HEAD's commit, index and files as before
         gitops.git(root, "update-ref", "-d", ref, check=False)
+        branchmark.unmark(root)
         raise
     tip = gitops.git(root, "rev-parse", ref).strip()
     if tip == start:  # nothing committed: no branch to review
         gitops.git(root, "symbolic-ref", "HEAD", original)
         gitops.git(root, "update-ref", "-d", ref, check=False)
+        branchmark.unmark(root)
         return
     result.commit = tip
     gitops.git(root, "switch", "--quiet", result.original)
+    branchmark.unmark(root)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from svcnotes.model.message import msg
+from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem
 from svcnotes.store import gitops
 from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeout
@@ -489,8 +489,19 @@ def _remove_temporaries(target: Path) -> None:
 
 
 def recover_locked(root: Path, folder: Path, in_git: bool) -> str:
-    """Settle a journal left by a killed command (hold the lock): complete it when it had finished
-    committing, else roll it back. A sentence saying which, or '' when there was none."""
+    """Settle what a killed command left (hold the lock): its journal, completed when it had finished
+    committing, else rolled back; then HEAD put back on the branch a `--branch` write started from
+    (store.branchmark). What was done, or '' when there was nothing."""
+    said = _recover_journal(root, folder)
+    if not in_git:
+        return said
+    from svcnotes.store import branchmark
+
+    back = branchmark.settle(root)
+    return joined([line for line in (said, back) if line], "\n")
+
+
+def _recover_journal(root: Path, folder: Path) -> str:
     entries = _read_journal(folder)
     if not entries:
         if folder.exists():
@@ -524,21 +535,35 @@ def pending_journal(root: Path) -> Path | None:
     return folder if (folder / JOURNAL).exists() else None
 
 
+def pending(root: Path) -> Path | None:
+    """What a killed command left to settle: its journal folder, or the mark of a `--branch` write
+    (store.branchmark); None when there is nothing (cheap: a few stats)."""
+    from svcnotes.store import branchmark
+
+    folder = pending_journal(root)
+    if folder is not None:
+        return folder
+    where, in_git = state_dir(Path(root))
+    return branchmark.pending(root) if in_git else None
+
+
 def recover(root: Path, notify: Notify | None = None) -> str:
     """Settle a leftover journal now if no command is running; what was done ('' when nothing).
 
     TransactionError (G009) when the journal cannot be applied safely.
     """
     root = Path(root).resolve()
-    folder = pending_journal(root)
-    if folder is None:
+    if pending(root) is None:
         return ""
     where, in_git = state_dir(root)
+    folder = where / TXN_DIR
     lock = RepoLock(where / "svcnotes.lock")
     if not lock.try_acquire():
         entries = _read_journal(folder)
         begin = entries[0][1] if entries and entries[0][0] == "begin" and isinstance(entries[0][1], dict) else {}
-        if _alive(begin.get("pid")):
+        from svcnotes.store import branchmark
+
+        if _alive(begin.get("pid")) or branchmark.in_progress(root):
             return ""  # its command is still running
         # the command was killed, but a git (or hook) it started still holds the lock: wait for it
         try:
