@@ -20,6 +20,7 @@ from typing import Any
 
 from svcnotes.model.message import msg
 from svcnotes.store import gitops
+from svcnotes.store.lock import process_alive
 
 MARK = "svcnotes-branch.json"
 
@@ -72,17 +73,7 @@ def in_progress(root: Path) -> bool:
 
 def _running(pid: object) -> bool:
     """Whether the write that left the mark is this process or still running."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid == os.getpid() or process_alive(pid)
 
 
 def settle(root: Path) -> str:

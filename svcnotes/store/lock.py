@@ -33,6 +33,20 @@ class LockTimeout(Exception):
     """Another svcnotes command held the repository lock for longer than the timeout."""
 
 
+def process_alive(pid: object) -> bool:
+    """Whether another process (not this one) with this pid is running: the owner of a journal or
+    mark that may still be at work."""
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def lock_timeout() -> float:
     """Seconds to wait for the repository lock (SVCNOTES_LOCK_TIMEOUT, default 120)."""
     try:

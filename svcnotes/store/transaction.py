@@ -35,7 +35,7 @@ from typing import Any
 from svcnotes.model.message import joined, msg
 from svcnotes.model.problems import Problem
 from svcnotes.store import gitops
-from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeout
+from svcnotes.store.lock import LockTimeout, RepoLock, command_line, lock_timeout, process_alive
 
 TXN_DIR = "svcnotes-txn"
 JOURNAL = "journal"
@@ -516,18 +516,6 @@ def _recover_journal(root: Path, folder: Path) -> str:
     return msg("svcnotes: rolled back the interrupted {what}: {undone}", what=what, undone=_undo(root, folder))
 
 
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def pending_journal(root: Path) -> Path | None:
     """The journal folder a killed command left, if any (cheap: a stat or two)."""
     where, _in_git = state_dir(Path(root))
@@ -563,7 +551,7 @@ def recover(root: Path, notify: Notify | None = None) -> str:
         begin = entries[0][1] if entries and entries[0][0] == "begin" and isinstance(entries[0][1], dict) else {}
         from svcnotes.store import branchmark
 
-        if _alive(begin.get("pid")) or branchmark.in_progress(root):
+        if process_alive(begin.get("pid")) or branchmark.in_progress(root):
             return ""  # its command is still running
         # the command was killed, but a git (or hook) it started still holds the lock: wait for it
         try:
