@@ -456,6 +456,7 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     try:
         result = _build_site(repo, options)
     finally:
+        bulk.thaw()  # what the build kept out of the collector (paused_gc(keep=True)) is collected again
         lock.release()
     result.warnings = cachefile.take_warnings(repo.root)
     return result
@@ -512,7 +513,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
 
     split = options.register_split or REGISTER_SPLIT
     renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
-    with paused_gc():  # reading and planning make very many objects and almost no cycles
+    with paused_gc(keep=True):  # reading and planning make very many objects and almost no cycles; they live to the end
         site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered

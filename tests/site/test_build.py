@@ -198,3 +198,16 @@ def test_report_index_titles_are_the_titles_the_report_pages_show(site_repo: Pat
     for href, title in reports:
         page = (site / "reports" / href).read_text(encoding="utf-8")
         assert f"<title>{title} ·" in page, href
+
+
+def test_a_build_in_a_long_running_process_leaves_nothing_kept_from_the_collector(site_repo: Path, tmp_path: Path) -> None:
+    """`svcnotes serve` builds again and again in one process: what one build keeps out of the cyclic
+    collector while it runs (its site) is collected as usual once it is done."""
+    import gc
+
+    repo = Repository.open(site_repo)
+    before = gc.get_freeze_count()
+    for _ in range(2):
+        result = build_site(repo, BuildOptions(out=tmp_path / "site", today=date.fromisoformat(TODAY)))
+        assert result.pages > 0 and not result.failures
+        assert gc.get_freeze_count() == before
