@@ -721,10 +721,11 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     assert _JOB is not None
     job, plans = _JOB
     renderer = getattr(job.site, "_markdown", None)
-    before = set(renderer.fresh) if renderer is not None else set()
+    if renderer is not None:
+        renderer.take_fresh()  # what was rendered before this task (before the fork, too) was sent already
     outcomes = [build_one(job, plans[i]) for i in indices]
     if renderer is not None and outcomes:
-        outcomes[-1].markdown = {k: renderer.fresh[k] for k in renderer.fresh.keys() - before}
+        outcomes[-1].markdown = renderer.take_fresh()
     if outcomes:
         outcomes[-1].cache_ignored = cachefile.take()
     return outcomes

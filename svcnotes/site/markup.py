@@ -98,7 +98,7 @@ class MarkdownRenderer:
     def __init__(self, cache_file: Path | None = None, made_by: str = "") -> None:
         self._md: markdown.Markdown | None = None  # made on the first body not in the cache
         self._cache: dict[str, str] = {}
-        self.fresh: dict[str, str] = {}  # rendered by this process since it started (render workers report these)
+        self.fresh: dict[str, str] = {}  # rendered by this process since the last take_fresh() (workers report these)
         self._cache_file = cache_file
         self._dirty = False
         self._made_by = made_by  # the code and libraries that render (the disk cache of other code is not used)
@@ -122,6 +122,11 @@ class MarkdownRenderer:
             self.fresh[key] = html
             self._dirty = True
         return html
+
+    def take_fresh(self) -> dict[str, str]:
+        """What this process rendered since the last take (a render worker sends it with each task)."""
+        fresh, self.fresh = self.fresh, {}
+        return fresh
 
     def add(self, rendered: dict[str, str]) -> None:
         """Take bodies another process rendered into this cache."""
