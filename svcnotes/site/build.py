@@ -221,13 +221,18 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def _problems_by_path(problems: Iterable[Any], locale: str) -> dict[str, list[dict[str, Any]]]:
-    """Each record's problems as its page shows them: the message in the site's language."""
+    """Each record's problems as its page shows them: the field by its label and the message, in the
+    site's language."""
     from svcnotes.model.message import render
+    from svcnotes.site.timeline import field_label
+    from svcnotes.store.repository import kind_for_path
 
     out: dict[str, list[dict[str, Any]]] = {}
     for p in problems:
         if p.path:
-            out.setdefault(p.path, []).append({"code": p.code, "field": p.field, "message": render(p.message, locale),
+            kind = kind_for_path(p.path)
+            field = field_label(kind.name, p.field, locale) if kind is not None and p.field else p.field
+            out.setdefault(p.path, []).append({"code": p.code, "field": field, "message": render(p.message, locale),
                                                "line": p.line})
     return out
 
@@ -512,6 +517,8 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     from svcnotes.site.timeline import Timelines
 
     split = options.register_split or REGISTER_SPLIT
+    if options.history:
+        _bring_history_store(repo)
     renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
     with paused_gc(keep=True):  # reading and planning make very many objects and almost no cycles; they live to the end
         site, result.records = collect(repo, options, scan)
@@ -580,6 +587,18 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
             stamp.save(stamp_path, build_key, out, manifest.new, manifest_path, pages=result.pages, records=result.records)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _bring_history_store(repo: Any) -> None:
+    """Bring the history store to HEAD before the site is read (Timelines.prepare then only opens
+    it): the store's build and the read site are never in memory together, which keeps a first build
+    at 100k under 1.5 GiB, and its workers fork from a small process."""
+    from svcnotes.history.store import open_store, store_current
+
+    if not store_current(Path(repo.root)):
+        store = open_store(Path(repo.root), repo.config)
+        if store is not None:
+            store.close()
 
 
 def _head(repo: Any) -> str:
