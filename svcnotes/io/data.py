@@ -34,7 +34,7 @@ from svcnotes.io.values import Cell, parse_bool, parse_date, parse_datetime, par
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field, render_scalar
 from svcnotes.model.labels import code_for_label
-from svcnotes.model.message import msg
+from svcnotes.model.message import label, msg
 from svcnotes.model.schema import KINDS, Kind
 from svcnotes.store.writer import render_new
 
@@ -326,7 +326,8 @@ class _Reader:
             if code is None:
                 from svcnotes.model.problems import did_you_mean
 
-                raise CoercionError(msg("'{text}' is not a valid {name}", text=text, name=f.name), did_you_mean(text, allowed))
+                raise CoercionError(msg("'{text}' is not a valid {name}", text=text, name=label(f.name, f.zh)),
+                                    did_you_mean(text, allowed))
             return code
         if t == "bool":
             return raw if isinstance(raw, bool) else parse_bool(_text(raw))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from svcnotes.model.message import msg
+from svcnotes.model.message import label, msg
 
 TYPES = ("id", "str", "text", "int", "decimal", "date", "datetime", "bool", "enum", "ref", "list", "objects")
 
@@ -122,7 +122,8 @@ def coerce_scalar(f: Field, raw: str, choices: tuple[str, ...] = ()) -> Any:
         if text not in allowed:
             from svcnotes.model.problems import did_you_mean
 
-            raise CoercionError(msg("'{raw}' is not a valid {name}", raw=raw, name=f.name), did_you_mean(text, allowed), code="E104")
+            raise CoercionError(msg("'{raw}' is not a valid {name}", raw=raw, name=label(f.name, f.zh)), did_you_mean(text, allowed),
+                                code="E104")
         return text
     else:  # pragma: no cover - containers are handled by the caller
         raise CoercionError(msg("{t} is not a scalar type", t=t))

@@ -49,8 +49,9 @@ def _path(kind: str, dotted: str) -> tuple[list[tuple[str, Field | None]], Field
 
 
 @lru_cache(maxsize=65536)
-def _label(kind: str, dotted: str, locale: str) -> str:
-    """A changed field's label in words: `纠正和预防措施 第 1 项 · 状态` for capa[0].status."""
+def field_label(kind: str, dotted: str, locale: str) -> str:
+    """A field's label in words, for a change or a problem: `纠正和预防措施 第 1 项 · 状态` for capa[0].status
+    (a name the schema does not know is shown as it is)."""
     en = locale.startswith("en")
     if dotted == "body":
         return "Body" if en else "正文"
@@ -94,7 +95,7 @@ def _sentence(t: Callable[..., str], who: str, kind: str, dotted: str, label: st
     item = _ITEM.search(dotted)
     f = _path(kind, dotted)[1]
     if (item or (f is not None and f.type in ("objects", "list"))) and (not old or not new):
-        table = _noun(_label(kind, _ITEM.sub("", dotted) if item else dotted, locale), locale)
+        table = _noun(field_label(kind, _ITEM.sub("", dotted) if item else dotted, locale), locale)
         return t("history.added_item", who=who, field=table, new=new) if new else \
             t("history.removed_item", who=who, field=table, old=old)
     field = _noun(label, locale)
@@ -175,8 +176,8 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
         for ch in ev.changes if getattr(ev, "action", "") != "created" else ():
             if ch.field == "body":
                 old, new = str(len(ch.old)), str(len(ch.new))
-                changes.append({"label": _label(kind, "body", locale), "old": f"−{old}", "new": f"+{new}",
-                                "text": t("history.body", who=who, field=_noun(_label(kind, "body", locale), locale),
+                changes.append({"label": field_label(kind, "body", locale), "old": f"−{old}", "new": f"+{new}",
+                                "text": t("history.body", who=who, field=_noun(field_label(kind, "body", locale), locale),
                                           old=old, new=new)})
                 continue
             hide = redact and _is_personal(kind, ch.field)
@@ -184,7 +185,7 @@ def event_entries(kind: str, events: Iterable[Any], locale: str, author_name: Ca
             new = "•••" if hide and ch.new is not None else "" if ch.new is None else show(ch.field, ch.new)
             if redact:
                 old, new = conceal(str(old)), conceal(str(new))
-            label = _label(kind, ch.field, locale)
+            label = field_label(kind, ch.field, locale)
             changes.append({"label": label, "old": old, "new": new,
                             "text": _sentence(t, who, kind, ch.field, label, old, new, locale)})
         if proofs is not None:

@@ -31,7 +31,7 @@ severity: normal
 ---
 """
 LINE = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
-LINE_ZH = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
+LINE_ZH = "records/complaints/2026/C-2611-009.md:4: E104 status: 'closd' 不是有效的状态值（是否想写 'closed'？）"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:

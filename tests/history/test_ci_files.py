@@ -172,7 +172,7 @@ def commit_with_hook(repo: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 CLOSD = f"{C1}:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
 # the hook at a terminal with no language in the environment: the repository's organisation.locale (zh-CN)
-CLOSD_HOOK = f"{C1}:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
+CLOSD_HOOK = f"{C1}:4: E104 status: 'closd' 不是有效的状态值（是否想写 'closed'？）"
 
 
 def test_installed_git_hook_refuses_a_commit_with_an_invalid_record(repo: Path) -> None:

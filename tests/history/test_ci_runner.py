@@ -194,7 +194,7 @@ def test_generated_jobs_fail_on_an_invalid_record_with_the_problem_line(fresh: t
     pipeline = yaml.safe_load((work / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     runner = Runner(tmp_path, origin, wheelhouse)
     # the runner's LANG (C.UTF-8) names no language: the repository's organisation.locale (zh-CN) does
-    line = "records/complaints/2026/C-2611-001.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
+    line = "records/complaints/2026/C-2611-001.md:4: E104 status: 'closd' 不是有效的状态值（是否想写 'closed'？）"
 
     check = runner.job(head, github_steps(workflow, "check"),
                        {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")})

@@ -31,9 +31,9 @@ def test_a_message_is_its_english_text_and_renders_in_chinese() -> None:
 
 
 def test_a_problem_line_is_rendered_in_the_asked_language_and_its_data_stays_english() -> None:
-    p = Problem("E104", msg("'{raw}' is not a valid {name}", raw="closd", name="status"), "a.md", 4, "status",
+    p = Problem("E104", msg("'{raw}' is not a valid {name}", raw="closd", name=label("status", "状态")), "a.md", 4, "status",
                 did_you_mean("closd", ["closed", "resolved"]))
-    assert p.format("zh-CN") == "a.md:4: E104 status: 'closd' 不是有效的 status 值（是否想写 'closed'？）"
+    assert p.format("zh-CN") == "a.md:4: E104 status: 'closd' 不是有效的状态值（是否想写 'closed'？）"
     assert p.format("en") == "a.md:4: E104 status: 'closd' is not a valid status (did you mean 'closed'?)"
     assert p.to_dict()["message"] == "'closd' is not a valid status"
     assert type(p.to_dict()["message"]) is str and type(p.to_dict()["hint"]) is str

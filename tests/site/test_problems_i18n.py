@@ -21,8 +21,8 @@ def _problem_line(page: str) -> str:
 def test_problems_on_a_page_in_the_sites_language(repo: Path) -> None:
     write(repo, "records/complaints/2026/C-2611-009.md", BAD)
     zh, _ = build(repo)  # organisation.locale = zh-CN
-    assert _problem_line((zh / PAGE).read_text(encoding="utf-8")) == "<code>E104</code> status: 'closd' 不是有效的 status 值 (第 4 行)"
+    assert _problem_line((zh / PAGE).read_text(encoding="utf-8")) == "<code>E104</code> 状态: 'closd' 不是有效的状态值 (第 4 行)"
     en, _ = build(repo, "--locale", "en", out=repo / "site-en")
-    assert _problem_line((en / PAGE).read_text(encoding="utf-8")) == "<code>E104</code> status: 'closd' is not a valid status (line 4)"
+    assert _problem_line((en / PAGE).read_text(encoding="utf-8")) == "<code>E104</code> Status: 'closd' is not a valid status (line 4)"
     redacted, _ = build(repo, "--redact", out=repo / "site-redacted")
-    assert "'closd' 不是有效的 status 值" in _problem_line((redacted / PAGE).read_text(encoding="utf-8"))
+    assert "'closd' 不是有效的状态值" in _problem_line((redacted / PAGE).read_text(encoding="utf-8"))
