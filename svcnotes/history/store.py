@@ -392,20 +392,6 @@ class HistoryStore:
         return blobs, paths, ids, nxt
 
 
-def store_current(root: Path) -> bool:
-    """Whether the cached store is ours and already at HEAD: opening it then builds nothing."""
-    store = peek_store(root)
-    if store is None:
-        return False
-    try:
-        row = store._db().execute("SELECT v FROM meta WHERE k = 'head'").fetchone()
-        return bool(row) and row[0] == head_sha(Path(root))
-    except sqlite3.Error:
-        return False
-    finally:
-        store.close()
-
-
 def peek_store(root: Path) -> HistoryStore | None:
     """The cached store as it is (not brought to HEAD), or None when there is none usable."""
     root = Path(root)

@@ -593,12 +593,11 @@ def _bring_history_store(repo: Any) -> None:
     """Bring the history store to HEAD before the site is read (Timelines.prepare then only opens
     it): the store's build and the read site are never in memory together, which keeps a first build
     at 100k under 1.5 GiB, and its workers fork from a small process."""
-    from svcnotes.history.store import open_store, store_current
+    from svcnotes.history.store import open_store
 
-    if not store_current(Path(repo.root)):
-        store = open_store(Path(repo.root), repo.config)
-        if store is not None:
-            store.close()
+    store = open_store(Path(repo.root), repo.config)  # a store already at HEAD is only looked at
+    if store is not None:
+        store.close()
 
 
 def _head(repo: Any) -> str:

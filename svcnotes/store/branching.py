@@ -77,16 +77,11 @@ def on_new_branch(root: Path, name: str, notify: Notify | None = None) -> Iterat
         with transaction.scope(notify):
             yield result
     except BaseException:
-        gitops.git(root, "symbolic-ref", "HEAD", original)  # the rollback left HEAD's commit, index and files as before
-        gitops.git(root, "update-ref", "-d", ref, check=False)
-        branchmark.unmark(root)
+        branchmark.back_dropping(root, original, ref)  # the rollback left HEAD's commit, index and files as before
         raise
     tip = gitops.git(root, "rev-parse", ref).strip()
     if tip == start:  # nothing committed: no branch to review
-        gitops.git(root, "symbolic-ref", "HEAD", original)
-        gitops.git(root, "update-ref", "-d", ref, check=False)
-        branchmark.unmark(root)
+        branchmark.back_dropping(root, original, ref)
         return
     result.commit = tip
-    gitops.git(root, "switch", "--quiet", result.original)
-    branchmark.unmark(root)
+    branchmark.back_keeping(root, original)

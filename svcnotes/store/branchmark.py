@@ -48,6 +48,21 @@ def unmark(root: Path) -> None:
         pass
 
 
+def back_dropping(root: Path, original: str, ref: str) -> None:
+    """HEAD back on `original` and the new branch `ref` deleted: nothing of the write is on it, and both
+    point at the same commit, so index and files stay as they are. The mark goes."""
+    gitops.git(root, "symbolic-ref", "HEAD", original)
+    gitops.git(root, "update-ref", "-d", ref, check=False)
+    unmark(root)
+
+
+def back_keeping(root: Path, original: str) -> None:
+    """Switch back to `original`, the new branch kept with the write committed on it for review (the
+    switch takes its files out of the work tree). The mark goes."""
+    gitops.git(root, "switch", "--quiet", original.removeprefix("refs/heads/"))
+    unmark(root)
+
+
 def pending(root: Path) -> Path | None:
     """The mark a killed `--branch` write left, if any (a stat)."""
     path = _file(root)
@@ -91,17 +106,14 @@ def settle(root: Path) -> str:
         return ""
     original, ref, start = data["original"], data["ref"], data["start"]
     name, back = ref.removeprefix("refs/heads/"), original.removeprefix("refs/heads/")
-    said = ""
-    if gitops.git(root, "symbolic-ref", "-q", "HEAD", check=False).strip() == ref:
-        tip = gitops.git(root, "rev-parse", "-q", "--verify", ref, check=False).strip()
-        if not tip or tip == start:  # nothing of the write is on it: same commit, so index and files stay
-            gitops.git(root, "symbolic-ref", "HEAD", original)
-            gitops.git(root, "update-ref", "-d", ref, check=False)
-            said = msg("svcnotes: back on branch {back}; the interrupted write's empty branch {name} was removed",
-                       back=back, name=name)
-        else:  # the write was committed there: kept for review, as a finished write would have left it
-            gitops.git(root, "switch", "--quiet", back)
-            said = msg("svcnotes: back on branch {back}; the interrupted write's commit {commit} stays on branch {name} "
-                       "for review", back=back, commit=tip[:10], name=name)
-    unmark(root)
-    return said
+    if gitops.git(root, "symbolic-ref", "-q", "HEAD", check=False).strip() != ref:
+        unmark(root)  # HEAD was back already
+        return ""
+    tip = gitops.git(root, "rev-parse", "-q", "--verify", ref, check=False).strip()
+    if not tip or tip == start:
+        back_dropping(root, original, ref)
+        return msg("svcnotes: back on branch {back}; the interrupted write's empty branch {name} was removed",
+                   back=back, name=name)
+    back_keeping(root, original)  # as a finished write would have left it
+    return msg("svcnotes: back on branch {back}; the interrupted write's commit {commit} stays on branch {name} "
+               "for review", back=back, commit=tip[:10], name=name)
