@@ -35,7 +35,8 @@ class LockTimeout(Exception):
 
 def process_alive(pid: object) -> bool:
     """Whether another process (not this one) with this pid is running: the owner of a journal or
-    mark that may still be at work."""
+    mark that may still be at work. A killed process nobody has reaped yet (a zombie, which an
+    orphan can stay for a while) is not running."""
     if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
         return False
     try:
@@ -44,7 +45,17 @@ def process_alive(pid: object) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether the process has ended and waits to be reaped (Linux /proc; elsewhere: not known, False)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:][:1] == b"Z"  # the state follows the command name in parentheses
 
 
 def lock_timeout() -> float:

@@ -23,6 +23,14 @@ def svcnotes(repo: Path, *args: str, env: dict[str, str]) -> subprocess.Complete
                           text=True)
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:][:1] == b"Z"
+
+
 def on_branch(repo: Path) -> str:
     return git(repo, "symbolic-ref", "--short", "HEAD").strip()
 
@@ -45,12 +53,16 @@ def test_killed_while_writing_on_its_branch_the_next_command_puts_head_back_and_
         except OSError:
             pass
         time.sleep(0.01)
+    assert proc.returncode is None, "the import finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    # not reaped yet (as an orphan may stay a while): the killed import is a zombie, not a running write
+    deadline = time.monotonic() + 10
+    while not _zombie(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert on_branch(repo) == "import-review" and (repo / MARK).is_file()  # what the kill left
 
     listed = svcnotes(repo, "--lang", "en", "list", "complaints", env=env)  # any command settles it first
+    assert proc.wait() == -signal.SIGKILL
     assert listed.returncode == 0, listed.stderr
     assert "svcnotes: rolled back the interrupted" in listed.stderr
     assert (f"svcnotes: back on branch {branch}; the interrupted write's empty branch import-review was removed"
