@@ -90,12 +90,16 @@ TIME = shutil.which("time") and Path("/usr/bin/time")
 
 
 TRASH = CACHE / ".trash"
-FORGET_SECONDS = 40  # ext4 without a journal skips inodes freed in the last 5-35 s when it allocates
+# ext4 without a journal (this machine) passes over every inode freed in the last 60 s, or 300 s when its
+# inode-table block is dirty (as allocating next to it makes it), each time it allocates one
+# (fs/ext4/ialloc.c, recently_deleted: RECENTCY_MIN 60, RECENTCY_DIRTY 300): a deletion is forgotten
+# only after five minutes.
+FORGET_SECONDS = 305
 
 
 def discard(folder: Path) -> None:
     """Move a build's output out of the way without deleting it. Deleting tens of thousands of files
-    just before a measured build slows that build's file creation for the next half minute (ext4
+    before a measured build slows that build's file creation for the next five minutes (ext4
     without a journal, as here, passes over each recently freed inode, in the kernel); which build
     came after which deletion then decides the ratio to Hugo. Moved aside, every measured build,
     Hugo's and ours, writes into a folder no deletion preceded; the trash is emptied after the size."""

@@ -110,17 +110,22 @@ def template_dirs(repo_root: Path) -> list[Path]:
     return dirs + [default_templates()]
 
 
-def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
+def make_env(dirs: Iterable[Path], cache: Path | None = None, locale: str | None = None) -> Environment:
     """The Jinja environment: autoescaped HTML, ChoiceLoader over the template folders.
 
-    With `cache`, compiled templates are kept there (Jinja checks each template's source checksum,
-    so an edited template is compiled again; a lost cache only costs the compile)."""
+    With `locale`, fixed labels (`t("key")`) are translated when a template is compiled
+    (site/jinja_i18n.py). With `cache`, compiled templates are kept there, in a folder per language
+    and translation table (Jinja checks each template's source checksum, so an edited template is
+    compiled again; a lost cache only costs the compile)."""
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
     from svcnotes.site.fragments import sections_html, timeline_html
+    from svcnotes.site.jinja_i18n import TranslatedLabels, compiled_cache_name
     from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
 
     bytecode = None
+    if cache is not None and locale:
+        cache = cache / compiled_cache_name(locale)
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
@@ -129,7 +134,9 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None) -> Environment:
             bytecode = None
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-                      trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode)
+                      trim_blocks=False, lstrip_blocks=False, auto_reload=False, bytecode_cache=bytecode,
+                      extensions=[TranslatedLabels])
+    env.label_locale = locale  # type: ignore[attr-defined]  # read by TranslatedLabels while compiling
     env.globals.update(tbody=tbody_html, tfoot=tfoot_html, cell_html=cell_markup, sections_html=sections_html,
                        timeline_html=timeline_html)  # the one HTML of tables, form sections and history
     return env
@@ -525,7 +532,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         site.body_html = lambda r: renderer.render(r.body)
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
         site.search_cache = cache / "search"  # type: ignore[attr-defined]  # svcnotes.site.search's per-group work
-        env = make_env(dirs, cache / "templates")
+        env = make_env(dirs, cache / "templates", site.locale)
         salt = "|".join([*made_by, _hash(config_bytes), site.locale, site.redactor.digest if site.redactor is not None else "",
                          str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)])
         manifest = _Manifest(manifest_path)
