@@ -426,9 +426,11 @@ def register_page(s: Site, part: RegisterPart) -> Page:
 
 # ---- record pages -----------------------------------------------------------------------------
 
-def _related_table(s: Site, rid: str, title: str, columns: list[dict[str, Any]],
+def _related_table(s: Site, rid: str, title: str, columns: Callable[[Site], list[dict[str, Any]]],
                    rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    return {"id": rid, "title": title, "columns": columns, "rows": rows} if rows else None
+    """A related-records table, or None without rows (its columns are then never made: most of
+    10,000 complaint pages have no notes and no reopen chain)."""
+    return {"id": rid, "title": title, "columns": columns(s), "rows": rows} if rows else None
 
 
 def record_page(s: Site, r: Record, extra_related: Iterable[dict[str, Any] | None] = (),
@@ -477,11 +479,11 @@ def complaint_page(s: Site, r: Record) -> Page:
     badges = [cell(enum_label(s.locale, "severity", r.get("severity", "")), badge=r.get("severity"))] if r.get("severity") else []
     page = record_page(
         s, r,
-        [_related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns(s),
+        [_related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns,
                         [callback_row(s, x) for x in s.related("callback.complaint", r.id)]),
-         _related_table(s, "notes", s.t("customer.notes"), note_columns(s),
+         _related_table(s, "notes", s.t("customer.notes"), note_columns,
                         [note_row(s, x) for x in s.related("note.complaint", r.id)]),
-         _related_table(s, "reopen-chain", s.t("record.reopen_chain"), complaint_columns(s),
+         _related_table(s, "reopen-chain", s.t("record.reopen_chain"), complaint_columns,
                         [complaint_row(s, x) for x in chain])],
         record_extra={"deadline": deadline, "badges": badges})
     page.sources += tuple(x.path for x in chain)
@@ -502,9 +504,9 @@ def customer_page(s: Site, r: Record, chart: Callable[..., str] | None = None) -
                                                      no_data=s.t("chart.no_data"))})
     page = record_page(
         s, r,
-        [_related_table(s, "complaints", s.t("customer.complaints"), complaint_columns(s), [complaint_row(s, x) for x in complaints]),
-         _related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns(s), [callback_row(s, x) for x in callbacks]),
-         _related_table(s, "notes", s.t("customer.notes"), note_columns(s), [note_row(s, x) for x in notes])],
+        [_related_table(s, "complaints", s.t("customer.complaints"), complaint_columns, [complaint_row(s, x) for x in complaints]),
+         _related_table(s, "callbacks", s.t("customer.callbacks"), callback_columns, [callback_row(s, x) for x in callbacks]),
+         _related_table(s, "notes", s.t("customer.notes"), note_columns, [note_row(s, x) for x in notes])],
         record_extra={"in_agreement": in_agreement(r, s.today), "short_name": r.get("short_name") or ""}, charts=charts)
     page.sources += tuple(x.path for x in (*complaints, *callbacks, *notes))
     return page
