@@ -9,6 +9,7 @@ import click
 
 from svcnotes.cli.common import Progress, open_repo, quick_exit, resolve_today, today_option
 from svcnotes.i18n import tr
+from svcnotes.model.message import exc_message, render
 
 _locale = click.option("--locale", type=click.Choice(["zh-CN", "en"]), default=None,
                        help="Site language (default: organisation.locale in svcnotes.toml).")
@@ -36,14 +37,14 @@ def run_build(repo: Any, options: Any) -> int:
 
     def notify(message: str) -> None:
         progress.end()
-        click.echo(message, err=True)
+        click.echo(render(message), err=True)
 
     options.notify = notify
     try:
         result = build_site(repo, options)
     except (BuildAborted, LockTimeout) as exc:
         progress.end()
-        click.echo(tr("error: {message}").format(message=exc), err=True)
+        click.echo(tr("error: {message}").format(message=exc_message(exc)), err=True)
         return 1
     progress.end()
     for warning in result.warnings:

@@ -23,7 +23,7 @@ from svcnotes.cli.common import (
     today_option,
 )
 from svcnotes.i18n import ntr, tr
-from svcnotes.model.message import exc_message
+from svcnotes.model.message import exc_message, render
 
 IMPORT_KINDS = ("complaint", "customer", "callback")
 
@@ -117,7 +117,7 @@ def import_(ctx: click.Context, file: Path, kind: str | None, mapping_path: Path
     click.echo(_import_summary(result))
     _said_branch(on_branch, result.created + result.resumed)
     for row in result.rejected:
-        click.echo("  " + tr("row {row}: rejected: {reason}").format(row=row.row, reason=row.reason), err=True)
+        click.echo("  " + tr("row {row}: rejected: {reason}").format(row=row.row, reason=render(row.reason)), err=True)
     rejected = result.counts()["rejected"]
     if rejected > len(result.rejected) and not report_path:
         click.echo("  " + tr("... and {count} more; pass --report rejected.csv for all of them").format(
@@ -195,7 +195,7 @@ def _on_branch(root: Path, branch: str | None, dry_run: bool) -> Iterator[Any]:
             raise problem
         yield None
         return
-    with branching.on_new_branch(root, branch, notify=lambda message: click.echo(message, err=True)) as made:
+    with branching.on_new_branch(root, branch, notify=lambda message: click.echo(render(message), err=True)) as made:
         yield made
 
 
@@ -227,7 +227,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
             result = import_data(repo, file, dry_run, commit=not no_commit, progress=progress)
     except (DataError, OSError, ValueError) as exc:
         progress.end()
-        fail(tr("{path}: cannot read the data export: {error}").format(path=file, error=exc), EXIT_USAGE)
+        fail(tr("{path}: cannot read the data export: {error}").format(path=file, error=exc_message(exc)), EXIT_USAGE)
         return
     except InvalidRecord as exc:
         progress.end()
@@ -251,7 +251,7 @@ def _import_data(ctx: click.Context, file: Path, dry_run: bool, report_path: Pat
         for c in item.conflicts:
             click.echo(f"    {c.format()}", err=True)
     for rej in plan.rejected[:10]:
-        click.echo("  " + tr("{where}: rejected: {reason}").format(where=rej.where, reason=rej.reason), err=True)
+        click.echo("  " + tr("{where}: rejected: {reason}").format(where=render(rej.where), reason=render(rej.reason)), err=True)
     if len(plan.rejected) > 10 and not report_path:
         click.echo("  " + tr("... and {count} more; pass --report rejected.csv for all of them").format(
             count=len(plan.rejected) - 10), err=True)

@@ -34,7 +34,7 @@ from svcnotes.io.values import Cell, parse_bool, parse_date, parse_datetime, par
 from svcnotes.model.config import Config
 from svcnotes.model.fields import CoercionError, Field, render_scalar
 from svcnotes.model.labels import code_for_label
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import joined, label, msg
 from svcnotes.model.schema import KINDS, Kind
 from svcnotes.store.writer import render_new
 
@@ -381,7 +381,7 @@ def read_data(path: Path, config: Config) -> DataSet:
     """Read a data export (workbook or folder of CSVs) back into typed records; bad rows are rejected."""
     tables = _tables_csv(path) if path.is_dir() else _tables_xlsx(path)
     if not any(name in tables for name in KIND_OF_SHEET):
-        raise DataError(f"no record tables ({', '.join(SHEETS.values())}) in {path.name}")
+        raise DataError(msg("no record tables ({tables}) in {file}", tables=", ".join(SHEETS.values()), file=path.name))
     out = DataSet(path.name)
     reader = _Reader(config)
     _, meta_rows = _rows(tables.get(META, []))
@@ -404,25 +404,26 @@ def read_data(path: Path, config: Config) -> DataSet:
                 rid = _text(row.get(RECORD)).strip()
                 entry, errors = _typed(reader, nf.sub, row, exclude={RECORD})
                 if errors or not rid:
-                    out.rejected.append(Rejected(f"{name} row {n}", "; ".join(errors) or "the record column is empty"))
+                    out.rejected.append(Rejected(msg("{table} row {row}", table=name, row=n),
+                                                 joined(errors, "; ") if errors else msg("the record column is empty")))
                     rid = f"\0{rid}"  # the record it belongs to is rejected too (below)
                 nested.setdefault(nf.name, {}).setdefault(rid, []).append(entry)
         ids_seen: set[str] = set()
         for n, row in rows:
-            where = f"{sheet} row {n}"
+            where = msg("{table} row {row}", table=sheet, row=n)
             data, errors = _typed(reader, kind.by_name, row, exclude={BODY}, nested=True)
             rid = str(data.get("id") or "")
             for nf in nested_fields(kind):
                 entries = nested.get(nf.name, {})
                 if f"\0{rid}" in entries:
-                    errors.append(f"a row of {sheet}.{nf.name} for it was rejected")
+                    errors.append(msg("a row of {table} for it was rejected", table=sheet + "." + nf.name))
                 if entries.get(rid):
                     data[nf.name] = entries.pop(rid)
             if rid and rid in ids_seen:
-                errors.append(f"id {rid} repeats an earlier row")
+                errors.append(msg("id {id} repeats an earlier row", id=rid))
             body = _text(row.get(BODY)) if row.get(BODY) is not None else ""
             if errors:
-                out.rejected.append(Rejected(where, "; ".join(errors)))
+                out.rejected.append(Rejected(where, joined(errors, "; ")))
                 continue
             ids_seen.add(rid)
             ordered = {f.name: data[f.name] for f in kind.fields if f.name in data}
@@ -431,7 +432,8 @@ def read_data(path: Path, config: Config) -> DataSet:
         for nf_name, left in nested.items():
             for rid in left:
                 if not rid.startswith("\0"):
-                    out.rejected.append(Rejected(f"{sheet}.{nf_name}", f"entries for '{rid}', which is not a row of {sheet}"))
+                    out.rejected.append(Rejected(f"{sheet}.{nf_name}",
+                                                 msg("entries for '{id}', which is not a row of {table}", id=rid, table=sheet)))
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from svcnotes.io.data import BODY, DataRow, DataSet, Rejected, fingerprint
 from svcnotes.model.fields import render_scalar
+from svcnotes.model.message import joined, label, msg
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
 
@@ -93,6 +94,11 @@ class SyncPlan:
                 f"{c[CONFLICT]} conflict{'s' * (c[CONFLICT] != 1)}, {c['rejected']} rejected")
 
 
+def _kind(name: str) -> str:
+    """A record kind as a message names it: its code in English, its own name in Chinese."""
+    return label(name, KINDS[name].zh) if name in KINDS else name
+
+
 def _changes(record: Record, row: DataRow) -> tuple[dict[str, Any], str | None]:
     """Fields (None = delete) and body that differ between the record now and the row."""
     changes: dict[str, Any] = {}
@@ -115,13 +121,15 @@ def plan_sync(snapshot: Any, dataset: DataSet, progress: Callable[[int], None] |
             progress(n)
         record = snapshot.by_id.get(row.id) if row.id else None
         if record is not None and record.kind != row.kind:
-            plan.rejected.append(Rejected(row.where, f"'{row.id}' is a {record.kind} in the repository, not a {row.kind}"))
+            plan.rejected.append(Rejected(row.where, msg("'{id}' is a {kind} in the repository, not a {row_kind}", id=row.id,
+                                                         kind=_kind(record.kind), row_kind=_kind(row.kind))))
             continue
         kind = KINDS[row.kind]
-        missing = [f.name for f in kind.fields if f.required and row.data.get(f.name) in (None, "", [])
-                   and not (f.name == "id" and kind.year_folders and record is None)]
+        missing: list[str] = [label(f.name, f.zh) for f in kind.fields
+                              if f.required and row.data.get(f.name) in (None, "", [])
+                              and not (f.name == "id" and kind.year_folders and record is None)]
         if missing:
-            plan.rejected.append(Rejected(row.where, f"missing required {', '.join(missing)}"))
+            plan.rejected.append(Rejected(row.where, msg("missing required {fields}", fields=joined(missing))))
             continue
         if record is None:
             plan.items.append(SyncItem(CREATE, row))

@@ -30,7 +30,7 @@ import svcnotes
 from svcnotes.model.record import Record
 from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
-from svcnotes.store.lock import LockTimeout, RepoLock
+from svcnotes.store.lock import RepoLock
 
 if TYPE_CHECKING:  # imported where used: a build of an unchanged repository never loads jinja2 or the page modules
     from jinja2 import Environment
@@ -456,15 +456,11 @@ def build_site(repo: Any, options: BuildOptions) -> BuildResult:
     is written last; a build killed at any moment leaves every file whole (the previous version or
     the new one), and the next build finds the marker the killed one left, re-checks the output
     files against the manifest and rebuilds whatever differs."""
-    lock = RepoLock(Path(repo.root) / CACHE_DIR / "build.lock")
+    lock = RepoLock(Path(repo.root) / CACHE_DIR / "build.lock", build=True)
     try:
-        lock.acquire(lambda m: options.notify(m.replace("another svcnotes command", "another build"))
-                     if options.notify else None)
+        lock.acquire(options.notify)
     except OSError:  # a read-only checkout: no cache folder, so nothing shared to protect
         pass
-    except LockTimeout as exc:
-        raise LockTimeout(str(exc).replace("another svcnotes command held the repository lock",
-                                           "another build held the build lock")) from None
     try:
         result = _build_site(repo, options)
     finally:

@@ -75,8 +75,9 @@ def command_line() -> str:
 class RepoLock:
     """An exclusive, process-wide lock on one file; the holder's pid and command are kept in it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, build: bool = False) -> None:
         self.path = path
+        self.build = build  # the site build's lock (a build waits for another build), not the repository's
         self._handle: IO[str] | None = None
 
     @property
@@ -120,10 +121,16 @@ class RepoLock:
         while not self.try_acquire():
             waited = time.monotonic() - started
             if waited > timeout:
-                raise LockTimeout(msg("another svcnotes command held the repository lock for {seconds:.0f} s "
-                                      "({holder})", seconds=timeout, holder=self.holder() or msg("unknown process")))
+                holder = self.holder() or msg("unknown process")
+                raise LockTimeout(
+                    msg("another build held the build lock for {seconds:.0f} s ({holder})", seconds=timeout, holder=holder)
+                    if self.build else
+                    msg("another svcnotes command held the repository lock for {seconds:.0f} s ({holder})",
+                        seconds=timeout, holder=holder))
             if not told and waited >= WAIT_MESSAGE_AFTER and notify is not None:
-                notify(f"waiting for another svcnotes command to finish ({self.holder() or 'unknown process'}) ...")
+                holder = self.holder() or msg("unknown process")
+                notify(msg("waiting for another build to finish ({holder}) ...", holder=holder) if self.build else
+                       msg("waiting for another svcnotes command to finish ({holder}) ...", holder=holder))
                 told = True
             time.sleep(0.05)
 

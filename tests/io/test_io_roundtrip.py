@@ -168,6 +168,25 @@ def test_bad_cells_reject_their_row_with_sheet_row_and_reason(repo: Path, tmp_pa
         "complaints row 2,rejected,,status: 'closd' is not a valid status (did you mean 'closed'?)"
 
 
+def test_rejected_rows_are_told_in_chinese_and_the_report_keeps_english(repo: Path, tmp_path: Path) -> None:
+    """A Chinese user reads why each row was rejected in Chinese (the sheet, the row, the field by its
+    label); the --report CSV is data and reads the same whatever --lang says."""
+    out = export(repo, tmp_path)
+    edit(out, "customers", 2, "name", None)
+    book = openpyxl.load_workbook(out)
+    ws = book["complaints"]
+    ws.append([c.value for c in ws[2]])  # the same complaint again
+    book.save(out)
+    result = run(repo, "--lang", "zh-CN", "import", str(out), "--report", str(tmp_path / "rejected.csv"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "  complaints 第 3 行：拒收：编号 C-2611-001 与前面的一行重复",
+        "  customers 第 2 行：拒收：缺少必填字段 客户名称"]
+    assert (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        "complaints row 3,rejected,,id C-2611-001 repeats an earlier row",
+        "customers row 2,rejected,,missing required name"]
+
+
 def test_nested_sheets_are_keyed_by_record_id(repo: Path, tmp_path: Path) -> None:
     out = export(repo, tmp_path)
     book = openpyxl.load_workbook(out)

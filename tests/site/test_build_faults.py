@@ -92,6 +92,24 @@ def test_a_build_that_waits_too_long_is_one_error_line(site_repo: Path, tmp_path
     assert "Traceback" not in done.stderr
 
 
+def test_a_build_waiting_for_another_says_so_in_chinese(site_repo: Path, tmp_path: Path) -> None:
+    """The waiting line and the error after the wait, in the user's language (both were English)."""
+    lock = RepoLock(site_repo / ".svcnotes-cache" / "build.lock", build=True)
+    lock.acquire()
+    try:
+        done = subprocess.run([sys.executable, "-m", "svcnotes", "--lang", "zh-CN", "build", "--out", str(tmp_path / "site"),
+                               "--today", TODAY], cwd=site_repo, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "SVCNOTES_LOCK_TIMEOUT": "1.5"})
+    finally:
+        lock.release()
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"正在等待另一次网站生成结束（pid {os.getpid()}: ")
+    assert lines[-1].startswith(f"错误：另一次网站生成占用生成锁已达 2 秒（pid {os.getpid()}: ")
+    assert not [line for line in lines if "another" in line or "waiting" in line]
+    assert not (tmp_path / "site").exists() or not list((tmp_path / "site").rglob("*.html"))
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """The bundled demo records (509 records: a build takes a few seconds) in a fresh git repository."""
