@@ -31,6 +31,7 @@ def demo(directory: Path, source: Path | None, limit: int | None, tz: str) -> No
     from svcnotes.cli.common import Progress
     from svcnotes.history.replay import ReplayError, replay
     from svcnotes.i18n import tr
+    from svcnotes.model.message import exc_message
 
     source = source or bundled_source()
     if not (source / "svcnotes.toml").is_file() or not (source / "records").is_dir():
@@ -40,7 +41,7 @@ def demo(directory: Path, source: Path | None, limit: int | None, tz: str) -> No
         with Progress(tr("Replaying")) as progress:
             report = replay(source, directory, limit=limit, tz=tz, progress=progress)
     except ReplayError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc_message(exc)) from None
     for rid, reason in sorted(report.failures.items()):
         click.echo(tr("{id}: written in its final state: {reason}").format(id=rid, reason=reason), err=True)
     click.echo(tr("Replayed {exact} of {records} records in {commits} commits ({merges} merges) in {seconds} s into {path}")

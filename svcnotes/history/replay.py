@@ -25,6 +25,7 @@ from typing import Any
 from svcnotes.history.fastimport import FastImport, Person
 from svcnotes.history.replay_plan import Plan, Step, plan_replay
 from svcnotes.model.config import CONFIG_FILE
+from svcnotes.model.message import msg
 from svcnotes.model.record import Record
 from svcnotes.model.schema import KINDS
 from svcnotes.store import gitops
@@ -441,9 +442,9 @@ def replay(source: Path, target: Path, limit: int | None = None, tz: str = "+080
     snap = src.snapshot()
     records = {kind: list(rs) for kind, rs in snap.records.items()}
     if not any(records.values()):
-        raise ReplayError(f"{source} has no records to replay")
+        raise ReplayError(msg("{path} has no records to replay", path=str(source)))
     if target.exists() and any(target.iterdir()):
-        raise ReplayError(f"{target} exists and is not empty; remove it or choose another folder")
+        raise ReplayError(msg("{path} exists and is not empty; remove it or choose another folder", path=str(target)))
     if limit is not None:
         records = _subset(records, limit)
     source_by_id = {r.id: r for rs in records.values() for r in rs}

@@ -90,6 +90,10 @@ def test_demo_refuses_a_folder_that_is_not_empty(source: Path, tmp_path: Path) -
     result = CliRunner().invoke(cli, ["demo", str(tmp_path), "--from", str(source), "--limit", "1"])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {tmp_path} exists and is not empty; remove it or choose another folder"
+    chinese = CliRunner().invoke(cli, ["--lang", "zh-CN", "demo", str(tmp_path), "--from", str(source), "--limit", "1"])
+    assert chinese.exit_code == 1
+    assert chinese.output.strip().endswith(f"{tmp_path} 已存在且不是空的；请先删除它，或换一个文件夹")
+    assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "x" and sorted(tmp_path.iterdir()) == [tmp_path / "keep.txt"]
 
 
 def test_demo_command_reports_what_it_replayed(source: Path, tmp_path: Path) -> None:
