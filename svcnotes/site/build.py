@@ -120,12 +120,12 @@ def make_env(dirs: Iterable[Path], cache: Path | None = None, locale: str | None
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
     from svcnotes.site.fragments import sections_html, timeline_html
-    from svcnotes.site.jinja_i18n import TranslatedLabels, compiled_cache_name
+    from svcnotes.site.jinja_i18n import TranslatedLabels, compiled_cache
     from svcnotes.site.tables import cell_markup, tbody_html, tfoot_html
 
     bytecode = None
     if cache is not None and locale:
-        cache = cache / compiled_cache_name(locale)
+        cache = compiled_cache(cache, locale)
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -64,3 +66,20 @@ def compiled_cache_name(locale: str) -> str:
     digest = hashlib.blake2b(json.dumps(STRINGS[loc], sort_keys=True, ensure_ascii=False).encode(), digest_size=6)
     digest.update(source_key("site/jinja_i18n.py").encode())
     return f"{loc}-{digest.hexdigest()}"
+
+
+def compiled_cache(root: Path, locale: str) -> Path:
+    """The compiled-template folder of one language under `root`, with that language's folders of other
+    tables or code removed (and compiled files from before the folders were per language): an upgrade
+    leaves no dead cache behind. The other language's current folder is kept."""
+    name = compiled_cache_name(locale)
+    prefix = name.rsplit("-", 1)[0] + "-"
+    try:
+        for entry in root.iterdir():
+            if entry.is_file() and entry.name.startswith("__jinja2_"):
+                entry.unlink(missing_ok=True)
+            elif entry.is_dir() and entry.name.startswith(prefix) and entry.name != name:
+                shutil.rmtree(entry, ignore_errors=True)
+    except OSError:  # no cache folder yet, or a read-only one: nothing to tidy
+        pass
+    return root / name

@@ -73,3 +73,19 @@ def test_the_compiled_cache_folder_changes_with_the_labels(monkeypatch):
     assert jinja_i18n.compiled_cache_name("en-GB") == before
     monkeypatch.setitem(i18n.STRINGS, "en", {**i18n.STRINGS["en"], "site.skip": "Skip"})
     assert jinja_i18n.compiled_cache_name("en") != before
+
+
+def test_an_upgrade_leaves_no_dead_compiled_templates(site_repo, tmp_path):
+    """Compiled templates of an older table or code, and flat files from before the folders were per
+    language, are removed by the next build of that language; the other language's folder stays."""
+    templates = site_repo / ".svcnotes-cache" / "templates"
+    build(site_repo, "--locale", "en", out=tmp_path / "en")
+    [english] = [p.name for p in templates.iterdir() if p.name.startswith("en-")]
+    stale = templates / "zh-CN-000000000000"
+    stale.mkdir()
+    (stale / "__jinja2_x.cache").write_bytes(b"old")
+    (templates / "__jinja2_flat.cache").write_bytes(b"old")
+    build(site_repo, "--locale", "zh-CN", out=tmp_path / "zh")
+    names = sorted(p.name for p in templates.iterdir())
+    assert names == sorted([english, jinja_i18n.compiled_cache_name("zh-CN")])
+    assert any((templates / jinja_i18n.compiled_cache_name("zh-CN")).iterdir())
