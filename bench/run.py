@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Row:
     cpu_ratio: float | None = None  # cpu / the floor's cpu
     cpu_target: str = ""  # e.g. "2.5x": a ratio of CPU to the floor's CPU
     limits: tuple[tuple[str, float, float], ...] = ()  # further (what, value, limit) a verdict checks
+    wrong: str = ""  # what a correctness check of the step found wrong (a miss, said as it is)
 
     def verdict(self) -> str:
         """'met' or 'missed by N %' against the target(s) ('' without one; 'not measured' when the floor
@@ -52,6 +54,8 @@ class Row:
             elif value > limit:
                 misses.append(f"{what}missed by {value / limit - 1:.0%}")
         misses += [f"{what} missed by {value / limit - 1:.0%}" for what, value, limit in self.limits if value > limit]
+        if self.wrong:
+            misses.append(self.wrong)
         if self.rss_mb > 1536:
             misses.append(f"memory {self.rss_mb / 1024:.2f} GiB over 1.5 GiB")
         if misses:
@@ -68,6 +72,8 @@ TARGETS = {  # step -> target for every size (issue #7's; applied to all sizes)
 }
 BUILD_FULL = "build full, with history"
 BUILD_COLD = "first build, history store cold"
+THEME_CHANGE = "rebuild after a template change"
+THEME_MARK = "<!-- bench: the theme changed -->"
 SPEED_TARGETS = {  # issue #18: the 10k column (also applied to 1k) and the 100k column; (wall, CPU) targets
     "10k": {BUILD_FULL: ("1.5x", "2.5x"), "rebuild, nothing changed": ("0.5 s", ""),
             "build after editing one record": ("1.0 s", ""), "validate warm (nothing changed)": ("0.3 s", ""),
@@ -271,6 +277,7 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
         edit_one(root)
         measure("build after editing one record", ["build", "--out", str(out)])
         rows.append(search_row(label, out))
+        theme_change_row(root, out, full.seconds, measure)  # measure() adds the row
     if "check" in steps and has_command("check"):
         subprocess.run(["git", "checkout", "-q", "-B", "bench-pr"], cwd=root)
         files = sorted((root / "records" / "complaints").rglob("*.md"))[:20]
@@ -286,6 +293,36 @@ def bench_size(label: str, complaints: int, steps: set[str], repeat: int = 1) ->
     subprocess.run(["git", "checkout", "-q", "--", "records"], cwd=root)
     empty_trash(wait=True)  # before whatever the bench measures next
     return rows, info
+
+
+def theme_change_row(root: Path, out: Path, full_seconds: float, measure: Callable[..., Row]) -> Row:
+    """Issue #18: after a template (or report-code) change the rebuild makes every page again, correctly,
+    within the full build's time. The repository overrides base.html with a copy that adds a comment
+    before </body>; every page must then end with it. (svcnotes' own code is in the same key as the
+    theme, so a code change takes the same path.)"""
+    from svcnotes.site.build import default_templates
+
+    own = root / "templates"
+    own.mkdir(exist_ok=True)
+    base = (default_templates() / "base.html").read_text(encoding="utf-8")
+    (own / "base.html").write_text(base.replace("</body>", THEME_MARK + "\n</body>"), encoding="utf-8")
+    try:
+        row = measure(THEME_CHANGE, ["build", "--out", str(out)])
+        pages = sorted(out.rglob("*.html"))
+        stale = [p for p in pages if THEME_MARK.encode() not in _tail(p)]
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+    row.target = f"{full_seconds:.1f} s"
+    row.note = f"{len(pages) - len(stale)} of {len(pages)} pages carry the change; target: the full build's median"
+    if stale:
+        row.wrong = f"pages without the change: {len(stale)} (e.g. {stale[0].relative_to(out)})"
+    return row
+
+
+def _tail(path: Path, size: int = 400) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - size))
+        return handle.read()
 
 
 SEARCH_TARGETS = {"10k": (1_000_000, 0.2), "100k": (2_000_000, 0.3)}  # issue #18: bytes, seconds

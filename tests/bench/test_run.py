@@ -85,3 +85,34 @@ def test_a_measured_build_follows_no_deletion_its_output_is_moved_aside_and_dele
     run.discard(out)  # nothing there: nothing to do
     run.empty_trash(wait=True)
     assert not (tmp_path / ".trash").exists()
+
+
+def test_the_template_change_row_rebuilds_every_page_and_checks_that_it_did(repo, tmp_path):
+    """The row measures a real rebuild after the repository overrides base.html, finds the change on
+    every page, and leaves the repository's templates as they were; a build that missed pages is a miss."""
+    from bench import run
+    from tests.site.helpers import build
+
+    out, _ = build(repo, out=tmp_path / "site")
+    measured: list[run.Row] = []
+
+    def measure(step, args):
+        build(repo, *args[1:][2:], out=out)  # the bench's `build --out OUT`, run in-process
+        measured.append(run.Row(step, 0.5, 80))
+        return measured[-1]
+
+    row = run.theme_change_row(repo, out, 10.0, measure)
+    pages = list(out.rglob("*.html"))
+    assert row is measured[0] and row.step == run.THEME_CHANGE and row.target == "10.0 s"
+    assert row.note.startswith(f"{len(pages)} of {len(pages)} pages carry the change") and len(pages) > 5
+    assert row.verdict() == "met"
+    assert not (repo / "templates").exists()  # the override is gone again
+
+    def no_build(step, args):
+        measured.append(run.Row(step, 0.5, 80))
+        return measured[-1]
+
+    (out / "index.html").write_text("<html><body>old</body></html>", encoding="utf-8")
+    stale = run.theme_change_row(repo, out, 10.0, no_build)
+    assert stale.verdict() == "pages without the change: 1 (e.g. index.html)"
+    assert not (repo / "templates").exists()
