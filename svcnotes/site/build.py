@@ -285,9 +285,10 @@ def collect(repo: Any, options: BuildOptions, scan: Any = None) -> tuple[Site, i
 
 
 def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, history_version: Callable[[str], str],
-               split: int | None = None, states: dict[str, str] | None = None) -> list[Planned]:
+               split: int | None = None, states: dict[str, str] | None = None, search_salt: str | None = None) -> list[Planned]:
     """Step 2: every output file with its key; contexts are made later, only for what changed.
-    `states`: each record file's deps.record_state, where the build has them (made here otherwise)."""
+    `states`: each record file's deps.record_state, where the build has them (made here otherwise);
+    `search_salt`: what the search index's cached work is keyed by (the salt without the theme)."""
     from svcnotes.site import deps
     from svcnotes.site.charts import line_chart
     from svcnotes.site.dashboard import dashboard_page
@@ -355,7 +356,7 @@ def plan_pages(site: Site, salt: str, failures: list[Failure], strict: bool, his
     from svcnotes.site.search import search_plans
 
     planned.extend(search_plans(site, salt, lambda title, context: page_plan(
-        Page("search.html", "search.html", title, "search", context, breadcrumbs=((title, ""),)))))
+        Page("search.html", "search.html", title, "search", context, breadcrumbs=((title, ""),))), search_salt))
     return planned
 
 
@@ -529,8 +530,11 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         site._markdown = renderer  # type: ignore[attr-defined]  # workers report what they rendered
         site.search_cache = cache / "search"  # type: ignore[attr-defined]  # svcnotes.site.search's per-group work
         env = make_env(dirs, cache / "templates", site.locale)
-        salt = "|".join([*made_by, _hash(config_bytes), site.locale, site.redactor.digest if site.redactor is not None else "",
-                         str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)])
+        inputs = [_hash(config_bytes), site.locale, site.redactor.digest if site.redactor is not None else "",
+                  str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)]
+        salt = "|".join([*made_by, *inputs])
+        # the search index is made by code from records, never from a template: a theme change keeps its cache
+        search_salt = "|".join([*made_by[:-1], *inputs])
         manifest = _Manifest(manifest_path)
         if building:
             manifest.distrust_changed(out)
@@ -541,7 +545,8 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
         stamp.remove(stamp_path)  # this build's own is written when it is done
         versions = _history_versions(repo, site, manifest, head)
         changes = _Changes.of(site, manifest, salt, building)
-        planned = plan_pages(site, salt, result.failures, options.strict, versions, split, manifest.new_records)
+        planned = plan_pages(site, salt, result.failures, options.strict, versions, split, manifest.new_records,
+                             search_salt)
     todo = []
     for plan in planned:
         old = manifest.pages.get(plan.url)

@@ -268,6 +268,7 @@ class SearchIndex:
     fragments (read from the cache, checked, or made before the render workers fork) and its parts."""
 
     def __init__(self, site: Site, salt: str, cache: Path | None) -> None:
+        """`salt`: what made the records' search data (code, config, language, options; not the theme)."""
         self.site, self.cache = site, cache
         members: dict[str, list[tuple[str, Record]]] = {}
         for kind in SEARCH_KINDS:
@@ -379,9 +380,11 @@ def _made(data: bytes) -> Callable[[], bytes]:
     return lambda: data
 
 
-def search_plans(site: Site, salt: str, page: Callable[[str, dict[str, Any]], Planned]) -> list[Planned]:
-    """Every search file of a build and the search page (made by `page(title, context)`)."""
-    index = SearchIndex(site, salt, getattr(site, "search_cache", None))
+def search_plans(site: Site, salt: str, page: Callable[[str, dict[str, Any]], Planned],
+                 data_salt: str | None = None) -> list[Planned]:
+    """Every search file of a build and the search page (made by `page(title, context)`); the cached
+    per-group work is keyed by `data_salt` (default `salt`), which a build gives without the theme."""
+    index = SearchIndex(site, data_salt or salt, getattr(site, "search_cache", None))
     index.prepare()
     planned: list[Planned] = []
 

@@ -154,3 +154,24 @@ def test_two_sites_built_in_turn_keep_each_others_search_work(site_repo: Path, t
     again = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
     kept = {name for name in first if not name.startswith("note-")}  # the edit is in a note
     assert kept and all(again.get(name) == first[name] for name in kept)  # read back, not made again
+
+
+def test_a_theme_change_keeps_the_search_work_and_files(site_repo: Path, tmp_path: Path) -> None:
+    """The search index is made by code from the records, never from a template: a repository that
+    overrides base.html rebuilds every page but makes no search group again and rewrites no part."""
+    from svcnotes.site.build import default_templates
+
+    out = tmp_path / "site"
+    build(site_repo, out=out)
+    cache = site_repo / ".svcnotes-cache" / "search"
+    work = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    parts = {p.name: p.stat().st_mtime_ns for p in (out / "search").glob("*.js")}
+    own = site_repo / "templates"
+    own.mkdir()
+    base = (default_templates() / "base.html").read_text(encoding="utf-8")
+    (own / "base.html").write_text(base.replace("</body>", "<!-- restyled -->\n</body>"), encoding="utf-8")
+    build(site_repo, out=out)
+    assert all(p.read_text(encoding="utf-8").rstrip().endswith("<!-- restyled -->\n</body>\n</html>")
+               for p in out.rglob("*.html"))
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")} == work
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "search").glob("*.js")} == parts
