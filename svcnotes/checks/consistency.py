@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from svcnotes.checks import register_record
 from svcnotes.model.config import Config
 from svcnotes.model.labels import coded
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, Severity
 from svcnotes.model.schema import KINDS
 
@@ -76,7 +76,7 @@ def check_state_requirements(record: Record, config: Config) -> list[Problem]:
     for f in _REQUIRED_IN[record.kind]:
         if status in f.required_in and record.data.get(f.name) in (None, "", []):
             out.append(Problem("E303", msg("a {status} {kind} needs {name} ({zh})",
-                                           status=coded(f"{kind.name}_status", status), kind=label(kind.en.lower(), kind.zh), name=f.name, zh=f.zh), record.path,
+                                           status=coded(f"{kind.name}_status", status), kind=kind.named, name=f.name, zh=f.zh), record.path,
                                record.lines.get(f.name) or record.line("status"), f.name, msg("fill in '{name}:' or move the record "
                                                                                               "back", name=f.name),
                                Severity.WARNING if is_imported(record) else Severity.ERROR))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from svcnotes.checks import register, register_record
 from svcnotes.model.config import Config
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem
 from svcnotes.model.schema import KINDS
 
@@ -30,7 +30,7 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
     if kind.prefix_key:
         prefix = config.prefixes[kind.prefix_key]
         if not (rid.startswith(prefix + "-") and kind.id_regex.match(rid)):
-            return [Problem("E105", msg("'{rid}' is not a {kind} number", rid=rid, kind=label(kind.en.lower(), kind.zh)),
+            return [Problem("E105", msg("'{rid}' is not a {kind} number", rid=rid, kind=kind.named),
                             record.path, line, "id",
                             msg("numbers look like {prefix}-YYMM-NNN", prefix=prefix))]
         year = "20" + rid.split("-")[1][:2]
@@ -40,7 +40,7 @@ def check_id_matches_path(record: Record, config: Config) -> list[Problem]:
                                         rid=rid, folder=folder, year=year), record.path, line, "id",
                             msg("move it to records/{folder}/{year}/", folder=kind.folder, year=year))]
     elif not kind.id_regex.match(rid):
-        return [Problem("E105", msg("'{rid}' is not a valid {kind} id", rid=rid, kind=label(kind.en.lower(), kind.zh)),
+        return [Problem("E105", msg("'{rid}' is not a valid {kind} id", rid=rid, kind=kind.named),
                         record.path, line, "id",
                         msg("use lower-case letters, digits and '-', e.g. hengda-auto"))]
     return []

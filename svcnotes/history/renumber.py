@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import msg
 from svcnotes.model.schema import KINDS
 from svcnotes.store import gitops, ids, transaction
 from svcnotes.store.writer import atomic_write, render_update
@@ -61,7 +61,7 @@ def renumber(repo: Repository, record_id: str, commit: bool = True, new_id: str 
     kind = KINDS[record.kind]
     if not kind.year_folders:
         raise CannotRenumber(msg("{id} is a {kind}: only numbered records can be renumbered", id=record_id,
-                                 kind=label(kind.en.lower(), kind.zh)))
+                                 kind=kind.named))
     refs = [r for r in snap.all() if r.path != record.path and _refs_to(r, record.kind, record_id)]
     dirty = gitops.dirty_paths(repo.root, [record.path, *(r.path for r in refs)])
     if dirty:

@@ -94,11 +94,6 @@ class SyncPlan:
                 f"{c[CONFLICT]} conflict{'s' * (c[CONFLICT] != 1)}, {c['rejected']} rejected")
 
 
-def _kind(name: str) -> str:
-    """A record kind as a message names it: its code in English, its own name in Chinese."""
-    return label(name, KINDS[name].zh) if name in KINDS else name
-
-
 def _changes(record: Record, row: DataRow) -> tuple[dict[str, Any], str | None]:
     """Fields (None = delete) and body that differ between the record now and the row."""
     changes: dict[str, Any] = {}
@@ -122,7 +117,7 @@ def plan_sync(snapshot: Any, dataset: DataSet, progress: Callable[[int], None] |
         record = snapshot.by_id.get(row.id) if row.id else None
         if record is not None and record.kind != row.kind:
             plan.rejected.append(Rejected(row.where, msg("'{id}' is a {kind} in the repository, not a {row_kind}", id=row.id,
-                                                         kind=_kind(record.kind), row_kind=_kind(row.kind))))
+                                                         kind=KINDS[record.kind].named, row_kind=KINDS[row.kind].named)))
             continue
         kind = KINDS[row.kind]
         missing: list[str] = [label(f.name, f.zh) for f in kind.fields

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from svcnotes.model.fields import Field
+from svcnotes.model.message import Label, label
 
 COMPLAINT_STATUSES = ("registered", "investigating", "proposed", "approved", "resolved", "closed", "not_established")
 CALLBACK_STATUSES = ("scheduled", "done", "unreachable", "missed", "cancelled")
@@ -129,6 +130,11 @@ class Kind:
     def label(self, locale: str) -> str:
         """The kind's label in the given locale."""
         return self.en if locale.startswith("en") else self.zh
+
+    @property
+    def named(self) -> Label:
+        """The kind as a message parameter: 'complaint' in English, '客诉' in Chinese."""
+        return label(self.en.lower(), self.zh)
 
 
 _STAFF = {"ref": "staff"}

@@ -500,7 +500,8 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     dirs = template_dirs(Path(repo.root))
     config_bytes = (Path(repo.root) / "svcnotes.toml").read_bytes() if (Path(repo.root) / "svcnotes.toml").is_file() else b""
     head = _head(repo) if options.history else None
-    made_by = [BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _libraries(), _fingerprint(dirs)]
+    code = [BUILD_VERSION, svcnotes.__version__, code_fingerprint(), _libraries()]  # what made the output, but the theme
+    made_by = [*code, _fingerprint(dirs)]
     # One key over everything the build reads (site/stamp.py): when it is the last build's, and the
     # output folder still holds what that build wrote, nothing else is loaded.
     build_key, scan = stamp.build_key(repo, [*made_by, _hash(config_bytes), options.locale or "", str(options.redact),
@@ -523,7 +524,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
     split = options.register_split or REGISTER_SPLIT
     if options.history:
         _bring_history_store(repo)
-    renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(made_by[:4]).encode()))
+    renderer = MarkdownRenderer(cache / "markdown.json", _hash("|".join(code).encode()))
     with paused_gc(keep=True):  # reading and planning make very many objects and almost no cycles; they live to the end
         site, result.records = collect(repo, options, scan)
         site.body_html = lambda r: renderer.render(r.body)
@@ -534,7 +535,7 @@ def _build_site(repo: Any, options: BuildOptions) -> BuildResult:
                   str(options.live_reload), options.today.isoformat(), str(options.history), _volumes_key(repo)]
         salt = "|".join([*made_by, *inputs])
         # the search index is made by code from records, never from a template: a theme change keeps its cache
-        search_salt = "|".join([*made_by[:-1], *inputs])
+        search_salt = "|".join([*code, *inputs])
         manifest = _Manifest(manifest_path)
         if building:
             manifest.distrust_changed(out)

@@ -15,6 +15,7 @@ from typing import Any
 
 from svcnotes.site.i18n import normalise_locale, translator, value_labeller
 
+TRANSLATOR = "t"  # the template global that translates a key (site/jinja_i18n.py compiles literal calls)
 SECTIONS = ("dashboard", "complaints", "customers", "callbacks", "notes", "reports", "search")
 
 
@@ -31,7 +32,7 @@ def base_context(*, locale: str, url: str, title: str, section: str, site_title:
         "site": {"title": site_title, "locale": loc, "generated": generated},
         "page": {"title": title, "section": section, "url": url, "breadcrumbs": list(breadcrumbs)},
         "root": root_for(url),
-        "t": translator(loc),
+        TRANSLATOR: translator(loc),
         "tv": value_labeller(loc),
         **extra,
     }

@@ -9,7 +9,6 @@ replaces those macros.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ _e = esc
 def field_value_html(f: Mapping[str, Any], root: str, t: Translate) -> str:
     """One field's value (see forms.py: type text|long|badge|link|list|table)."""
     if f.get("empty"):
-        return _blank(t("record.empty_value"))
+        return f'<span class="blank">{_e(t("record.empty_value"))}</span>'
     kind = f.get("type")
     if kind == "table":
         table = f["table"]
@@ -42,18 +41,6 @@ def field_value_html(f: Mapping[str, Any], root: str, t: Translate) -> str:
     return cell_html(f, root)
 
 
-@functools.lru_cache(maxsize=4096)
-def _blank(text: str) -> str:
-    return f'<span class="blank">{_e(text)}</span>'
-
-
-@functools.lru_cache(maxsize=8192)
-def _field_open(name: str, kind: str, label: str, empty: bool) -> str:
-    """A field's opening markup: the same few hundred (name, type, label) on every page of a build."""
-    return (f'\n    <div class="field field-{_e(name)} type-{_e(kind)}{" is-empty" if empty else ""}">\n'
-            f'      <dt>{_e(label)}</dt>\n      <dd>')
-
-
 def sections_html(items: Iterable[Mapping[str, Any]], root: str, t: Translate) -> Markup:
     """The form sections of a record page (the `sections` macro)."""
     out: list[str] = []
@@ -62,13 +49,9 @@ def sections_html(items: Iterable[Mapping[str, Any]], root: str, t: Translate) -
         out.append(f'\n<section class="form-section section-{key}" aria-labelledby="s-{key}">\n'
                    f'  <h2 id="s-{key}">{_e(s["title"])}</h2>\n  <dl class="form-grid">')
         for f in s["fields"]:
-            name, kind, label = f["name"], f["type"], f["label"]
-            empty = bool(f.get("empty"))
-            if name.__class__ is str and kind.__class__ is str and label.__class__ is str:
-                head = _field_open(name, kind, label, empty)
-            else:  # Markup keys would share a plain string's memo entry but escape differently
-                head = _field_open.__wrapped__(name, kind, label, empty)
-            out.append(f'{head}{field_value_html(f, root, t)}</dd>\n    </div>')
+            empty = " is-empty" if f.get("empty") else ""
+            out.append(f'\n    <div class="field field-{_e(f["name"])} type-{_e(f["type"])}{empty}">\n'
+                       f'      <dt>{_e(f["label"])}</dt>\n      <dd>{field_value_html(f, root, t)}</dd>\n    </div>')
         out.append("\n  </dl>\n</section>")
     return Markup("".join(out))
 

@@ -23,9 +23,8 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DOT, TOKEN_LPAREN, TOKEN_NAME, TOKEN_RPAREN, TOKEN_STRING, Token, TokenStream
 
+from svcnotes.site.context import TRANSLATOR
 from svcnotes.site.i18n import STRINGS, normalise_locale
-
-TRANSLATOR = "t"  # the template global base_context gives (svcnotes/site/context.py)
 
 
 class TranslatedLabels(Extension):

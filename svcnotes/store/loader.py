@@ -155,7 +155,7 @@ def build_record(kind: Kind, path: str, parsed: Parsed, config: Config, digest: 
     """Type `parsed` as a record of `kind`; the record is returned even when fields are bad
     (`memo`: the values a load of many files has typed already)."""
     typer = _Typer(path, parsed.lines, config, parsed.fm_end if parsed.ok else None, memo)
-    data = typer.fields(kind.by_name, parsed.data, "", label(kind.en.lower(), kind.zh)) if parsed.ok else {}
+    data = typer.fields(kind.by_name, parsed.data, "", kind.named) if parsed.ok else {}
     record_id = str(data.get("id") or PurePosixPath(path).stem)
     if parsed.body and parsed.body_start:
         parsed.lines[BODY] = parsed.body_start

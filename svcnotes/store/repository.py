@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from svcnotes.model.config import CONFIG_FILE, Config, load_config
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, sort_key
 from svcnotes.model.record import Record
 from svcnotes.model.schema import FOLDER_KIND, KINDS, Kind
@@ -257,7 +257,7 @@ class KindStore:
         """The record with this id or former number; NotFound otherwise."""
         record = self.repo.snapshot().find(record_id)
         if record is None or record.kind != self.kind.name:
-            raise NotFound(msg("no {kind} '{id}'", kind=label(self.kind.en.lower(), self.kind.zh), id=record_id))
+            raise NotFound(msg("no {kind} '{id}'", kind=self.kind.named, id=record_id))
         return record
 
     def path_for(self, record_id: str) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from svcnotes.checks import Check
 from svcnotes.model.config import Config
 from svcnotes.model.labels import coded
-from svcnotes.model.message import label, msg
+from svcnotes.model.message import msg
 from svcnotes.model.problems import Problem, did_you_mean
 from svcnotes.model.record import Record
 from svcnotes.model.schema import COMPLAINT_FLOW, COMPLAINT_TRANSITIONS, FINISHED, KINDS
@@ -65,7 +65,7 @@ def creation_problems(kind: str, data: Mapping[str, Any]) -> list[Problem]:
     if not initial or status in (None, initial) or data.get("imported"):
         return []
     return [Problem("E605", msg("a new {kind} starts as '{initial}', not '{status}'",
-                                kind=label(KINDS[kind].en.lower(), KINDS[kind].zh), initial=initial, status=status), field="status",
+                                kind=KINDS[kind].named, initial=initial, status=status), field="status",
                     hint=msg("create it {initial} and move it through the workflow (svcnotes transition ID STATUS)",
                              initial=initial))]
 
