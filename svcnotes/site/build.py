@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import svcnotes
 from svcnotes.model.record import Record
+from svcnotes.site.output import release_spares, write_if_changed
 from svcnotes.store import bulk, cachefile
 from svcnotes.store.bulk import paused_gc
 from svcnotes.store.lock import RepoLock
@@ -197,34 +198,6 @@ def code_fingerprint(package: Path | None = None) -> str:
 
 def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-_MADE_DIRS: set[str] = set()
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write atomically unless the file already holds exactly these bytes; True when written."""
-    name = str(path)
-    try:
-        if os.stat(name).st_size == len(data):
-            with open(name, "rb") as current:
-                if current.read() == data:
-                    return False
-    except OSError:
-        folder = os.path.dirname(name)
-        if folder not in _MADE_DIRS:
-            os.makedirs(folder, exist_ok=True)
-            _MADE_DIRS.add(folder)
-    tmp = os.path.join(os.path.dirname(name), f".{os.path.basename(name)}.tmp")
-    try:
-        target = open(tmp, "wb")
-    except FileNotFoundError:  # the folder was removed since this process made it
-        os.makedirs(os.path.dirname(name), exist_ok=True)
-        target = open(tmp, "wb")
-    with target:
-        target.write(data)
-    os.replace(tmp, name)  # a reader (or a build killed now) sees the old file or the new one, whole
-    return True
 
 
 def _problems_by_path(problems: Iterable[Any], locale: str) -> dict[str, list[dict[str, Any]]]:
@@ -751,6 +724,7 @@ def _build_chunk(indices: list[int]) -> list[Outcome]:
     if renderer is not None:
         renderer.take_fresh()  # what was rendered before this task (before the fork, too) was sent already
     outcomes = [build_one(job, plans[i]) for i in indices]
+    release_spares()
     if renderer is not None and outcomes:
         outcomes[-1].markdown = renderer.take_fresh()
     if outcomes:
@@ -792,11 +766,14 @@ def render_all(job: _Job, plans: list[Planned], workers: int | None, progress: C
         # A few files (a small rebuild): no cyclic collection meanwhile, which would walk every
         # object of the site each time it ran; many (one core): collected as usual.
         with paused_gc() if len(plans) < PARALLEL_MIN else contextlib.nullcontext():
-            for plan in plans:
-                yield build_one(job, plan)
-                done += 1
-                if progress:
-                    progress(done, total)
+            try:
+                for plan in plans:
+                    yield build_one(job, plan)
+                    done += 1
+                    if progress:
+                        progress(done, total)
+            finally:
+                release_spares()
         return
     for name in ("base.html", "_macros.html", "_record.html", "complaint.html", "customer.html", "callback.html",
                  "note.html", "report.html", "complaints.html", "customers.html", "callbacks.html", "notes.html",
@@ -854,6 +831,7 @@ def _copy_static(dirs: list[Path], out: Path, manifest: _Manifest, result: Build
                 seen.add(rel)
                 data = p.read_bytes()
                 _write(out, rel, data, manifest, _hash(data), result)
+    release_spares()
 
 
 def clean_output(out: Path) -> None:
