@@ -60,14 +60,14 @@ def test_serve_announces_the_address_and_serves_the_site(site_repo: Path) -> Non
 
 def test_build_as_a_process_prints_its_summary_and_leaves_a_complete_manifest(site_repo: Path) -> None:
     """`svcnotes build` skips the interpreter's teardown: output and files must be complete anyway."""
-    import json
+    import marshal
 
     env = {**os.environ, "SVCNOTES_TODAY": "2026-11-23"}
     done = subprocess.run([sys.executable, "-m", "svcnotes", "build", "--out", "site", "--no-history"], cwd=site_repo,
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Built ") and done.stdout.endswith(" s\n"), done.stdout
-    manifests = list((site_repo / ".svcnotes-cache").glob("site-*.json"))
+    manifests = list((site_repo / ".svcnotes-cache").glob("site-*.manifest"))
     assert len(manifests) == 1
-    pages = json.loads(manifests[0].read_text(encoding="utf-8"))["pages"]
+    pages = marshal.loads(manifests[0].read_bytes())[1]["pages"]
     assert "index.html" in pages and all((site_repo / "site" / url).is_file() for url in pages)

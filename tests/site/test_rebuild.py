@@ -183,7 +183,7 @@ def test_a_build_with_failures_reports_them_again(site_repo: Path, built: Path, 
 
 def test_an_interrupted_build_is_never_taken_for_the_last_one(site_repo: Path, built: Path, monkeypatch: pytest.MonkeyPatch):
     (built / "index.html").write_text("half written", encoding="utf-8")
-    (next((site_repo / ".svcnotes-cache").glob("site-*.json")).with_suffix(".building")).touch()
+    (next((site_repo / ".svcnotes-cache").glob("site-*.manifest")).with_suffix(".building")).touch()
     assert build(site_repo, built).written_urls == ["index.html"]
 
 
