@@ -54,6 +54,10 @@ class Planned:
     # right" (see reportpages.report_plans).
     keyed: Callable[[Any], tuple[str, Callable[[], Page | bytes] | None, Any]] | None = None
     front_matter_only: bool = False  # reads no record's body or file (the dashboard, reports): see site.build._Changes
+    note: Any = None  # kept in the manifest with a plan that is not keyed (REGISTER: a register page)
+
+
+REGISTER = "register"  # the manifest's note of a register page (site.build keeps them all when nothing they read changed)
 
 
 def keyed_only() -> bytes:

@@ -248,3 +248,53 @@ def test_a_committed_edit_keys_again_only_the_pages_that_read_the_record(site_re
     assert "notes/2026/N-2611-001.html" in result.written_urls
     build(site_repo, tmp_path / "clean", workers=1)
     assert tree(built) == tree(tmp_path / "clean")
+
+
+def count_register_planning(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from svcnotes.site import pages
+
+    calls: list[int] = []
+    original = pages.register_parts
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "register_parts", counted)
+    return calls
+
+
+def test_a_body_edit_keeps_the_registers_without_planning_them_and_a_missing_one_is_made_again(
+        site_repo: Path, built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Registers show front matter only: after a body edit the last build's register pages are kept
+    from the manifest (no register is sorted or keyed again); one deleted by hand is made again."""
+    calls = count_register_planning(monkeypatch)
+    replace(site_repo, "records/complaints/2026/C-2611-001.md", "\n---\n", "\n---\n补充说明。\n")
+    settle(site_repo)
+    build(site_repo, built, workers=1)
+    assert calls == []
+    replace(site_repo, "records/complaints/2026/C-2611-001.md", "补充说明。", "补充说明：已回电。")
+    (built / "complaints/index.html").unlink()
+    settle(site_repo)
+    result = build(site_repo, built, workers=1)
+    assert calls == [1]  # once, to make the missing page
+    assert "complaints/index.html" in result.written_urls
+    build(site_repo, tmp_path / "clean")
+    assert tree(built) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("change", ["front matter", "split"])
+def test_a_front_matter_edit_or_another_split_plans_the_registers_again(site_repo: Path, built: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch, change: str):
+    calls = count_register_planning(monkeypatch)
+    options = {}
+    if change == "split":
+        replace(site_repo, "records/complaints/2026/C-2611-001.md", "\n---\n", "\n---\n补充说明。\n")
+        options = {"register_split": 1000}
+    else:
+        replace(site_repo, "records/complaints/2026/C-2611-001.md", "title:", "title: 再次")
+    settle(site_repo)
+    build(site_repo, built, **options)
+    assert calls
+    build(site_repo, tmp_path / "clean", **options)
+    assert tree(built) == tree(tmp_path / "clean")
