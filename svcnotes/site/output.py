@@ -53,10 +53,7 @@ def write_if_changed(path: os.PathLike[str] | str, data: bytes) -> bool:
         if folder not in _MADE_DIRS:
             os.makedirs(folder, exist_ok=True)
             _MADE_DIRS.add(folder)
-    if _OWNER[0] != os.getpid():
-        _SPARES.clear()
-        _OWNER[0] = os.getpid()
-    spares = _SPARES.setdefault(folder, [])
+    spares = _mine().setdefault(folder, [])
     tmp = ""
     if len(spares) >= POOL or (old is None and spares):
         spare = _best(spares, -(-len(data) // BLOCK) * BLOCK)
@@ -75,19 +72,34 @@ def write_if_changed(path: os.PathLike[str] | str, data: bytes) -> bool:
         if keep:
             os.unlink(keep)  # a second name of the file still shown: never to be written into
         raise
-    if keep:
-        spares.append((old.st_blocks * 512 if old is not None else 0, keep))
+    if old is not None and keep:
+        spares.append((old.st_blocks * 512, keep))
     return True
 
 
 def release_spares() -> None:
     """Remove this process's spares (at the end of its share of the writing)."""
-    if _OWNER[0] != os.getpid():
-        _SPARES.clear()
-    for spares in _SPARES.values():
+    for spares in _mine().values():
         for _, spare in spares:
             _remove(spare)
     _SPARES.clear()
+
+
+def remove_leftovers(out: os.PathLike[str] | str) -> None:
+    """Remove what killed writes left in `out`: temporary files and spares (every name this module
+    gives is a dot-file ending in `.tmp`)."""
+    for folder, _, files in os.walk(out):
+        for name in files:
+            if name.startswith(".") and name.endswith(".tmp"):
+                _remove(os.path.join(folder, name))
+
+
+def _mine() -> dict[str, list[tuple[int, str]]]:
+    """This process's spares: a forked worker starts with none of its parent's."""
+    if _OWNER[0] != os.getpid():
+        _SPARES.clear()
+        _OWNER[0] = os.getpid()
+    return _SPARES
 
 
 def _best(spares: list[tuple[int, str]], size: int) -> str:
